@@ -1,0 +1,59 @@
+# Vigil front door. `make demo` and `make test` are the two commands a newcomer runs: each installs
+# what is missing (deps), builds, then runs the demo or every test.
+
+BUILD_DIR  ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= $(shell nproc)
+CTEST_ARGS ?=
+
+# Exactly the Debian packages the build, the tests and the benchmarks need.
+DEB_PACKAGES := cmake make g++ pkg-config git \
+	libfftw3-dev libmatio-dev zlib1g-dev \
+	libcli11-dev nlohmann-json3-dev libfmt-dev \
+	libgtest-dev libgmock-dev libbenchmark-dev \
+	clang libclang-rt-14-dev \
+	python3-numpy python3-scipy
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build test bench demo fuzz format tidy clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing" $$missing; \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	scripts/fuzz.sh smoke
+
+bench: build
+	scripts/bench.sh $(BUILD_DIR)
+
+demo: build
+	scripts/demo.sh $(BUILD_DIR)
+
+fuzz: deps
+	scripts/fuzz.sh run
+
+format:
+	find src apps tests bench fuzz -name '*.[ch]pp' | xargs clang-format -i
+
+tidy: $(BUILD_DIR)/CMakeCache.txt
+	find src apps -name '*.cpp' | xargs clang-tidy -p $(BUILD_DIR) --quiet
+
+clean:
+	rm -rf $(BUILD_DIR) build-fuzz

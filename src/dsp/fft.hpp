@@ -1,0 +1,78 @@
+// Fourier transforms for every spectral feature: FFTW single precision behind one small interface.
+// Plans are made once (creation is serialised; FFTW's planner is not thread-safe) and executed many
+// times on buffers the transform owns, so steady-state use allocates nothing.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+#include <memory>
+#include <span>
+
+#include "core/error.hpp"
+
+namespace vigil::dsp {
+
+enum class PlanEffort {
+  estimate,  // plan in microseconds from heuristics; for one-off transforms and tests
+  measure,   // time candidate algorithms once (FFTW_MEASURE); for transforms run per window
+};
+
+namespace detail {
+struct FftwBufferDeleter {
+  void operator()(void* p) const;
+};
+struct FftwPlanDeleter {
+  void operator()(void* plan) const;
+};
+using PlanPtr = std::unique_ptr<void, FftwPlanDeleter>;
+}  // namespace detail
+
+// Real-input DFT of length n (any n >= 2; powers of two and products of small primes are fastest).
+//   forward: X[k] = sum_t x[t] e^{-2 pi i k t / n}, k = 0..n/2   (unnormalised)
+//   inverse: x[t] = sum_k X[k] e^{+2 pi i k t / n}               (unnormalised: result is n * x)
+class RealFft {
+ public:
+  static Result<RealFft> create(std::size_t n, PlanEffort effort = PlanEffort::measure);
+
+  std::size_t size() const { return n_; }
+  std::size_t bins() const { return n_ / 2 + 1; }
+
+  // The transform's own buffers. forward() reads time() and writes spectrum(); inverse() reads
+  // spectrum() (and overwrites it: FFTW's c2r destroys its input) and writes time().
+  std::span<float> time() { return {time_.get(), n_}; }
+  std::span<std::complex<float>> spectrum() { return {spectrum_.get(), bins()}; }
+
+  void forward();
+  void inverse();
+  // Copies `x` (size() samples) into time() and runs forward(); returns spectrum().
+  std::span<const std::complex<float>> forward(std::span<const float> x);
+
+ private:
+  RealFft() = default;
+  std::size_t n_ = 0;
+  std::unique_ptr<float[], detail::FftwBufferDeleter> time_;
+  std::unique_ptr<std::complex<float>[], detail::FftwBufferDeleter> spectrum_;
+  detail::PlanPtr forward_plan_;
+  detail::PlanPtr inverse_plan_;
+};
+
+// Complex DFT of length n, in place on its own buffer; same sign and scaling conventions as RealFft.
+class ComplexFft {
+ public:
+  static Result<ComplexFft> create(std::size_t n, PlanEffort effort = PlanEffort::measure);
+
+  std::size_t size() const { return n_; }
+  std::span<std::complex<float>> data() { return {data_.get(), n_}; }
+
+  void forward();
+  void inverse();
+
+ private:
+  ComplexFft() = default;
+  std::size_t n_ = 0;
+  std::unique_ptr<std::complex<float>[], detail::FftwBufferDeleter> data_;
+  detail::PlanPtr forward_plan_;
+  detail::PlanPtr inverse_plan_;
+};
+
+}  // namespace vigil::dsp
