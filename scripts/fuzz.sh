@@ -1,6 +1,76 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (when available) and runs them.
-#   fuzz.sh smoke   short run of every target (part of `make test`)
+#   fuzz.sh smoke   short run of every target (part of `make test`; FUZZ_SECONDS default 10)
 #   fuzz.sh run     longer run of every target (FUZZ_SECONDS each, default 60)
+# Build folder: $FUZZ_BUILD_DIR (default build-fuzz beside the sources). Seed corpora are generated
+# here at run time (nothing is committed); a crash leaves its input in $FUZZ_BUILD_DIR/artifacts.
 set -euo pipefail
-echo "fuzz: no targets yet"
+
+mode=${1:-smoke}
+case "$mode" in
+  smoke) seconds=${FUZZ_SECONDS:-10} ;;
+  run) seconds=${FUZZ_SECONDS:-60} ;;
+  *) echo "usage: $0 smoke|run" >&2; exit 2 ;;
+esac
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
+data=${VIGIL_DATA_DIR:-$root/../shared/data}
+targets=(fuzz_mat fuzz_femto fuzz_ims fuzz_csv_signal fuzz_catalog)
+
+cxx=${FUZZ_CXX:-clang++}
+if ! command -v "$cxx" >/dev/null 2>&1; then
+  echo "fuzz: SKIPPED: $cxx not found (libFuzzer needs clang; install clang and libclang-rt-dev)"
+  exit 0
+fi
+
+echo "fuzz: building ${targets[*]} with $cxx in $build"
+mkdir -p "$build"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
+  -DVIGIL_BUILD_FUZZ=ON -DVIGIL_BUILD_TESTS=OFF -DVIGIL_BUILD_BENCH=OFF >"$build/configure.log" 2>&1 ||
+  { cat "$build/configure.log"; exit 1; }
+cmake --build "$build" -j "${JOBS:-2}" --target "${targets[@]}" fuzz_mat_seeds
+
+# ---- seed corpora: tiny valid inputs of each format --------------------------------------------
+corpus=$build/corpus
+rm -rf "$corpus"
+mkdir -p "$build/artifacts"
+for t in "${targets[@]}"; do mkdir -p "$corpus/$t"; done
+
+printf '9,39,39,65664,0.552,-0.146\n9,39,39,65703,0.501,-0.48\n9,39,39,1.6562e+005,0.138,0.435\n' \
+  >"$corpus/fuzz_femto/acc.csv"
+printf '10;5;2;4.2504e+05;0,1;-0,2\r\n10;5;2;8.6566e+005;+1.5;0\r\n' >"$corpus/fuzz_femto/semicolon.csv"
+printf '9,40,47,5,70.378\n9,40,47,6,70.397\n' >"$corpus/fuzz_femto/temp.csv"
+printf -- '-0.049\t-0.071\t-0.132\t-0.010\n-0.042\t-0.073\t-0.007\t-0.105\n' >"$corpus/fuzz_ims/four.txt"
+printf -- '-0.022\t-0.039\t-0.183\t-0.054\t-0.105\t-0.134\t-0.129\t-0.142\r\n1 2 3 4 5 6 7 8\n' \
+  >"$corpus/fuzz_ims/eight.txt"
+printf '2004.02.12.10.32.39' >"$corpus/fuzz_ims/name.txt"
+printf 'accel_g\n0.5\n-1.25\n2e-3\n' >"$corpus/fuzz_csv_signal/one.csv"
+printf 'time_s,value\n0,1\n0.00025,2\n0.0005,3\n' >"$corpus/fuzz_csv_signal/two.csv"
+printf '0\t1\r\n0.5\t2\r\n' >"$corpus/fuzz_csv_signal/tab.csv"
+printf 'path,sample_rate_hz,channel,bearing,fault,rpm,load_hp,fault_diameter_in\n97.mat,48000,DE,6205-2RS,normal,1796,0,0\n105.mat,12000,DE,6205-2RS,inner_race,1797,0,0.007\nx.mat,12000,FE,6203-2RS,outer_race,,3,0.021\n' \
+  >"$corpus/fuzz_catalog/catalog.csv"
+"$build/bin/fuzz_mat_seeds" "$corpus/fuzz_mat"
+if [ -f "$data/cwru/105.mat" ]; then  # a real header and the start of a real element (truncated)
+  head -c 4096 "$data/cwru/105.mat" >"$corpus/fuzz_mat/cwru_head.mat"
+  head -c 1024 "$data/cwru/catalog.csv" >"$corpus/fuzz_catalog/cwru_catalog_head.csv"
+fi
+
+# ---- run ----------------------------------------------------------------------------------------
+failed=()
+for t in "${targets[@]}"; do
+  echo "fuzz: $t for ${seconds}s"
+  if ! "$build/bin/$t" "$corpus/$t" -max_total_time="$seconds" -max_len=16384 -rss_limit_mb=2048 \
+      -timeout=10 -print_final_stats=0 -artifact_prefix="$build/artifacts/$t-" >"$build/$t.log" 2>&1; then
+    failed+=("$t")
+    echo "fuzz: $t FAILED; last lines of $build/$t.log:"
+    tail -n 40 "$build/$t.log"
+  else
+    grep -E "^#[0-9]+.*DONE|Done [0-9]+ runs" "$build/$t.log" | tail -n 1 || true
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: crashes in ${failed[*]} (inputs in $build/artifacts)"
+  exit 1
+fi
+echo "fuzz: all ${#targets[@]} targets ran ${seconds}s without a crash"

@@ -1,9 +1,19 @@
-// vigil: the command-line front door (analyse a recording, evaluate on a labelled data set).
+// vigil: the command-line front door — diagnose a recording, evaluate on labelled data, list bearings.
 #include <CLI/CLI.hpp>
 
+#include "commands.hpp"
+
 int main(int argc, char** argv) {
-  CLI::App app{"Vigil: vibration diagnosis for rotating machines"};
+  CLI::App app{"Vigil: physics-grounded vibration diagnosis for rotating machines.\n"
+               "Examples:\n"
+               "  vigil analyze ../shared/data/cwru/105.mat\n"
+               "  vigil eval cwru ../shared/data/cwru/catalog.csv\n"
+               "  vigil eval femto ../shared/data/femto/Learning_set"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "vigil 0.1.0");
+  vigil::cli::add_analyze(app);
+  vigil::cli::add_eval(app);
+  vigil::cli::add_bearings(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

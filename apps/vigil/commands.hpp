@@ -1,0 +1,12 @@
+// Subcommands of the vigil CLI. Each registers its options on the app and runs when selected.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace vigil::cli {
+
+void add_analyze(CLI::App& app);
+void add_eval(CLI::App& app);
+void add_bearings(CLI::App& app);
+
+}  // namespace vigil::cli

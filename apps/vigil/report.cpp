@@ -1,0 +1,100 @@
+#include "report.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+namespace vigil::cli {
+namespace {
+
+std::string_view method_name(diag::Demodulation m) {
+  return m == diag::Demodulation::kurtogram ? "kurtogram" : "prewhitened";
+}
+
+double finite_or_zero(double v) { return std::isfinite(v) ? v : 0.0; }
+
+}  // namespace
+
+nlohmann::json diagnosis_json(const Signal& s, const diag::Diagnosis& d) {
+  nlohmann::json defects = nlohmann::json::array();
+  for (std::size_t i = 0; i < d.evidence.size(); ++i) {
+    const auto& e = d.evidence[i];
+    const auto& first = e.harmonics[0];
+    nlohmann::json harmonics = nlohmann::json::array();
+    for (int h = 0; h < e.harmonics_checked; ++h) {
+      const auto& m = e.harmonics[static_cast<std::size_t>(h)];
+      harmonics.push_back({{"harmonic", m.harmonic},
+                           {"expected_hz", m.expected_hz},
+                           {"found_hz", m.found_hz},
+                           {"amplitude", m.amplitude},
+                           {"snr_db", m.snr_db},
+                           {"found", m.found}});
+    }
+    defects.push_back({{"name", dsp::to_string(e.defect)},
+                       {"frequency_hz", e.expected_hz},
+                       {"found_hz", first.found_hz},
+                       {"amplitude", first.amplitude},
+                       {"snr_db", first.snr_db},
+                       {"harmonics_found", e.harmonics_found},
+                       {"sidebands_found", e.sidebands_found},
+                       {"sideband_snr_db", e.sideband_snr_db},
+                       {"score", e.score},
+                       {"method", method_name(d.evidence_method[i])},
+                       {"harmonics", harmonics}});
+  }
+  return {{"file", s.source},
+          {"channel", s.channel},
+          {"sample_rate_hz", s.sample_rate_hz},
+          {"speed_rpm", s.speed_rpm},
+          {"bearing", s.bearing.name},
+          {"verdict", diag::to_string(d.verdict)},
+          {"confidence", d.confidence},
+          {"explanation", d.explanation},
+          {"velocity_rms_mm_s", d.velocity_rms_mm_s},
+          {"iso_zone", diag::to_string(d.iso_zone)},
+          {"time",
+           {{"rms", d.time.rms},
+            {"peak", d.time.peak},
+            {"crest_factor", d.time.crest_factor},
+            {"kurtosis", d.time.kurtosis},
+            {"skewness", d.time.skewness},
+            {"shape_factor", d.time.shape_factor},
+            {"impulse_factor", d.time.impulse_factor}}},
+          {"band_kurtosis", finite_or_zero(d.band_kurtosis)},
+          {"defect_frequencies_hz",
+           {{"shaft", d.frequencies.shaft_hz},
+            {"bpfo", d.frequencies.bpfo_hz},
+            {"bpfi", d.frequencies.bpfi_hz},
+            {"bsf", d.frequencies.bsf_hz},
+            {"ftf", d.frequencies.ftf_hz}}},
+          {"defects", defects},
+          {"windows", d.windows},
+          {"notes", s.notes}};
+}
+
+void print_diagnosis(const Signal& s, const diag::Diagnosis& d) {
+  fmt::print("{}  channel {}  {:.0f} Hz  {:.0f} rpm  bearing {}  ({} windows)\n", s.source, s.channel,
+             s.sample_rate_hz, s.speed_rpm, s.bearing.name, d.windows);
+  for (const auto& note : s.notes) fmt::print("  note: {}\n", note);
+  fmt::print("\n  verdict     {}  (confidence {:.0f} %)\n", diag::to_string(d.verdict), 100.0 * d.confidence);
+  fmt::print("  why         {}\n", d.explanation);
+  fmt::print("  severity    {:.2f} mm/s RMS (10-1000 Hz), ISO zone {}\n", d.velocity_rms_mm_s, diag::to_string(d.iso_zone));
+  fmt::print("  time        rms {:.3f}  peak {:.3f}  crest {:.2f}  kurtosis {:.2f}  skewness {:.2f}\n", d.time.rms,
+             d.time.peak, d.time.crest_factor, d.time.kurtosis, d.time.skewness);
+  if (!d.methods.empty()) {
+    const auto& k = d.methods.front();
+    fmt::print("  band        {:.0f}-{:.0f} Hz (kurtogram, spectral kurtosis {:.1f})\n", k.band.low_hz, k.band.high_hz,
+               finite_or_zero(d.band_kurtosis));
+  }
+  fmt::print("\n  {:<11} {:>9} {:>9} {:>8} {:>9} {:>9} {:>7}  {}\n", "defect", "expected", "found", "SNR dB", "harmonics",
+             "sidebands", "score", "method");
+  for (std::size_t i = 0; i < d.evidence.size(); ++i) {
+    const auto& e = d.evidence[i];
+    fmt::print("  {:<11} {:>6.1f} Hz {:>6.1f} Hz {:>8.1f} {:>5}/{:<3} {:>9} {:>7.1f}  {}\n", dsp::to_string(e.defect),
+               e.expected_hz, e.harmonics[0].found_hz, e.harmonics[0].snr_db, e.harmonics_found, e.harmonics_checked,
+               e.sidebands_found, e.score, method_name(d.evidence_method[i]));
+  }
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,121 @@
+#include "diag/window_analyzer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace vigil::diag {
+namespace {
+
+// Highest envelope frequency needed: three BPFI harmonics plus one shaft-rate sideband, with the
+// evidence search tolerance on top, at the highest speed.
+double envelope_reach_hz(const dsp::BearingGeometry& bearing, double max_speed_rpm, double tolerance) {
+  const dsp::DefectFrequencies f = dsp::defect_frequencies(bearing, max_speed_rpm);
+  const double highest = std::max({f.bpfi_hz, f.bpfo_hz, f.bsf_hz});
+  return (3.0 * highest + f.shaft_hz) * (1.0 + tolerance) + 10.0;
+}
+
+}  // namespace
+
+Result<WindowAnalyzer> WindowAnalyzer::create(const WindowAnalyzerConfig& config) {
+  if (!(config.sample_rate_hz > 0) || !std::isfinite(config.sample_rate_hz)) {
+    return fail(ErrorCode::invalid_argument, "sample rate {} Hz must be positive", config.sample_rate_hz);
+  }
+  if (config.window_len < 256) {
+    return fail(ErrorCode::invalid_argument, "window of {} samples is too short (need >= 256)", config.window_len);
+  }
+  if (auto ok = dsp::validate(config.bearing); !ok) return std::unexpected(ok.error());
+  if (!(config.max_speed_rpm > 0)) {
+    return fail(ErrorCode::invalid_argument, "maximum speed {} rpm must be positive", config.max_speed_rpm);
+  }
+  const double nyquist_hz = config.sample_rate_hz / 2.0;
+  const double reach_hz = envelope_reach_hz(config.bearing, config.max_speed_rpm, config.evidence.speed_tolerance);
+  if (reach_hz > nyquist_hz / 2.0) {
+    return fail(ErrorCode::out_of_range,
+                "sample rate {} Hz too low for bearing '{}' at {} rpm: the envelope must reach {:.0f} Hz, "
+                "which needs at least {:.0f} Hz",
+                config.sample_rate_hz, config.bearing.name, config.max_speed_rpm, reach_hz, 4.0 * reach_hz);
+  }
+
+  WindowAnalyzer a;
+  a.config_ = config;
+  auto fft = dsp::RealFft::create(config.window_len, config.effort);
+  if (!fft) return std::unexpected(fft.error());
+  a.fft_.emplace(std::move(*fft));
+
+  const double min_low_hz =
+      config.min_band_low_hz > 0 ? config.min_band_low_hz
+                                 : 4.0 * dsp::defect_frequencies(config.bearing, config.max_speed_rpm).bpfi_hz;
+  auto kurtogram = dsp::Kurtogram::create({.window_len = config.window_len,
+                                           .sample_rate_hz = config.sample_rate_hz,
+                                           .levels = config.kurtogram_levels,
+                                           .min_bandwidth_hz = 0,
+                                           .min_low_hz = std::min(min_low_hz, nyquist_hz / 2.0),
+                                           .max_samples_per_band = 4096,
+                                           .effort = config.effort});
+  if (!kurtogram) return std::unexpected(kurtogram.error());
+  a.kurtogram_.emplace(std::move(*kurtogram));
+
+  auto envelope = dsp::EnvelopeAnalyzer::create({.window_len = config.window_len,
+                                                 .sample_rate_hz = config.sample_rate_hz,
+                                                 .max_envelope_hz = reach_hz,
+                                                 .edge_taper_hz = 200,
+                                                 .effort = config.effort});
+  if (!envelope) return std::unexpected(envelope.error());
+  a.envelope_.emplace(std::move(*envelope));
+
+  auto finder = dsp::DefectEvidenceFinder::create(a.envelope_->envelope_bins(), config.evidence);
+  if (!finder) return std::unexpected(finder.error());
+  a.finder_.emplace(std::move(*finder));
+
+  a.work_spectrum_.assign(config.window_len / 2 + 1, {});
+  a.broad_band_ = {std::min(min_low_hz, nyquist_hz / 2.0), 0.9 * nyquist_hz};
+  return a;
+}
+
+const WindowFeatures& WindowAnalyzer::analyze(std::span<const float> window, double speed_rpm) {
+  WindowFeatures& f = features_;
+  f.time = dsp::time_stats(window);
+  f.frequencies = dsp::defect_frequencies(config_.bearing, speed_rpm);
+
+  const auto spectrum = fft_->forward(window);
+  const std::size_t bins = spectrum.size();
+  const std::size_t n = config_.window_len;
+
+  // Velocity from the Hann-tapered spectrum, obtained from the raw one by the three-term convolution
+  // X_w[k] = (X[k] - (X[k-1] + X[k+1]) / 2) / 2 (the periodic Hann window's DFT has taps -1/4, 1/2, -1/4):
+  // the taper keeps leakage from strong low-frequency lines out of the 1/f^2-weighted sum. Only the bins of
+  // the velocity band are needed.
+  {
+    const double bin_hz = config_.sample_rate_hz / double(n);
+    const auto first = static_cast<std::size_t>(std::floor(dsp::k_iso_velocity_band.low_hz / bin_hz));
+    const std::size_t last =
+        std::min(bins - 2, static_cast<std::size_t>(std::ceil(dsp::k_iso_velocity_band.high_hz / bin_hz)));
+    for (std::size_t k = std::max<std::size_t>(first, 1); k <= last; ++k) {
+      work_spectrum_[k] = 0.5f * (spectrum[k] - 0.5f * (spectrum[k - 1] + spectrum[k + 1]));
+    }
+    auto v = dsp::velocity_rms_mm_s(work_spectrum_, n, config_.sample_rate_hz, dsp::k_iso_velocity_band,
+                                    config_.unit, 3.0 * double(n) / 8.0);
+    f.velocity_rms_mm_s = v ? *v : std::numeric_limits<double>::quiet_NaN();
+    f.iso_zone = iso_zone(f.velocity_rms_mm_s, config_.machine_class);
+  }
+
+  if (config_.demodulation == Demodulation::kurtogram) {
+    const dsp::KurtogramResult best = kurtogram_->best_band(spectrum);
+    f.band_kurtosis = best.kurtosis;
+    f.envelope = envelope_->analyze(spectrum, best.band);
+  } else {
+    // Cepstral pre-whitening: X[k] / |X[k]| (zero real cepstrum except at zero quefrency).
+    for (std::size_t k = 0; k < bins; ++k) {
+      const float mag = std::abs(spectrum[k]);
+      work_spectrum_[k] = mag > 0 ? spectrum[k] / mag : std::complex<float>{};
+    }
+    f.band_kurtosis = std::numeric_limits<double>::quiet_NaN();
+    f.envelope = envelope_->analyze(std::span<const std::complex<float>>(work_spectrum_), broad_band_);
+  }
+  f.band = f.envelope.band;
+  f.evidence = finder_->find(f.envelope, f.frequencies);
+  return f;
+}
+
+}  // namespace vigil::diag

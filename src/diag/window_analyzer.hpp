@@ -1,0 +1,97 @@
+// The per-window feature pipeline: one window of acceleration in, every physically grounded feature
+// out (time statistics, ISO velocity severity, the most impulsive band, the squared-envelope spectrum and
+// the evidence for each bearing defect). The edge runs it on every window; recordings are diagnosed by
+// averaging its envelope spectra (diagnosis.hpp). One real FFT per window is shared by all spectral steps.
+#pragma once
+
+#include <array>
+#include <complex>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "core/error.hpp"
+#include "diag/iso_severity.hpp"
+#include "dsp/bearing.hpp"
+#include "dsp/defect_evidence.hpp"
+#include "dsp/envelope.hpp"
+#include "dsp/fft.hpp"
+#include "dsp/kurtogram.hpp"
+#include "dsp/stats.hpp"
+#include "dsp/velocity.hpp"
+
+namespace vigil::diag {
+
+// How the demodulation band of the envelope is chosen.
+enum class Demodulation {
+  // Band of highest spectral kurtosis (fast kurtogram) of the raw window: where impacts excite a
+  // resonance (Antoni & Randall 2006).
+  kurtogram,
+  // Cepstral pre-whitening: every spectral line is set to unit magnitude before demodulating a broad band,
+  // which removes discrete components (shaft harmonics, gear mesh) and flattens resonances, so impacts
+  // dominate wherever they are (Sawalhi & Randall 2011; Smith & Randall 2015 found it among the most
+  // effective ways to diagnose the CWRU records).
+  prewhitened,
+};
+
+struct WindowAnalyzerConfig {
+  double sample_rate_hz = 0;
+  std::size_t window_len = 0;
+  dsp::BearingGeometry bearing;
+  // Highest shaft speed the analyzer will see; sets how far the envelope spectrum reaches (three
+  // harmonics of BPFI plus a shaft-rate sideband, at the highest speed).
+  double max_speed_rpm = 3600;
+  dsp::AccelerationUnit unit = dsp::AccelerationUnit::g;
+  MachineClass machine_class = MachineClass::class_I;
+  Demodulation demodulation = Demodulation::kurtogram;
+  int kurtogram_levels = 5;
+  // Content below this is left out of band selection (shaft harmonics and their sidebands live there).
+  double min_band_low_hz = 0;  // 0 = automatic: 4 x BPFI at max speed
+  dsp::EvidenceConfig evidence;
+  dsp::PlanEffort effort = dsp::PlanEffort::measure;
+};
+
+struct WindowFeatures {
+  dsp::TimeStats time;
+  double velocity_rms_mm_s = 0;
+  IsoZone iso_zone = IsoZone::A;
+  dsp::FrequencyBand band;     // demodulated band
+  double band_kurtosis = 0;    // spectral kurtosis of the band (kurtogram mode; NaN otherwise)
+  dsp::EnvelopeSpectrum envelope;  // views the analyzer's buffers until the next analyze()
+  dsp::DefectFrequencies frequencies;
+  std::array<dsp::DefectEvidence, dsp::k_defect_count> evidence{};
+};
+
+class WindowAnalyzer {
+ public:
+  static Result<WindowAnalyzer> create(const WindowAnalyzerConfig& config);
+
+  // Features of one window (window_len samples of acceleration in config.unit) at shaft speed
+  // speed_rpm. The result views this analyzer's buffers and is valid until the next call. Allocates
+  // nothing.
+  const WindowFeatures& analyze(std::span<const float> window, double speed_rpm);
+
+  const WindowAnalyzerConfig& config() const { return config_; }
+  std::size_t envelope_bins() const { return envelope_->envelope_bins(); }
+  double envelope_bin_hz() const { return envelope_->bin_hz(); }
+  // Evidence for an envelope spectrum computed elsewhere (e.g. an average over windows).
+  std::array<dsp::DefectEvidence, dsp::k_defect_count> evidence(const dsp::EnvelopeSpectrum& spectrum,
+                                                                 const dsp::DefectFrequencies& frequencies) {
+    return finder_->find(spectrum, frequencies);
+  }
+
+ private:
+  WindowAnalyzer() = default;
+
+  WindowAnalyzerConfig config_;
+  std::optional<dsp::RealFft> fft_;
+  std::optional<dsp::Kurtogram> kurtogram_;
+  std::optional<dsp::EnvelopeAnalyzer> envelope_;
+  std::optional<dsp::DefectEvidenceFinder> finder_;
+  std::vector<std::complex<float>> work_spectrum_;  // Hann-tapered for velocity, or pre-whitened
+  dsp::FrequencyBand broad_band_;                    // the band demodulated after pre-whitening
+  WindowFeatures features_;
+};
+
+}  // namespace vigil::diag
