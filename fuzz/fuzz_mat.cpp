@@ -1,12 +1,12 @@
 // libFuzzer target: MAT v5 reader. libmatio reads from a path, so each input is written to one
 // memfd (memory only, no disk) and read back through /proc/self/fd/N.
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "fuzz_check.hpp"
 #include "io/mat_file.hpp"

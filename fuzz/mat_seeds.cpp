@@ -1,11 +1,11 @@
 // Writes the fuzz_mat seed corpus into the folder given as argv[1]: small CWRU-layout MAT v5
 // files made by libmatio (uncompressed, zlib-compressed, and channels inside a struct).
-#include <matio.h>
-
 #include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
+
+#include <matio.h>
 
 namespace {
 
@@ -24,16 +24,24 @@ bool write_seed(const std::string& path, matio_compression compression, bool as_
   if (as_struct) {
     const char* fields[] = {"DE_time", "FE_time", "RPM", nullptr};
     matvar_t* s = Mat_VarCreateStruct2("s", 2, one, fields);
-    Mat_VarSetStructFieldByName(s, "DE_time", 0, Mat_VarCreate(nullptr, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, de.data(), 0));
-    Mat_VarSetStructFieldByName(s, "FE_time", 0, Mat_VarCreate(nullptr, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, fe.data(), 0));
-    Mat_VarSetStructFieldByName(s, "RPM", 0, Mat_VarCreate(nullptr, MAT_C_UINT16, MAT_T_UINT16, 2, one, &rpm, 0));
+    Mat_VarSetStructFieldByName(s, "DE_time", 0,
+                                Mat_VarCreate(nullptr, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, de.data(), 0));
+    Mat_VarSetStructFieldByName(s, "FE_time", 0,
+                                Mat_VarCreate(nullptr, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, fe.data(), 0));
+    Mat_VarSetStructFieldByName(s, "RPM", 0,
+                                Mat_VarCreate(nullptr, MAT_C_UINT16, MAT_T_UINT16, 2, one, &rpm, 0));
     ok = Mat_VarWrite(mat, s, compression) == 0;
     Mat_VarFree(s);
   } else {
-    const struct { const char* name; matio_classes cls; matio_types type; std::size_t* d; void* p; } vars[] = {
-        {"X105_DE_time", MAT_C_DOUBLE, MAT_T_DOUBLE, dims, de.data()},
-        {"X105_FE_time", MAT_C_DOUBLE, MAT_T_DOUBLE, dims, fe.data()},
-        {"X105RPM", MAT_C_UINT16, MAT_T_UINT16, one, &rpm}};
+    const struct {
+      const char* name;
+      matio_classes cls;
+      matio_types type;
+      std::size_t* d;
+      void* p;
+    } vars[] = {{"X105_DE_time", MAT_C_DOUBLE, MAT_T_DOUBLE, dims, de.data()},
+                {"X105_FE_time", MAT_C_DOUBLE, MAT_T_DOUBLE, dims, fe.data()},
+                {"X105RPM", MAT_C_UINT16, MAT_T_UINT16, one, &rpm}};
     for (const auto& v : vars) {
       matvar_t* var = Mat_VarCreate(v.name, v.cls, v.type, 2, v.d, v.p, MAT_F_DONT_COPY_DATA);
       ok = ok && var != nullptr && Mat_VarWrite(mat, var, compression) == 0;

@@ -8,5 +8,6 @@ namespace vigil::cli {
 void add_analyze(CLI::App& app);
 void add_eval(CLI::App& app);
 void add_bearings(CLI::App& app);
+void add_simulate(CLI::App& app);
 
 }  // namespace vigil::cli

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   vigil::cli::add_analyze(app);
   vigil::cli::add_eval(app);
   vigil::cli::add_bearings(app);
+  vigil::cli::add_simulate(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

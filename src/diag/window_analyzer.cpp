@@ -49,7 +49,7 @@ Result<WindowAnalyzer> WindowAnalyzer::create(const WindowAnalyzerConfig& config
   auto kurtogram = dsp::Kurtogram::create({.window_len = config.window_len,
                                            .sample_rate_hz = config.sample_rate_hz,
                                            .levels = config.kurtogram_levels,
-                                           .min_bandwidth_hz = 0,
+                                           .min_bandwidth_hz = 2.0 * reach_hz,
                                            .min_low_hz = std::min(min_low_hz, nyquist_hz / 2.0),
                                            .max_samples_per_band = 4096,
                                            .effort = config.effort});

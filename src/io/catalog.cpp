@@ -12,8 +12,8 @@
 namespace vigil::io {
 namespace {
 
-constexpr std::array<std::string_view, 6> k_required = {"path", "sample_rate_hz", "channel",
-                                                        "bearing", "fault", "rpm"};
+constexpr std::array<std::string_view, 6> k_required = {"path",    "sample_rate_hz", "channel",
+                                                        "bearing", "fault",          "rpm"};
 constexpr std::size_t k_max_columns = 256;
 
 // Splits a line at ',' into trimmed fields (at most k_max_columns + 1, enough to report "too many").
@@ -32,18 +32,23 @@ std::vector<std::string_view> split(std::string_view line) {
 
 std::string_view to_string(FaultType fault) {
   switch (fault) {
-    case FaultType::normal: return "normal";
-    case FaultType::inner_race: return "inner_race";
-    case FaultType::outer_race: return "outer_race";
-    case FaultType::ball: return "ball";
-    case FaultType::cage: return "cage";
+    case FaultType::normal:
+      return "normal";
+    case FaultType::inner_race:
+      return "inner_race";
+    case FaultType::outer_race:
+      return "outer_race";
+    case FaultType::ball:
+      return "ball";
+    case FaultType::cage:
+      return "cage";
   }
   return "unknown";
 }
 
 std::optional<FaultType> parse_fault_type(std::string_view text) {
-  for (const FaultType f : {FaultType::normal, FaultType::inner_race, FaultType::outer_race, FaultType::ball,
-                            FaultType::cage}) {
+  for (const FaultType f :
+       {FaultType::normal, FaultType::inner_race, FaultType::outer_race, FaultType::ball, FaultType::cage}) {
     if (text == to_string(f)) return f;
   }
   return std::nullopt;
@@ -56,7 +61,8 @@ std::optional<std::string_view> CatalogEntry::extra(std::string_view key) const 
   return std::nullopt;
 }
 
-Result<Catalog> parse_catalog(std::string_view text, std::string_view name, const std::filesystem::path& base_dir) {
+Result<Catalog> parse_catalog(std::string_view text, std::string_view name,
+                              const std::filesystem::path& base_dir) {
   if (auto ok = detail::check_input_size(text.size(), name); !ok) return std::unexpected(ok.error());
   Catalog catalog;
   catalog.source = std::string(name);
@@ -75,12 +81,13 @@ Result<Catalog> parse_catalog(std::string_view text, std::string_view name, cons
       }
       for (const auto f : fields) {
         if (f.empty()) {
-          return fail(ErrorCode::parse, "{}: line {}: header has an empty column name", name, lines.line_number());
+          return fail(ErrorCode::parse, "{}: line {}: header has an empty column name", name,
+                      lines.line_number());
         }
         for (const auto& h : header) {
           if (h == f) {
-            return fail(ErrorCode::parse, "{}: line {}: header names column {} twice", name, lines.line_number(),
-                        detail::quote_field(f));
+            return fail(ErrorCode::parse, "{}: line {}: header names column {} twice", name,
+                        lines.line_number(), detail::quote_field(f));
           }
         }
         header.emplace_back(f);
@@ -171,8 +178,10 @@ Result<Recording> read_entry(const CatalogEntry& entry) {
       rec = std::unexpected(snap.error());
     }
   } else {
-    return fail(ErrorCode::unsupported, "{}: format not recognised from the name (.mat, acc_*.csv, .csv, "
-                "IMS YYYY.MM.DD.hh.mm.ss)", entry.path.string());
+    return fail(ErrorCode::unsupported,
+                "{}: format not recognised from the name (.mat, acc_*.csv, .csv, "
+                "IMS YYYY.MM.DD.hh.mm.ss)",
+                entry.path.string());
   }
   if (!rec) return rec;
   // A file's own rate (FEMTO, IMS) must agree with the catalog; a MAT file has none of its own.
@@ -184,8 +193,8 @@ Result<Recording> read_entry(const CatalogEntry& entry) {
   if (rec->find_channel(entry.channel) == nullptr) {
     std::string have;
     for (const auto& c : rec->channels) have += (have.empty() ? "" : ", ") + c.name;
-    return fail(ErrorCode::not_found, "{}: catalog line {} names channel {}, the file has {}", entry.path.string(),
-                entry.line, entry.channel, have);
+    return fail(ErrorCode::not_found, "{}: catalog line {} names channel {}, the file has {}",
+                entry.path.string(), entry.line, entry.channel, have);
   }
   return rec;
 }

@@ -19,8 +19,8 @@ Result<Recording> parse_csv_signal(std::string_view text, std::string_view name,
   std::vector<float>& samples = rec.channels.front().samples;
   samples.reserve(text.size() / 8 + 1);
 
-  char sep = 0;          // fixed by the first non-blank line; '\0' = one column so far
-  std::size_t width = 0; // 1 or 2, fixed by the first data line
+  char sep = 0;           // fixed by the first non-blank line; '\0' = one column so far
+  std::size_t width = 0;  // 1 or 2, fixed by the first data line
   bool seen_header = false;
   double first_time_s = 0.0;
   double last_time_s = 0.0;
@@ -50,7 +50,8 @@ Result<Recording> parse_csv_signal(std::string_view text, std::string_view name,
                   lines.line_number(), count);
     }
     const auto value = detail::parse_sample(fields[count - 1]);
-    const auto time = count == 2 ? detail::parse_number(fields[0]) : std::expected<double, std::string_view>(0.0);
+    const auto time =
+        count == 2 ? detail::parse_number(fields[0]) : std::expected<double, std::string_view>(0.0);
     if (width == 0 && !seen_header && (!value || !time)) {
       seen_header = true;  // the first line is not numeric: a header
       if (!fields[count - 1].empty()) rec.channels.front().name = std::string(fields[count - 1]);
@@ -58,8 +59,8 @@ Result<Recording> parse_csv_signal(std::string_view text, std::string_view name,
     }
     if (width == 0) width = count;
     if (count != width) {
-      return fail(ErrorCode::parse, "{}: line {}: {} fields, earlier lines have {}", name, lines.line_number(),
-                  count, width);
+      return fail(ErrorCode::parse, "{}: line {}: {} fields, earlier lines have {}", name,
+                  lines.line_number(), count, width);
     }
     if (!time) {
       return fail(ErrorCode::parse, "{}: line {}: field 1 (time_s): {} {}", name, lines.line_number(),
@@ -87,9 +88,10 @@ Result<Recording> parse_csv_signal(std::string_view text, std::string_view name,
     if (sample_rate_hz == 0.0) {
       sample_rate_hz = from_time_hz;
     } else if (std::fabs(from_time_hz - sample_rate_hz) > 0.01 * sample_rate_hz) {
-      return fail(ErrorCode::invalid_argument,
-                  "{}: time column gives {:.6g} Hz but the sample rate given is {:.6g} Hz (more than 1 % apart)",
-                  name, from_time_hz, sample_rate_hz);
+      return fail(
+          ErrorCode::invalid_argument,
+          "{}: time column gives {:.6g} Hz but the sample rate given is {:.6g} Hz (more than 1 % apart)",
+          name, from_time_hz, sample_rate_hz);
     }
   }
   if (sample_rate_hz == 0.0 || !std::isfinite(sample_rate_hz)) {

@@ -18,7 +18,8 @@ int file_index(std::string_view file_name, std::string_view prefix) {
       !file_name.ends_with(ext)) {
     return 0;
   }
-  const std::string_view digits = file_name.substr(prefix.size(), file_name.size() - prefix.size() - ext.size());
+  const std::string_view digits =
+      file_name.substr(prefix.size(), file_name.size() - prefix.size() - ext.size());
   if (digits.size() > 9) return 0;
   int index = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
@@ -39,7 +40,8 @@ Result<std::vector<FemtoFile>> list_files(const std::filesystem::path& dir, std:
     files.push_back({index, (index - 1) * k_femto_snapshot_period_s, it->path()});
   }
   if (ec) return fail(ErrorCode::io, "{}: cannot list: {}", dir.string(), ec.message());
-  std::sort(files.begin(), files.end(), [](const FemtoFile& a, const FemtoFile& b) { return a.index < b.index; });
+  std::sort(files.begin(), files.end(),
+            [](const FemtoFile& a, const FemtoFile& b) { return a.index < b.index; });
   // acc_16.csv and acc_00016.csv would both claim index 16.
   for (std::size_t i = 1; i < files.size(); ++i) {
     if (files[i].index == files[i - 1].index) {
@@ -50,8 +52,8 @@ Result<std::vector<FemtoFile>> list_files(const std::filesystem::path& dir, std:
   return files;
 }
 
-constexpr std::array<std::string_view, 6> k_acc_fields = {"hour", "minute", "second", "microsecond",
-                                                          "horizontal_g", "vertical_g"};
+constexpr std::array<std::string_view, 6> k_acc_fields = {"hour",        "minute",       "second",
+                                                          "microsecond", "horizontal_g", "vertical_g"};
 constexpr std::array<std::string_view, 5> k_temp_fields = {"hour", "minute", "second", "tenth", "reading"};
 
 // Shared by both file kinds: the first `clock_fields` fields are clock values (checked to be

@@ -12,15 +12,15 @@
 
 namespace vigil::io {
 
-inline constexpr double k_femto_sample_rate_hz = 25600.0;      // challenge PDF, section 3
-inline constexpr double k_femto_snapshot_period_s = 10.0;      // a snapshot starts every 10 s
-inline constexpr double k_femto_temperature_rate_hz = 10.0;    // PT100 sampled at 10 Hz
+inline constexpr double k_femto_sample_rate_hz = 25600.0;    // challenge PDF, section 3
+inline constexpr double k_femto_snapshot_period_s = 10.0;    // a snapshot starts every 10 s
+inline constexpr double k_femto_temperature_rate_hz = 10.0;  // PT100 sampled at 10 Hz
 
 // One file of a bearing folder. The index comes from the file name (acc_00016.csv -> 16): thinned
 // copies skip indices, so position in the list is not the index.
 struct FemtoFile {
-  int index = 0;                    // k >= 1
-  double time_s = 0.0;              // (k - 1) * 10 s after the first snapshot
+  int index = 0;        // k >= 1
+  double time_s = 0.0;  // (k - 1) * 10 s after the first snapshot
   std::filesystem::path path;
 };
 

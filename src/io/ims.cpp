@@ -77,8 +77,8 @@ Result<ImsSnapshot> parse_ims_snapshot(std::string_view text, std::string_view n
     if (count == 0) continue;  // blank line
     if (width == 0) {
       if (count != 4 && count != 8) {
-        return fail(ErrorCode::parse, "{}: line {}: {} columns, expected 4 (2nd/3rd test) or 8 (1st test)", name,
-                    lines.line_number(), count);
+        return fail(ErrorCode::parse, "{}: line {}: {} columns, expected 4 (2nd/3rd test) or 8 (1st test)",
+                    name, lines.line_number(), count);
       }
       width = count;
       auto& channels = snap.recording.channels;
@@ -93,8 +93,8 @@ Result<ImsSnapshot> parse_ims_snapshot(std::string_view text, std::string_view n
       // An IMS line is ~7 bytes per column.
       for (auto& c : channels) c.samples.reserve(text.size() / (7 * width) + 1);
     } else if (count != width) {
-      return fail(ErrorCode::parse, "{}: line {}: {} columns, earlier lines have {}", name, lines.line_number(),
-                  count, width);
+      return fail(ErrorCode::parse, "{}: line {}: {} columns, earlier lines have {}", name,
+                  lines.line_number(), count, width);
     }
     for (std::size_t i = 0; i < width; ++i) snap.recording.channels[i].samples.push_back(row[i]);
   }

@@ -1,14 +1,8 @@
 #include "io/mat_file.hpp"
 
-#include "io/mat_v5_check.hpp"
-
-#include <matio.h>
-
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <fstream>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -16,6 +10,9 @@
 #include <system_error>
 
 #include <fmt/format.h>
+#include <matio.h>
+
+#include "io/mat_v5_check.hpp"
 
 namespace vigil::io {
 namespace {
@@ -81,24 +78,42 @@ Result<std::vector<Element>> check_layout(const std::filesystem::path& path) {
 std::string class_name(const matvar_t& v) {
   if (v.isLogical != 0) return "logical";
   switch (v.class_type) {
-    case MAT_C_EMPTY: return "empty";
-    case MAT_C_CELL: return "cell";
-    case MAT_C_STRUCT: return "struct";
-    case MAT_C_OBJECT: return "object";
-    case MAT_C_CHAR: return "char";
-    case MAT_C_SPARSE: return "sparse";
-    case MAT_C_DOUBLE: return "double";
-    case MAT_C_SINGLE: return "single";
-    case MAT_C_INT8: return "int8";
-    case MAT_C_UINT8: return "uint8";
-    case MAT_C_INT16: return "int16";
-    case MAT_C_UINT16: return "uint16";
-    case MAT_C_INT32: return "int32";
-    case MAT_C_UINT32: return "uint32";
-    case MAT_C_INT64: return "int64";
-    case MAT_C_UINT64: return "uint64";
-    case MAT_C_FUNCTION: return "function";
-    case MAT_C_OPAQUE: return "opaque";
+    case MAT_C_EMPTY:
+      return "empty";
+    case MAT_C_CELL:
+      return "cell";
+    case MAT_C_STRUCT:
+      return "struct";
+    case MAT_C_OBJECT:
+      return "object";
+    case MAT_C_CHAR:
+      return "char";
+    case MAT_C_SPARSE:
+      return "sparse";
+    case MAT_C_DOUBLE:
+      return "double";
+    case MAT_C_SINGLE:
+      return "single";
+    case MAT_C_INT8:
+      return "int8";
+    case MAT_C_UINT8:
+      return "uint8";
+    case MAT_C_INT16:
+      return "int16";
+    case MAT_C_UINT16:
+      return "uint16";
+    case MAT_C_INT32:
+      return "int32";
+    case MAT_C_UINT32:
+      return "uint32";
+    case MAT_C_INT64:
+      return "int64";
+    case MAT_C_UINT64:
+      return "uint64";
+    case MAT_C_FUNCTION:
+      return "function";
+    case MAT_C_OPAQUE:
+      return "opaque";
   }
   return fmt::format("class {}", static_cast<int>(v.class_type));
 }
@@ -146,15 +161,17 @@ std::vector<const matvar_t*> children(const matvar_t& v) {
 // never trusted. `budget` is shared by a struct's fields, which share the element's bytes.
 Status check_declared_size(const std::string& file, const matvar_t& v, std::uint64_t& budget, int depth) {
   const std::string name = v.name != nullptr ? v.name : "(unnamed)";
-  if (depth > 16) return fail(ErrorCode::unsupported, "{}: variable {} nests more than 16 levels", file, name);
+  if (depth > 16)
+    return fail(ErrorCode::unsupported, "{}: variable {} nests more than 16 levels", file, name);
   const auto n = element_count(v);
   // A sparse matrix stores its non-zeros only; libmatio allocates one column index per column.
   const std::uint64_t declared = v.class_type == MAT_C_SPARSE && v.rank >= 2 && v.dims != nullptr
                                      ? static_cast<std::uint64_t>(v.dims[1]) + 1
                                      : n.value_or(std::numeric_limits<std::uint64_t>::max());
   if (!n || declared > budget) {
-    return fail(ErrorCode::parse, "{}: variable {} declares size {} ({} elements), more than its bytes can hold", file,
-                name, dims_text(v), n ? fmt::format("{}", *n) : std::string("too many"));
+    return fail(ErrorCode::parse,
+                "{}: variable {} declares size {} ({} elements), more than its bytes can hold", file, name,
+                dims_text(v), n ? fmt::format("{}", *n) : std::string("too many"));
   }
   budget -= declared;
   for (const matvar_t* c : children(v)) {
@@ -165,8 +182,8 @@ Status check_declared_size(const std::string& file, const matvar_t& v, std::uint
 
 // A variable or struct field the readers can pick.
 struct Leaf {
-  std::string name;             // "X105_DE_time" or "parent.field"
-  std::size_t top = 0;          // index of the top-level variable
+  std::string name;                 // "X105_DE_time" or "parent.field"
+  std::size_t top = 0;              // index of the top-level variable
   std::vector<std::string> fields;  // path below it
   const matvar_t* info = nullptr;   // owned by OpenMat::infos
 };
@@ -178,8 +195,8 @@ struct OpenMat {
   std::vector<Leaf> leaves;
 };
 
-void collect_leaves(const matvar_t& v, std::size_t top, const std::string& name, std::vector<std::string> path,
-                    int depth, std::vector<Leaf>& out) {
+void collect_leaves(const matvar_t& v, std::size_t top, const std::string& name,
+                    std::vector<std::string> path, int depth, std::vector<Leaf>& out) {
   out.push_back({name, top, path, &v});
   if (v.class_type != MAT_C_STRUCT || depth >= 4 || element_count(v) != 1) return;
   const unsigned nfields = Mat_VarGetNumberOfFields(const_cast<matvar_t*>(&v));
@@ -213,11 +230,12 @@ Result<OpenMat> open_mat(const std::filesystem::path& path) {
   }
   if (m.infos.size() != elements->size()) {
     if (elements->empty()) {
-      return fail(ErrorCode::parse, "{}: libmatio found a variable where the file has none{}", m.file, matio_detail());
+      return fail(ErrorCode::parse, "{}: libmatio found a variable where the file has none{}", m.file,
+                  matio_detail());
     }
     const std::size_t k = std::min(m.infos.size(), elements->size() - 1);
-    return fail(ErrorCode::parse, "{}: variable #{} (element at byte offset {}) is malformed{}", m.file, k + 1,
-                (*elements)[k].offset, matio_detail());
+    return fail(ErrorCode::parse, "{}: variable #{} (element at byte offset {}) is malformed{}", m.file,
+                k + 1, (*elements)[k].offset, matio_detail());
   }
   for (std::size_t i = 0; i < m.infos.size(); ++i) {
     const matvar_t& v = *m.infos[i];
@@ -225,7 +243,8 @@ Result<OpenMat> open_mat(const std::filesystem::path& path) {
     if (v.name == nullptr || *v.name == '\0') {
       return fail(ErrorCode::parse, "{}: variable #{} (byte offset {}) has no name", m.file, i + 1, e.offset);
     }
-    std::uint64_t budget = std::min(k_max_elements, e.type == k_mi_compressed ? e.bytes * k_zlib_max_ratio : e.bytes);
+    std::uint64_t budget =
+        std::min(k_max_elements, e.type == k_mi_compressed ? e.bytes * k_zlib_max_ratio : e.bytes);
     if (auto ok = check_declared_size(m.file, v, budget, 0); !ok) return std::unexpected(ok.error());
     for (std::size_t j = 0; j < i; ++j) {
       if (std::string_view(m.infos[j]->name) == v.name) {
@@ -255,16 +274,19 @@ Status check_numeric_info(const std::string& file, const Leaf& leaf, bool want_s
     return fail(ErrorCode::unsupported, "{}: variable {} is complex, expected real", file, leaf.name);
   }
   const std::uint64_t n = element_count(v).value_or(0);
-  if (n == 0) return fail(ErrorCode::parse, "{}: variable {} is empty (size {})", file, leaf.name, dims_text(v));
+  if (n == 0)
+    return fail(ErrorCode::parse, "{}: variable {} is empty (size {})", file, leaf.name, dims_text(v));
   if (want_scalar) {
-    if (n != 1) return fail(ErrorCode::parse, "{}: variable {} has size {}, expected 1x1", file, leaf.name, dims_text(v));
+    if (n != 1)
+      return fail(ErrorCode::parse, "{}: variable {} has size {}, expected 1x1", file, leaf.name,
+                  dims_text(v));
     return {};
   }
   std::size_t non_singleton = 0;
   for (const std::size_t d : dims_of(v)) non_singleton += d != 1 ? 1 : 0;
   if (non_singleton > 1) {
-    return fail(ErrorCode::parse, "{}: variable {} has size {}, expected a vector (1xN or Nx1)", file, leaf.name,
-                dims_text(v));
+    return fail(ErrorCode::parse, "{}: variable {} has size {}, expected a vector (1xN or Nx1)", file,
+                leaf.name, dims_text(v));
   }
   return {};
 }
@@ -272,11 +294,22 @@ Status check_numeric_info(const std::string& file, const Leaf& leaf, bool want_s
 // Bytes per element of the in-memory data libmatio returns for a numeric class.
 std::size_t class_bytes(matio_classes c) {
   switch (c) {
-    case MAT_C_DOUBLE: case MAT_C_INT64: case MAT_C_UINT64: return 8;
-    case MAT_C_SINGLE: case MAT_C_INT32: case MAT_C_UINT32: return 4;
-    case MAT_C_INT16: case MAT_C_UINT16: return 2;
-    case MAT_C_INT8: case MAT_C_UINT8: return 1;
-    default: return 0;
+    case MAT_C_DOUBLE:
+    case MAT_C_INT64:
+    case MAT_C_UINT64:
+      return 8;
+    case MAT_C_SINGLE:
+    case MAT_C_INT32:
+    case MAT_C_UINT32:
+      return 4;
+    case MAT_C_INT16:
+    case MAT_C_UINT16:
+      return 2;
+    case MAT_C_INT8:
+    case MAT_C_UINT8:
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -291,40 +324,64 @@ Result<std::vector<double>> read_numeric(OpenMat& m, const Leaf& leaf, bool want
   if (auto ok = check_numeric_info(m.file, leaf, want_scalar); !ok) return std::unexpected(ok.error());
   install_matio_log();
   VarPtr top(Mat_VarRead(m.mat.get(), m.infos[leaf.top]->name));
-  if (!top) return fail(ErrorCode::parse, "{}: variable {} cannot be read{}", m.file, leaf.name, matio_detail());
+  if (!top)
+    return fail(ErrorCode::parse, "{}: variable {} cannot be read{}", m.file, leaf.name, matio_detail());
   const matvar_t* v = top.get();
   for (const std::string& field : leaf.fields) {
     v = Mat_VarGetStructFieldByName(const_cast<matvar_t*>(v), field.c_str(), 0);
-    if (v == nullptr) return fail(ErrorCode::parse, "{}: variable {} cannot be read{}", m.file, leaf.name, matio_detail());
+    if (v == nullptr)
+      return fail(ErrorCode::parse, "{}: variable {} cannot be read{}", m.file, leaf.name, matio_detail());
   }
   // The data must be what the info promised: same class, same count, enough bytes.
   const std::uint64_t n = element_count(*v).value_or(0);
-  if (v->class_type != leaf.info->class_type || v->isComplex != 0 || n != element_count(*leaf.info).value_or(0) ||
-      v->data == nullptr || v->data_size <= 0 || v->nbytes / static_cast<std::size_t>(v->data_size) < n ||
+  if (v->class_type != leaf.info->class_type || v->isComplex != 0 ||
+      n != element_count(*leaf.info).value_or(0) || v->data == nullptr || v->data_size <= 0 ||
+      v->nbytes / static_cast<std::size_t>(v->data_size) < n ||
       static_cast<std::size_t>(v->data_size) != class_bytes(v->class_type)) {
-    return fail(ErrorCode::parse, "{}: variable {} holds fewer or other data than its header declares{}", m.file,
-                leaf.name, matio_detail());
+    return fail(ErrorCode::parse, "{}: variable {} holds fewer or other data than its header declares{}",
+                m.file, leaf.name, matio_detail());
   }
   std::vector<double> out;
   out.reserve(static_cast<std::size_t>(n));
   const auto count = static_cast<std::size_t>(n);
   switch (v->class_type) {
-    case MAT_C_DOUBLE: append_as_double<double>(v->data, count, out); break;
-    case MAT_C_SINGLE: append_as_double<float>(v->data, count, out); break;
-    case MAT_C_INT8: append_as_double<std::int8_t>(v->data, count, out); break;
-    case MAT_C_UINT8: append_as_double<std::uint8_t>(v->data, count, out); break;
-    case MAT_C_INT16: append_as_double<std::int16_t>(v->data, count, out); break;
-    case MAT_C_UINT16: append_as_double<std::uint16_t>(v->data, count, out); break;
-    case MAT_C_INT32: append_as_double<std::int32_t>(v->data, count, out); break;
-    case MAT_C_UINT32: append_as_double<std::uint32_t>(v->data, count, out); break;
-    case MAT_C_INT64: append_as_double<std::int64_t>(v->data, count, out); break;
-    case MAT_C_UINT64: append_as_double<std::uint64_t>(v->data, count, out); break;
-    default: return fail(ErrorCode::internal, "{}: variable {}: unexpected class", m.file, leaf.name);
+    case MAT_C_DOUBLE:
+      append_as_double<double>(v->data, count, out);
+      break;
+    case MAT_C_SINGLE:
+      append_as_double<float>(v->data, count, out);
+      break;
+    case MAT_C_INT8:
+      append_as_double<std::int8_t>(v->data, count, out);
+      break;
+    case MAT_C_UINT8:
+      append_as_double<std::uint8_t>(v->data, count, out);
+      break;
+    case MAT_C_INT16:
+      append_as_double<std::int16_t>(v->data, count, out);
+      break;
+    case MAT_C_UINT16:
+      append_as_double<std::uint16_t>(v->data, count, out);
+      break;
+    case MAT_C_INT32:
+      append_as_double<std::int32_t>(v->data, count, out);
+      break;
+    case MAT_C_UINT32:
+      append_as_double<std::uint32_t>(v->data, count, out);
+      break;
+    case MAT_C_INT64:
+      append_as_double<std::int64_t>(v->data, count, out);
+      break;
+    case MAT_C_UINT64:
+      append_as_double<std::uint64_t>(v->data, count, out);
+      break;
+    default:
+      return fail(ErrorCode::internal, "{}: variable {}: unexpected class", m.file, leaf.name);
   }
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (!std::isfinite(out[i])) {
-      return fail(ErrorCode::parse, "{}: variable {} has a non-finite value ({}) at element {}", m.file, leaf.name,
-                  out[i], i + 1);
+      return fail(ErrorCode::parse, "{}: variable {} has a non-finite value ({}) at element {}", m.file,
+                  leaf.name, out[i], i + 1);
     }
   }
   return out;
@@ -348,7 +405,8 @@ std::string last_number(std::string_view s) {
 bool is_channel_variable(std::string_view name, std::string_view channel) {
   const std::string_view tail = leaf_tail(name);
   const std::string bare = fmt::format("{}_time", channel);
-  return tail == bare || (tail.size() > bare.size() && tail.ends_with(bare) && tail[tail.size() - bare.size() - 1] == '_');
+  return tail == bare ||
+         (tail.size() > bare.size() && tail.ends_with(bare) && tail[tail.size() - bare.size() - 1] == '_');
 }
 
 // The number a CWRU name carries before its suffix: X098_DE_time -> 98, X099RPM -> 99.
@@ -364,7 +422,8 @@ Status check_variable_name(std::string_view name) {
   }
   if (!ok) {
     return fail(ErrorCode::invalid_argument,
-                "'{}' is not a MATLAB variable name (letter first, then letters, digits, '_', at most 63)", name);
+                "'{}' is not a MATLAB variable name (letter first, then letters, digits, '_', at most 63)",
+                name);
   }
   return {};
 }
@@ -387,7 +446,8 @@ Result<std::vector<double>> read_mat_vector(const std::filesystem::path& path, s
   for (const Leaf& l : m->leaves) {
     if (l.name == name) return read_numeric(*m, l, false);
   }
-  return fail(ErrorCode::not_found, "{}: no variable {} (variables: {})", m->file, name, leaf_names(m->leaves));
+  return fail(ErrorCode::not_found, "{}: no variable {} (variables: {})", m->file, name,
+              leaf_names(m->leaves));
 }
 
 Result<Recording> read_cwru_mat(const std::filesystem::path& path, const MatReadOptions& options) {
@@ -412,16 +472,17 @@ Result<Recording> read_cwru_mat(const std::filesystem::path& path, const MatRead
   if (rpm.size() > 1) {
     std::string names;
     for (const Leaf* l : rpm) names += (names.empty() ? "" : ", ") + l->name;
-    return fail(ErrorCode::invalid_argument, "{}: several variables{} end in RPM ({}); choose one with the prefix option",
-                m.file, scope, names);
+    return fail(ErrorCode::invalid_argument,
+                "{}: several variables{} end in RPM ({}); choose one with the prefix option", m.file, scope,
+                names);
   }
   std::string rpm_number;
   if (rpm.size() == 1) {
     auto value = read_numeric(m, *rpm.front(), true);
     if (!value) return std::unexpected(value.error());
     if (!(value->front() > 0.0)) {
-      return fail(ErrorCode::out_of_range, "{}: variable {} is {} rpm, expected > 0", m.file, rpm.front()->name,
-                  value->front());
+      return fail(ErrorCode::out_of_range, "{}: variable {} is {} rpm, expected > 0", m.file,
+                  rpm.front()->name, value->front());
     }
     rec.speed_rpm = value->front();
     rpm_number = variable_number(rpm.front()->name, 3);
@@ -443,8 +504,9 @@ Result<Recording> read_cwru_mat(const std::filesystem::path& path, const MatRead
     }
     if (candidates.empty()) {
       if (all) continue;
-      return fail(ErrorCode::not_found, "{}: no variable{} named {}_time or ending in _{}_time (variables: {})", m.file,
-                  scope, channel, channel, leaf_names(m.leaves));
+      return fail(ErrorCode::not_found,
+                  "{}: no variable{} named {}_time or ending in _{}_time (variables: {})", m.file, scope,
+                  channel, channel, leaf_names(m.leaves));
     }
     if (candidates.size() > 1) {
       std::string names;
@@ -461,8 +523,8 @@ Result<Recording> read_cwru_mat(const std::filesystem::path& path, const MatRead
     ch.samples.reserve(values->size());
     for (const double x : *values) {
       if (std::fabs(x) > static_cast<double>(std::numeric_limits<float>::max())) {
-        return fail(ErrorCode::out_of_range, "{}: variable {} has a value ({}) outside the float range", m.file,
-                    candidates.front()->name, x);
+        return fail(ErrorCode::out_of_range, "{}: variable {} has a value ({}) outside the float range",
+                    m.file, candidates.front()->name, x);
       }
       ch.samples.push_back(static_cast<float>(x));
     }
@@ -473,8 +535,9 @@ Result<Recording> read_cwru_mat(const std::filesystem::path& path, const MatRead
     rec.channels.push_back(std::move(ch));
   }
   if (rec.channels.empty()) {
-    return fail(ErrorCode::not_found, "{}: no variable{} ending in _DE_time, _FE_time or _BA_time (variables: {})",
-                m.file, scope, leaf_names(m.leaves));
+    return fail(ErrorCode::not_found,
+                "{}: no variable{} ending in _DE_time, _FE_time or _BA_time (variables: {})", m.file, scope,
+                leaf_names(m.leaves));
   }
   return rec;
 }
@@ -482,8 +545,10 @@ Result<Recording> read_cwru_mat(const std::filesystem::path& path, const MatRead
 Status write_cwru_mat(const std::filesystem::path& path, const Recording& recording, std::string_view prefix,
                       MatCompression compression) {
   const std::string file = path.string();
-  if (auto ok = check_variable_name(fmt::format("{}RPM", prefix)); !ok) return std::unexpected(ok.error().with_context(file));
-  if (recording.channels.empty()) return fail(ErrorCode::invalid_argument, "{}: recording has no channels", file);
+  if (auto ok = check_variable_name(fmt::format("{}RPM", prefix)); !ok)
+    return std::unexpected(ok.error().with_context(file));
+  if (recording.channels.empty())
+    return fail(ErrorCode::invalid_argument, "{}: recording has no channels", file);
   for (const Channel& c : recording.channels) {
     if (auto ok = check_variable_name(fmt::format("{}_{}_time", prefix, c.name)); !ok) {
       return std::unexpected(ok.error().with_context(file));
@@ -499,7 +564,8 @@ Status write_cwru_mat(const std::filesystem::path& path, const Recording& record
   {
     MatPtr mat(Mat_CreateVer(temp.string().c_str(), nullptr, MAT_FT_MAT5));
     if (!mat) return cleanup_fail("cannot create");
-    const matio_compression z = compression == MatCompression::zlib ? MAT_COMPRESSION_ZLIB : MAT_COMPRESSION_NONE;
+    const matio_compression z =
+        compression == MatCompression::zlib ? MAT_COMPRESSION_ZLIB : MAT_COMPRESSION_NONE;
     std::vector<double> data;
     for (const Channel& c : recording.channels) {
       data.assign(c.samples.begin(), c.samples.end());
@@ -507,7 +573,8 @@ Status write_cwru_mat(const std::filesystem::path& path, const Recording& record
       const std::string name = fmt::format("{}_{}_time", prefix, c.name);
       VarPtr var(Mat_VarCreate(name.c_str(), MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims.data(), data.data(),
                                MAT_F_DONT_COPY_DATA));
-      if (!var || Mat_VarWrite(mat.get(), var.get(), z) != 0) return cleanup_fail(fmt::format("cannot write {}", name));
+      if (!var || Mat_VarWrite(mat.get(), var.get(), z) != 0)
+        return cleanup_fail(fmt::format("cannot write {}", name));
     }
     if (recording.speed_rpm) {
       const std::string name = fmt::format("{}RPM", prefix);
@@ -515,7 +582,8 @@ Status write_cwru_mat(const std::filesystem::path& path, const Recording& record
       double rpm_value = *recording.speed_rpm;
       VarPtr var(Mat_VarCreate(name.c_str(), MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims.data(), &rpm_value,
                                MAT_F_DONT_COPY_DATA));
-      if (!var || Mat_VarWrite(mat.get(), var.get(), z) != 0) return cleanup_fail(fmt::format("cannot write {}", name));
+      if (!var || Mat_VarWrite(mat.get(), var.get(), z) != 0)
+        return cleanup_fail(fmt::format("cannot write {}", name));
     }
   }
   std::error_code ec;

@@ -40,10 +40,10 @@ struct MatReadOptions {
 
 // A CWRU-layout recording. Channel X is the variable (or 1x1-struct field) named X_time or ending
 // in _X_time (DE, FE, BA -> channels "DE", "FE", "BA"); the speed comes from the variable ending in
-// RPM (1x1, any numeric class; CWRU's is class double stored as uint16), never from the file name. When several variables end in the same
-// suffix (99.mat carries X098_DE_time and X099_DE_time) the one whose number equals the RPM
-// variable's number wins; otherwise the error lists the candidates and MatReadOptions::prefix
-// chooses. Channels must be real numeric vectors of equal length with finite values.
+// RPM (1x1, any numeric class; CWRU's is class double stored as uint16), never from the file name. When
+// several variables end in the same suffix (99.mat carries X098_DE_time and X099_DE_time) the one whose
+// number equals the RPM variable's number wins; otherwise the error lists the candidates and
+// MatReadOptions::prefix chooses. Channels must be real numeric vectors of equal length with finite values.
 Result<Recording> read_cwru_mat(const std::filesystem::path& path, const MatReadOptions& options = {});
 
 enum class MatCompression { none, zlib };

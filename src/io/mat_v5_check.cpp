@@ -1,13 +1,13 @@
 #include "io/mat_v5_check.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <array>
 #include <fstream>
 #include <limits>
 #include <string>
 #include <system_error>
+
+#include <zlib.h>
 
 #include "io/recording.hpp"
 
@@ -23,29 +23,62 @@ constexpr std::size_t k_header_bytes = 128;
 constexpr int k_max_depth = 16;
 
 enum MiType : std::uint32_t {
-  mi_int8 = 1, mi_uint8 = 2, mi_int16 = 3, mi_uint16 = 4, mi_int32 = 5, mi_uint32 = 6, mi_single = 7,
-  mi_double = 9, mi_int64 = 12, mi_uint64 = 13, mi_utf8 = 16, mi_utf16 = 17, mi_utf32 = 18,
+  mi_int8 = 1,
+  mi_uint8 = 2,
+  mi_int16 = 3,
+  mi_uint16 = 4,
+  mi_int32 = 5,
+  mi_uint32 = 6,
+  mi_single = 7,
+  mi_double = 9,
+  mi_int64 = 12,
+  mi_uint64 = 13,
+  mi_utf8 = 16,
+  mi_utf16 = 17,
+  mi_utf32 = 18,
 };
 
 enum MxClass : std::uint32_t {
-  mx_cell = 1, mx_struct = 2, mx_object = 3, mx_char = 4, mx_sparse = 5, mx_double = 6, mx_uint64 = 15,
-  mx_function = 16, mx_opaque = 17,
+  mx_cell = 1,
+  mx_struct = 2,
+  mx_object = 3,
+  mx_char = 4,
+  mx_sparse = 5,
+  mx_double = 6,
+  mx_uint64 = 15,
+  mx_function = 16,
+  mx_opaque = 17,
 };
 
 // Bytes per value of a numeric or character data type; 0 for anything else.
 std::size_t type_bytes(std::uint32_t type) {
   switch (type) {
-    case mi_int8: case mi_uint8: case mi_utf8: return 1;
-    case mi_int16: case mi_uint16: case mi_utf16: return 2;
-    case mi_int32: case mi_uint32: case mi_single: case mi_utf32: return 4;
-    case mi_double: case mi_int64: case mi_uint64: return 8;
-    default: return 0;
+    case mi_int8:
+    case mi_uint8:
+    case mi_utf8:
+      return 1;
+    case mi_int16:
+    case mi_uint16:
+    case mi_utf16:
+      return 2;
+    case mi_int32:
+    case mi_uint32:
+    case mi_single:
+    case mi_utf32:
+      return 4;
+    case mi_double:
+    case mi_int64:
+    case mi_uint64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
 std::uint32_t load_u32(const unsigned char* p, bool big_endian) {
-  return big_endian ? (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3]
-                    : (std::uint32_t{p[3]} << 24) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[1]} << 8) | p[0];
+  return big_endian
+             ? (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3]
+             : (std::uint32_t{p[3]} << 24) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[1]} << 8) | p[0];
 }
 
 struct Sub {
@@ -102,8 +135,8 @@ Status check_matrix(std::string_view body, bool big, const std::string& context,
 Status check_children(Reader& r, std::uint64_t count, const std::string& context, int depth) {
   // Each child needs at least an 8-byte tag: more children than that cannot be present.
   if (count > r.remaining() / 8) {
-    return fail(ErrorCode::parse, "{}: declares {} fields/cells, the {} bytes left hold at most {}", context, count,
-                r.remaining(), r.remaining() / 8);
+    return fail(ErrorCode::parse, "{}: declares {} fields/cells, the {} bytes left hold at most {}", context,
+                count, r.remaining(), r.remaining() / 8);
   }
   for (std::uint64_t i = 0; i < count; ++i) {
     const std::string child = fmt::format("{}, item {}", context, i + 1);
@@ -118,15 +151,16 @@ Status check_children(Reader& r, std::uint64_t count, const std::string& context
 }
 
 Status check_matrix(std::string_view body, bool big, const std::string& context, int depth) {
-  if (depth > k_max_depth) return fail(ErrorCode::unsupported, "{}: nested more than {} levels", context, k_max_depth);
+  if (depth > k_max_depth)
+    return fail(ErrorCode::unsupported, "{}: nested more than {} levels", context, k_max_depth);
   if (body.empty()) return {};  // an empty miMATRIX stands for [] (writers use it for unset fields)
   Reader r(body, big);
 
   auto flags = r.next("array flags");
   if (!flags) return std::unexpected(flags.error().with_context(context));
   if (flags->type != mi_uint32 || flags->data.size() != 8) {
-    return fail(ErrorCode::parse, "{}: array flags have type {} and {} bytes, expected miUINT32 (6) and 8", context,
-                flags->type, flags->data.size());
+    return fail(ErrorCode::parse, "{}: array flags have type {} and {} bytes, expected miUINT32 (6) and 8",
+                context, flags->type, flags->data.size());
   }
   const std::uint32_t flag_word = load_u32(reinterpret_cast<const unsigned char*>(flags->data.data()), big);
   const std::uint32_t cls = flag_word & 0xffu;
@@ -135,19 +169,22 @@ Status check_matrix(std::string_view body, bool big, const std::string& context,
   auto dims = r.next("dimensions");
   if (!dims) return std::unexpected(dims.error().with_context(context));
   if (dims->type != mi_int32 || dims->data.size() < 8 || dims->data.size() % 4 != 0) {
-    return fail(ErrorCode::parse, "{}: dimensions have type {} and {} bytes, expected miINT32 with 2 or more values",
-                context, dims->type, dims->data.size());
+    return fail(ErrorCode::parse,
+                "{}: dimensions have type {} and {} bytes, expected miINT32 with 2 or more values", context,
+                dims->type, dims->data.size());
   }
   std::uint64_t numel = 1;
   std::uint64_t columns = 0;
   for (std::size_t i = 0; i < dims->data.size(); i += 4) {
-    const auto d = static_cast<std::int32_t>(load_u32(reinterpret_cast<const unsigned char*>(dims->data.data() + i), big));
+    const auto d = static_cast<std::int32_t>(
+        load_u32(reinterpret_cast<const unsigned char*>(dims->data.data() + i), big));
     if (d < 0) return fail(ErrorCode::parse, "{}: negative dimension {}", context, d);
     if (i == 4) columns = static_cast<std::uint64_t>(d);
     // Dimensions are < 2^31 each; saturate instead of overflowing, the checks below reject it.
     const auto du = static_cast<std::uint64_t>(d);
-    numel = du != 0 && numel > std::numeric_limits<std::uint64_t>::max() / du ? std::numeric_limits<std::uint64_t>::max()
-                                                                               : numel * du;
+    numel = du != 0 && numel > std::numeric_limits<std::uint64_t>::max() / du
+                ? std::numeric_limits<std::uint64_t>::max()
+                : numel * du;
   }
 
   auto name = r.next("array name");
@@ -156,7 +193,9 @@ Status check_matrix(std::string_view body, bool big, const std::string& context,
     return fail(ErrorCode::parse, "{}: array name has type {}, expected miINT8 (1)", context, name->type);
   }
   const std::string where =
-      name->data.empty() ? context : fmt::format("{} ({})", context, name->data.substr(0, std::min<std::size_t>(name->data.size(), 64)));
+      name->data.empty() ? context
+                         : fmt::format("{} ({})", context,
+                                       name->data.substr(0, std::min<std::size_t>(name->data.size(), 64)));
 
   if (cls == mx_char || (cls >= mx_double && cls <= mx_uint64)) {
     for (int part = 0; part < (complex ? 2 : 1); ++part) {
@@ -164,11 +203,12 @@ Status check_matrix(std::string_view body, bool big, const std::string& context,
       auto data = r.next(what);
       if (!data) return std::unexpected(data.error().with_context(where));
       const std::size_t size = type_bytes(data->type);
-      if (size == 0) return fail(ErrorCode::parse, "{}: {} has data type {}, not a numeric type", where, what, data->type);
+      if (size == 0)
+        return fail(ErrorCode::parse, "{}: {} has data type {}, not a numeric type", where, what, data->type);
       // libmatio allocates numel values of the class; the stored bytes must hold them all.
       if (numel > data->data.size() / size) {
-        return fail(ErrorCode::parse, "{}: {} holds {} bytes, its size needs {} values of {} bytes", where, what,
-                    data->data.size(), numel, size);
+        return fail(ErrorCode::parse, "{}: {} holds {} bytes, its size needs {} values of {} bytes", where,
+                    what, data->data.size(), numel, size);
       }
     }
     return {};
@@ -180,11 +220,13 @@ Status check_matrix(std::string_view body, bool big, const std::string& context,
     for (const char* what : {"row indices", "column indices", "real part"}) {
       auto sub = r.next(what);
       if (!sub) return std::unexpected(sub.error().with_context(where));
-      if (type_bytes(sub->type) == 0) return fail(ErrorCode::parse, "{}: {} have data type {}", where, what, sub->type);
+      if (type_bytes(sub->type) == 0)
+        return fail(ErrorCode::parse, "{}: {} have data type {}", where, what, sub->type);
       if (std::string_view(what) == "column indices") jc_bytes = sub->data.size();
     }
     if (columns + 1 > jc_bytes / 4) {
-      return fail(ErrorCode::parse, "{}: sparse with {} columns has {} bytes of column indices", where, columns, jc_bytes);
+      return fail(ErrorCode::parse, "{}: sparse with {} columns has {} bytes of column indices", where,
+                  columns, jc_bytes);
     }
     if (complex) {
       auto im = r.next("imaginary part");
@@ -196,18 +238,20 @@ Status check_matrix(std::string_view body, bool big, const std::string& context,
     auto len = r.next("field name length");
     if (!len) return std::unexpected(len.error().with_context(where));
     if (len->type != mi_int32 || len->data.size() != 4) {
-      return fail(ErrorCode::parse, "{}: field name length has type {} and {} bytes, expected miINT32 and 4", where,
-                  len->type, len->data.size());
+      return fail(ErrorCode::parse, "{}: field name length has type {} and {} bytes, expected miINT32 and 4",
+                  where, len->type, len->data.size());
     }
-    const auto field_len = static_cast<std::int32_t>(load_u32(reinterpret_cast<const unsigned char*>(len->data.data()), big));
+    const auto field_len =
+        static_cast<std::int32_t>(load_u32(reinterpret_cast<const unsigned char*>(len->data.data()), big));
     if (field_len <= 0 || field_len > 4096) {
       return fail(ErrorCode::parse, "{}: field name length {} (expected 1 to 4096)", where, field_len);
     }
     auto names = r.next("field names");
     if (!names) return std::unexpected(names.error().with_context(where));
-    if ((names->type != mi_int8 && names->type != mi_uint8) || names->data.size() % static_cast<std::size_t>(field_len) != 0) {
-      return fail(ErrorCode::parse, "{}: field names have type {} and {} bytes, not a multiple of {}", where, names->type,
-                  names->data.size(), field_len);
+    if ((names->type != mi_int8 && names->type != mi_uint8) ||
+        names->data.size() % static_cast<std::size_t>(field_len) != 0) {
+      return fail(ErrorCode::parse, "{}: field names have type {} and {} bytes, not a multiple of {}", where,
+                  names->type, names->data.size(), field_len);
     }
     const std::uint64_t fields = names->data.size() / static_cast<std::size_t>(field_len);
     if (fields != 0 && numel > std::numeric_limits<std::uint64_t>::max() / fields) {
@@ -217,7 +261,8 @@ Status check_matrix(std::string_view body, bool big, const std::string& context,
   }
   if (cls == mx_cell) return check_children(r, numel, where, depth);
   if (cls == mx_object || cls == mx_function || cls == mx_opaque) {
-    return fail(ErrorCode::unsupported, "{}: class {} (object, function handle or opaque) is not supported", where, cls);
+    return fail(ErrorCode::unsupported, "{}: class {} (object, function handle or opaque) is not supported",
+                where, cls);
   }
   if (cls == 0) return {};  // mxEMPTY
   return fail(ErrorCode::parse, "{}: unknown array class {}", where, cls);
@@ -275,10 +320,12 @@ Result<std::vector<MatElement>> check_mat_v5(const std::filesystem::path& path) 
   const auto header_read = static_cast<std::size_t>(std::min<std::uint64_t>(size, k_header_bytes));
   if (!read_at(0, header.data(), header_read)) return fail(ErrorCode::io, "{}: cannot read the header", file);
   constexpr std::string_view signature = "MATLAB 5.0 MAT-file";
-  const bool has_signature = header_read >= signature.size() && std::string_view(header.data(), signature.size()) == signature;
+  const bool has_signature =
+      header_read >= signature.size() && std::string_view(header.data(), signature.size()) == signature;
   if (size < k_header_bytes) {
     if (has_signature) {
-      return fail(ErrorCode::parse, "{}: truncated: {} bytes, shorter than the 128-byte MAT v5 header", file, size);
+      return fail(ErrorCode::parse, "{}: truncated: {} bytes, shorter than the 128-byte MAT v5 header", file,
+                  size);
     }
     return fail(ErrorCode::parse, "{}: not a MAT file ({} bytes, shorter than a MAT v5 header)", file, size);
   }
@@ -295,7 +342,8 @@ Result<std::vector<MatElement>> check_mat_v5(const std::filesystem::path& path) 
   const auto h = reinterpret_cast<const unsigned char*>(header.data());
   const unsigned version = big ? (unsigned{h[124]} << 8) | h[125] : (unsigned{h[125]} << 8) | h[124];
   if (version == 0x0200) {
-    return fail(ErrorCode::unsupported, "{}: MAT v7.3 (HDF5) file; save it with -v7 or -v6 to read it here", file);
+    return fail(ErrorCode::unsupported, "{}: MAT v7.3 (HDF5) file; save it with -v7 or -v6 to read it here",
+                file);
   }
   if (version != 0x0100) {
     return fail(ErrorCode::parse, "{}: not a MAT v5 file (version 0x{:04x}, expected 0x0100)", file, version);
@@ -311,26 +359,32 @@ Result<std::vector<MatElement>> check_mat_v5(const std::filesystem::path& path) 
       if (!read_at(offset, tag.data(), static_cast<std::size_t>(remaining))) {
         return fail(ErrorCode::io, "{}: cannot read at byte offset {}", file, offset);
       }
-      if (std::all_of(tag.begin(), tag.begin() + static_cast<std::ptrdiff_t>(remaining), [](char c) { return c == 0; })) {
+      if (std::all_of(tag.begin(), tag.begin() + static_cast<std::ptrdiff_t>(remaining),
+                      [](char c) { return c == 0; })) {
         break;  // zero padding after the last element
       }
-      return fail(ErrorCode::parse, "{}: truncated: {} bytes of an element tag at byte offset {}, expected 8", file,
-                  remaining, offset);
+      return fail(ErrorCode::parse, "{}: truncated: {} bytes of an element tag at byte offset {}, expected 8",
+                  file, remaining, offset);
     }
-    if (!read_at(offset, tag.data(), tag.size())) return fail(ErrorCode::io, "{}: cannot read at byte offset {}", file, offset);
+    if (!read_at(offset, tag.data(), tag.size()))
+      return fail(ErrorCode::io, "{}: cannot read at byte offset {}", file, offset);
     const auto t = reinterpret_cast<const unsigned char*>(tag.data());
     MatElement e{offset, load_u32(t, big), load_u32(t + 4, big)};
-    const std::string context = fmt::format("{}: element #{} at byte offset {}", file, elements.size() + 1, offset);
+    const std::string context =
+        fmt::format("{}: element #{} at byte offset {}", file, elements.size() + 1, offset);
     if (e.type != k_mi_matrix && e.type != k_mi_compressed) {
-      return fail(ErrorCode::parse, "{} has type {}, expected miMATRIX (14) or miCOMPRESSED (15)", context, e.type);
+      return fail(ErrorCode::parse, "{} has type {}, expected miMATRIX (14) or miCOMPRESSED (15)", context,
+                  e.type);
     }
     if (e.bytes > remaining - tag.size()) {
-      return fail(ErrorCode::parse, "{}: truncated: element #{} at byte offset {} declares {} bytes, {} remain", file,
+      return fail(ErrorCode::parse,
+                  "{}: truncated: element #{} at byte offset {} declares {} bytes, {} remain", file,
                   elements.size() + 1, offset, e.bytes, remaining - tag.size());
     }
     body.resize(static_cast<std::size_t>(e.bytes));
     if (!read_at(offset + tag.size(), body.data(), body.size())) {
-      return fail(ErrorCode::io, "{}: cannot read {} bytes at byte offset {}", file, e.bytes, offset + tag.size());
+      return fail(ErrorCode::io, "{}: cannot read {} bytes at byte offset {}", file, e.bytes,
+                  offset + tag.size());
     }
     if (e.type == k_mi_matrix) {
       if (auto ok = check_matrix(body, big, context, 0); !ok) return std::unexpected(ok.error());
@@ -342,7 +396,8 @@ Result<std::vector<MatElement>> check_mat_v5(const std::filesystem::path& path) 
       auto inner = r.next("compressed miMATRIX");
       if (!inner) return std::unexpected(inner.error().with_context(context));
       if (inner->type != k_mi_matrix) {
-        return fail(ErrorCode::parse, "{}: compressed data holds type {}, expected miMATRIX (14)", context, inner->type);
+        return fail(ErrorCode::parse, "{}: compressed data holds type {}, expected miMATRIX (14)", context,
+                    inner->type);
       }
       if (auto ok = check_matrix(inner->data, big, context, 0); !ok) return std::unexpected(ok.error());
     }

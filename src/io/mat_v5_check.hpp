@@ -14,7 +14,7 @@
 
 namespace vigil::io::detail {
 
-inline constexpr std::uint32_t k_mi_matrix = 14;      // MAT-File Format, table 1-1
+inline constexpr std::uint32_t k_mi_matrix = 14;  // MAT-File Format, table 1-1
 inline constexpr std::uint32_t k_mi_compressed = 15;
 
 struct MatElement {

@@ -23,10 +23,10 @@ struct Channel {
 };
 
 struct Recording {
-  std::string source;                // file name or caller-given name, for messages
-  double sample_rate_hz = 0.0;       // 0 = unknown (MAT files do not store it)
-  std::optional<double> speed_rpm;   // only when the source itself states it
-  std::vector<Channel> channels;     // all the same length
+  std::string source;               // file name or caller-given name, for messages
+  double sample_rate_hz = 0.0;      // 0 = unknown (MAT files do not store it)
+  std::optional<double> speed_rpm;  // only when the source itself states it
+  std::vector<Channel> channels;    // all the same length
 
   // The channel called `name` (exact, case-sensitive), or nullptr.
   const Channel* find_channel(std::string_view name) const;

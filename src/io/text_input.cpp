@@ -86,8 +86,8 @@ std::expected<double, std::string_view> parse_number(std::string_view field) {
     return std::unexpected(std::string_view("not a number"));
   }
   double value = 0.0;
-  const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value,
-                                         std::chars_format::general);
+  const auto [end, ec] =
+      std::from_chars(field.data(), field.data() + field.size(), value, std::chars_format::general);
   if (ec == std::errc::result_out_of_range) return std::unexpected(std::string_view("out of range"));
   if (ec != std::errc() || end != field.data() + field.size()) {
     return std::unexpected(std::string_view("not a number"));

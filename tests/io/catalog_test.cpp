@@ -9,8 +9,8 @@ namespace vigil::io {
 namespace {
 
 TEST(Catalog, FaultTypeNames) {
-  for (const FaultType f : {FaultType::normal, FaultType::inner_race, FaultType::outer_race, FaultType::ball,
-                            FaultType::cage}) {
+  for (const FaultType f :
+       {FaultType::normal, FaultType::inner_race, FaultType::outer_race, FaultType::ball, FaultType::cage}) {
     EXPECT_EQ(parse_fault_type(to_string(f)), f);
   }
   EXPECT_FALSE(parse_fault_type("inner").has_value());
@@ -65,10 +65,13 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"", "cat.csv: empty, expected a header line"},
         BadCase{"path,sample_rate_hz,channel,bearing,rpm\n", "cat.csv: line 1: header lacks column 'fault'"},
-        BadCase{"path,sample_rate_hz,channel,bearing,fault,rpm,path\n", "line 1: header names column 'path' twice"},
-        BadCase{"path,,sample_rate_hz,channel,bearing,fault,rpm\n", "line 1: header has an empty column name"},
-        BadCase{HDR "a.mat,12000,DE,6205,inner,1797\n",
-                "cat.csv: line 2, column fault: not one of normal, inner_race, outer_race, ball, cage: 'inner'"},
+        BadCase{"path,sample_rate_hz,channel,bearing,fault,rpm,path\n",
+                "line 1: header names column 'path' twice"},
+        BadCase{"path,,sample_rate_hz,channel,bearing,fault,rpm\n",
+                "line 1: header has an empty column name"},
+        BadCase{
+            HDR "a.mat,12000,DE,6205,inner,1797\n",
+            "cat.csv: line 2, column fault: not one of normal, inner_race, outer_race, ball, cage: 'inner'"},
         BadCase{HDR "a.mat,12k,DE,6205,normal,1797\n", "line 2, column sample_rate_hz: not a number '12k'"},
         BadCase{HDR "a.mat,0,DE,6205,normal,1797\n", "line 2, column sample_rate_hz: must be > 0: '0'"},
         BadCase{HDR "a.mat,,DE,6205,normal,1797\n", "line 2, column sample_rate_hz: empty field"},
@@ -77,7 +80,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{HDR ",12000,DE,6205,normal,1\n", "line 2, column path: empty path"},
         BadCase{HDR "a.mat,12000,,6205,normal,1\n", "line 2, column channel: empty channel"},
         BadCase{HDR "a.mat,12000,DE,,normal,1\n", "line 2, column bearing: empty bearing"},
-        BadCase{HDR "a.mat,12000,DE,6205,normal,1\nb.mat,12000,DE,6205,normal\n", "line 3: 5 fields, header has 6"}));
+        BadCase{HDR "a.mat,12000,DE,6205,normal,1\nb.mat,12000,DE,6205,normal\n",
+                "line 3: 5 fields, header has 6"}));
 #undef HDR
 
 TEST(Catalog, ReadsFileAndResolvesPathsFromItsFolder) {
@@ -120,12 +124,14 @@ TEST(Catalog, ReadsFileAndResolvesPathsFromItsFolder) {
 TEST(Catalog, EntryRateMustMatchFormatRate) {
   test::TempDir dir;
   dir.write("2004.02.12.10.32.39", "1\t2\t3\t4\n");
-  auto cat = parse_catalog("path,sample_rate_hz,channel,bearing,fault,rpm\n2004.02.12.10.32.39,25600,b1,ZA-2115,normal,2000\n",
-                           "c.csv", dir.path());
+  auto cat = parse_catalog(
+      "path,sample_rate_hz,channel,bearing,fault,rpm\n2004.02.12.10.32.39,25600,b1,ZA-2115,normal,2000\n",
+      "c.csv", dir.path());
   ASSERT_TRUE(cat.has_value()) << cat.error().message;
   auto rec = read_entry(cat->entries[0]);
   ASSERT_FALSE(rec.has_value());
-  EXPECT_NE(rec.error().message.find("catalog line 2 says 25600 Hz, the format says 20000 Hz"), std::string::npos)
+  EXPECT_NE(rec.error().message.find("catalog line 2 says 25600 Hz, the format says 20000 Hz"),
+            std::string::npos)
       << rec.error().message;
 }
 

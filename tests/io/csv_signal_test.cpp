@@ -1,8 +1,8 @@
 #include "io/csv_signal.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
+
+#include <gtest/gtest.h>
 
 #include "io/temp_dir.hpp"
 
@@ -37,7 +37,7 @@ TEST(CsvSignal, TimeValuePairsGiveTheRateWhenNoneIsGiven) {
 
 TEST(CsvSignal, TimeColumnMustAgreeWithGivenRate) {
   const std::string text = "0;1\n0.001;2\n0.002;3\n";  // 1 kHz, ';' separated
-  auto ok = parse_csv_signal(text, "t.csv", 1005.0);  // within 1 %
+  auto ok = parse_csv_signal(text, "t.csv", 1005.0);   // within 1 %
   ASSERT_TRUE(ok.has_value()) << ok.error().message;
   EXPECT_EQ(ok->sample_rate_hz, 1005.0);  // the caller's rate is kept
   auto bad = parse_csv_signal(text, "t.csv", 1200.0);
@@ -82,7 +82,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"0,1\n1,2\n5\n", 1.0, ErrorCode::parse, "line 3: 1 fields, earlier lines have 2"},
         BadCase{"0,1\nt,2\n", 1.0, ErrorCode::parse, "line 2: field 1 (time_s): not a number 't'"},
         BadCase{"0,1\n1,\n", 1.0, ErrorCode::parse, "line 2: field 2 (value): empty field"},
-        BadCase{"0,1\n1,2\n1,3\n", 1.0, ErrorCode::parse, "line 3: time 1 s does not increase (previous 1 s)"},
+        BadCase{"0,1\n1,2\n1,3\n", 1.0, ErrorCode::parse,
+                "line 3: time 1 s does not increase (previous 1 s)"},
         BadCase{"", 10.0, ErrorCode::parse, "sig.csv: no data lines"},
         BadCase{"value\n", 10.0, ErrorCode::parse, "sig.csv: no data lines"}));
 

@@ -42,9 +42,12 @@ TEST(FemtoData, FirstSnapshotValuesAsInTheFile) {
 TEST(FemtoData, EveryLearningBearingReads) {
   VIGIL_REQUIRE_DATA("femto/Learning_set");
   // README table: kept snapshot count and last index per bearing.
-  const struct { const char* name; std::size_t kept; int last; } bearings[] = {
-      {"Bearing1_1", 206, 2803}, {"Bearing1_2", 77, 871}, {"Bearing2_1", 80, 911},
-      {"Bearing2_2", 72, 797},   {"Bearing3_1", 53, 515}, {"Bearing3_2", 128, 1637}};
+  const struct {
+    const char* name;
+    std::size_t kept;
+    int last;
+  } bearings[] = {{"Bearing1_1", 206, 2803}, {"Bearing1_2", 77, 871}, {"Bearing2_1", 80, 911},
+                  {"Bearing2_2", 72, 797},   {"Bearing3_1", 53, 515}, {"Bearing3_2", 128, 1637}};
   for (const auto& b : bearings) {
     SCOPED_TRACE(b.name);
     auto files = list_femto_snapshots(data_dir() / "femto/Learning_set" / b.name);

@@ -25,8 +25,8 @@ TEST(Femto, ParsesSnapshotIntoHorizontalAndVerticalChannels) {
 // The variants the dataset README lists: ';' separator (Full_Test_Set/Bearing1_4), CRLF endings,
 // exponent-form microseconds with 3- and 2-digit exponents, no final newline.
 TEST(Femto, AcceptsSemicolonsCrlfAndExponentMicroseconds) {
-  auto rec = parse_femto_snapshot("10;5;2;1.6562e+005;0.1;-0.2\r\n10;5;2;4.2504e+05;+1.5;0\r\n10;5;2;8.6566e+005;-3;4",
-                                  "acc_00007.csv");
+  auto rec = parse_femto_snapshot(
+      "10;5;2;1.6562e+005;0.1;-0.2\r\n10;5;2;4.2504e+05;+1.5;0\r\n10;5;2;8.6566e+005;-3;4", "acc_00007.csv");
   ASSERT_TRUE(rec.has_value()) << rec.error().message;
   EXPECT_EQ(rec->channels[0].samples, (std::vector<float>{0.1f, 1.5f, -3.0f}));
   EXPECT_EQ(rec->channels[1].samples, (std::vector<float>{-0.2f, 0.0f, 4.0f}));
@@ -62,9 +62,11 @@ TEST_P(FemtoBadSnapshot, NamesFileLineAndField) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, FemtoBadSnapshot,
     ::testing::Values(
-        BadText{"9,39,39,1,1,2\n9,39,39,2,3\n", "acc_00042.csv: line 2: 5 fields separated by ',', expected 6"},
+        BadText{"9,39,39,1,1,2\n9,39,39,2,3\n",
+                "acc_00042.csv: line 2: 5 fields separated by ',', expected 6"},
         BadText{"9,39,39,1,1,2,7\n", "acc_00042.csv: line 1: 7 fields separated by ',', expected 6"},
-        BadText{"9,39,39,1,1,2\n9,39,39,2,abc,4\n", "acc_00042.csv: line 2: field 5 (horizontal_g): not a number 'abc'"},
+        BadText{"9,39,39,1,1,2\n9,39,39,2,abc,4\n",
+                "acc_00042.csv: line 2: field 5 (horizontal_g): not a number 'abc'"},
         BadText{"9,39,39,1,1,nan\n", "line 1: field 6 (vertical_g): not a number 'nan'"},
         BadText{"9,39,39,1,1,1e999\n", "line 1: field 6 (vertical_g): out of range '1e999'"},
         BadText{"9,39,39,1,1,1e300\n", "line 1: field 6 (vertical_g): outside the float range"},
@@ -88,7 +90,8 @@ TEST(Femto, ParsesTemperatureFile) {
       << bad.error().message;
   auto bad_reading = parse_femto_temperature("9,40,47,5,hot\n", "temp_00001.csv");
   ASSERT_FALSE(bad_reading.has_value());
-  EXPECT_NE(bad_reading.error().message.find("field 5 (reading)"), std::string::npos) << bad_reading.error().message;
+  EXPECT_NE(bad_reading.error().message.find("field 5 (reading)"), std::string::npos)
+      << bad_reading.error().message;
 }
 
 TEST(Femto, ListsSnapshotsByIndexFromFileNames) {

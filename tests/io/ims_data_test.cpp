@@ -2,10 +2,10 @@
 // Bearing-1 statistics of 2004.02.12.10.32.39 as published by other projects and quoted in the
 // folder's README: mean -0.0102, RMS 0.0742, peak-to-peak 0.84 (given to 3-4 decimals, so the
 // tolerance is half a unit in the last quoted digit).
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cmath>
+
+#include <gtest/gtest.h>
 
 #include "io/ims.hpp"
 #include "support/test_data.hpp"
@@ -17,8 +17,13 @@ using vigil::test::data_dir;
 
 TEST(ImsData, EverySnapshotHas20480RowsOf4Or8Channels) {
   VIGIL_REQUIRE_DATA("ims/2004.02.12.10.32.39");
-  const struct { const char* name; std::size_t channels; } files[] = {
-      {"2004.02.12.10.32.39", 4}, {"2004.02.12.10.42.39", 4}, {"2004.02.19.06.22.39", 4}, {"2003.10.22.12.06.24", 8}};
+  const struct {
+    const char* name;
+    std::size_t channels;
+  } files[] = {{"2004.02.12.10.32.39", 4},
+               {"2004.02.12.10.42.39", 4},
+               {"2004.02.19.06.22.39", 4},
+               {"2003.10.22.12.06.24", 8}};
   for (const auto& f : files) {
     SCOPED_TRACE(f.name);
     auto snap = read_ims_snapshot(data_dir() / "ims" / f.name);

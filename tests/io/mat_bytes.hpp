@@ -16,10 +16,28 @@
 namespace vigil::io::test {
 
 // Data types (miXXX) and array classes (mxXXX) from the format document, tables 1-1 and 1-3.
-enum MiType : std::uint32_t { mi_int8 = 1, mi_uint8 = 2, mi_int16 = 3, mi_uint16 = 4, mi_int32 = 5, mi_uint32 = 6,
-                              mi_single = 7, mi_double = 9, mi_matrix = 14, mi_compressed = 15 };
-enum MxClass : std::uint8_t { mx_cell = 1, mx_struct = 2, mx_char = 4, mx_double = 6, mx_single = 7, mx_int32 = 12,
-                              mx_uint16 = 11, mx_uint8 = 9 };
+enum MiType : std::uint32_t {
+  mi_int8 = 1,
+  mi_uint8 = 2,
+  mi_int16 = 3,
+  mi_uint16 = 4,
+  mi_int32 = 5,
+  mi_uint32 = 6,
+  mi_single = 7,
+  mi_double = 9,
+  mi_matrix = 14,
+  mi_compressed = 15
+};
+enum MxClass : std::uint8_t {
+  mx_cell = 1,
+  mx_struct = 2,
+  mx_char = 4,
+  mx_double = 6,
+  mx_single = 7,
+  mx_int32 = 12,
+  mx_uint16 = 11,
+  mx_uint8 = 9
+};
 constexpr std::uint8_t k_flag_complex = 0x08;
 constexpr std::uint8_t k_flag_logical = 0x02;
 
@@ -41,14 +59,16 @@ class MatBytes {
 
   // miMATRIX of a numeric or char class; `raw` holds the stored values already encoded.
   std::string matrix(std::string_view name, MxClass cls, std::vector<std::int32_t> dims, MiType type,
-                     const std::string& raw, std::uint8_t flags = 0, const std::string* imag = nullptr) const {
+                     const std::string& raw, std::uint8_t flags = 0,
+                     const std::string* imag = nullptr) const {
     std::string body = header_part(name, cls, dims, flags);
     body += element(type, raw);
     if (imag != nullptr) body += element(type, *imag);
     return element(mi_matrix, body);
   }
 
-  std::string doubles(std::string_view name, const std::vector<double>& values, std::vector<std::int32_t> dims = {}) const {
+  std::string doubles(std::string_view name, const std::vector<double>& values,
+                      std::vector<std::int32_t> dims = {}) const {
     if (dims.empty()) dims = {static_cast<std::int32_t>(values.size()), 1};
     return matrix(name, mx_double, dims, mi_double, encode(values));
   }
@@ -63,7 +83,8 @@ class MatBytes {
   }
 
   // 1x1 struct; each field is a matrix() built with an empty name.
-  std::string structure(std::string_view name, const std::vector<std::pair<std::string, std::string>>& fields) const {
+  std::string structure(std::string_view name,
+                        const std::vector<std::pair<std::string, std::string>>& fields) const {
     std::string body = header_part(name, mx_struct, {1, 1}, 0);
     constexpr std::int32_t k_field_len = 32;
     // "Field Name Length" always uses the small data element format (format document, p. 1-21).
@@ -121,8 +142,9 @@ class MatBytes {
  private:
   std::string header_part(std::string_view name, MxClass cls, const std::vector<std::int32_t>& dims,
                           std::uint8_t flags) const {
-    std::string body = element(mi_uint32, encode(std::vector<std::uint32_t>{
-                                              static_cast<std::uint32_t>(cls) | (std::uint32_t{flags} << 8), 0u}));
+    std::string body =
+        element(mi_uint32, encode(std::vector<std::uint32_t>{
+                               static_cast<std::uint32_t>(cls) | (std::uint32_t{flags} << 8), 0u}));
     body += element(mi_int32, encode(dims));
     // MATLAB writes names of 1 to 4 characters as small data elements; both forms are valid.
     body += name.size() >= 1 && name.size() <= 4 ? small_element(mi_int8, std::string(name))

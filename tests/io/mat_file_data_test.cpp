@@ -1,9 +1,9 @@
 // CWRU recordings read with the MAT reader. Expected counts and speeds: the dataset README table
 // (../shared/data/cwru/README.md); sample values: scipy.io.loadmat on the same files
 // (/usr/bin/python3, scipy 1.10), compared after rounding to float (relative 1e-7).
-#include <gtest/gtest.h>
-
 #include <cmath>
+
+#include <gtest/gtest.h>
 
 #include "io/catalog.hpp"
 #include "io/mat_file.hpp"
@@ -62,7 +62,8 @@ TEST(CwruData, File97HasDeFeOnly) {
   ba.channels = {"BA"};
   auto missing = read_cwru_mat(data_dir() / "cwru/97.mat", ba);
   ASSERT_FALSE(missing.has_value());
-  EXPECT_NE(missing.error().message.find("(variables: X097_DE_time, X097_FE_time, X097RPM)"), std::string::npos)
+  EXPECT_NE(missing.error().message.find("(variables: X097_DE_time, X097_FE_time, X097RPM)"),
+            std::string::npos)
       << missing.error().message;
 }
 

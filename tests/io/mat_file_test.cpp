@@ -1,9 +1,9 @@
 #include "io/mat_file.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <limits>
+
+#include <gtest/gtest.h>
 
 #include "io/mat_bytes.hpp"
 #include "io/temp_dir.hpp"
@@ -116,8 +116,10 @@ TEST(MatFile, AcceptsAnyNumericClassForChannelsAndRpm) {
   TempDir dir;
   const auto path = dir / "int.mat";
   MatBytes m;
-  m.add(m.matrix("X001_DE_time", test::mx_single, {1, 3}, test::mi_single, m.encode(std::vector<float>{1.5f, -2, 3})))
-      .add(m.matrix("X001RPM", test::mx_int32, {1, 1}, test::mi_int32, m.encode(std::vector<std::int32_t>{1730})));
+  m.add(m.matrix("X001_DE_time", test::mx_single, {1, 3}, test::mi_single,
+                 m.encode(std::vector<float>{1.5f, -2, 3})))
+      .add(m.matrix("X001RPM", test::mx_int32, {1, 1}, test::mi_int32,
+                    m.encode(std::vector<std::int32_t>{1730})));
   m.write(path);
   auto rec = read_cwru_mat(path);
   ASSERT_TRUE(rec.has_value()) << rec.error().message;
@@ -154,7 +156,9 @@ TEST(MatFile, SharedSuffixPrefersVariableMatchingRpmNumber) {
   TempDir dir;
   const auto path = dir / "99.mat";
   MatBytes m;
-  m.add(m.doubles("X098_DE_time", {9, 8})).add(m.doubles("X099_DE_time", {1, 2})).add(m.doubles("ans", {0}, {1, 1}))
+  m.add(m.doubles("X098_DE_time", {9, 8}))
+      .add(m.doubles("X099_DE_time", {1, 2}))
+      .add(m.doubles("ans", {0}, {1, 1}))
       .add(m.uint16_scalar("X099RPM", 1750));
   m.write(path);
   auto rec = read_cwru_mat(path);
@@ -225,11 +229,20 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadVariableCase{"char", [](const MatBytes& m) { return m.chars("X105_DE_time", "abc"); },
                         ErrorCode::unsupported, "variable X105_DE_time has class char, expected numeric"},
-        BadVariableCase{"empty", [](const MatBytes& m) { return m.doubles("X105_DE_time", {}, {0, 0}); },
+        BadVariableCase{"empty",
+                        [](const MatBytes& m) {
+                          return m.doubles("X105_DE_time", {}, {0, 0});
+                        },
                         ErrorCode::parse, "variable X105_DE_time is empty"},
-        BadVariableCase{"matrix", [](const MatBytes& m) { return m.doubles("X105_DE_time", {1, 2, 3, 4, 5, 6}, {3, 2}); },
+        BadVariableCase{"matrix",
+                        [](const MatBytes& m) {
+                          return m.doubles("X105_DE_time", {1, 2, 3, 4, 5, 6}, {3, 2});
+                        },
                         ErrorCode::parse, "variable X105_DE_time has size 3x2, expected a vector"},
-        BadVariableCase{"nan", [](const MatBytes& m) { return m.doubles("X105_DE_time", {1, k_nan, 3}); },
+        BadVariableCase{"nan",
+                        [](const MatBytes& m) {
+                          return m.doubles("X105_DE_time", {1, k_nan, 3});
+                        },
                         ErrorCode::parse, "variable X105_DE_time has a non-finite value (nan) at element 2"},
         BadVariableCase{"inf", [](const MatBytes& m) { return m.doubles("X105_DE_time", {-k_inf}); },
                         ErrorCode::parse, "variable X105_DE_time has a non-finite value (-inf) at element 1"},
@@ -237,8 +250,8 @@ INSTANTIATE_TEST_SUITE_P(
                         ErrorCode::out_of_range, "outside the float range"},
         BadVariableCase{"logical",
                         [](const MatBytes& m) {
-                          return m.matrix("X105_DE_time", test::mx_uint8, {2, 1}, test::mi_uint8, std::string("\x01\x00", 2),
-                                          test::k_flag_logical);
+                          return m.matrix("X105_DE_time", test::mx_uint8, {2, 1}, test::mi_uint8,
+                                          std::string("\x01\x00", 2), test::k_flag_logical);
                         },
                         ErrorCode::unsupported, "has class logical, expected numeric"},
         BadVariableCase{"complex",
@@ -248,31 +261,42 @@ INSTANTIATE_TEST_SUITE_P(
                                           m.encode(std::vector<double>{0, 0}), test::k_flag_complex, &im);
                         },
                         ErrorCode::unsupported, "variable X105_DE_time is complex"},
-        BadVariableCase{"rpm char",
-                        [](const MatBytes& m) { return m.doubles("X105_DE_time", {1}) + m.chars("X105RPM", "1797"); },
-                        ErrorCode::unsupported, "variable X105RPM has class char, expected numeric"},
+        BadVariableCase{
+            "rpm char",
+            [](const MatBytes& m) { return m.doubles("X105_DE_time", {1}) + m.chars("X105RPM", "1797"); },
+            ErrorCode::unsupported, "variable X105RPM has class char, expected numeric"},
         BadVariableCase{"rpm not 1x1",
-                        [](const MatBytes& m) { return m.doubles("X105_DE_time", {1}) + m.doubles("X105RPM", {1, 2}); },
-                        ErrorCode::parse, "variable X105RPM has size 2x1, expected 1x1"},
-        BadVariableCase{"rpm zero",
-                        [](const MatBytes& m) { return m.doubles("X105_DE_time", {1}) + m.uint16_scalar("X105RPM", 0); },
-                        ErrorCode::out_of_range, "variable X105RPM is 0 rpm"},
-        BadVariableCase{"lengths differ",
-                        [](const MatBytes& m) { return m.doubles("X105_DE_time", {1, 2}) + m.doubles("X105_FE_time", {1}); },
-                        ErrorCode::parse, "channel FE has 1 samples, channel DE has 2"},
-        BadVariableCase{"no channel",
-                        [](const MatBytes& m) { return m.doubles("vibration", {1}) + m.doubles("speed", {1}); },
-                        ErrorCode::not_found, "no variable ending in _DE_time, _FE_time or _BA_time (variables: "
-                                              "vibration, speed)"},
-        BadVariableCase{"duplicate",
-                        [](const MatBytes& m) { return m.doubles("X105_DE_time", {1}) + m.doubles("X105_DE_time", {2}); },
-                        ErrorCode::parse, "variable X105_DE_time appears twice"},
-        BadVariableCase{"huge dims in a small element",
                         [](const MatBytes& m) {
-                          return m.matrix("X105_DE_time", test::mx_double, {1000000, 1000}, test::mi_double,
-                                          m.encode(std::vector<double>{1}));
+                          return m.doubles("X105_DE_time", {1}) + m.doubles("X105RPM", {1, 2});
                         },
-                        ErrorCode::parse, "(X105_DE_time): real part holds 8 bytes, its size needs 1000000000 values of 8 bytes"},
+                        ErrorCode::parse, "variable X105RPM has size 2x1, expected 1x1"},
+        BadVariableCase{
+            "rpm zero",
+            [](const MatBytes& m) { return m.doubles("X105_DE_time", {1}) + m.uint16_scalar("X105RPM", 0); },
+            ErrorCode::out_of_range, "variable X105RPM is 0 rpm"},
+        BadVariableCase{"lengths differ",
+                        [](const MatBytes& m) {
+                          return m.doubles("X105_DE_time", {1, 2}) + m.doubles("X105_FE_time", {1});
+                        },
+                        ErrorCode::parse, "channel FE has 1 samples, channel DE has 2"},
+        BadVariableCase{
+            "no channel",
+            [](const MatBytes& m) { return m.doubles("vibration", {1}) + m.doubles("speed", {1}); },
+            ErrorCode::not_found,
+            "no variable ending in _DE_time, _FE_time or _BA_time (variables: "
+            "vibration, speed)"},
+        BadVariableCase{
+            "duplicate",
+            [](const MatBytes& m) { return m.doubles("X105_DE_time", {1}) + m.doubles("X105_DE_time", {2}); },
+            ErrorCode::parse, "variable X105_DE_time appears twice"},
+        BadVariableCase{
+            "huge dims in a small element",
+            [](const MatBytes& m) {
+              return m.matrix("X105_DE_time", test::mx_double, {1000000, 1000}, test::mi_double,
+                              m.encode(std::vector<double>{1}));
+            },
+            ErrorCode::parse,
+            "(X105_DE_time): real part holds 8 bytes, its size needs 1000000000 values of 8 bytes"},
         // Found by fuzz_mat: libmatio allocated dims x fields pointers before reading any field.
         BadVariableCase{"struct declaring more fields than bytes",
                         [](const MatBytes& m) {
@@ -286,14 +310,15 @@ INSTANTIATE_TEST_SUITE_P(
                         ErrorCode::parse, "(s): declares 4194368 fields/cells, the"},
         BadVariableCase{"object class",
                         [](const MatBytes& m) {
-                          return m.matrix("X105_DE_time", static_cast<test::MxClass>(3), {1, 1}, test::mi_double,
-                                          m.encode(std::vector<double>{1}));
+                          return m.matrix("X105_DE_time", static_cast<test::MxClass>(3), {1, 1},
+                                          test::mi_double, m.encode(std::vector<double>{1}));
                         },
-                        ErrorCode::unsupported, "(X105_DE_time): class 3 (object, function handle or opaque) is not supported"},
+                        ErrorCode::unsupported,
+                        "(X105_DE_time): class 3 (object, function handle or opaque) is not supported"},
         BadVariableCase{"bad data type",
                         [](const MatBytes& m) {
-                          return m.matrix("X105_DE_time", test::mx_double, {1, 1}, static_cast<test::MiType>(8),
-                                          m.encode(std::vector<double>{1}));
+                          return m.matrix("X105_DE_time", test::mx_double, {1, 1},
+                                          static_cast<test::MiType>(8), m.encode(std::vector<double>{1}));
                         },
                         ErrorCode::parse, "(X105_DE_time): real part has data type 8, not a numeric type"}),
     [](const auto& test_info) {
@@ -311,9 +336,10 @@ TEST(MatFile, MissingRequestedChannelListsWhatExists) {
   auto rec = read_cwru_mat(path, options);
   ASSERT_FALSE(rec.has_value());
   EXPECT_EQ(rec.error().code, ErrorCode::not_found);
-  EXPECT_NE(rec.error().message.find("no variable named XY_time or ending in _XY_time (variables: X105_DE_time, "
-                                     "X105_FE_time, X105_BA_time, X105RPM)"),
-            std::string::npos)
+  EXPECT_NE(
+      rec.error().message.find("no variable named XY_time or ending in _XY_time (variables: X105_DE_time, "
+                               "X105_FE_time, X105_BA_time, X105RPM)"),
+      std::string::npos)
       << rec.error().message;
 }
 
@@ -331,12 +357,14 @@ TEST(MatFile, NotAMatFile) {
   TempDir dir;
   auto short_text = list_mat_variables(dir.write("a.mat", "hello"));
   ASSERT_FALSE(short_text.has_value());
-  EXPECT_NE(short_text.error().message.find("a.mat: not a MAT file"), std::string::npos) << short_text.error().message;
+  EXPECT_NE(short_text.error().message.find("a.mat: not a MAT file"), std::string::npos)
+      << short_text.error().message;
 
   auto long_text = read_cwru_mat(dir.write("b.mat", std::string(300, 'x')));
   ASSERT_FALSE(long_text.has_value());
   EXPECT_EQ(long_text.error().code, ErrorCode::parse);
-  EXPECT_NE(long_text.error().message.find("b.mat: not a MAT v5 file"), std::string::npos) << long_text.error().message;
+  EXPECT_NE(long_text.error().message.find("b.mat: not a MAT v5 file"), std::string::npos)
+      << long_text.error().message;
 
   auto missing = read_cwru_mat(dir / "none.mat");
   ASSERT_FALSE(missing.has_value());
@@ -373,8 +401,9 @@ TEST(MatFile, TruncatedAtEveryCutPointIsAClearError) {
   {
     MatBytes m;
     std::size_t at = 128;
-    for (const auto& e : {m.doubles("X105_DE_time", {0.5, -0.25, 1.0e-3, 2.0}), m.doubles("X105_FE_time", {1, 2, 3, 4}),
-                          m.doubles("X105_BA_time", {-1, -2, -3, -4}), m.uint16_scalar("X105RPM", 1797)}) {
+    for (const auto& e :
+         {m.doubles("X105_DE_time", {0.5, -0.25, 1.0e-3, 2.0}), m.doubles("X105_FE_time", {1, 2, 3, 4}),
+          m.doubles("X105_BA_time", {-1, -2, -3, -4}), m.uint16_scalar("X105RPM", 1797)}) {
       at += e.size();
       boundaries.push_back(at);
     }
@@ -447,8 +476,9 @@ TEST(MatFile, CorruptZlibStreamIsAClearError) {
   auto r = read_cwru_mat(dir.write("bad.mat", bytes));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::parse);
-  EXPECT_NE(r.error().message.find("bad.mat: element #1 at byte offset 128: corrupt or truncated zlib stream"),
-            std::string::npos)
+  EXPECT_NE(
+      r.error().message.find("bad.mat: element #1 at byte offset 128: corrupt or truncated zlib stream"),
+      std::string::npos)
       << r.error().message;
 }
 

@@ -1,9 +1,9 @@
 #include "io/text_input.hpp"
 
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace vigil::io::detail {
 namespace {
@@ -45,8 +45,8 @@ TEST(ParseNumber, AcceptsDecimalAndExponentForms) {
 TEST(ParseNumber, RefusesWithAReason) {
   EXPECT_EQ(parse_number("").error(), "empty field");
   EXPECT_EQ(parse_number("  ").error(), "empty field");
-  for (const char* bad : {"abc", "1.5x", "1,5", "--1", "+-1", "+", "-", "inf", "-inf", "nan", "NaN", "0x10", "1e",
-                          "1 2", "e5"}) {
+  for (const char* bad : {"abc", "1.5x", "1,5", "--1", "+-1", "+", "-", "inf", "-inf", "nan", "NaN", "0x10",
+                          "1e", "1 2", "e5"}) {
     EXPECT_EQ(parse_number(bad).error(), "not a number") << bad;
   }
   EXPECT_EQ(parse_number("1e999").error(), "out of range");

@@ -1,0 +1,125 @@
+// Shared set-up of Vigil's benchmarks: the simulated channels every benchmark feeds the pipeline with and
+// the WindowAnalyzer configuration they are analysed under, so the per-hot-path figures (dsp_bench,
+// sim_bench, diag_bench) and the whole-pipeline figures (pipeline_bench) describe the same workload.
+//
+// Workload: a PRONOSTIA-like rig (25.6 kS/s, 1 s windows of 25,600 samples, the PRONOSTIA test bearing at
+// 1500-1800 rpm, a 5 kHz structural resonance) with one accelerometer per channel. The channels cycle
+// through a healthy bearing and each defect kind at constant severity, so the kurtogram, the envelope and
+// the evidence search see both impulsive and Gaussian windows, as a monitored fleet would.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "diag/window_analyzer.hpp"
+#include "dsp/bearing.hpp"
+#include "sim/simulator.hpp"
+
+namespace vigil::bench {
+
+inline constexpr double k_sample_rate_hz = 25600;
+inline constexpr std::size_t k_window_len = 25600;  // 1 s at 25.6 kS/s
+inline constexpr double k_max_speed_rpm = 1890;     // 1800 rpm + 5 %, as diag::diagnose configures it
+
+// One channel of the workload: the fault it carries, the shaft speed and the fault severity (a multiple
+// of the scenario's 20 g impacts).
+struct ChannelSpec {
+  sim::FaultKind fault;
+  double speed_rpm;
+  double severity;
+};
+
+// Eight channels; channel c uses k_channel_specs[c % 8] with seed 1000 + c.
+inline constexpr std::array<ChannelSpec, 8> k_channel_specs{{
+    {sim::FaultKind::none, 1800, 0.0},
+    {sim::FaultKind::outer_race, 1800, 0.3},
+    {sim::FaultKind::inner_race, 1650, 0.5},
+    {sim::FaultKind::ball, 1500, 0.5},
+    {sim::FaultKind::cage, 1800, 0.5},
+    {sim::FaultKind::outer_race, 1500, 0.1},
+    {sim::FaultKind::inner_race, 1800, 1.0},
+    {sim::FaultKind::none, 1650, 0.0},
+}};
+
+inline const ChannelSpec& channel_spec(std::size_t channel) { return k_channel_specs[channel % k_channel_specs.size()]; }
+inline std::uint64_t channel_seed(std::size_t channel) { return 1000 + channel; }
+
+// Aborts the benchmark program with the error (set-up failures are not measurable states).
+template <typename T>
+T value_or_die(Result<T> result, const char* what) {
+  if (!result) {
+    fmt::print(stderr, "benchmark set-up failed: {}: {}\n", what, result.error().message);
+    std::exit(2);
+  }
+  return std::move(*result);
+}
+
+inline sim::Scenario channel_scenario(std::size_t channel) {
+  const ChannelSpec& spec = channel_spec(channel);
+  sim::Scenario scenario = sim::Scenario::pronostia_like(spec.fault, spec.speed_rpm);
+  scenario.fault.severity = sim::SeverityLaw{.growth = sim::SeverityGrowth::constant,
+                                             .initial = spec.severity,
+                                             .time_constant_s = 3600,
+                                             .max_severity = 1.0};
+  return scenario;
+}
+
+// `samples` samples of channel `channel` (acceleration in g).
+inline std::vector<float> simulate_channel(std::size_t channel, std::size_t samples) {
+  auto simulator = value_or_die(sim::Simulator::create(channel_scenario(channel), channel_seed(channel)), "simulator");
+  std::vector<float> x(samples);
+  simulator.generate(x);
+  return x;
+}
+
+// The analyzer configuration of the benchmarks: the defaults of WindowAnalyzerConfig (kurtogram
+// demodulation, 5 levels, 3 harmonics, FFTW_MEASURE plans) on the PRONOSTIA bearing.
+inline diag::WindowAnalyzerConfig analyzer_config() {
+  diag::WindowAnalyzerConfig config;
+  config.sample_rate_hz = k_sample_rate_hz;
+  config.window_len = k_window_len;
+  config.bearing = value_or_die(dsp::find_bearing("pronostia"), "bearing");
+  config.max_speed_rpm = k_max_speed_rpm;
+  return config;
+}
+
+// The kurtogram and envelope configurations WindowAnalyzer::create derives from analyzer_config()
+// (mirrors src/diag/window_analyzer.cpp, so the per-stage benchmarks time the stages the pipeline runs):
+// bands start at 4 x BPFI at the highest speed; the envelope reaches three BPFI harmonics plus a shaft
+// sideband, with the evidence tolerance on top, + 10 Hz.
+inline double min_band_low_hz(const diag::WindowAnalyzerConfig& config) {
+  return std::min(4.0 * dsp::defect_frequencies(config.bearing, config.max_speed_rpm).bpfi_hz,
+                  config.sample_rate_hz / 4.0);
+}
+
+inline double envelope_reach_hz(const diag::WindowAnalyzerConfig& config) {
+  const dsp::DefectFrequencies f = dsp::defect_frequencies(config.bearing, config.max_speed_rpm);
+  const double highest = std::max({f.bpfi_hz, f.bpfo_hz, f.bsf_hz});
+  return (3.0 * highest + f.shaft_hz) * (1.0 + config.evidence.speed_tolerance) + 10.0;
+}
+
+inline dsp::Kurtogram::Config kurtogram_config(const diag::WindowAnalyzerConfig& config) {
+  return {.window_len = config.window_len,
+          .sample_rate_hz = config.sample_rate_hz,
+          .levels = config.kurtogram_levels,
+          .min_bandwidth_hz = 0,
+          .min_low_hz = min_band_low_hz(config),
+          .max_samples_per_band = 4096,
+          .effort = config.effort};
+}
+
+inline dsp::EnvelopeAnalyzer::Config envelope_config(const diag::WindowAnalyzerConfig& config) {
+  return {.window_len = config.window_len,
+          .sample_rate_hz = config.sample_rate_hz,
+          .max_envelope_hz = envelope_reach_hz(config),
+          .edge_taper_hz = 200,
+          .effort = config.effort};
+}
+
+}  // namespace vigil::bench
