@@ -92,7 +92,8 @@ inline diag::WindowAnalyzerConfig analyzer_config() {
 // The kurtogram and envelope configurations WindowAnalyzer::create derives from analyzer_config()
 // (mirrors src/diag/window_analyzer.cpp, so the per-stage benchmarks time the stages the pipeline runs):
 // bands start at 4 x BPFI at the highest speed; the envelope reaches three BPFI harmonics plus a shaft
-// sideband, with the evidence tolerance on top, + 10 Hz.
+// sideband, with the evidence tolerance on top, + 10 Hz; the kurtogram only considers bands at least twice
+// that reach wide (narrower ones would be widened by the envelope anyway).
 inline double min_band_low_hz(const diag::WindowAnalyzerConfig& config) {
   return std::min(4.0 * dsp::defect_frequencies(config.bearing, config.max_speed_rpm).bpfi_hz,
                   config.sample_rate_hz / 4.0);
@@ -108,7 +109,7 @@ inline dsp::Kurtogram::Config kurtogram_config(const diag::WindowAnalyzerConfig&
   return {.window_len = config.window_len,
           .sample_rate_hz = config.sample_rate_hz,
           .levels = config.kurtogram_levels,
-          .min_bandwidth_hz = 0,
+          .min_bandwidth_hz = 2.0 * envelope_reach_hz(config),
           .min_low_hz = min_band_low_hz(config),
           .max_samples_per_band = 4096,
           .effort = config.effort};

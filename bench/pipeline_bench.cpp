@@ -159,7 +159,6 @@ void write_features(Workload& w, const std::string& path, const std::string& sig
                           {"band_kurtosis", f.band_kurtosis},
                           {"defects", defects}}}});
   }
-  const dsp::DefectFrequencies unit = dsp::defect_frequencies(cfg.bearing, 60.0);
   json doc = {
       {"generator", "vigil bench/pipeline_bench"},
       {"signals", {{"file", signals_file}, {"dtype", "float32"}, {"byte_order", "little"},
@@ -171,12 +170,11 @@ void write_features(Workload& w, const std::string& path, const std::string& sig
                      {"ball_diameter_mm", cfg.bearing.ball_diameter_mm},
                      {"pitch_diameter_mm", cfg.bearing.pitch_diameter_mm},
                      {"contact_angle_deg", cfg.bearing.contact_angle_deg}}},
-        {"defect_orders_for_reference", {{"bpfo", unit.bpfo_hz}, {"bpfi", unit.bpfi_hz}, {"bsf", unit.bsf_hz},
-                                         {"ftf", unit.ftf_hz}}},
         {"max_speed_rpm", cfg.max_speed_rpm},
         {"velocity_band_hz", {dsp::k_iso_velocity_band.low_hz, dsp::k_iso_velocity_band.high_hz}},
         {"kurtogram_levels", cfg.kurtogram_levels},
         {"kurtogram_min_low_hz", bench::min_band_low_hz(cfg)},
+        {"kurtogram_min_bandwidth_hz", bench::kurtogram_config(cfg).min_bandwidth_hz},
         {"kurtogram_max_samples_per_band", 4096},
         {"envelope_max_hz", bench::envelope_reach_hz(cfg)},
         {"envelope_bins", w.analyzer->envelope_bins()},
@@ -302,6 +300,18 @@ FftFloor::FftFloor(Workload& w) : workload_(w), channels_(w.channels) {
   for (std::size_t c = 0; c < channels_; ++c) {
     fftwf_execute_dft_r2c(window_plan_.get(), const_cast<float*>(w.window(c).data()), as_fftw(spectrum_.get()));
     spectra[c].assign(spectrum_.get(), spectrum_.get() + bins);
+    // The replicated kurtogram and envelope must choose what the analyzer chose (catches a change of the
+    // analyzer's configuration that bench_support.hpp does not mirror yet).
+    const dsp::KurtogramResult best = kurtogram.best_band(spectra[c]);
+    const dsp::FrequencyBand resolved = envelope.resolve_band(best.band);
+    const diag::WindowFeatures& f = w.analyzer->analyze(w.window(c), w.speed_rpm(c));
+    if (std::abs(best.kurtosis - f.band_kurtosis) > 1e-6 * std::max(1.0, std::abs(f.band_kurtosis)) ||
+        resolved.low_hz != f.band.low_hz || resolved.high_hz != f.band.high_hz) {
+      die(fmt::format("channel {}: bench_support's kurtogram/envelope configuration no longer mirrors "
+                      "WindowAnalyzer (band {}-{} Hz K {} vs analyzer {}-{} Hz K {})",
+                      c, resolved.low_hz, resolved.high_hz, best.kurtosis, f.band.low_hz, f.band.high_hz,
+                      f.band_kurtosis));
+    }
   }
   (void)kurtogram.best_band(spectra[0]);
   for (std::size_t r = 0; r < kurtogram.rows(); ++r) {

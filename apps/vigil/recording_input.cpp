@@ -6,6 +6,7 @@
 
 #include "dsp/iir.hpp"
 #include "io/catalog.hpp"
+#include "io/read_recording.hpp"
 
 namespace vigil::cli {
 namespace {
@@ -46,36 +47,26 @@ Result<Signal> load_signal(const std::filesystem::path& path, const InputOptions
     entry.bearing = "6205-2RS";
     s.notes.push_back("bearing 6205-2RS assumed (give --bearing)");
   }
-  const bool rate_known = entry.sample_rate_hz > 0;
-  if (!rate_known) entry.sample_rate_hz = 1.0;  // placeholder: checked below once the format is known
 
-  // read_entry reads one named channel; without --channel (and no catalog), take the first of the usual
-  // names that the file has.
-  Result<io::Recording> recording = fail(ErrorCode::not_found, "{}: no channel found", s.source);
-  if (!entry.channel.empty()) {
-    recording = io::read_entry(entry);
-  } else {
-    for (const char* candidate : {"DE", "horizontal", "b1", "b1x", "signal", "FE", "BA"}) {
-      entry.channel = candidate;
-      recording = io::read_entry(entry);
-      if (recording || recording.error().code != ErrorCode::not_found) break;
-    }
-  }
+  auto recording = io::read_recording(path, entry.sample_rate_hz);
   if (!recording) return std::unexpected(recording.error());
-
-  const io::Channel* channel = recording->find_channel(entry.channel);
+  if (recording->channels.empty()) return fail(ErrorCode::not_found, "{}: holds no vibration channel", s.source);
+  const io::Channel* channel =
+      entry.channel.empty() ? &recording->channels.front() : recording->find_channel(entry.channel);
   if (channel == nullptr) {
     std::string names;
     for (const auto& c : recording->channels) names += (names.empty() ? "" : ", ") + c.name;
     return fail(ErrorCode::not_found, "{}: no channel '{}' (has: {})", s.source, entry.channel, names);
   }
-  s.channel = entry.channel;
+  s.channel = channel->name;
   s.samples = channel->samples;
 
-  if (recording->sample_rate_hz > 0 && rate_known == false) {
+  if (recording->sample_rate_hz > 0) {
     s.sample_rate_hz = recording->sample_rate_hz;
-  } else if (rate_known) {
-    s.sample_rate_hz = entry.sample_rate_hz;
+    if (entry.sample_rate_hz > 0 && std::abs(entry.sample_rate_hz - s.sample_rate_hz) > 1e-9 * s.sample_rate_hz) {
+      return fail(ErrorCode::invalid_argument, "{}: the file states {} Hz but {} Hz was given", s.source,
+                  s.sample_rate_hz, entry.sample_rate_hz);
+    }
   } else {
     return fail(ErrorCode::invalid_argument, "{}: the file does not state its sample rate; give --fs", s.source);
   }

@@ -15,11 +15,14 @@ constexpr double k_mm_per_inch = 25.4;
 //  6205-2RS JEM SKF, CWRU drive end: Z 9, Bd 0.3126 in, Pd 1.537 in (CWRU Bearing Data Center).
 //  6203-2RS JEM SKF, CWRU fan end:   Z 8, Bd 0.2656 in, Pd 1.122 in (CWRU Bearing Data Center).
 //  PRONOSTIA: Z 13, Bd 3.5 mm, Pd 25.6 mm (IEEE PHM 2012 challenge details, appendix A.1).
-const std::array<BearingGeometry, 3>& catalogue() {
-  static const std::array<BearingGeometry, 3> k_catalogue{{
+//  Rexnord ZA-2115, IMS test rig: Z 16, Bd 0.331 in, Pd 2.815 in, contact angle 15.17 deg (IMS readme;
+//  Qiu et al., J. Sound Vib. 289, 2006).
+const std::array<BearingGeometry, 4>& catalogue() {
+  static const std::array<BearingGeometry, 4> k_catalogue{{
       {"6205-2RS", 9, 0.3126 * k_mm_per_inch, 1.537 * k_mm_per_inch, 0.0},
       {"6203-2RS", 8, 0.2656 * k_mm_per_inch, 1.122 * k_mm_per_inch, 0.0},
       {"pronostia", 13, 3.5, 25.6, 0.0},
+      {"ZA-2115", 16, 0.331 * k_mm_per_inch, 2.815 * k_mm_per_inch, 15.17},
   }};
   return k_catalogue;
 }

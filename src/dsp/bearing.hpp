@@ -48,7 +48,7 @@ DefectOrders defect_orders(const BearingGeometry& geometry);
 DefectFrequencies defect_frequencies(const BearingGeometry& geometry, double shaft_speed_rpm);
 
 // Built-in catalogue: "6205-2RS" (CWRU drive end), "6203-2RS" (CWRU fan end), "pronostia" (FEMTO
-// PRONOSTIA test bearing). Lookup is case-insensitive.
+// PRONOSTIA test bearing), "ZA-2115" (IMS run-to-failure rig). Lookup is case-insensitive.
 Result<BearingGeometry> find_bearing(std::string_view name);
 std::span<const BearingGeometry> bearing_catalogue();
 

@@ -42,6 +42,16 @@ TEST(Bearing, PronostiaOrders) {
   EXPECT_NEAR(o.ftf, 0.4316, 1e-4);
 }
 
+// IMS rig at 2000 rpm, published (Qiu et al. 2006): BPFO 236.4 Hz, BPFI 296.9 Hz, FTF 14.8 Hz and ball spin
+// 139.9 Hz, i.e. BSF 279.8 Hz in the both-races convention used here.
+TEST(Bearing, ImsZa2115At2000Rpm) {
+  const DefectFrequencies f = defect_frequencies(*find_bearing("za-2115"), 2000);
+  EXPECT_NEAR(f.bpfo_hz, 236.4, 0.1);
+  EXPECT_NEAR(f.bpfi_hz, 296.9, 0.1);
+  EXPECT_NEAR(f.ftf_hz, 14.8, 0.05);
+  EXPECT_NEAR(f.bsf_hz, 2 * 139.9, 0.2);
+}
+
 TEST(Bearing, UnknownNameListsCatalogue) {
   auto g = find_bearing("6309");
   ASSERT_FALSE(g.has_value());
