@@ -15,6 +15,8 @@
 //   pipeline/fft_floor_kurtogram   the kurtogram's share of the floor;
 //   pipeline/fft_floor_envelope    the envelope's share of the floor;
 //   pipeline/single_fft            one real FFT per window (r2c, N = 25,600), the floor of any spectral method.
+//   diagnostic/kurtogram_ffts_*    the kurtogram's transforms, each after the copy that restores its input,
+//                                  in place through dsp::ComplexFft (as Kurtogram runs them) or out of place.
 // Counters: channel_s_per_core_s = signal seconds / CPU seconds; ns_per_sample = CPU ns / samples.
 //
 // Before measuring it writes, for the peer (bench/peer/pipeline_peer.py):
@@ -34,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <numbers>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -211,6 +214,25 @@ class FftFloor {
       }
     }
   }
+  // Diagnostics: the kurtogram's transforms, each after restoring its input by a copy, executed in place
+  // through dsp::ComplexFft (as Kurtogram does) or out of place as in the floor. The difference is the
+  // cost of in-place planning at these sizes.
+  void kurtogram_ffts_with_copy(bool in_place) {
+    for (std::size_t c = 0; c < channels_; ++c) {
+      for (KurtogramRow& row : rows_) {
+        const cfloat* in = row.inputs.get() + c * row.m;
+        for (std::size_t b = 0; b < row.count; ++b) {
+          if (in_place) {
+            std::copy_n(in, row.m, row.in_place->data().data());
+            row.in_place->inverse();
+          } else {
+            std::copy_n(in, row.m, row.scratch.get());
+            fftwf_execute_dft(row.plan, as_fftw(row.scratch.get()), as_fftw(complex_out(row.m)));
+          }
+        }
+      }
+    }
+  }
   void envelope_ffts() {
     for (const EnvelopeInput& e : envelopes_) {
       fftwf_execute_dft(e.baseband_plan, as_fftw(e.baseband.get()), as_fftw(complex_out(e.m)));
@@ -227,6 +249,8 @@ class FftFloor {
     std::size_t count = 0;              // bands evaluated in this row
     fftwf_plan plan = nullptr;          // owned by complex_plans_
     AlignedBuffer<cfloat> inputs;       // channels x m: folded bins of the row's first band, per channel
+    AlignedBuffer<cfloat> scratch;      // diagnostics: copy target of the out-of-place variant
+    std::optional<dsp::ComplexFft> in_place;  // diagnostics: the plan Kurtogram itself would use
   };
   struct EnvelopeInput {
     std::size_t m = 0;
@@ -323,6 +347,8 @@ FftFloor::FftFloor(Workload& w) : workload_(w), channels_(w.channels) {
     row.count = count;
     row.plan = complex_plan(row.m);
     row.inputs = aligned<cfloat>(channels_ * row.m);
+    row.scratch = aligned<cfloat>(row.m);
+    row.in_place.emplace(bench::value_or_die(dsp::ComplexFft::create(row.m, w.config.effort), "complex fft"));
     const std::size_t bands = kurtogram.band_count(r);
     for (std::size_t c = 0; c < channels_; ++c) {
       // Fold the first evaluated band modulo M exactly as Kurtogram::best_band does, then check the K it gives.
@@ -498,6 +524,21 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("pipeline/single_fft", [&](benchmark::State& state) {
     for (auto _ : state) {
       floor.window_ffts();
+      benchmark::ClobberMemory();
+    }
+    set_counters(state, channels);
+  })->Unit(benchmark::kMicrosecond);
+
+  benchmark::RegisterBenchmark("diagnostic/kurtogram_ffts_in_place_with_copy", [&](benchmark::State& state) {
+    for (auto _ : state) {
+      floor.kurtogram_ffts_with_copy(true);
+      benchmark::ClobberMemory();
+    }
+    set_counters(state, channels);
+  })->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("diagnostic/kurtogram_ffts_out_of_place_with_copy", [&](benchmark::State& state) {
+    for (auto _ : state) {
+      floor.kurtogram_ffts_with_copy(false);
       benchmark::ClobberMemory();
     }
     set_counters(state, channels);

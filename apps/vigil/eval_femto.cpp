@@ -57,8 +57,11 @@ std::optional<int> condition_of(std::string_view name) {
 Result<BearingFolder> bearing_folder(const fs::path& dir, std::optional<double> speed_rpm) {
   BearingFolder b;
   b.dir = dir;
-  b.name = dir.filename().string();
-  if (b.name.empty()) b.name = dir.parent_path().filename().string();  // "Bearing1_1/"
+  std::error_code ec;
+  const fs::path full = fs::absolute(dir, ec).lexically_normal();  // "Bearing1_1/", ".", "../x" name a folder too
+  b.name = full.filename().string();
+  if (b.name.empty()) b.name = full.parent_path().filename().string();
+  if (b.name.empty()) b.name = "bearing";
   const auto condition = condition_of(b.name);
   b.condition = condition.value_or(0);
   if (speed_rpm) {
@@ -130,7 +133,9 @@ Result<BearingSeries> compute_series(const BearingFolder& b, const std::vector<s
                                                            .bearing = *dsp::find_bearing("pronostia"),
                                                            .max_speed_rpm = b.speed_rpm,
                                                            .high_band_low_hz = 5000,
-                                                           .effort = dsp::PlanEffort::measure});
+                                                           // ~600 snapshots per run: FFTW_MEASURE planning
+                                                           // (seconds) would cost more than it saves.
+                                                           .effort = dsp::PlanEffort::estimate});
   if (!extractor) return std::unexpected(extractor.error());
   BearingSeries s;
   s.values.resize(channels.size());
@@ -255,6 +260,7 @@ int run_eval_femto(const EvalFemtoOptions& o) {
       fmt::print("{:<11} {:<18} {:<22} {:>8} {:>10} {:>8} {:>6}\n", "channel", "indicator", "early-life band",
                  "onset_s", "detected_s", "lead_s", "lead_%");
       fmt::print("{}", table);
+      std::fflush(stdout);  // keep the tables in step with the progress lines on stderr
     }
   }
   const std::string where = fs::absolute(out_dir).lexically_normal().string();
@@ -273,9 +279,9 @@ int run_eval_femto(const EvalFemtoOptions& o) {
   } else {
     fmt::print(
         "\nBand: median +- k * mean|x - median| of the baseline (Laplace model); onset: {} consecutive available "
-        "snapshots above it;\nk set for a {:.0f} % false-onset chance over {} snapshots. Lead time from the {}th "
-        "snapshot (detection) to the end of life.\nCSV files in {}\n",
-        rule.persistence, 100 * rule.false_alarm_probability, rule.design_length, rule.persistence, where);
+        "snapshots above it;\nk set for a {:.0f} % false-onset chance over {} snapshots. Lead time: from detection (the "
+        "last snapshot of that run) to the end of life.\nCSV files in {}\n",
+        rule.persistence, 100 * rule.false_alarm_probability, rule.design_length, where);
   }
   return 0;
 }

@@ -24,8 +24,8 @@ Features (per channel, one 1 s window of N = 25,600 samples at fs = 25.6 kHz):
 
 Agreement (exit status 1 when any check fails; tolerances as stated in docs/benchmarks.md):
   rms, crest factor and velocity RMS within 1 %, kurtosis within 2 %, the demodulated band the same or
-  overlapping (or, where no band is significantly impulsive, our band's SK within 3 standard errors
-  3 x 2 / sqrt(M) of the peer's best SK), the defect fundamentals' SNR within 1.5 dB (computed in our
+  overlapping (or, where no band is significantly more impulsive than another, the peer's SK of our band
+  within 3 standard errors of the difference of its best SK, s.e. = 2 / sqrt(M) per band), the defect fundamentals' SNR within 1.5 dB (computed in our
   band when the bands differ, so the SNR check tests the envelope and the evidence, not the band choice).
 
 Usage: /usr/bin/python3 bench/peer/pipeline_peer.py FEATURES_JSON [--min-cpu-s 3] [--out PEER_JSON]
@@ -38,8 +38,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import io  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import sys  # noqa: E402
@@ -229,6 +227,8 @@ def pipeline(x, s, speeds):
 # ----------------------------------------------------------------------------------------------------
 
 def blas_info():
+    """Which BLAS numpy runs and, for OpenBLAS, its kernel (threadpoolctl when installed, else the shared
+    libraries mapped into this process, asked through ctypes)."""
     try:
         import threadpoolctl  # noqa: PLC0415
 
@@ -236,11 +236,24 @@ def blas_info():
                                                         "num_threads", "filepath")}
                 for lib in threadpoolctl.threadpool_info()]
     except ImportError:
-        buf = io.StringIO()
-        with contextlib.redirect_stdout(buf):
-            np.show_config()
-        lines = [ln.strip() for ln in buf.getvalue().splitlines() if "libraries" in ln or "blas" in ln.lower()]
-        return {"source": "numpy.show_config (threadpoolctl not installed)", "lines": lines[:8]}
+        pass
+    import ctypes  # noqa: PLC0415
+
+    with open("/proc/self/maps") as fh:
+        paths = sorted({ln.split()[-1] for ln in fh if "/" in ln and any(
+            k in ln.rsplit("/", 1)[-1] for k in ("blas", "lapack", "mkl", "blis")) and "cpython" not in ln})
+    info = {"source": "/proc/self/maps (threadpoolctl not installed)", "libraries": paths}
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            info["openblas_core"] = lib.openblas_get_corename().decode()
+            info["openblas_config"] = lib.openblas_get_config().decode().strip()
+            break
+        except (OSError, AttributeError):
+            continue
+    return info
 
 
 def relative(a, b):
@@ -266,12 +279,14 @@ def check(ours_doc, x, s, result):
         band_note = "same" if peer_bins == our_bins else ("overlapping" if overlap else "")
         if same_as_ours:
             j = max(same_as_ours, key=lambda i: sk[i])
-            width = s.bands[j][3] - s.bands[j][2]
-            se = 2 / math.sqrt(min(width, s.cap))
-            if peer_bins == our_bins:
-                worst["band_kurtosis"] = max(worst["band_kurtosis"], abs(ours["band_kurtosis"] - sk[j]))
-            if not overlap and sk.max() - sk[j] <= 3 * se:
-                band_note = f"equivalent (peer SK {sk[j]:.3f} vs best {sk.max():.3f}, 3 s.e. = {3 * se:.3f})"
+            if peer_bins == our_bins:  # informational: ours samples wide bands at M <= 4096 instants
+                worst["band_kurtosis"] = max(worst["band_kurtosis"], relative(ours["band_kurtosis"], sk[j]))
+            if not overlap:
+                # Standard error of SK for Gaussian noise: 2 / sqrt(independent envelope samples).
+                se = [2 / math.sqrt(min(s.bands[i][3] - s.bands[i][2], s.cap)) for i in (j, int(result["best"][c]))]
+                margin = 3 * math.hypot(*se)
+                if sk.max() - sk[j] <= margin:
+                    band_note = f"equivalent (SK {sk[j]:.3f} vs {sk.max():.3f}, within 3 s.e. {margin:.3f})"
         if not band_note:
             problems.append(f"channel {c}: band ours {ours['band_low_hz']:.0f}-{ours['band_high_hz']:.0f} Hz, peer "
                             f"{peer_bins[0] * s.bin_hz:.0f}-{peer_bins[1] * s.bin_hz:.0f} Hz (disjoint, SK not within 3 s.e.)")
@@ -362,7 +377,7 @@ def main():
     for r in rows:
         print(f"peer:   ch{r['channel']} {r['fault']:<10} band {r['band']:<12} SNR (ours, peer) {r['snr_db_ours_peer']}")
     print("peer: worst deviation " + ", ".join(f"{k} {v:.3g}" for k, v in worst.items()) +
-          " (relative for levels, dB for SNR, absolute for band SK)")
+          " (relative for levels and band SK, dB for SNR; band SK is not checked)")
     if args.out:
         with open(args.out, "w") as fh:
             json.dump(out, fh, indent=1)

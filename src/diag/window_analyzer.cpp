@@ -39,7 +39,7 @@ Result<WindowAnalyzer> WindowAnalyzer::create(const WindowAnalyzerConfig& config
 
   WindowAnalyzer a;
   a.config_ = config;
-  auto fft = dsp::RealFft::create(config.window_len, config.effort);
+  auto fft = dsp::RealFft::create(config.window_len, config.effort, dsp::FftDirections::forward_only);
   if (!fft) return std::unexpected(fft.error());
   a.fft_.emplace(std::move(*fft));
 

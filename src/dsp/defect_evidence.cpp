@@ -117,6 +117,10 @@ DefectEvidence DefectEvidenceFinder::evaluate(Defect defect, double f0_hz, doubl
   evidence.expected_hz = f0_hz;
   if (!std::isfinite(f0_hz) || !(f0_hz > 0)) return evidence;
   if (!std::isfinite(bin_hz) || !(bin_hz > 0) || amplitude.size() < 3) return evidence;
+  // Resolution: a line is told apart from its neighbouring harmonics and from the DC lobe only when f0
+  // spans several bins. Below k_min_bins_per_defect bins (e.g. FTF = 12.9 Hz in a 0.1 s FEMTO snapshot
+  // with 10 Hz bins) the harmonic windows overlap and the same bin would count twice: not checked.
+  if (f0_hz < k_min_bins_per_defect * bin_hz) return evidence;
 
   const double tolerance = config_.speed_tolerance;
   const bool sidebands = std::isfinite(modulation_hz) && modulation_hz > 0;

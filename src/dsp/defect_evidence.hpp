@@ -76,12 +76,15 @@ struct EvidenceConfig {
 class DefectEvidenceFinder {
  public:
   static constexpr std::size_t k_min_background_bins = 8;
+  // A defect frequency below this many envelope bins is not checked (harmonics_checked = 0).
+  static constexpr double k_min_bins_per_defect = 4.0;
 
   // max_bins: the longest spectrum find() will see (EnvelopeAnalyzer::envelope_bins()).
   static Result<DefectEvidenceFinder> create(std::size_t max_bins, const EvidenceConfig& config = {});
 
   // Evidence in the order of Defect (outer_race, inner_race, ball, cage). Spectra longer than max_bins
-  // are searched over their first max_bins bins. A defect frequency that is not finite and > 0 gives
+  // are searched over their first max_bins bins. A defect frequency that is not finite and > 0, or
+  // spans fewer than k_min_bins_per_defect bins, gives
   // harmonics_checked = 0 and score 0.
   std::array<DefectEvidence, k_defect_count> find(const EnvelopeSpectrum& spectrum,
                                                   const DefectFrequencies& frequencies);

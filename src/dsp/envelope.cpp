@@ -99,9 +99,9 @@ Result<EnvelopeAnalyzer> EnvelopeAnalyzer::create(const Config& config) {
   const std::size_t m_low = ladder_ceil(3 * q + 1);
   const std::size_t m_high = ladder_ceil(a.max_bin_ + q);
   for (std::size_t m = m_low; m <= m_high; m = ladder_ceil(m + 1)) {
-    auto baseband = ComplexFft::create(m, config.effort);
+    auto baseband = ComplexFft::create(m, config.effort, FftDirections::inverse_only);
     if (!baseband) return std::unexpected(baseband.error().with_context("envelope"));
-    auto squared = RealFft::create(m, config.effort);
+    auto squared = RealFft::create(m, config.effort, FftDirections::forward_only);
     if (!squared) return std::unexpected(squared.error().with_context("envelope"));
     std::vector<float> hann(m);
     for (std::size_t i = 0; i < m; ++i) {
@@ -109,7 +109,7 @@ Result<EnvelopeAnalyzer> EnvelopeAnalyzer::create(const Config& config) {
     }
     a.stages_.push_back(Stage{m, std::move(*baseband), std::move(*squared), std::move(hann)});
   }
-  auto window_fft = RealFft::create(n, config.effort);
+  auto window_fft = RealFft::create(n, config.effort, FftDirections::forward_only);
   if (!window_fft) return std::unexpected(window_fft.error().with_context("envelope"));
   a.window_fft_.emplace(std::move(*window_fft));
   a.amplitude_.assign(q + 1, 0.0f);

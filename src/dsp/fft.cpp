@@ -1,6 +1,7 @@
 #include "dsp/fft.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <mutex>
 
 #include <fftw3.h>
@@ -38,7 +39,7 @@ void FftwPlanDeleter::operator()(void* plan) const {
 }
 }  // namespace detail
 
-Result<RealFft> RealFft::create(std::size_t n, PlanEffort effort) {
+Result<RealFft> RealFft::create(std::size_t n, PlanEffort effort, FftDirections directions) {
   if (n < 2 || n > k_max_fft_size) {
     return fail(ErrorCode::invalid_argument, "FFT length {} outside [2, {}]", n, k_max_fft_size);
   }
@@ -51,19 +52,30 @@ Result<RealFft> RealFft::create(std::size_t n, PlanEffort effort) {
   {
     std::lock_guard lock(planner_mutex());
     // MEASURE overwrites the buffers while planning, so plan before any data is written.
-    fft.forward_plan_.reset(
-        fftwf_plan_dft_r2c_1d(len, fft.time_.get(), as_fftw(fft.spectrum_.get()), flags_for(effort)));
-    fft.inverse_plan_.reset(
-        fftwf_plan_dft_c2r_1d(len, as_fftw(fft.spectrum_.get()), fft.time_.get(), flags_for(effort)));
+    if (directions != FftDirections::inverse_only) {
+      fft.forward_plan_.reset(
+          fftwf_plan_dft_r2c_1d(len, fft.time_.get(), as_fftw(fft.spectrum_.get()), flags_for(effort)));
+    }
+    if (directions != FftDirections::forward_only) {
+      fft.inverse_plan_.reset(
+          fftwf_plan_dft_c2r_1d(len, as_fftw(fft.spectrum_.get()), fft.time_.get(), flags_for(effort)));
+    }
   }
-  if (!fft.forward_plan_ || !fft.inverse_plan_) return fail(ErrorCode::internal, "FFTW could not plan a real FFT of length {}", n);
+  if ((directions != FftDirections::inverse_only && !fft.forward_plan_) ||
+      (directions != FftDirections::forward_only && !fft.inverse_plan_)) {
+    return fail(ErrorCode::internal, "FFTW could not plan a real FFT of length {}", n);
+  }
   std::fill_n(fft.time_.get(), n, 0.0f);
   std::fill_n(fft.spectrum_.get(), n / 2 + 1, std::complex<float>{});
   return fft;
 }
 
-void RealFft::forward() { fftwf_execute(static_cast<fftwf_plan>(forward_plan_.get())); }
-void RealFft::inverse() { fftwf_execute(static_cast<fftwf_plan>(inverse_plan_.get())); }
+void RealFft::forward() {
+  assert(forward_plan_ && "forward transform not planned");
+  fftwf_execute(static_cast<fftwf_plan>(forward_plan_.get())); }
+void RealFft::inverse() {
+  assert(inverse_plan_ && "inverse transform not planned");
+  fftwf_execute(static_cast<fftwf_plan>(inverse_plan_.get())); }
 
 std::span<const std::complex<float>> RealFft::forward(std::span<const float> x) {
   std::copy_n(x.begin(), std::min(x.size(), n_), time_.get());
@@ -72,7 +84,7 @@ std::span<const std::complex<float>> RealFft::forward(std::span<const float> x) 
   return spectrum();
 }
 
-Result<ComplexFft> ComplexFft::create(std::size_t n, PlanEffort effort) {
+Result<ComplexFft> ComplexFft::create(std::size_t n, PlanEffort effort, FftDirections directions) {
   if (n < 1 || n > k_max_fft_size) {
     return fail(ErrorCode::invalid_argument, "FFT length {} outside [1, {}]", n, k_max_fft_size);
   }
@@ -83,17 +95,28 @@ Result<ComplexFft> ComplexFft::create(std::size_t n, PlanEffort effort) {
   const int len = static_cast<int>(n);
   {
     std::lock_guard lock(planner_mutex());
-    fft.forward_plan_.reset(fftwf_plan_dft_1d(len, as_fftw(fft.data_.get()), as_fftw(fft.data_.get()),
-                                              FFTW_FORWARD, flags_for(effort)));
-    fft.inverse_plan_.reset(fftwf_plan_dft_1d(len, as_fftw(fft.data_.get()), as_fftw(fft.data_.get()),
-                                              FFTW_BACKWARD, flags_for(effort)));
+    if (directions != FftDirections::inverse_only) {
+      fft.forward_plan_.reset(fftwf_plan_dft_1d(len, as_fftw(fft.data_.get()), as_fftw(fft.data_.get()),
+                                                FFTW_FORWARD, flags_for(effort)));
+    }
+    if (directions != FftDirections::forward_only) {
+      fft.inverse_plan_.reset(fftwf_plan_dft_1d(len, as_fftw(fft.data_.get()), as_fftw(fft.data_.get()),
+                                                FFTW_BACKWARD, flags_for(effort)));
+    }
   }
-  if (!fft.forward_plan_ || !fft.inverse_plan_) return fail(ErrorCode::internal, "FFTW could not plan a complex FFT of length {}", n);
+  if ((directions != FftDirections::inverse_only && !fft.forward_plan_) ||
+      (directions != FftDirections::forward_only && !fft.inverse_plan_)) {
+    return fail(ErrorCode::internal, "FFTW could not plan a complex FFT of length {}", n);
+  }
   std::fill_n(fft.data_.get(), n, std::complex<float>{});
   return fft;
 }
 
-void ComplexFft::forward() { fftwf_execute(static_cast<fftwf_plan>(forward_plan_.get())); }
-void ComplexFft::inverse() { fftwf_execute(static_cast<fftwf_plan>(inverse_plan_.get())); }
+void ComplexFft::forward() {
+  assert(forward_plan_ && "forward transform not planned");
+  fftwf_execute(static_cast<fftwf_plan>(forward_plan_.get())); }
+void ComplexFft::inverse() {
+  assert(inverse_plan_ && "inverse transform not planned");
+  fftwf_execute(static_cast<fftwf_plan>(inverse_plan_.get())); }
 
 }  // namespace vigil::dsp

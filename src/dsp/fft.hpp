@@ -17,6 +17,10 @@ enum class PlanEffort {
   measure,   // time candidate algorithms once (FFTW_MEASURE); for transforms run per window
 };
 
+// Which transforms to plan. Planning with PlanEffort::measure times candidate algorithms, so a transform
+// used in one direction only should not pay for the other. Calling an unplanned direction is a bug (assert).
+enum class FftDirections { both, forward_only, inverse_only };
+
 namespace detail {
 struct FftwBufferDeleter {
   void operator()(void* p) const;
@@ -32,7 +36,8 @@ using PlanPtr = std::unique_ptr<void, FftwPlanDeleter>;
 //   inverse: x[t] = sum_k X[k] e^{+2 pi i k t / n}               (unnormalised: result is n * x)
 class RealFft {
  public:
-  static Result<RealFft> create(std::size_t n, PlanEffort effort = PlanEffort::measure);
+  static Result<RealFft> create(std::size_t n, PlanEffort effort = PlanEffort::measure,
+                                FftDirections directions = FftDirections::both);
 
   std::size_t size() const { return n_; }
   std::size_t bins() const { return n_ / 2 + 1; }
@@ -59,7 +64,8 @@ class RealFft {
 // Complex DFT of length n, in place on its own buffer; same sign and scaling conventions as RealFft.
 class ComplexFft {
  public:
-  static Result<ComplexFft> create(std::size_t n, PlanEffort effort = PlanEffort::measure);
+  static Result<ComplexFft> create(std::size_t n, PlanEffort effort = PlanEffort::measure,
+                                   FftDirections directions = FftDirections::both);
 
   std::size_t size() const { return n_; }
   std::span<std::complex<float>> data() { return {data_.get(), n_}; }

@@ -170,7 +170,7 @@ Result<Kurtogram> Kurtogram::create(const Config& config) {
     k.rows_.push_back(row);
   }
   for (std::size_t m : plan_sizes) {
-    auto plan = ComplexFft::create(m, config.effort);
+    auto plan = ComplexFft::create(m, config.effort, FftDirections::inverse_only);
     if (!plan) return std::unexpected(plan.error().with_context("kurtogram"));
     k.plans_.push_back(std::move(*plan));
   }

@@ -94,6 +94,20 @@ TEST(DefectEvidence, OuterRaceLinesRankOuterRaceFirstWithTheirTrueSnr) {
   }
 }
 
+// A 0.1 s window (10 Hz envelope bins, as in a FEMTO snapshot): FTF = 12.9 Hz spans ~1.3 bins, so its
+// harmonic windows overlap and it is not checked; BPFO = 168 Hz (~17 bins) still is.
+TEST(DefectEvidence, DefectsBelowTheResolutionAreNotChecked) {
+  const DefectFrequencies f = defect_frequencies(*find_bearing("pronostia"), 1800);
+  std::vector<float> amplitude(120, 0.01f);
+  amplitude[3] = 0.1f;  // a line at 30 Hz that both FTF x2 and x3 windows would reach
+  const EnvelopeSpectrum view{amplitude, 10.0, {}};
+  auto finder = make_finder(120);
+  const auto evidence = finder.find(view, f);
+  EXPECT_EQ(of(evidence, Defect::cage).harmonics_checked, 0);
+  EXPECT_EQ(of(evidence, Defect::cage).score, 0.0);
+  EXPECT_EQ(of(evidence, Defect::outer_race).harmonics_checked, 3);
+}
+
 TEST(DefectEvidence, FindsLinesShiftedByOnePointFivePercentSlip) {
   const DefectFrequencies f = cwru_drive_end();
   SyntheticSpectrum s;

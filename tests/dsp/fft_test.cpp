@@ -75,3 +75,21 @@ TEST(RealFft, ExecutionAllocatesNothing) {
 
 }  // namespace
 }  // namespace vigil::dsp
+
+namespace vigil::dsp {
+namespace {
+
+// A one-direction transform computes the same spectrum as a two-direction one.
+TEST(RealFft, ForwardOnlyPlanMatchesBothDirections) {
+  auto both = RealFft::create(3000, PlanEffort::estimate);
+  auto forward_only = RealFft::create(3000, PlanEffort::estimate, FftDirections::forward_only);
+  ASSERT_TRUE(both.has_value() && forward_only.has_value());
+  std::vector<float> x(3000);
+  for (std::size_t t = 0; t < x.size(); ++t) x[t] = static_cast<float>(std::sin(0.37 * double(t)));
+  const auto a = both->forward(x);
+  const auto b = forward_only->forward(x);
+  for (std::size_t k = 0; k < a.size(); ++k) EXPECT_EQ(a[k], b[k]);
+}
+
+}  // namespace
+}  // namespace vigil::dsp

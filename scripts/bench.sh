@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Vigil's benchmarks in one run (called by `make bench` after the build; see docs/benchmarks.md):
+#   1. the per-hot-path Google Benchmarks (dsp_bench, sim_bench, diag_bench; short min_time);
+#   2. pipeline_bench: N channels x 1 s windows through WindowAnalyzer on one core, beside the FFT floor
+#      and a single FFT per window (median of repetitions, interleaved at random);
+#   3. the numpy/scipy peer on the same signals (one core), which also checks agreement of the features;
+#   4. BUILD_DIR/bench/pipeline.json: the figures, the ratios, the machine, the date, the command.
+# Usage: scripts/bench.sh [BUILD_DIR] (default build). Env: BENCH_CHANNELS (8), BENCH_MIN_TIME (0.5 s for the
+# pipeline, a third of it per hot path), BENCH_REPETITIONS (5), PEER_MIN_CPU_S (3).
+# Exit status: non-zero when a program fails or the peer disagrees with our features; missed throughput
+# targets are reported, not failed (the machine may be shared).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${1:-build}"
+case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$ROOT/$BUILD_DIR" ;; esac
+BENCH="$BUILD_DIR/bench"
+CHANNELS="${BENCH_CHANNELS:-8}"
+MIN_TIME="${BENCH_MIN_TIME:-0.5}"
+REPETITIONS="${BENCH_REPETITIONS:-5}"
+PEER_MIN_CPU_S="${PEER_MIN_CPU_S:-3}"
+PYTHON=/usr/bin/python3  # Debian's numpy/scipy, not whatever python3 is first on PATH
+
+for program in dsp_bench sim_bench diag_bench pipeline_bench; do
+  if [ ! -x "$BENCH/$program" ]; then
+    echo "bench: $BENCH/$program is missing: configure with -DVIGIL_BUILD_BENCH=ON and build first" >&2
+    exit 2
+  fi
+done
+if ! "$PYTHON" -c 'import numpy, scipy' 2>/dev/null; then
+  echo "bench: $PYTHON lacks numpy/scipy (apt-get install python3-numpy python3-scipy, or make deps)" >&2
+  exit 2
+fi
+
+started=$(date +%s)
+hot_min_time=$(awk -v t="$MIN_TIME" 'BEGIN { printf "%.3g", t / 3 }')
+
+echo "== per-hot-path benchmarks (min_time ${hot_min_time} s)"
+for program in dsp_bench sim_bench diag_bench; do
+  "$BENCH/$program" --benchmark_min_time="$hot_min_time" \
+    --benchmark_out="$BENCH/$program.json" --benchmark_out_format=json
+done
+
+echo "== pipeline: $CHANNELS channels x 1 s windows, one core ($REPETITIONS repetitions of >= $MIN_TIME s)"
+"$BENCH/pipeline_bench" --channels="$CHANNELS" --out_dir="$BENCH" \
+  --benchmark_min_time="$MIN_TIME" --benchmark_repetitions="$REPETITIONS" \
+  --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true \
+  --benchmark_out="$BENCH/pipeline_bench.json" --benchmark_out_format=json
+
+echo "== peer: numpy/scipy on the same signals, one core"
+# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set on some processors to work around old OpenBLAS builds; they
+# slow a current numpy, so they are unset for this command only.
+peer_status=0
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+  "$PYTHON" "$ROOT/bench/peer/pipeline_peer.py" "$BENCH/pipeline_features.json" \
+  --min-cpu-s "$PEER_MIN_CPU_S" --out "$BENCH/peer.json" || peer_status=$?
+
+COMMAND="BENCH_CHANNELS=$CHANNELS BENCH_MIN_TIME=$MIN_TIME BENCH_REPETITIONS=$REPETITIONS scripts/bench.sh ${1:-build}"
+"$PYTHON" - "$BENCH" "$peer_status" "$(( $(date +%s) - started ))" "$COMMAND" <<'PY'
+import datetime, json, os, platform, sys
+
+bench, peer_status, elapsed_s, command = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+
+def load(name):
+    with open(os.path.join(bench, name)) as fh:
+        return json.load(fh)
+
+def medians(doc):
+    """name -> benchmark entry (the median aggregate when repetitions ran, else the single run)."""
+    out = {}
+    for b in doc["benchmarks"]:
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+            continue
+        out[b.get("run_name", b["name"])] = b
+    return out
+
+pipe_doc = load("pipeline_bench.json")
+pipe = medians(pipe_doc)
+rate = lambda name: pipe[name]["channel_s_per_core_s"]
+vigil, floor, single = rate("pipeline/vigil"), rate("pipeline/fft_floor"), rate("pipeline/single_fft")
+peer = load("peer.json") if os.path.exists(os.path.join(bench, "peer.json")) else {}
+peer_rate = peer.get("peer_channel_s_per_core_s")
+
+cpu_model, cores = "unknown", os.cpu_count()
+with open("/proc/cpuinfo") as fh:
+    for line in fh:
+        if line.startswith("model name"):
+            cpu_model = line.split(":", 1)[1].strip()
+            break
+
+hot = []
+for name in ("dsp_bench", "sim_bench", "diag_bench"):
+    for b in load(name + ".json")["benchmarks"]:
+        hot.append({"program": name, "name": b["name"], "cpu_time": b["cpu_time"], "time_unit": b["time_unit"],
+                    "items_per_second": b.get("items_per_second"), "bytes_per_second": b.get("bytes_per_second"),
+                    "label": b.get("label", "")})
+
+targets = {
+    "vigil_channel_s_per_core_s >= 2000": vigil >= 2000,
+    "vigil / peer >= 6": peer_rate is not None and vigil / peer_rate >= 6,
+    "floor / vigil <= 4": floor / vigil <= 4,
+}
+result = {
+    "vigil_channel_s_per_core_s": vigil,
+    "peer_channel_s_per_core_s": peer_rate,
+    "fft_floor_channel_s_per_core_s": floor,
+    "single_fft_channel_s_per_core_s": single,
+    "ratios": {
+        "vigil_over_peer": vigil / peer_rate if peer_rate else None,
+        "floor_over_vigil": floor / vigil,
+        "single_fft_over_vigil": single / vigil,
+    },
+    "ns_per_sample": {"vigil": pipe["pipeline/vigil"]["ns_per_sample"],
+                      "fft_floor": pipe["pipeline/fft_floor"]["ns_per_sample"],
+                      "single_fft": pipe["pipeline/single_fft"]["ns_per_sample"],
+                      "peer": peer.get("peer_ns_per_sample")},
+    "floor_breakdown_channel_s_per_core_s": {
+        "kurtogram_ffts": rate("pipeline/fft_floor_kurtogram"),
+        "envelope_ffts": rate("pipeline/fft_floor_envelope"),
+        "window_fft": single,
+    },
+    "diagnostics_channel_s_per_core_s": {k: v["channel_s_per_core_s"] for k, v in pipe.items()
+                                         if k.startswith("diagnostic/")},
+    "targets": targets,
+    "agreement": {"result": peer.get("agreement", "not run"), "peer_exit_status": peer_status,
+                  "problems": peer.get("problems", []), "tolerances": peer.get("tolerances"),
+                  "worst_deviation": peer.get("worst_deviation")},
+    "workload": {k: pipe_doc["context"].get(k) for k in ("channels", "window_len", "sample_rate_hz", "fftw",
+                                                         "fft_floor_transforms")},
+    "statistic": f"median of {pipe['pipeline/vigil'].get('repetitions', 1)} repetitions (Google Benchmark CPU "
+                 "time of the benchmark thread); peer: median CPU time (time.process_time) per batch",
+    "peer_environment": {k: peer.get(k) for k in ("python", "numpy", "scipy", "blas", "env")},
+    "machine": {"cpu_model": cpu_model, "cores": cores, "kernel": platform.release(),
+                "load_average": os.getloadavg()},
+    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    "command": command,
+    "elapsed_s": elapsed_s,
+    "hot_paths": hot,
+}
+with open(os.path.join(bench, "pipeline.json"), "w") as fh:
+    json.dump(result, fh, indent=1)
+
+print("\n== summary (channel-seconds of signal per core-second; higher is faster)")
+print(f"  vigil pipeline      {vigil:10.0f}   {result['ns_per_sample']['vigil']:6.2f} ns/sample")
+print(f"  FFT floor           {floor:10.0f}   (the pipeline's own FFTs; floor/vigil = {floor / vigil:.2f})")
+print(f"  single FFT          {single:10.0f}   (one r2c per window; single/vigil = {single / vigil:.2f})")
+if peer_rate:
+    print(f"  numpy/scipy peer    {peer_rate:10.0f}   (vigil/peer = {vigil / peer_rate:.2f})")
+print(f"  agreement with peer: {result['agreement']['result']}")
+for name, ok in targets.items():
+    print(f"  target {name:<38} {'met' if ok else 'MISSED'}")
+print(f"  machine: {cpu_model}, {cores} cores, load average {os.getloadavg()[0]:.2f}; {elapsed_s} s; "
+      f"written {os.path.join(bench, 'pipeline.json')}")
+PY
+
+if [ "$peer_status" -ne 0 ]; then
+  echo "bench: the peer disagrees with our features (exit $peer_status); see $BENCH/peer.json" >&2
+  exit "$peer_status"
+fi
