@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -19,8 +20,9 @@ struct CliRun {
   std::string out;  // stdout and stderr
 };
 
-CliRun run(const std::string& args) {
-  const std::string command = std::string(VIGIL_CLI) + " " + args + " 2>&1";
+// Runs vigil with `args`; out holds stdout and, unless stdout_only, stderr.
+CliRun run(const std::string& args, bool stdout_only = false) {
+  const std::string command = std::string(VIGIL_CLI) + " " + args + (stdout_only ? " 2>/dev/null" : " 2>&1");
   CliRun r;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return r;
@@ -141,6 +143,39 @@ TEST_F(Cli, EvalCwruReportsMetricsOnRealData) {
   }
   EXPECT_EQ(inner, 12);
   EXPECT_EQ(inner_correct, 12);
+}
+
+// FEMTO learning set: the summary has every bearing, its life from the snapshot index ((n-1) x 10 s, data
+// README), a CSV per bearing, and an RMS onset before the end of every life.
+TEST_F(Cli, EvalFemtoSummarisesEveryBearing) {
+  VIGIL_REQUIRE_DATA("femto/Learning_set/Bearing1_1");
+  const CliRun r = run("eval femto " + (vigil::test::data_dir() / "femto" / "Learning_set").string() + " --json --out " +
+                           path("out"),
+                       /*stdout_only=*/true);
+  ASSERT_EQ(r.exit_code, 0) << r.out.substr(0, 2000);
+  const auto j = nlohmann::json::parse(r.out);
+  const std::map<std::string, double> life_s{{"Bearing1_1", 28020}, {"Bearing1_2", 8700}, {"Bearing2_1", 9100},
+                                             {"Bearing2_2", 7960},  {"Bearing3_1", 5140}, {"Bearing3_2", 16360}};
+  ASSERT_EQ(j.at("bearings").size(), life_s.size());
+  for (const auto& b : j.at("bearings")) {
+    const std::string name = b.at("name");
+    EXPECT_DOUBLE_EQ(b.at("life_s").get<double>(), life_s.at(name)) << name;
+    EXPECT_TRUE(std::filesystem::exists(b.at("csv").get<std::string>())) << name;
+    bool rms_onset = false;
+    for (const auto& i : b.at("indicators")) {
+      if (i.at("name") == "rms_g" && i.at("channel") == "horizontal" && i.at("onset_s").is_number()) {
+        rms_onset = i.at("onset_s").get<double>() < life_s.at(name);
+      }
+    }
+    EXPECT_TRUE(rms_onset) << name;
+  }
+}
+
+TEST_F(Cli, EvalFemtoRefusesAFolderWithoutSnapshots) {
+  std::filesystem::create_directories(path("empty/Bearing9_9"));
+  const CliRun r = run("eval femto " + path("empty"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("empty"), std::string::npos) << r.out;
 }
 
 }  // namespace
