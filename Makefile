@@ -9,10 +9,11 @@ CTEST_ARGS ?=
 # Exactly the Debian packages the build, the tests and the benchmarks need.
 DEB_PACKAGES := cmake make g++ pkg-config git \
 	libfftw3-dev libmatio-dev zlib1g-dev \
-	libcli11-dev nlohmann-json3-dev libfmt-dev \
+	libcli11-dev nlohmann-json3-dev libfmt-dev libeigen3-dev \
+	libtorch-dev libonnx-dev libopencv-dev \
 	libgtest-dev libgmock-dev libbenchmark-dev \
 	clang libclang-rt-14-dev \
-	python3-numpy python3-scipy
+	python3-numpy python3-scipy python3-sklearn
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -8,6 +8,8 @@
 
 #include <complex>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <vector>
 
 #include "bench_support.hpp"

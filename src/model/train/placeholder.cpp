@@ -1,0 +1,1 @@
+// Training code (libtorch) lands here.
