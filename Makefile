@@ -10,7 +10,7 @@ CTEST_ARGS ?=
 DEB_PACKAGES := cmake make g++ pkg-config git \
 	libfftw3-dev libmatio-dev zlib1g-dev \
 	libcli11-dev nlohmann-json3-dev libfmt-dev libeigen3-dev \
-	libtorch-dev libonnx-dev libopencv-dev \
+	libtorch-dev libonnx-dev libopencv-dev libssl-dev \
 	libgtest-dev libgmock-dev libbenchmark-dev \
 	clang libclang-rt-14-dev \
 	python3-numpy python3-scipy python3-sklearn

@@ -1,0 +1,152 @@
+#include "model/features.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace vigil::model {
+namespace {
+
+double level_db(double value, double reference) {
+  const double ratio = value / reference;
+  return ratio > 0 && std::isfinite(ratio)
+             ? std::max(20.0 * std::log10(ratio), FeatureExtractor::k_level_floor_db)
+             : FeatureExtractor::k_level_floor_db;
+}
+
+double power_fraction_db(double part, double total) {
+  const double fraction = total > 0 ? part / total : 0.0;
+  return fraction > 0 ? std::max(10.0 * std::log10(fraction), FeatureExtractor::k_power_floor_db)
+                      : FeatureExtractor::k_power_floor_db;
+}
+
+// SNR of harmonic h of one defect; 0 dB when it was not checked. DefectEvidence lists only the checked
+// harmonics, in order, each with its own number.
+double harmonic_snr_db(const dsp::DefectEvidence& evidence, int h) {
+  for (int i = 0; i < evidence.harmonics_checked; ++i) {
+    const auto& match = evidence.harmonics[static_cast<std::size_t>(i)];
+    if (match.harmonic == h) return match.snr_db;
+  }
+  return 0.0;
+}
+
+// Lowest bin of the power spectrum used: the DC bin and bin 1 (where the Hann taper spreads a DC
+// offset) are left out of every band and of the total.
+constexpr std::size_t k_first_power_bin = 2;
+
+}  // namespace
+
+Result<FeatureExtractor> FeatureExtractor::create(const FeatureExtractorConfig& config) {
+  if (!(config.speed_tolerance >= 0 && config.speed_tolerance <= 0.1)) {
+    return fail(ErrorCode::invalid_argument, "features: speed tolerance {} outside [0, 0.1]",
+                config.speed_tolerance);
+  }
+  diag::WindowAnalyzerConfig wc{.sample_rate_hz = config.sample_rate_hz,
+                                .window_len = config.window_len,
+                                .bearing = config.bearing,
+                                .max_speed_rpm = config.max_speed_rpm,
+                                .unit = config.unit,
+                                .machine_class = diag::MachineClass::class_I,
+                                .demodulation = diag::Demodulation::kurtogram,
+                                .kurtogram_levels = 5,
+                                .min_band_low_hz = 0,
+                                .evidence = {.harmonics = 3,
+                                             .speed_tolerance = config.speed_tolerance,
+                                             .min_snr_db = 6,
+                                             .background_hz = 50},
+                                .effort = config.effort};
+  auto analyzer = diag::WindowAnalyzer::create(wc);
+  if (!analyzer) return std::unexpected(analyzer.error().with_context("features"));
+  auto fft = dsp::RealFft::create(config.window_len, config.effort, dsp::FftDirections::forward_only);
+  if (!fft) return std::unexpected(fft.error().with_context("features"));
+
+  FeatureExtractor e;
+  e.config_ = config;
+  e.analyzer_.emplace(std::move(*analyzer));
+  e.fft_.emplace(std::move(*fft));
+  e.power_.assign(config.window_len / 2 + 1, 0.0f);
+  return e;
+}
+
+Result<std::span<const float>> FeatureExtractor::extract(std::span<const float> window, double speed_rpm) {
+  if (window.size() != config_.window_len) {
+    return fail(ErrorCode::invalid_argument, "features: window of {} samples, expected {}", window.size(),
+                config_.window_len);
+  }
+  if (!(speed_rpm > 0) || !(speed_rpm <= config_.max_speed_rpm)) {
+    return fail(ErrorCode::out_of_range, "features: shaft speed {} rpm outside (0, {}] rpm", speed_rpm,
+                config_.max_speed_rpm);
+  }
+  const diag::WindowFeatures& w = analyzer_->analyze(window, speed_rpm);
+  if (!std::isfinite(w.time.rms) || !std::isfinite(w.time.peak)) {
+    return fail(ErrorCode::invalid_argument, "features: window contains non-finite samples");
+  }
+
+  // Power spectrum with a periodic Hann taper, from the raw spectrum by the three-term convolution
+  // X_w[k] = X[k]/2 - (X[k-1] + X[k+1])/4 (as WindowAnalyzer does for velocity): the taper keeps the
+  // leakage of the strong resonance region out of the weak shaft-order bands (rectangular sidelobes fall
+  // as 1/f, Hann's as 1/f^3). Scale is irrelevant: only ratios are reported.
+  const auto spectrum = fft_->forward(window);
+  const std::size_t bins = spectrum.size();
+  double total = 0;
+  for (std::size_t k = 1; k + 1 < bins; ++k) {
+    const std::complex<float> xw = 0.5f * spectrum[k] - 0.25f * (spectrum[k - 1] + spectrum[k + 1]);
+    power_[k] = std::norm(xw);
+    if (k >= k_first_power_bin) total += power_[k];
+  }
+  const double bin_hz = config_.sample_rate_hz / double(config_.window_len);
+  // Power in [low_hz, high_hz): bins whose centre frequency lies in the interval, so adjacent bands
+  // partition the spectrum.
+  auto band_power = [&](double low_hz, double high_hz) {
+    const auto first = std::max(k_first_power_bin, static_cast<std::size_t>(std::ceil(low_hz / bin_hz)));
+    const auto end = std::min(bins - 1, static_cast<std::size_t>(std::ceil(high_hz / bin_hz)));
+    double p = 0;
+    for (std::size_t k = first; k < end; ++k) p += power_[k];
+    return p;
+  };
+  const double shaft_hz = speed_rpm / 60.0;
+
+  const double g_per_unit = dsp::m_per_s2_per_unit(config_.unit) / dsp::k_standard_gravity_m_s2;
+  auto set = [this](Feature f, double v) { features_[index(f)] = static_cast<float>(v); };
+  set(Feature::rms_db, level_db(w.time.rms * g_per_unit, 1.0));
+  set(Feature::peak_db, level_db(w.time.peak * g_per_unit, 1.0));
+  set(Feature::crest_factor, w.time.crest_factor);
+  set(Feature::log_kurtosis, std::log(std::max(w.time.kurtosis, 1e-6)));
+  set(Feature::skewness, w.time.skewness);
+  set(Feature::shape_factor, w.time.shape_factor);
+  set(Feature::impulse_factor, w.time.impulse_factor);
+  set(Feature::clearance_factor, w.time.clearance_factor);
+  set(Feature::velocity_rms_db, level_db(w.velocity_rms_mm_s, 1.0));
+  set(Feature::power_1x_db, power_fraction_db(band_power(0.5 * shaft_hz, 1.5 * shaft_hz), total));
+  set(Feature::power_2x_db, power_fraction_db(band_power(1.5 * shaft_hz, 2.5 * shaft_hz), total));
+  set(Feature::power_3x_10x_db, power_fraction_db(band_power(2.5 * shaft_hz, 10.5 * shaft_hz), total));
+  // The demodulated band is closed, [low, high]: take everything up to the bin just above high.
+  set(Feature::power_resonance_db,
+      power_fraction_db(band_power(w.band.low_hz, w.band.high_hz + bin_hz), total));
+  const double sk = std::isfinite(w.band_kurtosis) ? std::max(w.band_kurtosis, -1.0) : 0.0;
+  set(Feature::resonance_log_sk, std::log(2.0 + sk));
+
+  using dsp::Defect;
+  const auto& ev = w.evidence;  // in Defect order: outer race, inner race, ball, cage
+  const auto& bpfo = ev[static_cast<std::size_t>(Defect::outer_race)];
+  const auto& bpfi = ev[static_cast<std::size_t>(Defect::inner_race)];
+  const auto& bsf = ev[static_cast<std::size_t>(Defect::ball)];
+  const auto& ftf = ev[static_cast<std::size_t>(Defect::cage)];
+  set(Feature::bpfo_h1_snr_db, harmonic_snr_db(bpfo, 1));
+  set(Feature::bpfo_h2_snr_db, harmonic_snr_db(bpfo, 2));
+  set(Feature::bpfo_h3_snr_db, harmonic_snr_db(bpfo, 3));
+  set(Feature::bpfi_h1_snr_db, harmonic_snr_db(bpfi, 1));
+  set(Feature::bpfi_h2_snr_db, harmonic_snr_db(bpfi, 2));
+  set(Feature::bpfi_h3_snr_db, harmonic_snr_db(bpfi, 3));
+  set(Feature::bpfi_sideband_snr_db, bpfi.sidebands_checked > 0 ? bpfi.sideband_snr_db : 0.0);
+  set(Feature::bsf_h1_snr_db, harmonic_snr_db(bsf, 1));
+  set(Feature::bsf_h2_snr_db, harmonic_snr_db(bsf, 2));
+  set(Feature::bsf_h3_snr_db, harmonic_snr_db(bsf, 3));
+  set(Feature::bsf_sideband_snr_db, bsf.sidebands_checked > 0 ? bsf.sideband_snr_db : 0.0);
+  set(Feature::ftf_h1_snr_db, harmonic_snr_db(ftf, 1));
+  set(Feature::ftf_h2_snr_db, harmonic_snr_db(ftf, 2));
+  set(Feature::ftf_h3_snr_db, harmonic_snr_db(ftf, 3));
+  return std::span<const float>(features_);
+}
+
+}  // namespace vigil::model

@@ -1,0 +1,70 @@
+// Feature extraction for the learned models: one window of acceleration and the shaft speed in, the
+// schema's feature vector (feature_schema.hpp, version k_feature_schema_version) out. Built on
+// diag::WindowAnalyzer, so the models see the same physics the diagnosis reads.
+#pragma once
+
+#include <array>
+#include <complex>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "core/error.hpp"
+#include "diag/window_analyzer.hpp"
+#include "dsp/bearing.hpp"
+#include "dsp/fft.hpp"
+#include "dsp/velocity.hpp"
+#include "model/feature_schema.hpp"
+
+namespace vigil::model {
+
+struct FeatureExtractorConfig {
+  double sample_rate_hz = 0;
+  std::size_t window_len = 0;    // samples per window (>= 256); the envelope resolution is fs / window_len
+  dsp::BearingGeometry bearing;  // the monitored bearing (defect orders)
+  double max_speed_rpm = 3600;   // highest speed extract() accepts; sets the envelope's reach
+  dsp::AccelerationUnit unit = dsp::AccelerationUnit::g;
+  double speed_tolerance = 0.02;  // relative search half-width of the envelope lines (slip, speed error)
+  dsp::PlanEffort effort = dsp::PlanEffort::measure;
+};
+
+// Why these features transfer (the full table is in docs/formats/features.md):
+// - Shape statistics (crest, kurtosis, ...) are dimensionless; levels are in dB so that a per-asset
+//   Scaler turns a gain change into an offset.
+// - Power is reported as fractions of the window's AC power in bands defined in shaft orders (1x, 2x,
+//   3-10x: unbalance, misalignment, looseness) and in the resonance band the kurtogram picks in each
+//   window, never in absolute Hz: an absolute band means different physics at 12 kHz and 25.6 kHz and on a
+//   bearing whose housing rings elsewhere.
+// - Envelope evidence is looked for at multiples of the defect orders x the shaft speed of the window, so
+//   it is order-normalised: an outer-race line is bpfo_h1_snr_db whatever the speed.
+// Every value is finite for a finite window: logarithms are floored (levels at -200 dB, power fractions
+// at -120 dB) and a harmonic that cannot be checked (outside the envelope spectrum, or a defect frequency
+// below 4 envelope bins, e.g. FTF in short windows) reads 0 dB, i.e. "no line above the background".
+class FeatureExtractor {
+ public:
+  // Level floors (see above).
+  static constexpr double k_level_floor_db = -200.0;
+  static constexpr double k_power_floor_db = -120.0;
+
+  static Result<FeatureExtractor> create(const FeatureExtractorConfig& config);
+
+  // Features of one window (window_len samples in config.unit) at shaft speed speed_rpm (> 0 and
+  // <= max_speed_rpm), in schema order, k_feature_count values. The span views this extractor's buffer
+  // and is valid until the next call. Allocates nothing on success. Errors: wrong window length, speed
+  // out of range, non-finite samples.
+  Result<std::span<const float>> extract(std::span<const float> window, double speed_rpm);
+
+  const FeatureExtractorConfig& config() const { return config_; }
+
+ private:
+  FeatureExtractor() = default;
+
+  FeatureExtractorConfig config_;
+  std::optional<diag::WindowAnalyzer> analyzer_;
+  std::optional<dsp::RealFft> fft_;  // raw spectrum for the power fractions
+  std::vector<float> power_;         // Hann-tapered power spectrum, bins 0..N/2
+  std::array<float, k_feature_count> features_{};
+};
+
+}  // namespace vigil::model

@@ -1,1 +1,0 @@
-// Training code (libtorch) lands here.
