@@ -17,7 +17,7 @@ DEB_PACKAGES := cmake make g++ pkg-config git \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test bench demo fuzz format tidy clean
+.PHONY: all deps build test bench demo fuzz models format tidy clean
 
 all: build
 
@@ -47,6 +47,16 @@ bench: build
 
 demo: build
 	scripts/demo.sh $(BUILD_DIR)
+
+# Default model bundles, trained reproducibly from ../shared/data (or VIGIL_DATA_DIR) into build/models/.
+DATA_DIR ?= $(if $(VIGIL_DATA_DIR),$(VIGIL_DATA_DIR),../shared/data)
+models: build
+	@if [ -d "$(DATA_DIR)/femto/Learning_set" ]; then \
+	  mkdir -p $(BUILD_DIR)/models && \
+	  $(BUILD_DIR)/bin/vigil train rul "$(DATA_DIR)/femto/Learning_set" --out $(BUILD_DIR)/models/rul.vigil; \
+	else \
+	  echo "models: no FEMTO learning set at $(DATA_DIR)/femto/Learning_set; nothing trained"; \
+	fi
 
 fuzz: deps
 	scripts/fuzz.sh run

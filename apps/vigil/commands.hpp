@@ -9,5 +9,6 @@ void add_analyze(CLI::App& app);
 void add_eval(CLI::App& app);
 void add_bearings(CLI::App& app);
 void add_simulate(CLI::App& app);
+void add_rul_commands(CLI::App& app);  // train rul, rul (rul.hpp)
 
 }  // namespace vigil::cli

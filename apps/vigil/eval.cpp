@@ -10,6 +10,7 @@
 #include "diag/diagnosis.hpp"
 #include "diag/metrics.hpp"
 #include "eval_femto.hpp"
+#include "learned_eval.hpp"
 #include "io/catalog.hpp"
 #include "recording_input.hpp"
 #include "report.hpp"
@@ -144,6 +145,7 @@ void add_eval(CLI::App& app) {
     const int rc = run_eval_cwru(*o);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });
+  add_eval_cwru_learned(*cwru);  // --model: learned evaluation (learned_eval.hpp) instead of the physics one
 
   add_eval_femto(*cmd);
 }

@@ -21,6 +21,7 @@
 #include "diag/health_indicators.hpp"
 #include "dsp/bearing.hpp"
 #include "io/femto.hpp"
+#include "rul.hpp"
 
 namespace vigil::cli {
 namespace {
@@ -36,6 +37,7 @@ struct EvalFemtoOptions {
   std::optional<double> speed_rpm;
   std::string channel = "both";
   bool json = false;
+  bool rul = false;
 };
 
 struct BearingFolder {
@@ -196,6 +198,7 @@ int run_eval_femto(const EvalFemtoOptions& o) {
   if (o.speed_rpm && (!(*o.speed_rpm > 0) || !std::isfinite(*o.speed_rpm))) {
     return error(fmt::format("--rpm {}: must be a positive speed", *o.speed_rpm));
   }
+  if (o.rul) return run_eval_femto_rul(o.dir, o.speed_rpm, o.json);
   auto bearings = find_bearings(o.dir, o.speed_rpm);
   if (!bearings) return error(bearings.error().message);
   const std::vector<std::string> channels =
@@ -303,6 +306,7 @@ void add_eval_femto(CLI::App& eval) {
       ->check(CLI::IsMember({"horizontal", "vertical", "both"}))
       ->capture_default_str();
   cmd->add_flag("--json", o->json, "Print one JSON object (bearings with their indicators) instead of the tables");
+  cmd->add_flag("--rul", o->rul, "Instead: leave-one-bearing-out RUL evaluation (alarm, lead time, PHM 2012 score)");
   cmd->callback([o] {
     const int rc = run_eval_femto(*o);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   vigil::cli::add_eval(app);
   vigil::cli::add_bearings(app);
   vigil::cli::add_simulate(app);
+  vigil::cli::add_rul_commands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

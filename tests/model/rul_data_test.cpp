@@ -1,9 +1,9 @@
 // Health index, onset and RUL on the real FEMTO/PRONOSTIA learning set (thinned copy, see its README),
 // leave-one-bearing-out: the prior and failure level for a bearing are learned from the other five only.
 //
-// The anomaly score here is a STAND-IN for the per-asset Gaussian model (gaussian_anomaly.hpp), computed in
-// this file: per snapshot of the horizontal channel, z = (x - median) / sigma for x = ln RMS and
-// x = ln kurtosis (diag::HealthIndicatorExtractor), median and sigma = 1.2533 mean|x - median| (the Gaussian
+// The anomaly score here is a STAND-IN for the per-asset Gaussian model (gaussian_anomaly.hpp), computed by
+// model/rul_pipeline.hpp (anomaly_scores, shared with the CLI): per snapshot of the horizontal channel,
+// z = (x - median) / sigma for x = ln RMS and x = ln kurtosis (diag::HealthIndicatorExtractor), median and sigma = 1.2533 mean|x - median| (the Gaussian
 // sigma from the mean absolute deviation) over the bearing's own baseline (the HealthIndexConfig rule),
 // sigma floored at 0.05 (5 %: a log-feature is never taken to be steadier than that); score = z_rms^2 +
 // z_kurt^2, a diagonal Mahalanobis T^2. Horizontal only, as is usual for PRONOSTIA; with both channels the
@@ -15,16 +15,17 @@
 #include <array>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
-#include "diag/health_indicators.hpp"
 #include "io/femto.hpp"
 #include "model/health_index.hpp"
 #include "model/phm_score.hpp"
 #include "model/rul.hpp"
+#include "model/rul_pipeline.hpp"
 #include "support/test_data.hpp"
 
 namespace vigil::model {
@@ -43,8 +44,6 @@ constexpr std::array<LearningBearing, 6> k_bearings{{{"Bearing1_1", 1800, 28020}
                                                      {"Bearing3_1", 1500, 5140},
                                                      {"Bearing3_2", 1500, 16360}}};
 
-constexpr double k_feature_sigma_floor = 0.05;
-
 struct Life {
   std::string name;
   double life_s = 0;
@@ -52,58 +51,33 @@ struct Life {
   std::vector<double> score;
 };
 
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 // The stand-in anomaly score of every snapshot of one bearing (see the file comment).
 Life load_life(const LearningBearing& b, const HealthIndexConfig& config) {
   Life life{b.name, b.life_s, {}, {}};
   auto files = io::list_femto_snapshots(test::data_dir() / "femto/Learning_set" / b.name);
   EXPECT_TRUE(files.has_value()) << (files ? "" : files.error().message);
   if (!files) return life;
-  auto extractor = diag::HealthIndicatorExtractor::create({.sample_rate_hz = io::k_femto_sample_rate_hz,
-                                                           .window_len = 2560,
-                                                           .bearing = *dsp::find_bearing("pronostia"),
-                                                           .max_speed_rpm = b.speed_rpm,
-                                                           .high_band_low_hz = 5000,
-                                                           .effort = dsp::PlanEffort::estimate});
+  auto extractor = SnapshotFeatureExtractor::create(io::k_femto_sample_rate_hz, 2560, *dsp::find_bearing("pronostia"),
+                                                    b.speed_rpm);
   EXPECT_TRUE(extractor.has_value());
   if (!extractor) return life;
-  std::vector<std::array<double, 2>> x;
+  LifeFeatures features{b.name, {}, {}};
   for (const auto& f : *files) {
     auto rec = io::read_femto_snapshot(f.path);
     EXPECT_TRUE(rec.has_value()) << (rec ? "" : rec.error().message);
     if (!rec) return life;
-    auto v = extractor->compute(rec->find_channel("horizontal")->samples, b.speed_rpm);
-    EXPECT_TRUE(v.has_value());
-    if (!v) return life;
-    life.time_s.push_back(f.time_s);
-    x.push_back({std::log(diag::value_of(*v, diag::Indicator::rms_g)),
-                 std::log(diag::value_of(*v, diag::Indicator::kurtosis))});
+    auto x = extractor->compute(rec->find_channel("horizontal")->samples, b.speed_rpm);
+    EXPECT_TRUE(x.has_value());
+    if (!x) return life;
+    features.time_s.push_back(f.time_s);
+    features.features.push_back(*x);
   }
-  // The same baseline as HealthMonitor: t - t_0 <= baseline_s, at least baseline_min_snapshots.
-  std::size_t n_b = 0;
-  while (n_b < life.time_s.size() &&
-         (life.time_s[n_b] - life.time_s[0] <= config.baseline_s || n_b < config.baseline_min_snapshots)) {
-    ++n_b;
-  }
-  std::array<double, 2> centre{}, sigma{};
-  for (std::size_t j = 0; j < 2; ++j) {
-    std::vector<double> base;
-    for (std::size_t i = 0; i < n_b; ++i) base.push_back(x[i][j]);
-    centre[j] = median_of(base);
-    double sum_abs = 0;
-    for (double v : base) sum_abs += std::abs(v - centre[j]);
-    sigma[j] = std::max(1.2533 * sum_abs / static_cast<double>(n_b), k_feature_sigma_floor);
-  }
-  for (const auto& xi : x) {
-    double t2 = 0;
-    for (std::size_t j = 0; j < 2; ++j) t2 += std::pow((xi[j] - centre[j]) / sigma[j], 2);
-    life.score.push_back(t2);
-  }
+  // The score of model/rul_pipeline.hpp (the one `vigil rul` uses).
+  auto score = anomaly_scores(features, config, RulScoreConfig{});
+  EXPECT_TRUE(score.has_value()) << (score ? "" : score.error().message);
+  if (!score) return life;
+  life.time_s = std::move(features.time_s);
+  life.score = std::move(*score);
   return life;
 }
 

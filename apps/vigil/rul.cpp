@@ -1,0 +1,352 @@
+// vigil train rul / vigil rul / vigil eval femto --rul (see rul.hpp). The score, health index, prior and
+// estimate come from model/rul_pipeline.hpp; here: FEMTO folders in, tables / JSON / a sentence out.
+#include "rul.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "dsp/bearing.hpp"
+#include "io/femto.hpp"
+#include "model/bundle.hpp"
+#include "model/rul_pipeline.hpp"
+
+namespace vigil::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::array<double, 3> k_cut_fractions{0.5, 0.7, 0.9};
+constexpr double k_early_fraction = 0.3;
+
+// Operating condition from a PRONOSTIA name "BearingC_N": C = 1, 2, 3 -> 1800, 1650, 1500 rpm (challenge PDF).
+std::optional<double> speed_from_name(std::string_view name) {
+  constexpr std::string_view prefix = "Bearing";
+  if (name.size() < prefix.size() + 3 || name.substr(0, prefix.size()) != prefix) return std::nullopt;
+  const char c = name[prefix.size()];
+  if (c < '1' || c > '3' || name[prefix.size() + 1] != '_') return std::nullopt;
+  constexpr double k_speed_rpm[] = {0, 1800, 1650, 1500};
+  return k_speed_rpm[c - '0'];
+}
+
+std::string folder_name(const fs::path& dir) {
+  std::error_code ec;
+  const fs::path full = fs::absolute(dir, ec).lexically_normal();
+  std::string name = full.filename().string();
+  if (name.empty()) name = full.parent_path().filename().string();
+  return name.empty() ? std::string("bearing") : name;
+}
+
+Result<double> speed_for(const fs::path& dir, std::optional<double> speed_rpm) {
+  if (speed_rpm) {
+    if (!(std::isfinite(*speed_rpm) && *speed_rpm > 0)) {
+      return fail(ErrorCode::invalid_argument, "--rpm {}: must be a positive speed", *speed_rpm);
+    }
+    return *speed_rpm;
+  }
+  if (auto s = speed_from_name(folder_name(dir))) return *s;
+  return fail(ErrorCode::invalid_argument,
+              "{}: cannot tell the speed from the name (expected BearingC_N with C = 1, 2 or 3); give it with --rpm",
+              dir.string());
+}
+
+// Bearing* sub-folders of a Learning_set-like folder, sorted by name.
+Result<std::vector<fs::path>> bearing_folders(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return fail(ErrorCode::not_found, "{}: no such folder", dir.string());
+  std::vector<fs::path> out;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code dir_ec;
+    if (it->is_directory(dir_ec) && it->path().filename().string().starts_with("Bearing")) out.push_back(it->path());
+  }
+  if (ec) return fail(ErrorCode::io, "{}: cannot list: {}", dir.string(), ec.message());
+  if (out.empty()) return fail(ErrorCode::not_found, "{}: no Bearing* folders (FEMTO layout)", dir.string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Features of every snapshot of one FEMTO bearing folder, in index order.
+Result<model::LifeFeatures> read_life(const fs::path& dir, const dsp::BearingGeometry& bearing, double speed_rpm,
+                                      const model::RulScoreConfig& score) {
+  auto files = io::list_femto_snapshots(dir);
+  if (!files) return std::unexpected(files.error());
+  model::LifeFeatures life;
+  life.name = folder_name(dir);
+  std::optional<model::SnapshotFeatureExtractor> extractor;
+  std::size_t window_len = 0;
+  for (const auto& f : *files) {
+    auto rec = io::read_femto_snapshot(f.path);
+    if (!rec) return std::unexpected(rec.error());
+    const io::Channel* ch = rec->find_channel(score.channel);
+    if (ch == nullptr) return fail(ErrorCode::not_found, "{}: no channel '{}'", f.path.string(), score.channel);
+    if (!extractor) {
+      window_len = ch->samples.size();
+      auto e = model::SnapshotFeatureExtractor::create(rec->sample_rate_hz, window_len, bearing, speed_rpm, score);
+      if (!e) return std::unexpected(e.error().with_context(f.path.string()));
+      extractor.emplace(std::move(*e));
+    }
+    if (ch->samples.size() != window_len) {
+      return fail(ErrorCode::parse, "{}: {} samples, the first snapshot had {}", f.path.string(), ch->samples.size(),
+                  window_len);
+    }
+    auto x = extractor->compute(ch->samples, speed_rpm);
+    if (!x) return std::unexpected(x.error().with_context(f.path.string()));
+    life.time_s.push_back(f.time_s);
+    life.features.push_back(*x);
+  }
+  return life;
+}
+
+// Every bearing of a learning folder, with progress on stderr.
+Result<std::vector<model::LifeFeatures>> read_lives(const fs::path& dir, const dsp::BearingGeometry& bearing,
+                                                    std::optional<double> speed_rpm,
+                                                    const model::RulScoreConfig& score, std::string_view who) {
+  auto folders = bearing_folders(dir);
+  if (!folders) return std::unexpected(folders.error());
+  std::vector<model::LifeFeatures> lives;
+  for (std::size_t i = 0; i < folders->size(); ++i) {
+    const fs::path& d = (*folders)[i];
+    auto speed = speed_for(d, speed_rpm);
+    if (!speed) return std::unexpected(speed.error());
+    const auto started = std::chrono::steady_clock::now();
+    auto life = read_life(d, bearing, *speed, score);
+    if (!life) return std::unexpected(life.error());
+    fmt::print(stderr, "{}: [{}/{}] {}: {} snapshots, life {:.0f} s, {:.1f} s\n", who, i + 1, folders->size(),
+               life->name, life->time_s.size(), life->time_s.back(),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    lives.push_back(std::move(*life));
+  }
+  return lives;
+}
+
+// --- vigil train rul ---
+
+struct TrainRulOptions {
+  std::string dir;
+  std::string out = "rul.vigil";
+  std::string bearing = "pronostia";
+  std::optional<double> speed_rpm;
+};
+
+int run_train_rul(const TrainRulOptions& o) {
+  auto error = [](const auto& message) {
+    fmt::print(stderr, "vigil train rul: {}\n", message);
+    return 2;
+  };
+  auto bearing = dsp::find_bearing(o.bearing);
+  if (!bearing) return error(fmt::format("--bearing {}: unknown (see `vigil bearings`)", o.bearing));
+  const model::RulScoreConfig score;
+  const model::RulConfig config;
+  auto lives = read_lives(o.dir, *bearing, o.speed_rpm, score, "vigil train rul");
+  if (!lives) return error(lives.error().message);
+  auto fit = model::fit_rul_prior(*lives, config, score);
+  if (!fit) return error(fit.error().message);
+
+  std::size_t snapshots = 0;
+  nlohmann::json bearings = nlohmann::json::array();
+  for (std::size_t i = 0; i < lives->size(); ++i) {
+    const auto& l = (*lives)[i];
+    const model::AssetFit& a = fit->assets[i];
+    snapshots += l.time_s.size();
+    auto or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+    bearings.push_back({{"name", l.name},
+                        {"snapshots", l.time_s.size()},
+                        {"life_s", l.time_s.back()},
+                        {"used", a.used},
+                        {"onset_s", or_null(a.onset_s)},
+                        {"alarm_s", or_null(a.detected_s)}});
+  }
+  const model::RulModel m{fit->prior, config, score};
+  auto bundle = model::make_rul_bundle(m, {{"source", fs::absolute(o.dir).lexically_normal().string()},
+                                           {"layout", "femto"},
+                                           {"bearing", bearing->name},
+                                           {"bearings", bearings},
+                                           {"bearing_count", lives->size()},
+                                           {"snapshots", snapshots}});
+  if (!bundle) return error(bundle.error().message);
+  if (auto ok = model::write_bundle(o.out, *bundle); !ok) return error(ok.error().message);
+  const model::DegradationPrior& p = fit->prior;
+  fmt::print("wrote {}: RUL prior from {} of {} bearings ({} snapshots); onset-to-failure growth {:.3g}/s "
+             "(sd {:.3g}), failure at health index {:.1f}\n",
+             o.out, p.training_assets, lives->size(), snapshots, p.beta_mean_per_s, std::sqrt(p.beta_var_per_s2),
+             std::exp(p.failure_log_level) + p.phi);
+  return 0;
+}
+
+// --- vigil rul ---
+
+struct RulOptions {
+  std::string dir;
+  std::string bearing = "pronostia";
+  std::optional<double> speed_rpm;
+  std::string model_path;
+  bool json = false;
+};
+
+// --model, else $VIGIL_MODELS/rul.vigil, else ../models/rul.vigil beside the executable (build/models).
+Result<fs::path> find_model(const std::string& given) {
+  if (!given.empty()) return fs::path(given);
+  std::vector<fs::path> tried;
+  if (const char* env = std::getenv("VIGIL_MODELS"); env != nullptr && *env != '\0') {
+    tried.push_back(fs::path(env) / "rul.vigil");
+  }
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) tried.push_back((exe.parent_path() / ".." / "models" / "rul.vigil").lexically_normal());
+  for (const auto& p : tried) {
+    if (fs::is_regular_file(p, ec)) return p;
+  }
+  std::string where;
+  for (const auto& p : tried) where += (where.empty() ? "" : ", ") + p.string();
+  return fail(ErrorCode::not_found,
+              "no RUL model found (looked for {}); create one with `make models` or "
+              "`vigil train rul LEARNING_DIR --out rul.vigil`, then pass --model rul.vigil or set VIGIL_MODELS",
+              where.empty() ? std::string("nothing") : where);
+}
+
+int run_rul(const RulOptions& o) {
+  auto error = [](const auto& message) {
+    fmt::print(stderr, "vigil rul: {}\n", message);
+    return 2;
+  };
+  auto bearing = dsp::find_bearing(o.bearing);
+  if (!bearing) return error(fmt::format("--bearing {}: unknown (see `vigil bearings`)", o.bearing));
+  auto speed = speed_for(o.dir, o.speed_rpm);
+  if (!speed) return error(speed.error().message);
+  auto path = find_model(o.model_path);
+  if (!path) return error(path.error().message);
+  auto bundle = model::read_bundle(*path, model::ModelKind::rul, model::k_rul_score_version);
+  if (!bundle) return error(fmt::format("{}: not a usable RUL model: {}", path->string(), bundle.error().message));
+  auto m = model::rul_model_from_bundle(*bundle);
+  if (!m) return error(fmt::format("{}: not a usable RUL model: {}", path->string(), m.error().message));
+  auto life = read_life(o.dir, *bearing, *speed, m->score);
+  if (!life) return error(life.error().message);
+  auto r = model::replay_rul(*m, *life);
+  if (!r) return error(r.error().message);
+  const model::RulEstimate& e = r->estimate;
+  const std::string sentence = model::rul_sentence(*r, m->config.interval_probability, m->config.horizon_s);
+  if (o.json) {
+    auto or_null = [](bool ok, double v) { return ok ? nlohmann::json(v) : nlohmann::json(nullptr); };
+    std::cout << nlohmann::json{{"source", fs::absolute(o.dir).lexically_normal().string()},
+                                {"model", path->string()},
+                                {"snapshots", r->snapshots},
+                                {"time_s", e.time_s},
+                                {"rul_s", e.rul_s},
+                                {"rul_low_s", e.rul_low_s},
+                                {"rul_high_s", e.rul_high_s},
+                                {"interval_probability", m->config.interval_probability},
+                                {"horizon_s", m->config.horizon_s},
+                                {"health_index", e.health_index},
+                                {"onset_s", or_null(e.onset_found, e.onset_s)},
+                                {"alarm_s", or_null(e.onset_found, r->detected_s)},
+                                {"summary", sentence}}
+                     .dump(2)
+              << "\n";
+  } else {
+    fmt::print("{}: {} snapshots to {:.0f} s, health index {:.2f}\n{}\n", life->name, r->snapshots, e.time_s,
+               e.health_index, sentence);
+  }
+  return 0;
+}
+
+std::string or_dash(bool ok, double v) { return ok ? fmt::format("{:.0f}", v) : std::string("-"); }
+
+}  // namespace
+
+int run_eval_femto_rul(const std::string& dir, std::optional<double> speed_rpm, bool json) {
+  auto error = [](const auto& message) {
+    fmt::print(stderr, "vigil eval femto: {}\n", message);
+    return 2;
+  };
+  const model::RulScoreConfig score;
+  const model::RulConfig config;
+  auto lives = read_lives(dir, *dsp::find_bearing("pronostia"), speed_rpm, score, "vigil eval femto --rul");
+  if (!lives) {
+    return error(fmt::format("{} (--rul needs a Learning_set-like folder of at least 3 run-to-failure bearings)",
+                             lives.error().message));
+  }
+  auto report = model::evaluate_rul_lobo(*lives, config, score, k_cut_fractions, k_early_fraction);
+  if (!report) return error(report.error().message);
+  if (json) {
+    std::cout << model::to_json(*report).dump(2) << "\n";
+    return 0;
+  }
+  fmt::print("\nLeave-one-bearing-out RUL (prior from the other bearings only)\n");
+  fmt::print("{:<11} {:>7} {:>8} {:>8} {:>8} {:>7} {:>11}\n", "bearing", "life_s", "onset_s", "alarm_s", "lead_s",
+             "alarm%", "first 30%");
+  for (const auto& l : report->lives) {
+    fmt::print("{:<11} {:>7.0f} {:>8} {:>8} {:>8} {:>7} {:>11}\n", l.name, l.life_s,
+               or_dash(l.alarm, l.onset_s), or_dash(l.alarm, l.detected_s), or_dash(l.alarm, l.lead_s),
+               l.alarm ? fmt::format("{:.1f}%", 100 * l.detected_s / l.life_s) : std::string("-"),
+               l.early_alarm ? "FALSE ALARM" : "none");
+  }
+  fmt::print("\n{:<11} {:>4} {:>7} {:>5} {:>6} {:>8} {:>19} {:>8} {:>8} {:>6}\n", "held out", "cut", "t_s", "onset",
+             "HI", "RUL_s", "90% interval_s", "ActRUL_s", "Er%", "A");
+  for (const auto& l : report->lives) {
+    for (const auto& c : l.cuts) {
+      const model::RulEstimate& e = c.replay.estimate;
+      auto s = [&](double v) { return v >= config.horizon_s ? std::string("inf") : fmt::format("{:.0f}", v); };
+      fmt::print("{:<11} {:>3.0f}% {:>7.0f} {:>5} {:>6.2f} {:>8} [{:>8},{:>8}] {:>8.0f} {:>8.1f} {:>6.3f}\n", l.name,
+                 100 * c.fraction, e.time_s, e.onset_found ? "yes" : "no", e.health_index, s(e.rul_s), s(e.rul_low_s),
+                 s(e.rul_high_s), c.actual_rul_s, c.percent_error, c.accuracy);
+    }
+  }
+  fmt::print("\nPHM 2012 score (mean A over {} bearings):", report->lives.size());
+  for (std::size_t c = 0; c < report->fractions.size(); ++c) {
+    fmt::print(" {:.0f} %: {:.3f};", 100 * report->fractions[c], report->phm_score_per_cut[c]);
+  }
+  fmt::print(" all cuts: {:.3f}\n", report->phm_score_all);
+  fmt::print("Alarms before end of life: {}/{}; alarms in the first {:.0f} % of life: {}\n",
+             report->alarms_before_end, report->lives.size(), 100 * report->early_fraction, report->early_alarms);
+  return 0;
+}
+
+CLI::App* add_train(CLI::App& app) {
+  CLI::App* train = app.add_subcommand("train", "Learn a model from data and write it as a bundle (.vigil)");
+  train->require_subcommand(1);
+  auto o = std::make_shared<TrainRulOptions>();
+  CLI::App* cmd = train->add_subcommand(
+      "rul", "Learn the degradation prior and failure level for `vigil rul` from run-to-failure bearings");
+  cmd->add_option("dir", o->dir, "A Learning_set-like folder of Bearing* folders (FEMTO layout), each run to failure")
+      ->required();
+  cmd->add_option("--out", o->out, "Bundle to write")->capture_default_str();
+  cmd->add_option("--bearing", o->bearing, "Bearing model (catalogue name)")->capture_default_str();
+  cmd->add_option("--rpm", o->speed_rpm,
+                  "Shaft speed in rpm for every bearing (default: from the name, Bearing1_* 1800, 2_* 1650, 3_* 1500)");
+  cmd->callback([o] {
+    const int rc = run_train_rul(*o);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+  return train;
+}
+
+void add_rul_commands(CLI::App& app) {
+  add_train(app);
+  auto o = std::make_shared<RulOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "rul", "Remaining useful life of a bearing from its folder of vibration snapshots (FEMTO layout, index order)");
+  cmd->add_option("dir", o->dir, "Folder of acc_NNNNN.csv snapshots of one bearing")->required();
+  cmd->add_option("--bearing", o->bearing, "Bearing model (catalogue name)")->capture_default_str();
+  cmd->add_option("--rpm", o->speed_rpm, "Shaft speed in rpm (default: from a BearingC_N folder name)");
+  cmd->add_option("--model", o->model_path,
+                  "RUL bundle (default: $VIGIL_MODELS/rul.vigil, else ../models/rul.vigil beside the executable)");
+  cmd->add_flag("--json", o->json, "Print one JSON object instead of the sentence");
+  cmd->callback([o] {
+    const int rc = run_rul(*o);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""scikit-learn peer of Vigil's learned CWRU evaluation (vigil eval cwru --model classifier).
+
+It reads the labelled feature windows Vigil wrote (--features-csv: metadata + the 28 schema features per
+4096-sample window at 12 kHz), so both sides learn from exactly the same numbers, and repeats the same
+splits by recording metadata:
+
+  by-load  leave one motor load out (4 folds)     by-size  leave one defect diameter out (3 folds)
+
+Task, as in Vigil: fault type (inner_race / outer_race / ball) on the fault recordings; the one healthy
+recording (97.mat) is split by TIME for the anomaly ROC only (first half of its windows fits, second half
+tests), because it cannot be on both sides of a split by recording.
+
+Peers (scikit-learn defaults, nothing tuned on the test folds):
+  * RandomForestClassifier(n_estimators=300, class_weight="balanced", random_state=0)
+  * SVC(kernel="rbf", C=1, gamma="scale", class_weight="balanced") after StandardScaler
+  Both train on every training-side recording (Vigil's MLP holds some of them back for early stopping).
+  * anomaly: median / 1.4826 MAD scaling, Ledoit-Wolf covariance, squared Mahalanobis distance; ROC AUC of
+    the held-out healthy windows against the fold's test fault windows (pooled: against all fault windows).
+
+Usage:
+  sklearn_peer.py peer FEATURES.csv --split by-load|by-size [--json]
+  sklearn_peer.py compare --vigil build/bin/vigil --catalog ../shared/data/cwru/catalog.csv
+      runs our CLI for both splits (writing the CSV), then the peers, and prints a comparison table.
+"""
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+from sklearn.covariance import LedoitWolf
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, roc_auc_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+CLASSES = ["inner_race", "outer_race", "ball"]
+META = ["recording", "fault", "load_hp", "fault_diameter_in", "speed_rpm", "start_sample"]
+
+
+def read_windows(path):
+    with open(path, newline="") as f:
+        lines = [line for line in f if not line.startswith("#")]
+    reader = csv.reader(lines)
+    header = next(reader)
+    if header[: len(META)] != META:
+        raise SystemExit(f"{path}: unexpected header {header[:len(META)]}")
+    rows = list(reader)
+    meta = {name: [r[i] for r in rows] for i, name in enumerate(META)}
+    x = np.array([[float(v) for v in r[len(META):]] for r in rows], dtype=np.float64)
+    return meta, x, header[len(META):]
+
+
+def folds(meta, split):
+    fault = np.array(meta["fault"])
+    key = np.array([float(v) for v in meta["load_hp" if split == "by-load" else "fault_diameter_in"]])
+    is_fault = fault != "normal"
+    out = []
+    for held in sorted(set(key[is_fault])):
+        test = np.where(is_fault & (key == held))[0]
+        train = np.where(is_fault & (key != held))[0]
+        recs_test = {meta["recording"][i] for i in test}
+        recs_train = {meta["recording"][i] for i in train}
+        assert not (recs_test & recs_train), "a recording on both sides"
+        name = f"load {held:g} hp" if split == "by-load" else f"size {held:g} in"
+        out.append((name, held, train, test))
+    return out
+
+
+def anomaly_scores(meta, x):
+    fault = np.array(meta["fault"])
+    healthy = np.where(fault == "normal")[0]
+    start = np.array([int(v) for v in meta["start_sample"]])
+    healthy = healthy[np.argsort(start[healthy], kind="stable")]
+    n_fit = len(healthy) // 2
+    fit, held = healthy[:n_fit], healthy[n_fit:]
+    centre = np.median(x[fit], axis=0)
+    scale = 1.4826 * np.median(np.abs(x[fit] - centre), axis=0)
+    sd = x[fit].std(axis=0, ddof=1)
+    scale = np.where(scale > 1e-9 * np.maximum(1, np.abs(centre)), scale, sd)
+    scale = np.where(scale > 1e-9 * np.maximum(1, np.abs(centre)), scale, 1.0)
+    z = (x - centre) / scale
+    lw = LedoitWolf().fit(z[fit])
+    return lw.mahalanobis(z), held, n_fit
+
+
+def auc(scores, healthy, fault_rows):
+    y = np.r_[np.zeros(len(healthy)), np.ones(len(fault_rows))]
+    return float(roc_auc_score(y, np.r_[scores[healthy], scores[fault_rows]]))
+
+
+def models():
+    return {
+        "random_forest": lambda: RandomForestClassifier(n_estimators=300, class_weight="balanced", random_state=0,
+                                                        n_jobs=1),
+        "svm_rbf": lambda: make_pipeline(StandardScaler(), SVC(kernel="rbf", C=1.0, gamma="scale",
+                                                               class_weight="balanced")),
+    }
+
+
+def run_peer(csv_path, split):
+    meta, x, _ = read_windows(csv_path)
+    y = np.array([CLASSES.index(f) if f in CLASSES else -1 for f in meta["fault"]])
+    scores, healthy_test, n_fit = anomaly_scores(meta, x)
+    result = {"split": split, "windows": int(len(y)), "task": "fault type: inner_race, outer_race, ball"}
+    all_fault = []
+    fold_list = folds(meta, split)
+    for name, make in models().items():
+        truth, pred, per_fold = [], [], []
+        started = time.perf_counter()
+        for fold_name, held, train, test in fold_list:
+            clf = make().fit(x[train], y[train])
+            p = clf.predict(x[test])
+            truth.append(y[test])
+            pred.append(p)
+            per_fold.append({"name": fold_name, "held_out": held, "accuracy": float(accuracy_score(y[test], p)),
+                             "macro_f1": float(f1_score(y[test], p, average="macro")),
+                             "anomaly_auc": auc(scores, healthy_test, test)})
+        t, p = np.concatenate(truth), np.concatenate(pred)
+        cm = confusion_matrix(t, p, labels=[0, 1, 2])
+        result[name] = {
+            "accuracy": float(accuracy_score(t, p)),
+            "macro_f1": float(f1_score(t, p, average="macro")),
+            "confusion": {CLASSES[i]: {CLASSES[j]: int(cm[i, j]) for j in range(3)} for i in range(3)},
+            "folds": per_fold,
+            "fit_predict_s": time.perf_counter() - started,
+        }
+    all_fault = np.concatenate([test for _, _, _, test in fold_list])
+    result["anomaly_auc"] = auc(scores, healthy_test, all_fault)
+    result["anomaly"] = {"healthy_fit_windows": int(n_fit), "healthy_test_windows": int(len(healthy_test)),
+                         "fault_windows": int(len(all_fault))}
+    return result
+
+
+def print_peer(r):
+    print(f"scikit-learn peer, split {r['split']}: {r['task']}, {r['windows']} windows")
+    for name in models():
+        m = r[name]
+        print(f"\n{name}")
+        for f in m["folds"]:
+            print(f"  {f['name']:<15} accuracy {f['accuracy']:.4f}  macro-F1 {f['macro_f1']:.4f}  "
+                  f"anomaly AUC {f['anomaly_auc']:.4f}")
+        print(f"  pooled          accuracy {m['accuracy']:.4f}  macro-F1 {m['macro_f1']:.4f}")
+    print(f"\nanomaly AUC (LedoitWolf Mahalanobis, healthy fit {r['anomaly']['healthy_fit_windows']} / "
+          f"test {r['anomaly']['healthy_test_windows']} windows): {r['anomaly_auc']:.4f}")
+
+
+def compare(vigil, catalog):
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for split in ("by-load", "by-size"):
+            csv_path = os.path.join(tmp, f"windows_{split}.csv")
+            started = time.perf_counter()
+            out = subprocess.run([vigil, "eval", "cwru", catalog, "--model", "classifier", "--split", split,
+                                  "--json", "--features-csv", csv_path], check=True, capture_output=True, text=True)
+            ours_s = time.perf_counter() - started
+            ours = json.loads(out.stdout)
+            peer = run_peer(csv_path, split)
+            lines.append((split, "vigil MLP (libtorch)", ours["accuracy"], ours["macro_f1"], ours["anomaly_auc"],
+                          ours_s, [f["accuracy"] for f in ours["folds"]]))
+            for name, label in (("random_forest", "sklearn RandomForest"), ("svm_rbf", "sklearn SVM (RBF)")):
+                m = peer[name]
+                lines.append((split, label, m["accuracy"], m["macro_f1"], peer["anomaly_auc"], m["fit_predict_s"],
+                              [f["accuracy"] for f in m["folds"]]))
+    print("| split | model | accuracy | macro-F1 | anomaly AUC | per-fold accuracy | time (s) |")
+    print("| --- | --- | ---: | ---: | ---: | --- | ---: |")
+    for split, label, acc, f1, a, s, per_fold in lines:
+        folds_text = " / ".join(f"{v:.3f}" for v in per_fold)
+        print(f"| {split} | {label} | {acc:.4f} | {f1:.4f} | {a:.4f} | {folds_text} | {s:.1f} |")
+    print("\nvigil time: whole CLI run (read, decimate, features, train every fold); sklearn time: fit + predict "
+          "of the folds on the CSV features. Anomaly AUC: Vigil's Gaussian T^2 vs the peer's LedoitWolf "
+          "Mahalanobis on the same time split of 97.mat.")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("peer", help="run the peers on a features CSV")
+    p.add_argument("features_csv")
+    p.add_argument("--split", choices=["by-load", "by-size"], default="by-size")
+    p.add_argument("--json", action="store_true")
+    c = sub.add_parser("compare", help="run vigil and the peers on both splits, print a table")
+    c.add_argument("--vigil", required=True)
+    c.add_argument("--catalog", required=True)
+    args = parser.parse_args()
+    if args.command == "peer":
+        r = run_peer(args.features_csv, args.split)
+        if args.json:
+            print(json.dumps(r, indent=2))
+        else:
+            print_peer(r)
+    else:
+        compare(args.vigil, args.catalog)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,478 @@
+#include "model/rul_pipeline.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "model/phm_score.hpp"
+
+namespace vigil::model {
+namespace {
+
+constexpr double k_mad_to_sigma = 1.2533141373155003;  // sqrt(pi / 2)
+
+double median_in_place(std::vector<double>& v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+Status check_life(const LifeFeatures& life) {
+  if (life.time_s.empty()) return fail(ErrorCode::invalid_argument, "{}: no snapshots", life.name);
+  if (life.time_s.size() != life.features.size()) {
+    return fail(ErrorCode::invalid_argument, "{}: {} times but {} feature vectors", life.name, life.time_s.size(),
+                life.features.size());
+  }
+  for (std::size_t i = 0; i < life.time_s.size(); ++i) {
+    if (!std::isfinite(life.time_s[i]) || (i > 0 && !(life.time_s[i] > life.time_s[i - 1]))) {
+      return fail(ErrorCode::invalid_argument, "{}: snapshot {} at {} s is not after the previous one", life.name, i,
+                  life.time_s[i]);
+    }
+    for (double x : life.features[i]) {
+      if (!std::isfinite(x)) {
+        return fail(ErrorCode::invalid_argument, "{}: snapshot {} has a non-finite feature", life.name, i);
+      }
+    }
+  }
+  return {};
+}
+
+// Strict JSON field access: the error names the member and the field.
+Result<double> number_field(const nlohmann::json& j, std::string_view member, const char* field) {
+  auto it = j.find(field);
+  if (it == j.end() || !it->is_number()) {
+    return fail(ErrorCode::parse, "{}: field '{}' missing or not a number", member, field);
+  }
+  return it->get<double>();
+}
+
+Result<std::size_t> count_field(const nlohmann::json& j, std::string_view member, const char* field) {
+  auto it = j.find(field);
+  if (it == j.end() || !it->is_number_unsigned()) {
+    return fail(ErrorCode::parse, "{}: field '{}' missing or not a non-negative integer", member, field);
+  }
+  return it->get<std::size_t>();
+}
+
+// Digits grouped by thousands: 12340 -> "12,340".
+std::string grouped(double value) {
+  const long long v = std::llround(value);
+  std::string digits = std::to_string(v < 0 ? -v : v);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return v < 0 ? "-" + out : out;
+}
+
+// A lead time as an operator reads it: minutes below 2 h, hours below 2 days, then days.
+std::string human_duration(double seconds) {
+  if (seconds < 120) return fmt::format("{:.0f} s", seconds);
+  if (seconds < 7200) return fmt::format("{:.0f} min", seconds / 60);
+  if (seconds < 172800) return fmt::format("{:.1f} h", seconds / 3600);
+  return fmt::format("{:.1f} days", seconds / 86400);
+}
+
+}  // namespace
+
+Status validate(const RulScoreConfig& config) {
+  if (config.channel.empty()) return fail(ErrorCode::invalid_argument, "channel: empty");
+  if (!(std::isfinite(config.feature_sigma_floor) && config.feature_sigma_floor > 0)) {
+    return fail(ErrorCode::invalid_argument, "feature_sigma_floor = {}: expected a finite value > 0",
+                config.feature_sigma_floor);
+  }
+  if (!(std::isfinite(config.high_band_low_hz) && config.high_band_low_hz > 0)) {
+    return fail(ErrorCode::invalid_argument, "high_band_low_hz = {}: expected a finite value > 0",
+                config.high_band_low_hz);
+  }
+  return {};
+}
+
+Result<SnapshotFeatureExtractor> SnapshotFeatureExtractor::create(double sample_rate_hz, std::size_t window_len,
+                                                                  const dsp::BearingGeometry& bearing,
+                                                                  double max_speed_rpm, const RulScoreConfig& config) {
+  if (auto ok = validate(config); !ok) return std::unexpected(ok.error());
+  auto extractor = diag::HealthIndicatorExtractor::create({.sample_rate_hz = sample_rate_hz,
+                                                           .window_len = window_len,
+                                                           .bearing = bearing,
+                                                           .max_speed_rpm = max_speed_rpm,
+                                                           .high_band_low_hz = config.high_band_low_hz,
+                                                           // a few hundred snapshots per run: FFTW_MEASURE
+                                                           // planning would cost more than it saves
+                                                           .effort = dsp::PlanEffort::estimate});
+  if (!extractor) return std::unexpected(extractor.error());
+  return SnapshotFeatureExtractor(std::move(*extractor));
+}
+
+Result<RulFeatures> SnapshotFeatureExtractor::compute(std::span<const float> window_g, double speed_rpm) {
+  auto v = extractor_.compute(window_g, speed_rpm);
+  if (!v) return std::unexpected(v.error());
+  const double rms_g = diag::value_of(*v, diag::Indicator::rms_g);
+  const double kurtosis = diag::value_of(*v, diag::Indicator::kurtosis);
+  if (!(rms_g > 0 && kurtosis > 0 && std::isfinite(rms_g) && std::isfinite(kurtosis))) {
+    return fail(ErrorCode::invalid_argument, "snapshot with RMS {} g and kurtosis {}: a dead or broken channel",
+                rms_g, kurtosis);
+  }
+  return RulFeatures{std::log(rms_g), std::log(kurtosis)};
+}
+
+Result<FeatureBaseline> feature_baseline(const LifeFeatures& life, const HealthIndexConfig& health,
+                                         const RulScoreConfig& score) {
+  if (auto ok = validate(health); !ok) return std::unexpected(ok.error());
+  if (auto ok = validate(score); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_life(life); !ok) return std::unexpected(ok.error());
+  // HealthMonitor::update's rule: a snapshot joins the baseline unless it is beyond baseline_s and the
+  // baseline already has its minimum; the baseline closes at max_baseline_snapshots.
+  const std::size_t n = life.time_s.size();
+  std::size_t n_b = 0;
+  while (n_b < n && n_b < health.max_baseline_snapshots &&
+         (life.time_s[n_b] - life.time_s[0] <= health.baseline_s || n_b < health.baseline_min_snapshots)) {
+    ++n_b;
+  }
+  FeatureBaseline b;
+  b.count = n_b;
+  std::vector<double> column(n_b);
+  for (std::size_t j = 0; j < k_rul_feature_count; ++j) {
+    for (std::size_t i = 0; i < n_b; ++i) column[i] = life.features[i][j];
+    b.centre[j] = median_in_place(column);
+    double sum_abs = 0;
+    for (double x : column) sum_abs += std::abs(x - b.centre[j]);
+    b.sigma[j] = std::max(k_mad_to_sigma * sum_abs / static_cast<double>(n_b), score.feature_sigma_floor);
+  }
+  return b;
+}
+
+Result<std::vector<double>> anomaly_scores(const LifeFeatures& life, const HealthIndexConfig& health,
+                                           const RulScoreConfig& score) {
+  auto b = feature_baseline(life, health, score);
+  if (!b) return std::unexpected(b.error());
+  std::vector<double> out;
+  out.reserve(life.features.size());
+  for (const auto& x : life.features) {
+    double t2 = 0;
+    for (std::size_t j = 0; j < k_rul_feature_count; ++j) {
+      const double z = (x[j] - b->centre[j]) / b->sigma[j];
+      t2 += z * z;
+    }
+    out.push_back(t2);
+  }
+  return out;
+}
+
+Status validate(const RulModel& model) {
+  if (auto ok = validate(model.prior); !ok) return std::unexpected(ok.error().with_context("prior"));
+  if (auto ok = validate(model.config); !ok) return std::unexpected(ok.error().with_context("rul config"));
+  if (auto ok = validate(model.score); !ok) return std::unexpected(ok.error().with_context("score config"));
+  return {};
+}
+
+Result<PriorFit> fit_rul_prior(std::span<const LifeFeatures> lives, const RulConfig& config,
+                               const RulScoreConfig& score) {
+  std::vector<std::vector<double>> scores;
+  scores.reserve(lives.size());
+  for (const auto& life : lives) {
+    auto s = anomaly_scores(life, config.health, score);
+    if (!s) return std::unexpected(s.error());
+    scores.push_back(std::move(*s));
+  }
+  std::vector<ScoreSeries> series;
+  for (std::size_t i = 0; i < lives.size(); ++i) series.push_back({lives[i].name, lives[i].time_s, scores[i]});
+  return learn_prior(series, config.health);
+}
+
+nlohmann::json to_json(const DegradationPrior& p) {
+  return {{"theta_mean", p.theta_mean},
+          {"beta_mean_per_s", p.beta_mean_per_s},
+          {"theta_var", p.theta_var},
+          {"beta_var_per_s2", p.beta_var_per_s2},
+          {"theta_beta_cov_per_s", p.theta_beta_cov_per_s},
+          {"noise_var", p.noise_var},
+          {"failure_log_level", p.failure_log_level},
+          {"failure_log_level_var", p.failure_log_level_var},
+          {"phi", p.phi},
+          {"training_assets", p.training_assets}};
+}
+
+nlohmann::json to_json(const HealthIndexConfig& c) {
+  return {{"baseline_s", c.baseline_s},
+          {"baseline_min_snapshots", c.baseline_min_snapshots},
+          {"max_baseline_snapshots", c.max_baseline_snapshots},
+          {"smoothing_s", c.smoothing_s},
+          {"alarm_count", c.alarm_count},
+          {"alarm_window", c.alarm_window},
+          {"false_alarm_probability", c.false_alarm_probability},
+          {"design_length", c.design_length}};
+}
+
+nlohmann::json to_json(const RulScoreConfig& c) {
+  return {{"features", {"ln_rms_g", "ln_kurtosis"}},
+          {"channel", c.channel},
+          {"feature_sigma_floor", c.feature_sigma_floor},
+          {"high_band_low_hz", c.high_band_low_hz}};
+}
+
+Result<Bundle> make_rul_bundle(const RulModel& model, nlohmann::json training) {
+  if (auto ok = validate(model); !ok) return std::unexpected(ok.error());
+  if (!training.is_object()) return fail(ErrorCode::invalid_argument, "training summary: expected a JSON object");
+  Bundle b;
+  b.kind = ModelKind::rul;
+  b.feature_schema_version = k_rul_score_version;
+  b.training = std::move(training);
+  b.model_info = {{"interval_probability", model.config.interval_probability},
+                  {"horizon_s", model.config.horizon_s},
+                  {"members", {"prior.json", "health_index.json", "score.json"}}};
+  b.members.push_back({"prior.json", to_json(model.prior).dump(2)});
+  b.members.push_back({"health_index.json", to_json(model.config.health).dump(2)});
+  b.members.push_back({"score.json", to_json(model.score).dump(2)});
+  return b;
+}
+
+Result<RulModel> rul_model_from_bundle(const Bundle& bundle) {
+  if (bundle.kind != ModelKind::rul) {
+    return fail(ErrorCode::invalid_argument, "bundle of kind '{}', expected 'rul'", to_string(bundle.kind));
+  }
+  if (bundle.feature_schema_version != k_rul_score_version) {
+    return fail(ErrorCode::invalid_argument, "rul score version {}, this build reads {}",
+                bundle.feature_schema_version, k_rul_score_version);
+  }
+  RulModel m;
+  // Read fields, failing on the first missing one.
+  Status status;
+  auto num = [&](const nlohmann::json& j, std::string_view member, const char* field, double& out) {
+    if (!status) return;
+    auto v = number_field(j, member, field);
+    if (!v) status = std::unexpected(v.error());
+    else out = *v;
+  };
+  auto cnt = [&](const nlohmann::json& j, std::string_view member, const char* field, std::size_t& out) {
+    if (!status) return;
+    auto v = count_field(j, member, field);
+    if (!v) status = std::unexpected(v.error());
+    else out = *v;
+  };
+
+  auto prior = bundle.json_member("prior.json");
+  if (!prior) return std::unexpected(prior.error());
+  if (!prior->is_object()) return fail(ErrorCode::parse, "prior.json: expected a JSON object");
+  DegradationPrior& p = m.prior;
+  num(*prior, "prior.json", "theta_mean", p.theta_mean);
+  num(*prior, "prior.json", "beta_mean_per_s", p.beta_mean_per_s);
+  num(*prior, "prior.json", "theta_var", p.theta_var);
+  num(*prior, "prior.json", "beta_var_per_s2", p.beta_var_per_s2);
+  num(*prior, "prior.json", "theta_beta_cov_per_s", p.theta_beta_cov_per_s);
+  num(*prior, "prior.json", "noise_var", p.noise_var);
+  num(*prior, "prior.json", "failure_log_level", p.failure_log_level);
+  num(*prior, "prior.json", "failure_log_level_var", p.failure_log_level_var);
+  num(*prior, "prior.json", "phi", p.phi);
+  cnt(*prior, "prior.json", "training_assets", p.training_assets);
+
+  auto health = bundle.json_member("health_index.json");
+  if (!health) return std::unexpected(health.error());
+  if (!health->is_object()) return fail(ErrorCode::parse, "health_index.json: expected a JSON object");
+  HealthIndexConfig& h = m.config.health;
+  num(*health, "health_index.json", "baseline_s", h.baseline_s);
+  cnt(*health, "health_index.json", "baseline_min_snapshots", h.baseline_min_snapshots);
+  cnt(*health, "health_index.json", "max_baseline_snapshots", h.max_baseline_snapshots);
+  num(*health, "health_index.json", "smoothing_s", h.smoothing_s);
+  cnt(*health, "health_index.json", "alarm_count", h.alarm_count);
+  cnt(*health, "health_index.json", "alarm_window", h.alarm_window);
+  num(*health, "health_index.json", "false_alarm_probability", h.false_alarm_probability);
+  cnt(*health, "health_index.json", "design_length", h.design_length);
+
+  auto score = bundle.json_member("score.json");
+  if (!score) return std::unexpected(score.error());
+  if (!score->is_object()) return fail(ErrorCode::parse, "score.json: expected a JSON object");
+  num(*score, "score.json", "feature_sigma_floor", m.score.feature_sigma_floor);
+  num(*score, "score.json", "high_band_low_hz", m.score.high_band_low_hz);
+  if (status) {
+    auto ch = score->find("channel");
+    if (ch == score->end() || !ch->is_string()) {
+      status = fail(ErrorCode::parse, "score.json: field 'channel' missing or not a string");
+    } else {
+      m.score.channel = ch->get<std::string>();
+    }
+  }
+  if (status && score->value("features", nlohmann::json()) != nlohmann::json({"ln_rms_g", "ln_kurtosis"})) {
+    status = fail(ErrorCode::parse, "score.json: field 'features' is not [\"ln_rms_g\", \"ln_kurtosis\"]");
+  }
+
+  num(bundle.model_info, "model_info", "interval_probability", m.config.interval_probability);
+  num(bundle.model_info, "model_info", "horizon_s", m.config.horizon_s);
+  if (!status) return std::unexpected(status.error());
+  if (auto ok = validate(m); !ok) return std::unexpected(ok.error());
+  return m;
+}
+
+Result<RulReplay> replay_rul(const RulModel& model, const LifeFeatures& life, double up_to_s) {
+  auto scores = anomaly_scores(life, model.config.health, model.score);
+  if (!scores) return std::unexpected(scores.error());
+  auto estimator = RulEstimator::create(model.config, model.prior);
+  if (!estimator) return std::unexpected(estimator.error());
+  RulReplay r;
+  for (std::size_t i = 0; i < life.time_s.size() && life.time_s[i] <= up_to_s; ++i) {
+    auto e = estimator->update(life.time_s[i], (*scores)[i]);
+    if (!e) return std::unexpected(e.error().with_context(life.name));
+    r.estimate = *e;
+    ++r.snapshots;
+  }
+  if (r.snapshots == 0) {
+    return fail(ErrorCode::not_found, "{}: no snapshot at or before {} s", life.name, up_to_s);
+  }
+  const HealthState& s = estimator->monitor().state();
+  if (s.onset_found) r.detected_s = s.detected_s;
+  return r;
+}
+
+std::string rul_sentence(const RulReplay& replay, double interval_probability, double horizon_s,
+                         std::string_view what) {
+  const RulEstimate& e = replay.estimate;
+  // "800–4,500 s", or "800 s – unbounded" when the upper quantile is at the horizon (paths that never fail).
+  const std::string interval =
+      e.rul_high_s >= horizon_s
+          ? fmt::format("{:.0f} % interval {} s – unbounded", 100 * interval_probability, grouped(e.rul_low_s))
+          : fmt::format("{:.0f} % interval {}–{} s", 100 * interval_probability, grouped(e.rul_low_s),
+                        grouped(e.rul_high_s));
+  if (!e.onset_found) {
+    if (e.rul_s >= horizon_s) {
+      return fmt::format("no {} degradation detected at {} s (health index {:.2f}); no failure foreseen", what,
+                         grouped(e.time_s), e.health_index);
+    }
+    return fmt::format("no {} degradation detected at {} s (health index {:.2f}); once it starts, the population "
+                       "took {} s ({}) from onset to failure",
+                       what, grouped(e.time_s), e.health_index, grouped(e.rul_s), interval);
+  }
+  if (e.rul_s >= horizon_s) {
+    return fmt::format("{} degradation detected at {} s; no failure foreseen within {} s (health index {:.2f})",
+                       what, grouped(e.onset_s), grouped(horizon_s), e.health_index);
+  }
+  return fmt::format("{} degradation detected at {} s; remaining useful life {} s ({}): plan replacement within {}",
+                     what, grouped(e.onset_s), grouped(e.rul_s), interval, human_duration(e.rul_s));
+}
+
+Result<LoboReport> evaluate_rul_lobo(std::span<const LifeFeatures> lives, const RulConfig& config,
+                                     const RulScoreConfig& score, std::span<const double> fractions,
+                                     double early_fraction) {
+  if (lives.size() < 3) {
+    return fail(ErrorCode::invalid_argument, "{} lives: leave-one-out needs at least 3 (2 to learn a prior from)",
+                lives.size());
+  }
+  for (double f : fractions) {
+    if (!(f > 0 && f < 1)) return fail(ErrorCode::invalid_argument, "cut fraction {}: expected in (0, 1)", f);
+  }
+  if (!(early_fraction >= 0 && early_fraction < 1)) {
+    return fail(ErrorCode::invalid_argument, "early fraction {}: expected in [0, 1)", early_fraction);
+  }
+  LoboReport report;
+  report.fractions.assign(fractions.begin(), fractions.end());
+  report.early_fraction = early_fraction;
+  std::vector<std::vector<double>> actual(fractions.size()), estimated(fractions.size());
+  for (std::size_t h = 0; h < lives.size(); ++h) {
+    const LifeFeatures& held = lives[h];
+    if (auto ok = check_life(held); !ok) return std::unexpected(ok.error());
+    std::vector<LifeFeatures> others;
+    for (std::size_t j = 0; j < lives.size(); ++j) {
+      if (j != h) others.push_back(lives[j]);
+    }
+    auto fit = fit_rul_prior(others, config, score);
+    if (!fit) return std::unexpected(fit.error().with_context(fmt::format("prior without {}", held.name)));
+    const RulModel model{fit->prior, config, score};
+
+    LoboLife out;
+    out.name = held.name;
+    out.life_s = held.time_s.back();
+    out.snapshots = held.time_s.size();
+    out.prior = fit->prior;
+    auto scores = anomaly_scores(held, config.health, score);
+    if (!scores) return std::unexpected(scores.error());
+    auto track = track_health(held.time_s, *scores, config.health);
+    if (!track) return std::unexpected(track.error().with_context(held.name));
+    const HealthState& s = track->final_state;
+    // An alarm at the very last snapshot is no alarm before the end of life.
+    out.alarm = s.onset_found && s.detected_s < out.life_s;
+    if (s.onset_found) {
+      out.onset_s = s.onset_s;
+      out.detected_s = s.detected_s;
+      out.lead_s = out.life_s - s.detected_s;
+      out.early_alarm = s.detected_s < early_fraction * out.life_s;
+    }
+    report.alarms_before_end += out.alarm ? 1 : 0;
+    report.early_alarms += out.early_alarm ? 1 : 0;
+
+    for (std::size_t c = 0; c < fractions.size(); ++c) {
+      auto r = replay_rul(model, held, fractions[c] * out.life_s);
+      if (!r) return std::unexpected(r.error());
+      LoboCut cut;
+      cut.fraction = fractions[c];
+      cut.replay = *r;
+      cut.actual_rul_s = out.life_s - r->estimate.time_s;
+      auto er = phm_percent_error(cut.actual_rul_s, r->estimate.rul_s);
+      if (!er) return std::unexpected(er.error().with_context(held.name));
+      cut.percent_error = *er;
+      cut.accuracy = phm_accuracy(*er);
+      actual[c].push_back(cut.actual_rul_s);
+      estimated[c].push_back(r->estimate.rul_s);
+      out.cuts.push_back(cut);
+    }
+    report.lives.push_back(std::move(out));
+  }
+  std::vector<double> all_actual, all_estimated;
+  for (std::size_t c = 0; c < fractions.size(); ++c) {
+    auto sc = phm_score(actual[c], estimated[c]);
+    if (!sc) return std::unexpected(sc.error());
+    report.phm_score_per_cut.push_back(*sc);
+    all_actual.insert(all_actual.end(), actual[c].begin(), actual[c].end());
+    all_estimated.insert(all_estimated.end(), estimated[c].begin(), estimated[c].end());
+  }
+  if (!all_actual.empty()) {
+    auto sc = phm_score(all_actual, all_estimated);
+    if (!sc) return std::unexpected(sc.error());
+    report.phm_score_all = *sc;
+  }
+  return report;
+}
+
+nlohmann::json to_json(const LoboReport& report) {
+  auto or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  nlohmann::json lives = nlohmann::json::array();
+  for (const auto& l : report.lives) {
+    nlohmann::json cuts = nlohmann::json::array();
+    for (const auto& c : l.cuts) {
+      const RulEstimate& e = c.replay.estimate;
+      cuts.push_back({{"fraction", c.fraction},
+                      {"time_s", e.time_s},
+                      {"onset_seen", e.onset_found},
+                      {"health_index", e.health_index},
+                      {"rul_s", e.rul_s},
+                      {"rul_low_s", e.rul_low_s},
+                      {"rul_high_s", e.rul_high_s},
+                      {"actual_rul_s", c.actual_rul_s},
+                      {"percent_error", c.percent_error},
+                      {"phm_accuracy", c.accuracy}});
+    }
+    lives.push_back({{"name", l.name},
+                     {"life_s", l.life_s},
+                     {"snapshots", l.snapshots},
+                     {"alarm_before_end", l.alarm},
+                     {"onset_s", or_null(l.onset_s)},
+                     {"alarm_s", or_null(l.detected_s)},
+                     {"lead_s", or_null(l.lead_s)},
+                     {"early_alarm", l.early_alarm},
+                     {"prior", to_json(l.prior)},
+                     {"cuts", cuts}});
+  }
+  nlohmann::json per_cut = nlohmann::json::array();
+  for (std::size_t c = 0; c < report.fractions.size(); ++c) {
+    per_cut.push_back({{"fraction", report.fractions[c]}, {"phm_score", report.phm_score_per_cut[c]}});
+  }
+  return {{"lives", lives},
+          {"early_fraction", report.early_fraction},
+          {"alarms_before_end", report.alarms_before_end},
+          {"early_alarms", report.early_alarms},
+          {"phm_score_per_cut", per_cut},
+          {"phm_score_all", report.phm_score_all}};
+}
+
+}  // namespace vigil::model

@@ -1,0 +1,170 @@
+// The remaining-useful-life pipeline end to end, shared by `vigil train rul`, `vigil rul`, `vigil eval femto
+// --rul` and the FEMTO data tests, so that there is one implementation: per-snapshot features -> anomaly score
+// against the asset's own baseline -> health index and onset (health_index.hpp) -> Bayesian RUL (rul.hpp);
+// the learned prior and configs packed as a model bundle (bundle.hpp, kind rul); leave-one-asset-out
+// evaluation with the PHM 2012 score (phm_score.hpp). No file reading here: callers pass sample spans.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "diag/health_indicators.hpp"
+#include "dsp/bearing.hpp"
+#include "model/bundle.hpp"
+#include "model/health_index.hpp"
+#include "model/rul.hpp"
+
+namespace vigil::model {
+
+// Per-snapshot anomaly score (a diagonal Mahalanobis T^2 on two log features of one channel):
+//     x = (ln RMS_g, ln kurtosis)                     diag::HealthIndicatorExtractor on the snapshot
+//     c_j = median of x_j over the baseline,  sigma_j = max(sqrt(pi/2) mean|x_j - c_j|, sigma_floor)
+//     score = sum_j ((x_j - c_j) / sigma_j)^2
+// sqrt(pi/2) = 1.2533 turns a mean absolute deviation into the Gaussian sigma (E|X - mu| = sigma
+// sqrt(2/pi)); the median and MAD resist the odd run-in spike. The floor (5 % in the log, i.e. a
+// relative spread of 5 %) keeps a very steady baseline from turning harmless drift into alarms. The
+// baseline is the HealthMonitor's own: snapshots while t - t_0 <= baseline_s or fewer than
+// baseline_min_snapshots, at most max_baseline_snapshots. Both features are scale-free (a log shifts by
+// a constant under a sensor-gain error, which the centre absorbs) and need no knowledge of the bearing.
+inline constexpr std::uint32_t k_rul_score_version = 1;  // bundle feature_schema_version of a rul bundle
+inline constexpr std::size_t k_rul_feature_count = 2;
+using RulFeatures = std::array<double, k_rul_feature_count>;  // {ln RMS_g, ln kurtosis}
+
+struct RulScoreConfig {
+  std::string channel = "horizontal";  // the channel scored (PRONOSTIA: horizontal, see docs/rul.md)
+  double feature_sigma_floor = 0.05;   // > 0, in the log
+  double high_band_low_hz = 5000;      // extractor setting (not used by the two features; kept for identity)
+};
+// invalid_argument naming the field.
+Status validate(const RulScoreConfig& config);
+
+// Features of one snapshot: wraps diag::HealthIndicatorExtractor (plans and buffers preallocated).
+class SnapshotFeatureExtractor {
+ public:
+  static Result<SnapshotFeatureExtractor> create(double sample_rate_hz, std::size_t window_len,
+                                                 const dsp::BearingGeometry& bearing, double max_speed_rpm,
+                                                 const RulScoreConfig& config = {});
+  // window_len samples in g at speed_rpm (> 0, <= max_speed_rpm). invalid_argument when the snapshot is
+  // wrong or its RMS or kurtosis is not positive (a dead channel). Allocates nothing.
+  Result<RulFeatures> compute(std::span<const float> window_g, double speed_rpm);
+
+ private:
+  explicit SnapshotFeatureExtractor(diag::HealthIndicatorExtractor extractor) : extractor_(std::move(extractor)) {}
+  diag::HealthIndicatorExtractor extractor_;
+};
+
+// One asset's snapshots so far (a run to failure when used for training: its last snapshot is the end).
+struct LifeFeatures {
+  std::string name;
+  std::vector<double> time_s;          // strictly increasing
+  std::vector<RulFeatures> features;   // same length
+};
+
+// Centre and sigma of each feature over the baseline (see above).
+struct FeatureBaseline {
+  std::size_t count = 0;
+  RulFeatures centre{};
+  RulFeatures sigma{};
+};
+
+// Baseline of a life. A life shorter than the baseline uses all its snapshots (the HealthMonitor has not
+// closed its baseline then, so those scores only decide nothing yet). invalid_argument for an empty or
+// malformed life (lengths differ, times not increasing, non-finite features) or a bad config.
+Result<FeatureBaseline> feature_baseline(const LifeFeatures& life, const HealthIndexConfig& health,
+                                         const RulScoreConfig& score);
+
+// The score of every snapshot of the life (same errors as feature_baseline).
+Result<std::vector<double>> anomaly_scores(const LifeFeatures& life, const HealthIndexConfig& health,
+                                           const RulScoreConfig& score);
+
+// Everything `vigil rul` needs besides the snapshots.
+struct RulModel {
+  DegradationPrior prior;
+  RulConfig config;       // health index / onset config, interval probability, horizon
+  RulScoreConfig score;
+};
+Status validate(const RulModel& model);
+
+// learn_prior on the scores of run-to-failure lives. The PriorFit lists per life whether it was used.
+Result<PriorFit> fit_rul_prior(std::span<const LifeFeatures> lives, const RulConfig& config,
+                               const RulScoreConfig& score);
+
+// The bundle of a model: kind rul, feature_schema_version = k_rul_score_version, members prior.json,
+// health_index.json, score.json (JSON objects, every field named), model_info {interval_probability,
+// horizon_s}. `training` (e.g. {bearings, snapshots}) goes to the manifest as given.
+Result<Bundle> make_rul_bundle(const RulModel& model, nlohmann::json training);
+// The model back from a bundle. parse errors name the member and field; the result is validated.
+Result<RulModel> rul_model_from_bundle(const Bundle& bundle);
+
+// JSON forms used by the bundle members (field names = struct member names).
+nlohmann::json to_json(const DegradationPrior& prior);
+nlohmann::json to_json(const HealthIndexConfig& config);
+nlohmann::json to_json(const RulScoreConfig& config);
+
+// The estimate after the snapshots of `life` with time_s <= up_to_s (all by default), replayed through a
+// RulEstimator. Before any snapshot: not_found.
+struct RulReplay {
+  RulEstimate estimate;             // at the last snapshot used
+  std::size_t snapshots = 0;        // snapshots used
+  double detected_s = std::numeric_limits<double>::quiet_NaN();  // time of the alarm (NaN: none yet)
+};
+Result<RulReplay> replay_rul(const RulModel& model, const LifeFeatures& life,
+                             double up_to_s = std::numeric_limits<double>::infinity());
+
+// One sentence for an operator, e.g. "bearing degradation detected at 12,340 s; remaining useful life
+// 2,100 s (90 % interval 800–4,500 s): plan replacement within 35 min". `what` names the asset kind.
+std::string rul_sentence(const RulReplay& replay, double interval_probability, double horizon_s,
+                         std::string_view what = "bearing");
+
+// Leave-one-life-out evaluation: for each life, the prior from the others only, then
+//  - the alarm (onset rule on the whole life; it does not depend on the prior): onset_s, detected_s, lead
+//    time before the end of life (= last snapshot), and whether it fell in the first early_fraction of life;
+//  - at each cut fraction f: the estimate at the last snapshot with t <= f * life, ActRUL = life - t, the
+//    PHM 2012 percent error and accuracy A.
+// Scores: mean A per cut over the lives, and over all cuts.
+struct LoboCut {
+  double fraction = 0;
+  RulReplay replay;
+  double actual_rul_s = 0;
+  double percent_error = 0;
+  double accuracy = 0;
+};
+struct LoboLife {
+  std::string name;
+  double life_s = 0;
+  std::size_t snapshots = 0;
+  bool alarm = false;
+  double onset_s = std::numeric_limits<double>::quiet_NaN();
+  double detected_s = std::numeric_limits<double>::quiet_NaN();
+  double lead_s = std::numeric_limits<double>::quiet_NaN();
+  bool early_alarm = false;        // detected_s < early_fraction * life_s
+  DegradationPrior prior;          // learned without this life
+  std::vector<LoboCut> cuts;
+};
+struct LoboReport {
+  std::vector<double> fractions;
+  double early_fraction = 0.3;
+  std::vector<LoboLife> lives;
+  std::vector<double> phm_score_per_cut;  // same order as fractions
+  double phm_score_all = 0;
+  std::size_t alarms_before_end = 0;      // lives with an alarm before their last snapshot
+  std::size_t early_alarms = 0;           // lives alarming in their first early_fraction
+};
+// invalid_argument with fewer than 3 lives (2 must remain to learn a prior), a fraction outside (0, 1),
+// or a cut before a life's first snapshot; errors of fit_rul_prior name the held-out life.
+Result<LoboReport> evaluate_rul_lobo(std::span<const LifeFeatures> lives, const RulConfig& config,
+                                     const RulScoreConfig& score, std::span<const double> fractions,
+                                     double early_fraction = 0.3);
+nlohmann::json to_json(const LoboReport& report);
+
+}  // namespace vigil::model
