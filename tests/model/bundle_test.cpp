@@ -20,26 +20,14 @@
 #include "model/onnx_export.hpp"
 #include "model/onnx_inference.hpp"
 
+#include "support/random_mlp.hpp"
+
 namespace vigil::model {
 namespace {
 
 namespace fs = std::filesystem;
 
-MlpSpec random_mlp(const std::vector<std::size_t>& widths, const std::vector<Activation>& activations, unsigned seed) {
-  std::mt19937 rng(seed);
-  MlpSpec spec;
-  for (std::size_t i = 0; i + 1 < widths.size(); ++i) {
-    DenseLayer l;
-    l.inputs = widths[i];
-    l.outputs = widths[i + 1];
-    std::normal_distribution<float> w(0.0f, 1.0f / std::sqrt(static_cast<float>(l.inputs)));
-    for (std::size_t k = 0; k < l.inputs * l.outputs; ++k) l.weight.push_back(w(rng));
-    for (std::size_t k = 0; k < l.outputs; ++k) l.bias.push_back(0.1f * w(rng));
-    l.activation = activations[i];
-    spec.layers.push_back(std::move(l));
-  }
-  return spec;
-}
+using test::random_mlp;
 
 // A realistic classifier bundle: 30 → 64 → 32 → 4 network, feature scaler, decision thresholds.
 Bundle classifier_bundle(const MlpSpec& spec) {

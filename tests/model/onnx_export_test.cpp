@@ -18,24 +18,12 @@
 #endif
 #include <onnx/onnx_pb.h>
 
+#include "support/random_mlp.hpp"
+
 namespace vigil::model {
 namespace {
 
-MlpSpec random_mlp(const std::vector<std::size_t>& widths, const std::vector<Activation>& activations, unsigned seed) {
-  std::mt19937 rng(seed);
-  MlpSpec spec;
-  for (std::size_t i = 0; i + 1 < widths.size(); ++i) {
-    DenseLayer l;
-    l.inputs = widths[i];
-    l.outputs = widths[i + 1];
-    std::normal_distribution<float> w(0.0f, 1.0f / std::sqrt(static_cast<float>(l.inputs)));
-    for (std::size_t k = 0; k < l.inputs * l.outputs; ++k) l.weight.push_back(w(rng));
-    for (std::size_t k = 0; k < l.outputs; ++k) l.bias.push_back(0.1f * w(rng));
-    l.activation = activations[i];
-    spec.layers.push_back(std::move(l));
-  }
-  return spec;
-}
+using test::random_mlp;
 
 onnx::ModelProto parse(const std::string& bytes) {
   onnx::ModelProto model;
