@@ -51,11 +51,17 @@ demo: build
 # Default model bundles, trained reproducibly from ../shared/data (or VIGIL_DATA_DIR) into build/models/.
 DATA_DIR ?= $(if $(VIGIL_DATA_DIR),$(VIGIL_DATA_DIR),../shared/data)
 models: build
+	@mkdir -p $(BUILD_DIR)/models
+	@if [ -f "$(DATA_DIR)/cwru/catalog.csv" ]; then \
+	  $(BUILD_DIR)/bin/vigil train anomaly "$(DATA_DIR)/cwru/catalog.csv" --out $(BUILD_DIR)/models/anomaly.vigil && \
+	  $(BUILD_DIR)/bin/vigil train classifier "$(DATA_DIR)/cwru/catalog.csv" --out $(BUILD_DIR)/models/classifier.vigil; \
+	else \
+	  echo "models: no CWRU catalog at $(DATA_DIR)/cwru/catalog.csv; anomaly and classifier not trained"; \
+	fi
 	@if [ -d "$(DATA_DIR)/femto/Learning_set" ]; then \
-	  mkdir -p $(BUILD_DIR)/models && \
 	  $(BUILD_DIR)/bin/vigil train rul "$(DATA_DIR)/femto/Learning_set" --out $(BUILD_DIR)/models/rul.vigil; \
 	else \
-	  echo "models: no FEMTO learning set at $(DATA_DIR)/femto/Learning_set; nothing trained"; \
+	  echo "models: no FEMTO learning set at $(DATA_DIR)/femto/Learning_set; RUL model not trained"; \
 	fi
 
 fuzz: deps

@@ -47,7 +47,9 @@ inline constexpr std::array<ChannelSpec, 8> k_channel_specs{{
     {sim::FaultKind::none, 1650, 0.0},
 }};
 
-inline const ChannelSpec& channel_spec(std::size_t channel) { return k_channel_specs[channel % k_channel_specs.size()]; }
+inline const ChannelSpec& channel_spec(std::size_t channel) {
+  return k_channel_specs[channel % k_channel_specs.size()];
+}
 inline std::uint64_t channel_seed(std::size_t channel) { return 1000 + channel; }
 
 // Aborts the benchmark program with the error (set-up failures are not measurable states).
@@ -72,7 +74,8 @@ inline sim::Scenario channel_scenario(std::size_t channel) {
 
 // `samples` samples of channel `channel` (acceleration in g).
 inline std::vector<float> simulate_channel(std::size_t channel, std::size_t samples) {
-  auto simulator = value_or_die(sim::Simulator::create(channel_scenario(channel), channel_seed(channel)), "simulator");
+  auto simulator =
+      value_or_die(sim::Simulator::create(channel_scenario(channel), channel_seed(channel)), "simulator");
   std::vector<float> x(samples);
   simulator.generate(x);
   return x;

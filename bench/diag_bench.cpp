@@ -4,10 +4,10 @@
 // per-stage figures to see where the time goes; pipeline_bench turns the same call into channel-seconds
 // per core-second beside the FFT floor and the Python peer.
 // Items = window samples analysed, bytes = their float32 size.
-#include <benchmark/benchmark.h>
-
 #include <cstddef>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "bench_support.hpp"
 #include "diag/window_analyzer.hpp"
@@ -23,7 +23,8 @@ void BM_WindowAnalyzerAnalyze(benchmark::State& state) {
   auto analyzer = bench::value_or_die(diag::WindowAnalyzer::create(config), "analyzer");
   const std::size_t channels = bench::k_channel_specs.size();
   std::vector<std::vector<float>> windows;
-  for (std::size_t c = 0; c < channels; ++c) windows.push_back(bench::simulate_channel(c, bench::k_window_len));
+  for (std::size_t c = 0; c < channels; ++c)
+    windows.push_back(bench::simulate_channel(c, bench::k_window_len));
   for (auto _ : state) {
     for (std::size_t c = 0; c < channels; ++c) {
       const diag::WindowFeatures& f = analyzer.analyze(windows[c], bench::channel_spec(c).speed_rpm);

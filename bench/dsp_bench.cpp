@@ -4,13 +4,13 @@
 // stage times add up to (a little less than) diag_bench's whole-window figure and show which stage
 // dominates. Throughput: items = samples of the windows served (so every stage reads in ns per window
 // sample), bytes = the float32 input those samples occupy.
-#include <benchmark/benchmark.h>
-
 #include <complex>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "bench_support.hpp"
 #include "dsp/defect_evidence.hpp"
@@ -28,7 +28,8 @@ using bench::k_window_len;
 constexpr std::size_t k_channels = bench::k_channel_specs.size();  // one window of every kind of channel
 
 void set_window_throughput(benchmark::State& state, std::size_t samples_per_iteration) {
-  const auto items = static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(samples_per_iteration);
+  const auto items =
+      static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(samples_per_iteration);
   state.SetItemsProcessed(items);
   state.SetBytesProcessed(items * static_cast<std::int64_t>(sizeof(float)));
 }
@@ -54,7 +55,8 @@ const Windows& windows() {
 }
 
 // RealFft::forward(x) as the pipeline calls it (copy into the plan's buffer + FFTW r2c execute).
-// Arg: transform length (25,600 = the 1 s PRONOSTIA window, 2^2 x 5^2 x 2^8; 16,384 = the nearest power of 2).
+// Arg: transform length (25,600 = the 1 s PRONOSTIA window, 2^2 x 5^2 x 2^8; 16,384 = the nearest power of
+// 2).
 void BM_RealFftForward(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   auto fft = bench::value_or_die(dsp::RealFft::create(n), "fft");
@@ -95,8 +97,8 @@ BENCHMARK(BM_VelocityRms);
 // 10 rows, M <= 4096 per band, bands above 4 x BPFI).
 void BM_KurtogramBestBand(benchmark::State& state) {
   const auto& w = windows();
-  auto kurtogram = bench::value_or_die(dsp::Kurtogram::create(bench::kurtogram_config(bench::analyzer_config())),
-                                       "kurtogram");
+  auto kurtogram = bench::value_or_die(
+      dsp::Kurtogram::create(bench::kurtogram_config(bench::analyzer_config())), "kurtogram");
   for (auto _ : state) {
     for (const auto& spectrum : w.spectra) benchmark::DoNotOptimize(kurtogram.best_band(spectrum));
   }
@@ -109,12 +111,14 @@ void BM_EnvelopeAnalyze(benchmark::State& state) {
   const auto& w = windows();
   const auto config = bench::analyzer_config();
   auto kurtogram = bench::value_or_die(dsp::Kurtogram::create(bench::kurtogram_config(config)), "kurtogram");
-  auto envelope = bench::value_or_die(dsp::EnvelopeAnalyzer::create(bench::envelope_config(config)), "envelope");
+  auto envelope =
+      bench::value_or_die(dsp::EnvelopeAnalyzer::create(bench::envelope_config(config)), "envelope");
   std::vector<dsp::FrequencyBand> bands;
   for (const auto& spectrum : w.spectra) bands.push_back(kurtogram.best_band(spectrum).band);
   for (auto _ : state) {
     for (std::size_t c = 0; c < k_channels; ++c) {
-      const dsp::EnvelopeSpectrum e = envelope.analyze(std::span<const std::complex<float>>(w.spectra[c]), bands[c]);
+      const dsp::EnvelopeSpectrum e =
+          envelope.analyze(std::span<const std::complex<float>>(w.spectra[c]), bands[c]);
       benchmark::DoNotOptimize(e.amplitude.data());
     }
   }
@@ -128,23 +132,25 @@ void BM_DefectEvidenceFind(benchmark::State& state) {
   const auto& w = windows();
   const auto config = bench::analyzer_config();
   auto kurtogram = bench::value_or_die(dsp::Kurtogram::create(bench::kurtogram_config(config)), "kurtogram");
-  auto envelope = bench::value_or_die(dsp::EnvelopeAnalyzer::create(bench::envelope_config(config)), "envelope");
+  auto envelope =
+      bench::value_or_die(dsp::EnvelopeAnalyzer::create(bench::envelope_config(config)), "envelope");
   std::vector<std::vector<float>> amplitudes;
   std::vector<dsp::EnvelopeSpectrum> spectra;
   std::vector<dsp::DefectFrequencies> frequencies;
   for (std::size_t c = 0; c < k_channels; ++c) {
     const auto& spectrum = w.spectra[c];
-    const dsp::EnvelopeSpectrum e = envelope.analyze(std::span<const std::complex<float>>(spectrum),
-                                                     kurtogram.best_band(spectrum).band);
+    const dsp::EnvelopeSpectrum e =
+        envelope.analyze(std::span<const std::complex<float>>(spectrum), kurtogram.best_band(spectrum).band);
     amplitudes.emplace_back(e.amplitude.begin(), e.amplitude.end());
     spectra.push_back(e);
     frequencies.push_back(dsp::defect_frequencies(config.bearing, bench::channel_spec(c).speed_rpm));
   }
   for (std::size_t c = 0; c < k_channels; ++c) spectra[c].amplitude = amplitudes[c];
-  auto finder = bench::value_or_die(dsp::DefectEvidenceFinder::create(envelope.envelope_bins(), config.evidence),
-                                    "evidence");
+  auto finder = bench::value_or_die(
+      dsp::DefectEvidenceFinder::create(envelope.envelope_bins(), config.evidence), "evidence");
   for (auto _ : state) {
-    for (std::size_t c = 0; c < k_channels; ++c) benchmark::DoNotOptimize(finder.find(spectra[c], frequencies[c]));
+    for (std::size_t c = 0; c < k_channels; ++c)
+      benchmark::DoNotOptimize(finder.find(spectra[c], frequencies[c]));
   }
   set_window_throughput(state, k_channels * k_window_len);
 }

@@ -2,12 +2,12 @@
 // of one 1 s PRONOSTIA-like window (25,600 samples), healthy and with an inner-race fault (impacts add a
 // phasor per impact; the header promises the cost per sample does not depend on the impact rate).
 // Items = samples generated, bytes = their float32 size.
-#include <benchmark/benchmark.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "bench_support.hpp"
 #include "sim/simulator.hpp"

@@ -8,8 +8,8 @@
 
 #include "commands.hpp"
 #include "diag/diagnosis.hpp"
-#include "report.hpp"
 #include "recording_input.hpp"
+#include "report.hpp"
 
 namespace vigil::cli {
 namespace {
@@ -68,7 +68,8 @@ int run_analyze(const AnalyzeOptions& o) {
       print_diagnosis(signal, d);
     }
   }
-  if (o.json) std::cout << (many ? all : (all.empty() ? nlohmann::json::object() : all.front())).dump(2) << "\n";
+  if (o.json)
+    std::cout << (many ? all : (all.empty() ? nlohmann::json::object() : all.front())).dump(2) << "\n";
   return rc;
 }
 
@@ -76,17 +77,24 @@ int run_analyze(const AnalyzeOptions& o) {
 
 void add_analyze(CLI::App& app) {
   auto o = std::make_shared<AnalyzeOptions>();
-  CLI::App* cmd = app.add_subcommand("analyze", "Diagnose one recording from the physics: ISO severity, envelope "
-                                                "spectrum, defect-frequency evidence and a verdict");
-  cmd->add_option("files", o->paths,
-                  "Recording(s): CWRU .mat, FEMTO acc_*.csv, IMS snapshot, or one-column .csv; several files give "
-                  "one line each")
+  CLI::App* cmd = app.add_subcommand("analyze",
+                                     "Diagnose one recording from the physics: ISO severity, envelope "
+                                     "spectrum, defect-frequency evidence and a verdict");
+  cmd->add_option(
+         "files", o->paths,
+         "Recording(s): CWRU .mat, FEMTO acc_*.csv, IMS snapshot, or one-column .csv; several files give "
+         "one line each")
       ->required();
-  cmd->add_option("--channel", o->input.channel, "Channel to analyse (DE, FE, BA; horizontal, vertical; b1..b4)");
-  cmd->add_option("--bearing", o->input.bearing, "Bearing: 6205-2RS, 6203-2RS or pronostia (see `vigil bearings`)");
-  cmd->add_option("--rpm", o->input.speed_rpm, "Shaft speed in rpm (default: stored in the file or its catalog)");
-  cmd->add_option("--fs", o->input.sample_rate_hz, "Sample rate in Hz (default: from the file or its catalog)");
-  cmd->add_option("--machine-class", o->machine_class, "ISO 10816 machine class or group (see docs/iso-severity.md)")
+  cmd->add_option("--channel", o->input.channel,
+                  "Channel to analyse (DE, FE, BA; horizontal, vertical; b1..b4)");
+  cmd->add_option("--bearing", o->input.bearing,
+                  "Bearing: 6205-2RS, 6203-2RS or pronostia (see `vigil bearings`)");
+  cmd->add_option("--rpm", o->input.speed_rpm,
+                  "Shaft speed in rpm (default: stored in the file or its catalog)");
+  cmd->add_option("--fs", o->input.sample_rate_hz,
+                  "Sample rate in Hz (default: from the file or its catalog)");
+  cmd->add_option("--machine-class", o->machine_class,
+                  "ISO 10816 machine class or group (see docs/iso-severity.md)")
       ->capture_default_str();
   cmd->add_option("--window", o->window_s, "Analysis window in seconds (envelope resolution 1/window Hz)")
       ->capture_default_str();
@@ -100,12 +108,13 @@ void add_analyze(CLI::App& app) {
 void add_bearings(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("bearings", "List the built-in bearings and their defect frequencies");
   cmd->callback([] {
-    fmt::print("{:<11} {:>5} {:>9} {:>9} {:>7} {:>8} {:>8} {:>8} {:>8}\n", "bearing", "balls", "Bd_mm", "Pd_mm",
-               "angle", "BPFO", "BPFI", "BSF", "FTF");
+    fmt::print("{:<11} {:>5} {:>9} {:>9} {:>7} {:>8} {:>8} {:>8} {:>8}\n", "bearing", "balls", "Bd_mm",
+               "Pd_mm", "angle", "BPFO", "BPFI", "BSF", "FTF");
     for (const auto& b : dsp::bearing_catalogue()) {
       const auto o = dsp::defect_orders(b);
-      fmt::print("{:<11} {:>5} {:>9.3f} {:>9.3f} {:>7.1f} {:>8.4f} {:>8.4f} {:>8.4f} {:>8.4f}\n", b.name, b.ball_count,
-                 b.ball_diameter_mm, b.pitch_diameter_mm, b.contact_angle_deg, o.bpfo, o.bpfi, o.bsf, o.ftf);
+      fmt::print("{:<11} {:>5} {:>9.3f} {:>9.3f} {:>7.1f} {:>8.4f} {:>8.4f} {:>8.4f} {:>8.4f}\n", b.name,
+                 b.ball_count, b.ball_diameter_mm, b.pitch_diameter_mm, b.contact_angle_deg, o.bpfo, o.bpfi,
+                 o.bsf, o.ftf);
     }
     fmt::print("(defect frequencies as multiples of shaft speed)\n");
   });

@@ -10,8 +10,8 @@
 #include "diag/diagnosis.hpp"
 #include "diag/metrics.hpp"
 #include "eval_femto.hpp"
-#include "learned_eval.hpp"
 #include "io/catalog.hpp"
+#include "learned_eval.hpp"
 #include "recording_input.hpp"
 #include "report.hpp"
 
@@ -27,11 +27,16 @@ struct EvalCwruOptions {
 
 diag::Verdict truth_verdict(io::FaultType f) {
   switch (f) {
-    case io::FaultType::normal: return diag::Verdict::normal;
-    case io::FaultType::inner_race: return diag::Verdict::inner_race;
-    case io::FaultType::outer_race: return diag::Verdict::outer_race;
-    case io::FaultType::ball: return diag::Verdict::ball;
-    case io::FaultType::cage: return diag::Verdict::cage;
+    case io::FaultType::normal:
+      return diag::Verdict::normal;
+    case io::FaultType::inner_race:
+      return diag::Verdict::inner_race;
+    case io::FaultType::outer_race:
+      return diag::Verdict::outer_race;
+    case io::FaultType::ball:
+      return diag::Verdict::ball;
+    case io::FaultType::cage:
+      return diag::Verdict::cage;
   }
   return diag::Verdict::unknown;
 }
@@ -50,24 +55,27 @@ int run_eval_cwru(const EvalCwruOptions& o) {
   diag::ConfusionMatrix confusion;
   nlohmann::json files = nlohmann::json::array();
   if (!o.json) {
-    fmt::print("{:<10} {:<11} {:>5} {:>6} {:<11} {:>5}  {}\n", "file", "truth", "size", "load", "verdict", "conf",
-               "evidence");
+    fmt::print("{:<10} {:<11} {:>5} {:>6} {:<11} {:>5}  {}\n", "file", "truth", "size", "load", "verdict",
+               "conf", "evidence");
   }
   std::size_t failures = 0;
   for (const auto& entry : catalog->entries) {
-    InputOptions input{.channel = entry.channel, .sample_rate_hz = entry.sample_rate_hz, .speed_rpm = entry.speed_rpm,
+    InputOptions input{.channel = entry.channel,
+                       .sample_rate_hz = entry.sample_rate_hz,
+                       .speed_rpm = entry.speed_rpm,
                        .bearing = entry.bearing};
     auto signal = load_signal(entry.path, input);
     if (signal) {
       if (auto ok = decimate_to(*signal, o.target_rate_hz); !ok) signal = std::unexpected(ok.error());
     }
-    Result<diag::Diagnosis> d = signal ? diag::diagnose(signal->samples, {.sample_rate_hz = signal->sample_rate_hz,
-                                                                          .speed_rpm = signal->speed_rpm,
-                                                                          .bearing = signal->bearing,
-                                                                          .machine_class = *machine_class,
-                                                                          .evidence = {},
-                                                                          .impulsive_kurtosis = 4.0})
-                                       : Result<diag::Diagnosis>(std::unexpected(signal.error()));
+    Result<diag::Diagnosis> d =
+        signal ? diag::diagnose(signal->samples, {.sample_rate_hz = signal->sample_rate_hz,
+                                                  .speed_rpm = signal->speed_rpm,
+                                                  .bearing = signal->bearing,
+                                                  .machine_class = *machine_class,
+                                                  .evidence = {},
+                                                  .impulsive_kurtosis = 4.0})
+               : Result<diag::Diagnosis>(std::unexpected(signal.error()));
     const diag::Verdict truth = truth_verdict(entry.fault);
     const std::string size = std::string(entry.extra("fault_diameter_in").value_or(""));
     const std::string load = std::string(entry.extra("load_hp").value_or(""));
@@ -75,7 +83,9 @@ int run_eval_cwru(const EvalCwruOptions& o) {
       ++failures;
       fmt::print(stderr, "vigil eval cwru: {}: {}\n", entry.path.filename().string(), d.error().message);
       confusion.add(truth, diag::Verdict::unknown);
-      files.push_back({{"file", entry.path.filename().string()}, {"truth", diag::to_string(truth)}, {"error", d.error().message}});
+      files.push_back({{"file", entry.path.filename().string()},
+                       {"truth", diag::to_string(truth)},
+                       {"error", d.error().message}});
       continue;
     }
     confusion.add(truth, d->verdict);
@@ -92,9 +102,9 @@ int run_eval_cwru(const EvalCwruOptions& o) {
     }
   }
 
-  constexpr std::array<diag::Verdict, diag::k_verdict_count> k_all{diag::Verdict::normal, diag::Verdict::inner_race,
-                                                                   diag::Verdict::outer_race, diag::Verdict::ball,
-                                                                   diag::Verdict::cage, diag::Verdict::unknown};
+  constexpr std::array<diag::Verdict, diag::k_verdict_count> k_all{
+      diag::Verdict::normal, diag::Verdict::inner_race, diag::Verdict::outer_race,
+      diag::Verdict::ball,   diag::Verdict::cage,       diag::Verdict::unknown};
   nlohmann::json matrix = nlohmann::json::object();
   for (auto t : k_all) {
     if (confusion.truth_total(t) == 0) continue;
@@ -129,17 +139,22 @@ int run_eval_cwru(const EvalCwruOptions& o) {
 }  // namespace
 
 void add_eval(CLI::App& app) {
-  CLI::App* cmd = app.add_subcommand("eval", "Evaluate the diagnosis on labelled data (cwru CATALOG, femto DIR)");
+  CLI::App* cmd =
+      app.add_subcommand("eval", "Evaluate the diagnosis on labelled data (cwru CATALOG, femto DIR)");
   cmd->require_subcommand(1);
 
   auto o = std::make_shared<EvalCwruOptions>();
-  CLI::App* cwru = cmd->add_subcommand("cwru", "Diagnose every recording of a catalog CSV and score the verdicts "
-                                               "(per-file table, confusion matrix, accuracy, macro-F1)");
-  cwru->add_option("catalog", o->catalog, "Catalog CSV (path,sample_rate_hz,channel,bearing,fault,rpm,...)")->required();
-  cwru->add_option("--resample", o->target_rate_hz,
-                   "Decimate recordings sampled at an integer multiple of this rate (Hz) to it; 0 keeps every rate")
+  CLI::App* cwru = cmd->add_subcommand("cwru",
+                                       "Diagnose every recording of a catalog CSV and score the verdicts "
+                                       "(per-file table, confusion matrix, accuracy, macro-F1)");
+  cwru->add_option("catalog", o->catalog, "Catalog CSV (path,sample_rate_hz,channel,bearing,fault,rpm,...)")
+      ->required();
+  cwru->add_option(
+          "--resample", o->target_rate_hz,
+          "Decimate recordings sampled at an integer multiple of this rate (Hz) to it; 0 keeps every rate")
       ->capture_default_str();
-  cwru->add_option("--machine-class", o->machine_class, "ISO 10816 machine class or group")->capture_default_str();
+  cwru->add_option("--machine-class", o->machine_class, "ISO 10816 machine class or group")
+      ->capture_default_str();
   cwru->add_flag("--json", o->json, "Print one JSON object (accuracy, macro_f1, confusion, files)");
   cwru->callback([o] {
     const int rc = run_eval_cwru(*o);

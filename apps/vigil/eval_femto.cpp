@@ -60,7 +60,8 @@ Result<BearingFolder> bearing_folder(const fs::path& dir, std::optional<double> 
   BearingFolder b;
   b.dir = dir;
   std::error_code ec;
-  const fs::path full = fs::absolute(dir, ec).lexically_normal();  // "Bearing1_1/", ".", "../x" name a folder too
+  const fs::path full =
+      fs::absolute(dir, ec).lexically_normal();  // "Bearing1_1/", ".", "../x" name a folder too
   b.name = full.filename().string();
   if (b.name.empty()) b.name = full.parent_path().filename().string();
   if (b.name.empty()) b.name = "bearing";
@@ -72,10 +73,11 @@ Result<BearingFolder> bearing_folder(const fs::path& dir, std::optional<double> 
     constexpr double k_speed_rpm[] = {0, 1800, 1650, 1500};
     b.speed_rpm = k_speed_rpm[*condition];
   } else {
-    return fail(ErrorCode::invalid_argument,
-                "{}: cannot tell the operating condition from the name (expected BearingC_N with C = 1, 2 or 3); "
-                "give the speed with --rpm",
-                dir.string());
+    return fail(
+        ErrorCode::invalid_argument,
+        "{}: cannot tell the operating condition from the name (expected BearingC_N with C = 1, 2 or 3); "
+        "give the speed with --rpm",
+        dir.string());
   }
   return b;
 }
@@ -150,7 +152,8 @@ Result<BearingSeries> compute_series(const BearingFolder& b, const std::vector<s
     }
     for (std::size_t c = 0; c < channels.size(); ++c) {
       const io::Channel* ch = rec->find_channel(channels[c]);
-      if (ch == nullptr) return fail(ErrorCode::not_found, "{}: no channel '{}'", file.path.string(), channels[c]);
+      if (ch == nullptr)
+        return fail(ErrorCode::not_found, "{}: no channel '{}'", file.path.string(), channels[c]);
       auto v = extractor->compute(ch->samples, b.speed_rpm);
       if (!v) return std::unexpected(v.error().with_context(file.path.string()));
       s.values[c].push_back(*v);
@@ -201,13 +204,15 @@ int run_eval_femto(const EvalFemtoOptions& o) {
   if (o.rul) return run_eval_femto_rul(o.dir, o.speed_rpm, o.json);
   auto bearings = find_bearings(o.dir, o.speed_rpm);
   if (!bearings) return error(bearings.error().message);
-  const std::vector<std::string> channels =
-      o.channel == "both" ? std::vector<std::string>{"horizontal", "vertical"} : std::vector<std::string>{o.channel};
+  const std::vector<std::string> channels = o.channel == "both"
+                                                ? std::vector<std::string>{"horizontal", "vertical"}
+                                                : std::vector<std::string>{o.channel};
 
   const fs::path out_dir = o.out_dir;
   std::error_code ec;
   fs::create_directories(out_dir, ec);
-  if (ec || !fs::is_directory(out_dir)) return error(fmt::format("{}: cannot create folder", out_dir.string()));
+  if (ec || !fs::is_directory(out_dir))
+    return error(fmt::format("{}: cannot create folder", out_dir.string()));
 
   const diag::OnsetRule rule;
   nlohmann::json bearings_json = nlohmann::json::array();
@@ -220,7 +225,8 @@ int run_eval_femto(const EvalFemtoOptions& o) {
     if (auto ok = write_csv(csv, *series, channels); !ok) return error(ok.error().message);
     const double life_s = series->time_s.back();
     const std::size_t snapshots = series->time_s.size();
-    const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double elapsed_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     fmt::print(stderr, "[{}/{}] {}: {} snapshots, life {:.0f} s, {:.1f} s\n", n + 1, bearings->size(), b.name,
                snapshots, life_s, elapsed_s);
 
@@ -232,7 +238,9 @@ int run_eval_femto(const EvalFemtoOptions& o) {
         std::vector<double> values(snapshots);
         for (std::size_t k = 0; k < snapshots; ++k) values[k] = diag::value_of(series->values[c][k], ind);
         auto r = diag::find_onset(series->time_s, values, rule);
-        if (!r) return error(fmt::format("{}: {} {}: {}", b.name, channels[c], diag::to_string(ind), r.error().message));
+        if (!r)
+          return error(
+              fmt::format("{}: {} {}: {}", b.name, channels[c], diag::to_string(ind), r.error().message));
         auto or_null = [&](double v) { return r->found ? nlohmann::json(v) : nlohmann::json(nullptr); };
         indicators.push_back({{"name", diag::to_string(ind)},
                               {"channel", channels[c]},
@@ -243,10 +251,11 @@ int run_eval_femto(const EvalFemtoOptions& o) {
                               {"detected_s", or_null(r->detected_s)},
                               {"lead_time_s", or_null(r->lead_time_s)},
                               {"lead_fraction", or_null(r->lead_fraction)}});
-        table += fmt::format("{:<11} {:<18} [{:>9.4g}, {:>9.4g}] {:>8} {:>10} {:>8} {:>6}\n", channels[c],
-                             diag::to_string(ind), r->band.low, r->band.high, or_dash(r->found, r->onset_s, "{:.0f}"),
-                             or_dash(r->found, r->detected_s, "{:.0f}"), or_dash(r->found, r->lead_time_s, "{:.0f}"),
-                             or_dash(r->found, 100 * r->lead_fraction, "{:.1f}"));
+        table += fmt::format(
+            "{:<11} {:<18} [{:>9.4g}, {:>9.4g}] {:>8} {:>10} {:>8} {:>6}\n", channels[c],
+            diag::to_string(ind), r->band.low, r->band.high, or_dash(r->found, r->onset_s, "{:.0f}"),
+            or_dash(r->found, r->detected_s, "{:.0f}"), or_dash(r->found, r->lead_time_s, "{:.0f}"),
+            or_dash(r->found, 100 * r->lead_fraction, "{:.1f}"));
       }
     }
     bearings_json.push_back({{"name", b.name},
@@ -257,9 +266,10 @@ int run_eval_femto(const EvalFemtoOptions& o) {
                              {"indicators", indicators},
                              {"csv", csv.string()}});
     if (!o.json) {
-      fmt::print("\n{}  {:.0f} rpm  {} snapshots  life {:.0f} s ({})  baseline: first {} snapshots (to {:.0f} s)\n",
-                 b.name, b.speed_rpm, snapshots, life_s, hms(life_s), baseline_snapshots,
-                 series->time_s[baseline_snapshots - 1]);
+      fmt::print(
+          "\n{}  {:.0f} rpm  {} snapshots  life {:.0f} s ({})  baseline: first {} snapshots (to {:.0f} s)\n",
+          b.name, b.speed_rpm, snapshots, life_s, hms(life_s), baseline_snapshots,
+          series->time_s[baseline_snapshots - 1]);
       fmt::print("{:<11} {:<18} {:<22} {:>8} {:>10} {:>8} {:>6}\n", "channel", "indicator", "early-life band",
                  "onset_s", "detected_s", "lead_s", "lead_%");
       fmt::print("{}", table);
@@ -281,8 +291,10 @@ int run_eval_femto(const EvalFemtoOptions& o) {
     fmt::print(stderr, "vigil eval femto: CSV files in {}\n", where);
   } else {
     fmt::print(
-        "\nBand: median +- k * mean|x - median| of the baseline (Laplace model); onset: {} consecutive available "
-        "snapshots above it;\nk set for a {:.0f} % false-onset chance over {} snapshots. Lead time: from detection (the "
+        "\nBand: median +- k * mean|x - median| of the baseline (Laplace model); onset: {} consecutive "
+        "available "
+        "snapshots above it;\nk set for a {:.0f} % false-onset chance over {} snapshots. Lead time: from "
+        "detection (the "
         "last snapshot of that run) to the end of life.\nCSV files in {}\n",
         rule.persistence, 100 * rule.false_alarm_probability, rule.design_length, where);
   }
@@ -294,19 +306,23 @@ int run_eval_femto(const EvalFemtoOptions& o) {
 void add_eval_femto(CLI::App& eval) {
   auto o = std::make_shared<EvalFemtoOptions>();
   CLI::App* cmd = eval.add_subcommand(
-      "femto", "Health indicators over each run-to-failure bearing's life (FEMTO/PRONOSTIA): one CSV per bearing, "
-               "and per indicator the early-life band, the onset of degradation and the lead time before failure");
+      "femto",
+      "Health indicators over each run-to-failure bearing's life (FEMTO/PRONOSTIA): one CSV per bearing, "
+      "and per indicator the early-life band, the onset of degradation and the lead time before failure");
   cmd->add_option("dir", o->dir, "A Learning_set-like folder of Bearing*_* folders, or one bearing folder")
       ->required();
   cmd->add_option("--out", o->out_dir, "Folder for the per-bearing CSV files (created if missing)")
       ->capture_default_str();
-  cmd->add_option("--rpm", o->speed_rpm,
-                  "Shaft speed in rpm for every bearing (default: from the name, Bearing1_* 1800, 2_* 1650, 3_* 1500)");
+  cmd->add_option(
+      "--rpm", o->speed_rpm,
+      "Shaft speed in rpm for every bearing (default: from the name, Bearing1_* 1800, 2_* 1650, 3_* 1500)");
   cmd->add_option("--channel", o->channel, "Channel(s) to evaluate")
       ->check(CLI::IsMember({"horizontal", "vertical", "both"}))
       ->capture_default_str();
-  cmd->add_flag("--json", o->json, "Print one JSON object (bearings with their indicators) instead of the tables");
-  cmd->add_flag("--rul", o->rul, "Instead: leave-one-bearing-out RUL evaluation (alarm, lead time, PHM 2012 score)");
+  cmd->add_flag("--json", o->json,
+                "Print one JSON object (bearings with their indicators) instead of the tables");
+  cmd->add_flag("--rul", o->rul,
+                "Instead: leave-one-bearing-out RUL evaluation (alarm, lead time, PHM 2012 score)");
   cmd->callback([o] {
     const int rc = run_eval_femto(*o);
     if (rc != 0) throw CLI::RuntimeError(rc);

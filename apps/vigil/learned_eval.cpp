@@ -15,7 +15,8 @@
 //    its windows fits the per-asset Scaler (robust) and the Gaussian T^2 detector (Ledoit-Wolf), the second
 //    half is the healthy side of the ROC; every fault window is on the other side (per fold: that fold's
 //    test windows). This number is stated as a time split of one recording, not a split by recording.
-// 4. Optional (--synthetic-normal N): a 4-class MLP whose normal class is N simulated healthy windows per load,
+// 4. Optional (--synthetic-normal N): a 4-class MLP whose normal class is N simulated healthy windows per
+// load,
 //    tested on the fold's fault windows and on every real healthy window (never trained on): does synthetic
 //    healthy data stand in for the missing real recordings?
 #include "learned_eval.hpp"
@@ -67,7 +68,8 @@ int class_of(io::FaultType fault) {
   return -1;
 }
 
-model::train::Dataset dataset_of(const model::LabelledWindows& windows, const std::vector<std::size_t>& rows) {
+model::train::Dataset dataset_of(const model::LabelledWindows& windows,
+                                 const std::vector<std::size_t>& rows) {
   model::train::Dataset d;
   d.rows = rows.size();
   d.features = model::k_feature_count;
@@ -113,8 +115,8 @@ Result<AnomalyResult> anomaly_scores(const model::LabelledWindows& windows) {
     if (windows.rows[i].fault == io::FaultType::normal) healthy.push_back(i);
   }
   if (healthy.size() < 8) {
-    return fail(ErrorCode::invalid_argument, "anomaly detector: {} healthy windows in the catalog, need at least 8",
-                healthy.size());
+    return fail(ErrorCode::invalid_argument,
+                "anomaly detector: {} healthy windows in the catalog, need at least 8", healthy.size());
   }
   // Time order within the healthy recording(s): by recording, then start sample; the first half fits.
   std::stable_sort(healthy.begin(), healthy.end(), [&](std::size_t a, std::size_t b) {
@@ -151,7 +153,8 @@ Result<AnomalyResult> anomaly_scores(const model::LabelledWindows& windows) {
     if (!s) return std::unexpected(s.error());
     out.scores[i] = *s;
   }
-  for (std::size_t k = n_fit; k < healthy.size(); ++k) out.healthy_test_scores.push_back(out.scores[healthy[k]]);
+  for (std::size_t k = n_fit; k < healthy.size(); ++k)
+    out.healthy_test_scores.push_back(out.scores[healthy[k]]);
   return out;
 }
 
@@ -205,7 +208,8 @@ Result<model::train::ClassificationReport> synthetic_fold(const model::LabelledW
   auto validation = dataset_of(windows, fold.validation);
   for (std::size_t k = 0; k < synthetic.size() / d; ++k) {
     auto& target = k % 4 == 0 ? validation : train;
-    target.x.insert(target.x.end(), synthetic.begin() + std::ptrdiff_t(k * d), synthetic.begin() + std::ptrdiff_t(k * d + d));
+    target.x.insert(target.x.end(), synthetic.begin() + std::ptrdiff_t(k * d),
+                    synthetic.begin() + std::ptrdiff_t(k * d + d));
     target.labels.push_back(3);
     ++target.rows;
   }
@@ -228,7 +232,8 @@ nlohmann::json confusion_json(const model::train::ClassificationReport& report) 
   nlohmann::json m = nlohmann::json::object();
   for (std::size_t t = 0; t < report.classes; ++t) {
     nlohmann::json row = nlohmann::json::object();
-    for (std::size_t p = 0; p < report.classes; ++p) row[std::string(io::to_string(k_classes[p]))] = report.count(t, p);
+    for (std::size_t p = 0; p < report.classes; ++p)
+      row[std::string(io::to_string(k_classes[p]))] = report.count(t, p);
     m[std::string(io::to_string(k_classes[t]))] = row;
   }
   return m;
@@ -293,9 +298,10 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
   std::vector<double> all_fault_scores;
   nlohmann::json folds_json = nlohmann::json::array();
   if (!json) {
-    fmt::print("learned evaluation, split {}: fault type (inner_race, outer_race, ball), {} windows of {} samples "
-               "at {} Hz\n\n",
-               o.split, windows->rows.size(), windows->window_len, windows->sample_rate_hz);
+    fmt::print(
+        "learned evaluation, split {}: fault type (inner_race, outer_race, ball), {} windows of {} samples "
+        "at {} Hz\n\n",
+        o.split, windows->rows.size(), windows->window_len, windows->sample_rate_hz);
     fmt::print("{:<15} {:>10} {:>9} {:>10} {:>7} {:>9} {:>8} {:>11}\n", "fold (test)", "train rec", "val rec",
                "test rec", "epochs", "accuracy", "macro-F1", "anomaly AUC");
   }
@@ -335,7 +341,8 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
     if (!synthetic.empty()) {
       auto four = synthetic_fold(*windows, fold, synthetic, config);
       if (!four) {
-        fmt::print(stderr, "vigil eval cwru: fold {}: synthetic normal: {}\n", fold.name, four.error().message);
+        fmt::print(stderr, "vigil eval cwru: fold {}: synthetic normal: {}\n", fold.name,
+                   four.error().message);
         return 1;
       }
       const std::size_t healthy_total = four->per_class[3].support;
@@ -347,9 +354,10 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
                         {"real_healthy_windows", healthy_total},
                         {"real_healthy_recall", normal_recall},
                         {"fault_windows_called_normal", faults_called_normal}};
-      synthetic_line = fmt::format("  4-class, normal class simulated: accuracy {:.4f} macro-F1 {:.4f}; real healthy "
-                                   "windows called normal {:.4f} of {}; fault windows called normal {}\n",
-                                   four->accuracy, four->macro_f1, normal_recall, healthy_total, faults_called_normal);
+      synthetic_line = fmt::format(
+          "  4-class, normal class simulated: accuracy {:.4f} macro-F1 {:.4f}; real healthy "
+          "windows called normal {:.4f} of {}; fault windows called normal {}\n",
+          four->accuracy, four->macro_f1, normal_recall, healthy_total, faults_called_normal);
     }
     std::vector<double> fault_scores;
     for (auto i : fold.test) fault_scores.push_back(anomaly->scores[i]);
@@ -376,8 +384,8 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
                           {"confusion", confusion_json(*report)}});
     if (!synthetic_json.is_null()) folds_json.back()["synthetic_normal_4class"] = synthetic_json;
     if (!json) {
-      fmt::print("{:<15} {:>10} {:>9} {:>10} {:>7} {:>9.4f} {:>8.4f} {:>11.4f}\n", fold.name, train_rec, val_rec,
-                 test_rec, trained->curve.size(), report->accuracy, report->macro_f1, auc);
+      fmt::print("{:<15} {:>10} {:>9} {:>10} {:>7} {:>9.4f} {:>8.4f} {:>11.4f}\n", fold.name, train_rec,
+                 val_rec, test_rec, trained->curve.size(), report->accuracy, report->macro_f1, auc);
       fmt::print("{}", synthetic_line);
     }
   }
@@ -390,7 +398,8 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
   const double runtime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string healthy_note = fmt::format(
       "healthy windows ({} fit, {} test) come from one recording split by time (first half fits the robust "
-      "scaler and the Ledoit-Wolf Gaussian T^2 detector, second half tests); the classifier learns fault type "
+      "scaler and the Ledoit-Wolf Gaussian T^2 detector, second half tests); the classifier learns fault "
+      "type "
       "only, because the single healthy recording cannot sit on both sides of a split by recording",
       anomaly->fit_windows, anomaly->healthy_test_scores.size());
   if (json) {
@@ -424,8 +433,9 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
     for (std::size_t p = 0; p < k_classes.size(); ++p) fmt::print(" {:>10}", pooled->count(t, p));
     fmt::print("\n");
   }
-  fmt::print("\n{} split: accuracy {:.4f}  macro-F1 {:.4f}  anomaly AUC (healthy vs fault) {:.4f}  ({:.1f} s)\n",
-             o.split, pooled->accuracy, pooled->macro_f1, anomaly_auc, runtime_s);
+  fmt::print(
+      "\n{} split: accuracy {:.4f}  macro-F1 {:.4f}  anomaly AUC (healthy vs fault) {:.4f}  ({:.1f} s)\n",
+      o.split, pooled->accuracy, pooled->macro_f1, anomaly_auc, runtime_s);
   fmt::print("note: {}\n", healthy_note);
   return 0;
 }
@@ -434,9 +444,10 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
 
 void add_eval_cwru_learned(CLI::App& cwru) {
   auto o = std::make_shared<LearnedOptions>();
-  cwru.add_option("--model", o->model,
-                  "Evaluate a learned model instead of the physics diagnosis: classifier (fault type, MLP) plus "
-                  "the healthy-data anomaly detector");
+  cwru.add_option(
+      "--model", o->model,
+      "Evaluate a learned model instead of the physics diagnosis: classifier (fault type, MLP) plus "
+      "the healthy-data anomaly detector");
   cwru.add_option("--split", o->split,
                   "Folds by recording metadata: by-load (leave one load out) or by-size (leave one defect "
                   "diameter out)")
@@ -444,14 +455,17 @@ void add_eval_cwru_learned(CLI::App& cwru) {
       ->capture_default_str();
   cwru.add_option("--features-csv", o->features_csv,
                   "Write the labelled feature windows (metadata + schema features) to this CSV");
-  cwru.add_option("--epochs", o->epochs, "Most training epochs per fold (early stopping on validation recordings)")
+  cwru.add_option("--epochs", o->epochs,
+                  "Most training epochs per fold (early stopping on validation recordings)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
       ->capture_default_str();
-  cwru.add_option("--synthetic-normal", o->synthetic_normal,
-                  "Also train a 4-class model whose normal class is this many simulated healthy windows per load "
-                  "(sim cwru_like), tested on the real healthy recording (never trained on)")
+  cwru.add_option(
+          "--synthetic-normal", o->synthetic_normal,
+          "Also train a 4-class model whose normal class is this many simulated healthy windows per load "
+          "(sim cwru_like), tested on the real healthy recording (never trained on)")
       ->check(CLI::Range(std::size_t{0}, std::size_t{10000}));
-  cwru.add_option("--seed", o->seed, "Seed of the weight initialisation and batch order")->capture_default_str();
+  cwru.add_option("--seed", o->seed, "Seed of the weight initialisation and batch order")
+      ->capture_default_str();
   // Runs as soon as `eval cwru` is parsed, before its own (physics) callback; finishing by exception stops
   // the command there, so the physics path only runs when --model is absent.
   cwru.parse_complete_callback([o, &cwru] {

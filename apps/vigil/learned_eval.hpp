@@ -7,9 +7,10 @@
 
 namespace vigil::cli {
 
-// Adds --model, --split, --features-csv, --epochs, --seed, --synthetic-normal to the `eval cwru` subcommand. When --model is
-// given, the learned evaluation runs once the command line is parsed and the physics evaluation is skipped;
-// without it, `eval cwru` behaves exactly as before. Reads the subcommand's own catalog, --resample and
+// Adds --model, --split, --features-csv, --epochs, --seed, --synthetic-normal to the `eval cwru` subcommand.
+// When --model is given, the learned evaluation runs once the command line is parsed and the physics
+// evaluation is skipped; without it, `eval cwru` behaves exactly as before. Reads the subcommand's own
+// catalog, --resample and
 // --json options.
 void add_eval_cwru_learned(CLI::App& cwru);
 

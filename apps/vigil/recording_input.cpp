@@ -28,7 +28,8 @@ std::optional<io::CatalogEntry> catalog_entry_for(const std::filesystem::path& p
 
 Result<Signal> load_signal(const std::filesystem::path& path, const InputOptions& options) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return fail(ErrorCode::not_found, "{}: no such file", path.string());
+  if (!std::filesystem::exists(path, ec))
+    return fail(ErrorCode::not_found, "{}: no such file", path.string());
   if (std::filesystem::is_directory(path, ec)) {
     return fail(ErrorCode::invalid_argument, "{}: is a folder; give one recording file", path.string());
   }
@@ -38,7 +39,8 @@ Result<Signal> load_signal(const std::filesystem::path& path, const InputOptions
   entry.path = path;
   if (auto listed = catalog_entry_for(path)) {
     entry = *listed;
-    s.notes.push_back(fmt::format("sample rate, bearing and channel from {}", (path.parent_path() / "catalog.csv").string()));
+    s.notes.push_back(fmt::format("sample rate, bearing and channel from {}",
+                                  (path.parent_path() / "catalog.csv").string()));
   }
   if (options.sample_rate_hz) entry.sample_rate_hz = *options.sample_rate_hz;
   if (!options.channel.empty()) entry.channel = options.channel;
@@ -50,7 +52,8 @@ Result<Signal> load_signal(const std::filesystem::path& path, const InputOptions
 
   auto recording = io::read_recording(path, entry.sample_rate_hz);
   if (!recording) return std::unexpected(recording.error());
-  if (recording->channels.empty()) return fail(ErrorCode::not_found, "{}: holds no vibration channel", s.source);
+  if (recording->channels.empty())
+    return fail(ErrorCode::not_found, "{}: holds no vibration channel", s.source);
   const io::Channel* channel =
       entry.channel.empty() ? &recording->channels.front() : recording->find_channel(entry.channel);
   if (channel == nullptr) {
@@ -63,12 +66,14 @@ Result<Signal> load_signal(const std::filesystem::path& path, const InputOptions
 
   if (recording->sample_rate_hz > 0) {
     s.sample_rate_hz = recording->sample_rate_hz;
-    if (entry.sample_rate_hz > 0 && std::abs(entry.sample_rate_hz - s.sample_rate_hz) > 1e-9 * s.sample_rate_hz) {
+    if (entry.sample_rate_hz > 0 &&
+        std::abs(entry.sample_rate_hz - s.sample_rate_hz) > 1e-9 * s.sample_rate_hz) {
       return fail(ErrorCode::invalid_argument, "{}: the file states {} Hz but {} Hz was given", s.source,
                   s.sample_rate_hz, entry.sample_rate_hz);
     }
   } else {
-    return fail(ErrorCode::invalid_argument, "{}: the file does not state its sample rate; give --fs", s.source);
+    return fail(ErrorCode::invalid_argument, "{}: the file does not state its sample rate; give --fs",
+                s.source);
   }
   if (options.speed_rpm) {
     s.speed_rpm = *options.speed_rpm;
@@ -78,7 +83,8 @@ Result<Signal> load_signal(const std::filesystem::path& path, const InputOptions
   } else if (entry.speed_rpm) {
     s.speed_rpm = *entry.speed_rpm;
   } else {
-    return fail(ErrorCode::invalid_argument, "{}: the file does not state the shaft speed; give --rpm", s.source);
+    return fail(ErrorCode::invalid_argument, "{}: the file does not state the shaft speed; give --rpm",
+                s.source);
   }
   auto bearing = dsp::find_bearing(entry.bearing);
   if (!bearing) return std::unexpected(bearing.error());
@@ -97,7 +103,8 @@ Status decimate_to(Signal& signal, double target_hz) {
   auto written = decimator->process(signal.samples, out);
   if (!written) return std::unexpected(written.error());
   out.resize(*written);
-  signal.notes.push_back(fmt::format("decimated {} Hz -> {} Hz (anti-aliased)", signal.sample_rate_hz, target_hz));
+  signal.notes.push_back(
+      fmt::format("decimated {} Hz -> {} Hz (anti-aliased)", signal.sample_rate_hz, target_hz));
   signal.samples = std::move(out);
   signal.sample_rate_hz = target_hz;
   return {};

@@ -13,10 +13,10 @@
 namespace vigil::cli {
 
 struct InputOptions {
-  std::string channel;                  // empty: the catalog's, else the first channel
+  std::string channel;  // empty: the catalog's, else the first channel
   std::optional<double> sample_rate_hz;
   std::optional<double> speed_rpm;
-  std::string bearing;                  // empty: the catalog's, else 6205-2RS
+  std::string bearing;  // empty: the catalog's, else 6205-2RS
 };
 
 struct Signal {

@@ -79,21 +79,23 @@ void print_diagnosis(const Signal& s, const diag::Diagnosis& d) {
   for (const auto& note : s.notes) fmt::print("  note: {}\n", note);
   fmt::print("\n  verdict     {}  (confidence {:.0f} %)\n", diag::to_string(d.verdict), 100.0 * d.confidence);
   fmt::print("  why         {}\n", d.explanation);
-  fmt::print("  severity    {:.2f} mm/s RMS (10-1000 Hz), ISO zone {}\n", d.velocity_rms_mm_s, diag::to_string(d.iso_zone));
-  fmt::print("  time        rms {:.3f}  peak {:.3f}  crest {:.2f}  kurtosis {:.2f}  skewness {:.2f}\n", d.time.rms,
-             d.time.peak, d.time.crest_factor, d.time.kurtosis, d.time.skewness);
+  fmt::print("  severity    {:.2f} mm/s RMS (10-1000 Hz), ISO zone {}\n", d.velocity_rms_mm_s,
+             diag::to_string(d.iso_zone));
+  fmt::print("  time        rms {:.3f}  peak {:.3f}  crest {:.2f}  kurtosis {:.2f}  skewness {:.2f}\n",
+             d.time.rms, d.time.peak, d.time.crest_factor, d.time.kurtosis, d.time.skewness);
   if (!d.methods.empty()) {
     const auto& k = d.methods.front();
-    fmt::print("  band        {:.0f}-{:.0f} Hz (kurtogram, spectral kurtosis {:.1f})\n", k.band.low_hz, k.band.high_hz,
-               finite_or_zero(d.band_kurtosis));
+    fmt::print("  band        {:.0f}-{:.0f} Hz (kurtogram, spectral kurtosis {:.1f})\n", k.band.low_hz,
+               k.band.high_hz, finite_or_zero(d.band_kurtosis));
   }
-  fmt::print("\n  {:<11} {:>9} {:>9} {:>8} {:>9} {:>9} {:>7}  {}\n", "defect", "expected", "found", "SNR dB", "harmonics",
-             "sidebands", "score", "method");
+  fmt::print("\n  {:<11} {:>9} {:>9} {:>8} {:>9} {:>9} {:>7}  {}\n", "defect", "expected", "found", "SNR dB",
+             "harmonics", "sidebands", "score", "method");
   for (std::size_t i = 0; i < d.evidence.size(); ++i) {
     const auto& e = d.evidence[i];
-    fmt::print("  {:<11} {:>6.1f} Hz {:>6.1f} Hz {:>8.1f} {:>5}/{:<3} {:>9} {:>7.1f}  {}\n", dsp::to_string(e.defect),
-               e.expected_hz, e.harmonics[0].found_hz, e.harmonics[0].snr_db, e.harmonics_found, e.harmonics_checked,
-               e.sidebands_found, e.score, method_name(d.evidence_method[i]));
+    fmt::print("  {:<11} {:>6.1f} Hz {:>6.1f} Hz {:>8.1f} {:>5}/{:<3} {:>9} {:>7.1f}  {}\n",
+               dsp::to_string(e.defect), e.expected_hz, e.harmonics[0].found_hz, e.harmonics[0].snr_db,
+               e.harmonics_found, e.harmonics_checked, e.sidebands_found, e.score,
+               method_name(d.evidence_method[i]));
   }
 }
 

@@ -31,7 +31,8 @@ namespace fs = std::filesystem;
 constexpr std::array<double, 3> k_cut_fractions{0.5, 0.7, 0.9};
 constexpr double k_early_fraction = 0.3;
 
-// Operating condition from a PRONOSTIA name "BearingC_N": C = 1, 2, 3 -> 1800, 1650, 1500 rpm (challenge PDF).
+// Operating condition from a PRONOSTIA name "BearingC_N": C = 1, 2, 3 -> 1800, 1650, 1500 rpm (challenge
+// PDF).
 std::optional<double> speed_from_name(std::string_view name) {
   constexpr std::string_view prefix = "Bearing";
   if (name.size() < prefix.size() + 3 || name.substr(0, prefix.size()) != prefix) return std::nullopt;
@@ -57,9 +58,10 @@ Result<double> speed_for(const fs::path& dir, std::optional<double> speed_rpm) {
     return *speed_rpm;
   }
   if (auto s = speed_from_name(folder_name(dir))) return *s;
-  return fail(ErrorCode::invalid_argument,
-              "{}: cannot tell the speed from the name (expected BearingC_N with C = 1, 2 or 3); give it with --rpm",
-              dir.string());
+  return fail(
+      ErrorCode::invalid_argument,
+      "{}: cannot tell the speed from the name (expected BearingC_N with C = 1, 2 or 3); give it with --rpm",
+      dir.string());
 }
 
 // Bearing* sub-folders of a Learning_set-like folder, sorted by name.
@@ -69,7 +71,8 @@ Result<std::vector<fs::path>> bearing_folders(const fs::path& dir) {
   std::vector<fs::path> out;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code dir_ec;
-    if (it->is_directory(dir_ec) && it->path().filename().string().starts_with("Bearing")) out.push_back(it->path());
+    if (it->is_directory(dir_ec) && it->path().filename().string().starts_with("Bearing"))
+      out.push_back(it->path());
   }
   if (ec) return fail(ErrorCode::io, "{}: cannot list: {}", dir.string(), ec.message());
   if (out.empty()) return fail(ErrorCode::not_found, "{}: no Bearing* folders (FEMTO layout)", dir.string());
@@ -78,8 +81,8 @@ Result<std::vector<fs::path>> bearing_folders(const fs::path& dir) {
 }
 
 // Features of every snapshot of one FEMTO bearing folder, in index order.
-Result<model::LifeFeatures> read_life(const fs::path& dir, const dsp::BearingGeometry& bearing, double speed_rpm,
-                                      const model::RulScoreConfig& score) {
+Result<model::LifeFeatures> read_life(const fs::path& dir, const dsp::BearingGeometry& bearing,
+                                      double speed_rpm, const model::RulScoreConfig& score) {
   auto files = io::list_femto_snapshots(dir);
   if (!files) return std::unexpected(files.error());
   model::LifeFeatures life;
@@ -90,16 +93,18 @@ Result<model::LifeFeatures> read_life(const fs::path& dir, const dsp::BearingGeo
     auto rec = io::read_femto_snapshot(f.path);
     if (!rec) return std::unexpected(rec.error());
     const io::Channel* ch = rec->find_channel(score.channel);
-    if (ch == nullptr) return fail(ErrorCode::not_found, "{}: no channel '{}'", f.path.string(), score.channel);
+    if (ch == nullptr)
+      return fail(ErrorCode::not_found, "{}: no channel '{}'", f.path.string(), score.channel);
     if (!extractor) {
       window_len = ch->samples.size();
-      auto e = model::SnapshotFeatureExtractor::create(rec->sample_rate_hz, window_len, bearing, speed_rpm, score);
+      auto e =
+          model::SnapshotFeatureExtractor::create(rec->sample_rate_hz, window_len, bearing, speed_rpm, score);
       if (!e) return std::unexpected(e.error().with_context(f.path.string()));
       extractor.emplace(std::move(*e));
     }
     if (ch->samples.size() != window_len) {
-      return fail(ErrorCode::parse, "{}: {} samples, the first snapshot had {}", f.path.string(), ch->samples.size(),
-                  window_len);
+      return fail(ErrorCode::parse, "{}: {} samples, the first snapshot had {}", f.path.string(),
+                  ch->samples.size(), window_len);
     }
     auto x = extractor->compute(ch->samples, speed_rpm);
     if (!x) return std::unexpected(x.error().with_context(f.path.string()));
@@ -112,7 +117,8 @@ Result<model::LifeFeatures> read_life(const fs::path& dir, const dsp::BearingGeo
 // Every bearing of a learning folder, with progress on stderr.
 Result<std::vector<model::LifeFeatures>> read_lives(const fs::path& dir, const dsp::BearingGeometry& bearing,
                                                     std::optional<double> speed_rpm,
-                                                    const model::RulScoreConfig& score, std::string_view who) {
+                                                    const model::RulScoreConfig& score,
+                                                    std::string_view who) {
   auto folders = bearing_folders(dir);
   if (!folders) return std::unexpected(folders.error());
   std::vector<model::LifeFeatures> lives;
@@ -178,10 +184,11 @@ int run_train_rul(const TrainRulOptions& o) {
   if (!bundle) return error(bundle.error().message);
   if (auto ok = model::write_bundle(o.out, *bundle); !ok) return error(ok.error().message);
   const model::DegradationPrior& p = fit->prior;
-  fmt::print("wrote {}: RUL prior from {} of {} bearings ({} snapshots); onset-to-failure growth {:.3g}/s "
-             "(sd {:.3g}), failure at health index {:.1f}\n",
-             o.out, p.training_assets, lives->size(), snapshots, p.beta_mean_per_s, std::sqrt(p.beta_var_per_s2),
-             std::exp(p.failure_log_level) + p.phi);
+  fmt::print(
+      "wrote {}: RUL prior from {} of {} bearings ({} snapshots); onset-to-failure growth {:.3g}/s "
+      "(sd {:.3g}), failure at health index {:.1f}\n",
+      o.out, p.training_assets, lives->size(), snapshots, p.beta_mean_per_s, std::sqrt(p.beta_var_per_s2),
+      std::exp(p.failure_log_level) + p.phi);
   return 0;
 }
 
@@ -210,10 +217,11 @@ Result<fs::path> find_model(const std::string& given) {
   }
   std::string where;
   for (const auto& p : tried) where += (where.empty() ? "" : ", ") + p.string();
-  return fail(ErrorCode::not_found,
-              "no RUL model found (looked for {}); create one with `make models` or "
-              "`vigil train rul LEARNING_DIR --out rul.vigil`, then pass --model rul.vigil or set VIGIL_MODELS",
-              where.empty() ? std::string("nothing") : where);
+  return fail(
+      ErrorCode::not_found,
+      "no RUL model found (looked for {}); create one with `make models` or "
+      "`vigil train rul LEARNING_DIR --out rul.vigil`, then pass --model rul.vigil or set VIGIL_MODELS",
+      where.empty() ? std::string("nothing") : where);
 }
 
 int run_rul(const RulOptions& o) {
@@ -228,7 +236,8 @@ int run_rul(const RulOptions& o) {
   auto path = find_model(o.model_path);
   if (!path) return error(path.error().message);
   auto bundle = model::read_bundle(*path, model::ModelKind::rul, model::k_rul_score_version);
-  if (!bundle) return error(fmt::format("{}: not a usable RUL model: {}", path->string(), bundle.error().message));
+  if (!bundle)
+    return error(fmt::format("{}: not a usable RUL model: {}", path->string(), bundle.error().message));
   auto m = model::rul_model_from_bundle(*bundle);
   if (!m) return error(fmt::format("{}: not a usable RUL model: {}", path->string(), m.error().message));
   auto life = read_life(o.dir, *bearing, *speed, m->score);
@@ -274,8 +283,9 @@ int run_eval_femto_rul(const std::string& dir, std::optional<double> speed_rpm, 
   const model::RulConfig config;
   auto lives = read_lives(dir, *dsp::find_bearing("pronostia"), speed_rpm, score, "vigil eval femto --rul");
   if (!lives) {
-    return error(fmt::format("{} (--rul needs a Learning_set-like folder of at least 3 run-to-failure bearings)",
-                             lives.error().message));
+    return error(
+        fmt::format("{} (--rul needs a Learning_set-like folder of at least 3 run-to-failure bearings)",
+                    lives.error().message));
   }
   auto report = model::evaluate_rul_lobo(*lives, config, score, k_cut_fractions, k_early_fraction);
   if (!report) return error(report.error().message);
@@ -284,23 +294,25 @@ int run_eval_femto_rul(const std::string& dir, std::optional<double> speed_rpm, 
     return 0;
   }
   fmt::print("\nLeave-one-bearing-out RUL (prior from the other bearings only)\n");
-  fmt::print("{:<11} {:>7} {:>8} {:>8} {:>8} {:>7} {:>11}\n", "bearing", "life_s", "onset_s", "alarm_s", "lead_s",
-             "alarm%", "first 30%");
+  fmt::print("{:<11} {:>7} {:>8} {:>8} {:>8} {:>7} {:>11}\n", "bearing", "life_s", "onset_s", "alarm_s",
+             "lead_s", "alarm%", "first 30%");
   for (const auto& l : report->lives) {
     fmt::print("{:<11} {:>7.0f} {:>8} {:>8} {:>8} {:>7} {:>11}\n", l.name, l.life_s,
                or_dash(l.alarm, l.onset_s), or_dash(l.alarm, l.detected_s), or_dash(l.alarm, l.lead_s),
                l.alarm ? fmt::format("{:.1f}%", 100 * l.detected_s / l.life_s) : std::string("-"),
                l.early_alarm ? "FALSE ALARM" : "none");
   }
-  fmt::print("\n{:<11} {:>4} {:>7} {:>5} {:>6} {:>8} {:>19} {:>8} {:>8} {:>6}\n", "held out", "cut", "t_s", "onset",
-             "HI", "RUL_s", "90% interval_s", "ActRUL_s", "Er%", "A");
+  fmt::print("\n{:<11} {:>4} {:>7} {:>5} {:>6} {:>8} {:>19} {:>8} {:>8} {:>6}\n", "held out", "cut", "t_s",
+             "onset", "HI", "RUL_s", "90% interval_s", "ActRUL_s", "Er%", "A");
   for (const auto& l : report->lives) {
     for (const auto& c : l.cuts) {
       const model::RulEstimate& e = c.replay.estimate;
-      auto s = [&](double v) { return v >= config.horizon_s ? std::string("inf") : fmt::format("{:.0f}", v); };
-      fmt::print("{:<11} {:>3.0f}% {:>7.0f} {:>5} {:>6.2f} {:>8} [{:>8},{:>8}] {:>8.0f} {:>8.1f} {:>6.3f}\n", l.name,
-                 100 * c.fraction, e.time_s, e.onset_found ? "yes" : "no", e.health_index, s(e.rul_s), s(e.rul_low_s),
-                 s(e.rul_high_s), c.actual_rul_s, c.percent_error, c.accuracy);
+      auto s = [&](double v) {
+        return v >= config.horizon_s ? std::string("inf") : fmt::format("{:.0f}", v);
+      };
+      fmt::print("{:<11} {:>3.0f}% {:>7.0f} {:>5} {:>6.2f} {:>8} [{:>8},{:>8}] {:>8.0f} {:>8.1f} {:>6.3f}\n",
+                 l.name, 100 * c.fraction, e.time_s, e.onset_found ? "yes" : "no", e.health_index, s(e.rul_s),
+                 s(e.rul_low_s), s(e.rul_high_s), c.actual_rul_s, c.percent_error, c.accuracy);
     }
   }
   fmt::print("\nPHM 2012 score (mean A over {} bearings):", report->lives.size());
@@ -309,7 +321,8 @@ int run_eval_femto_rul(const std::string& dir, std::optional<double> speed_rpm, 
   }
   fmt::print(" all cuts: {:.3f}\n", report->phm_score_all);
   fmt::print("Alarms before end of life: {}/{}; alarms in the first {:.0f} % of life: {}\n",
-             report->alarms_before_end, report->lives.size(), 100 * report->early_fraction, report->early_alarms);
+             report->alarms_before_end, report->lives.size(), 100 * report->early_fraction,
+             report->early_alarms);
   return 0;
 }
 
@@ -319,12 +332,14 @@ CLI::App* add_train(CLI::App& app) {
   auto o = std::make_shared<TrainRulOptions>();
   CLI::App* cmd = train->add_subcommand(
       "rul", "Learn the degradation prior and failure level for `vigil rul` from run-to-failure bearings");
-  cmd->add_option("dir", o->dir, "A Learning_set-like folder of Bearing* folders (FEMTO layout), each run to failure")
+  cmd->add_option("dir", o->dir,
+                  "A Learning_set-like folder of Bearing* folders (FEMTO layout), each run to failure")
       ->required();
   cmd->add_option("--out", o->out, "Bundle to write")->capture_default_str();
   cmd->add_option("--bearing", o->bearing, "Bearing model (catalogue name)")->capture_default_str();
-  cmd->add_option("--rpm", o->speed_rpm,
-                  "Shaft speed in rpm for every bearing (default: from the name, Bearing1_* 1800, 2_* 1650, 3_* 1500)");
+  cmd->add_option(
+      "--rpm", o->speed_rpm,
+      "Shaft speed in rpm for every bearing (default: from the name, Bearing1_* 1800, 2_* 1650, 3_* 1500)");
   cmd->callback([o] {
     const int rc = run_train_rul(*o);
     if (rc != 0) throw CLI::RuntimeError(rc);
@@ -335,13 +350,15 @@ CLI::App* add_train(CLI::App& app) {
 void add_rul_commands(CLI::App& app) {
   add_train(app);
   auto o = std::make_shared<RulOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "rul", "Remaining useful life of a bearing from its folder of vibration snapshots (FEMTO layout, index order)");
+  CLI::App* cmd = app.add_subcommand("rul",
+                                     "Remaining useful life of a bearing from its folder of vibration "
+                                     "snapshots (FEMTO layout, index order)");
   cmd->add_option("dir", o->dir, "Folder of acc_NNNNN.csv snapshots of one bearing")->required();
   cmd->add_option("--bearing", o->bearing, "Bearing model (catalogue name)")->capture_default_str();
   cmd->add_option("--rpm", o->speed_rpm, "Shaft speed in rpm (default: from a BearingC_N folder name)");
-  cmd->add_option("--model", o->model_path,
-                  "RUL bundle (default: $VIGIL_MODELS/rul.vigil, else ../models/rul.vigil beside the executable)");
+  cmd->add_option(
+      "--model", o->model_path,
+      "RUL bundle (default: $VIGIL_MODELS/rul.vigil, else ../models/rul.vigil beside the executable)");
   cmd->add_flag("--json", o->json, "Print one JSON object instead of the sentence");
   cmd->callback([o] {
     const int rc = run_rul(*o);

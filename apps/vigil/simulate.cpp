@@ -44,7 +44,8 @@ int run_simulate(const SimulateOptions& o) {
   rec.source = o.out;
   rec.sample_rate_hz = scenario.machine.sample_rate_hz;
   rec.speed_rpm = o.speed_rpm;
-  rec.channels.push_back({"DE", std::vector<float>(static_cast<std::size_t>(o.duration_s * rec.sample_rate_hz))});
+  rec.channels.push_back(
+      {"DE", std::vector<float>(static_cast<std::size_t>(o.duration_s * rec.sample_rate_hz))});
   simulator->generate(rec.channels.front().samples);
   if (auto ok = io::write_cwru_mat(o.out, rec, "X001"); !ok) {
     fmt::print(stderr, "vigil simulate: {}\n", ok.error().message);
@@ -60,8 +61,9 @@ int run_simulate(const SimulateOptions& o) {
 void add_simulate(CLI::App& app) {
   auto o = std::make_shared<SimulateOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "simulate", "Write a simulated drive-end recording (12 kHz, 6205-2RS) as a MATLAB file: shaft harmonics, "
-                  "bearing-defect impacts through a 3 kHz resonance with slip, load-zone modulation and noise");
+      "simulate",
+      "Write a simulated drive-end recording (12 kHz, 6205-2RS) as a MATLAB file: shaft harmonics, "
+      "bearing-defect impacts through a 3 kHz resonance with slip, load-zone modulation and noise");
   cmd->add_option("out", o->out, "Output .mat file")->required();
   cmd->add_option("--fault", o->fault, "none, outer_race, inner_race, ball or cage")->capture_default_str();
   cmd->add_option("--rpm", o->speed_rpm, "Shaft speed in rpm")->capture_default_str();

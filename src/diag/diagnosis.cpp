@@ -34,17 +34,22 @@ std::string describe_lines(const dsp::DefectEvidence& e) {
   for (int h = 0; h < e.harmonics_checked; ++h) {
     const auto& m = e.harmonics[static_cast<std::size_t>(h)];
     if (!m.found) continue;
-    lines += fmt::format("{}{}x at {:.1f} Hz ({:.0f} dB)", lines.empty() ? "" : ", ", m.harmonic, m.found_hz, m.snr_db);
+    lines += fmt::format("{}{}x at {:.1f} Hz ({:.0f} dB)", lines.empty() ? "" : ", ", m.harmonic, m.found_hz,
+                         m.snr_db);
   }
   return lines;
 }
 
 std::string_view defect_symbol(dsp::Defect d) {
   switch (d) {
-    case dsp::Defect::outer_race: return "BPFO";
-    case dsp::Defect::inner_race: return "BPFI";
-    case dsp::Defect::ball: return "BSF";
-    case dsp::Defect::cage: return "FTF";
+    case dsp::Defect::outer_race:
+      return "BPFO";
+    case dsp::Defect::inner_race:
+      return "BPFI";
+    case dsp::Defect::ball:
+      return "BSF";
+    case dsp::Defect::cage:
+      return "FTF";
   }
   return "?";
 }
@@ -53,22 +58,32 @@ std::string_view defect_symbol(dsp::Defect d) {
 
 std::string_view to_string(Verdict v) {
   switch (v) {
-    case Verdict::normal: return "normal";
-    case Verdict::inner_race: return "inner_race";
-    case Verdict::outer_race: return "outer_race";
-    case Verdict::ball: return "ball";
-    case Verdict::cage: return "cage";
-    case Verdict::unknown: return "unknown";
+    case Verdict::normal:
+      return "normal";
+    case Verdict::inner_race:
+      return "inner_race";
+    case Verdict::outer_race:
+      return "outer_race";
+    case Verdict::ball:
+      return "ball";
+    case Verdict::cage:
+      return "cage";
+    case Verdict::unknown:
+      return "unknown";
   }
   return "unknown";
 }
 
 Verdict verdict_for(dsp::Defect d) {
   switch (d) {
-    case dsp::Defect::outer_race: return Verdict::outer_race;
-    case dsp::Defect::inner_race: return Verdict::inner_race;
-    case dsp::Defect::ball: return Verdict::ball;
-    case dsp::Defect::cage: return Verdict::cage;
+    case dsp::Defect::outer_race:
+      return Verdict::outer_race;
+    case dsp::Defect::inner_race:
+      return Verdict::inner_race;
+    case dsp::Defect::ball:
+      return Verdict::ball;
+    case dsp::Defect::cage:
+      return Verdict::cage;
   }
   return Verdict::unknown;
 }
@@ -95,7 +110,8 @@ VerdictResult judge(const VerdictInput& in) {
     r.explanation = fmt::format("{} defect: envelope lines at {} of {} {:.1f} Hz", to_string(r.verdict),
                                 describe_lines(*best), defect_symbol(best->defect), best->expected_hz);
     if (best->sidebands_found > 0) {
-      r.explanation += fmt::format(", {} modulation sideband(s) ({:.0f} dB)", best->sidebands_found, best->sideband_snr_db);
+      r.explanation += fmt::format(", {} modulation sideband(s) ({:.0f} dB)", best->sidebands_found,
+                                   best->sideband_snr_db);
     }
     return r;
   }
@@ -103,30 +119,34 @@ VerdictResult judge(const VerdictInput& in) {
   const bool severe = in.iso_zone == IsoZone::C || in.iso_zone == IsoZone::D;
   if (impulsive || severe) {
     r.verdict = Verdict::unknown;
-    r.confidence = std::clamp(std::max(impulsive ? logistic(in.kurtosis - in.impulsive_kurtosis) : 0.0,
-                                       severe ? 0.75 : 0.0),
-                              0.0, 1.0);
-    r.explanation = fmt::format("abnormal vibration (kurtosis {:.1f}, ISO zone {}) without a bearing defect pattern",
-                                in.kurtosis, to_string(in.iso_zone));
+    r.confidence = std::clamp(
+        std::max(impulsive ? logistic(in.kurtosis - in.impulsive_kurtosis) : 0.0, severe ? 0.75 : 0.0), 0.0,
+        1.0);
+    r.explanation =
+        fmt::format("abnormal vibration (kurtosis {:.1f}, ISO zone {}) without a bearing defect pattern",
+                    in.kurtosis, to_string(in.iso_zone));
     return r;
   }
   r.verdict = Verdict::normal;
   const double strongest_score = in.evidence[0].score;
   r.confidence = std::clamp(1.0 - logistic((strongest_score - in.min_snr_db) / 2.0), 0.0, 1.0);
-  r.explanation = fmt::format("no defect pattern in the envelope spectrum, kurtosis {:.1f}, ISO zone {}", in.kurtosis,
-                              to_string(in.iso_zone));
+  r.explanation = fmt::format("no defect pattern in the envelope spectrum, kurtosis {:.1f}, ISO zone {}",
+                              in.kurtosis, to_string(in.iso_zone));
   return r;
 }
 
 Result<Diagnosis> diagnose(std::span<const float> signal, const DiagnosisConfig& config) {
   if (!(config.sample_rate_hz > 0)) {
-    return fail(ErrorCode::invalid_argument, "sample rate {} Hz must be positive (give --fs)", config.sample_rate_hz);
+    return fail(ErrorCode::invalid_argument, "sample rate {} Hz must be positive (give --fs)",
+                config.sample_rate_hz);
   }
   if (!(config.speed_rpm > 0)) {
-    return fail(ErrorCode::invalid_argument, "shaft speed {} rpm must be positive (give --rpm)", config.speed_rpm);
+    return fail(ErrorCode::invalid_argument, "shaft speed {} rpm must be positive (give --rpm)",
+                config.speed_rpm);
   }
   if (!(config.window_s > 0) || !(config.overlap >= 0 && config.overlap < 1)) {
-    return fail(ErrorCode::invalid_argument, "window {} s / overlap {} out of range", config.window_s, config.overlap);
+    return fail(ErrorCode::invalid_argument, "window {} s / overlap {} out of range", config.window_s,
+                config.overlap);
   }
   std::size_t window_len = static_cast<std::size_t>(std::lround(config.window_s * config.sample_rate_hz));
   window_len = std::min(window_len, signal.size());
@@ -135,7 +155,8 @@ Result<Diagnosis> diagnose(std::span<const float> signal, const DiagnosisConfig&
                 signal.size());
   }
   window_len -= window_len % 2;
-  const std::size_t hop = std::max<std::size_t>(1, static_cast<std::size_t>(double(window_len) * (1.0 - config.overlap)));
+  const std::size_t hop =
+      std::max<std::size_t>(1, static_cast<std::size_t>(double(window_len) * (1.0 - config.overlap)));
 
   WindowAnalyzerConfig wc{.sample_rate_hz = config.sample_rate_hz,
                           .window_len = window_len,
@@ -165,7 +186,8 @@ Result<Diagnosis> diagnose(std::span<const float> signal, const DiagnosisConfig&
     const auto window = signal.subspan(start, window_len);
     for (std::size_t m = 0; m < analyzers.size(); ++m) {
       const WindowFeatures& f = analyzers[m].analyze(window, config.speed_rpm);
-      for (std::size_t k = 0; k < f.envelope.amplitude.size() && k < sums[m].size(); ++k) sums[m][k] += f.envelope.amplitude[k];
+      for (std::size_t k = 0; k < f.envelope.amplitude.size() && k < sums[m].size(); ++k)
+        sums[m][k] += f.envelope.amplitude[k];
       bands[m].push_back(f.band);
       if (m == 0) {
         velocities.push_back(f.velocity_rms_mm_s);
@@ -184,9 +206,10 @@ Result<Diagnosis> diagnose(std::span<const float> signal, const DiagnosisConfig&
     // The band most windows chose (the kurtogram's choice can move between windows).
     std::size_t best_count = 0;
     for (const auto& b : bands[m]) {
-      const auto count = static_cast<std::size_t>(std::count_if(bands[m].begin(), bands[m].end(), [&](const auto& o) {
-        return o.low_hz == b.low_hz && o.high_hz == b.high_hz;
-      }));
+      const auto count =
+          static_cast<std::size_t>(std::count_if(bands[m].begin(), bands[m].end(), [&](const auto& o) {
+            return o.low_hz == b.low_hz && o.high_hz == b.high_hz;
+          }));
       if (count > best_count) {
         best_count = count;
         me.band = b;
@@ -207,7 +230,8 @@ Result<Diagnosis> diagnose(std::span<const float> signal, const DiagnosisConfig&
   }
   std::array<std::size_t, dsp::k_defect_count> order{};
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return d.evidence[a].score > d.evidence[b].score; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return d.evidence[a].score > d.evidence[b].score; });
   const auto evidence = d.evidence;
   const auto methods = d.evidence_method;
   for (std::size_t i = 0; i < order.size(); ++i) {

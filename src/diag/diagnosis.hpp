@@ -22,8 +22,8 @@ struct DiagnosisConfig {
   double sample_rate_hz = 0;
   double speed_rpm = 0;
   dsp::BearingGeometry bearing;
-  double window_s = 1.0;   // analysis window; the envelope resolution is 1 / window_s Hz
-  double overlap = 0.5;    // fraction of a window shared with the next
+  double window_s = 1.0;  // analysis window; the envelope resolution is 1 / window_s Hz
+  double overlap = 0.5;   // fraction of a window shared with the next
   dsp::AccelerationUnit unit = dsp::AccelerationUnit::g;
   MachineClass machine_class = MachineClass::class_I;
   dsp::EvidenceConfig evidence;
@@ -42,12 +42,12 @@ struct MethodEvidence {
 
 struct Diagnosis {
   Verdict verdict = Verdict::unknown;
-  double confidence = 0;          // strength of the evidence in [0, 1]; not yet a calibrated probability
-  std::string explanation;        // one sentence a planner can read
-  double velocity_rms_mm_s = 0;   // median over windows
+  double confidence = 0;         // strength of the evidence in [0, 1]; not yet a calibrated probability
+  std::string explanation;       // one sentence a planner can read
+  double velocity_rms_mm_s = 0;  // median over windows
   IsoZone iso_zone = IsoZone::A;
-  dsp::TimeStats time;            // of the whole recording
-  double band_kurtosis = 0;       // median spectral kurtosis of the chosen bands
+  dsp::TimeStats time;       // of the whole recording
+  double band_kurtosis = 0;  // median spectral kurtosis of the chosen bands
   dsp::DefectFrequencies frequencies;
   // The evidence behind the verdict, strongest first (the better of the two methods per defect).
   std::array<dsp::DefectEvidence, dsp::k_defect_count> evidence{};

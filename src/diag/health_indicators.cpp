@@ -8,16 +8,26 @@ namespace vigil::diag {
 
 std::string_view to_string(Indicator indicator) {
   switch (indicator) {
-    case Indicator::rms_g: return "rms_g";
-    case Indicator::peak_g: return "peak_g";
-    case Indicator::crest_factor: return "crest_factor";
-    case Indicator::kurtosis: return "kurtosis";
-    case Indicator::velocity_rms_mm_s: return "velocity_rms_mm_s";
-    case Indicator::band_kurtosis: return "band_kurtosis";
-    case Indicator::high_band_rms_g: return "high_band_rms_g";
-    case Indicator::bpfo_score_db: return "bpfo_score_db";
-    case Indicator::bpfi_score_db: return "bpfi_score_db";
-    case Indicator::bsf_score_db: return "bsf_score_db";
+    case Indicator::rms_g:
+      return "rms_g";
+    case Indicator::peak_g:
+      return "peak_g";
+    case Indicator::crest_factor:
+      return "crest_factor";
+    case Indicator::kurtosis:
+      return "kurtosis";
+    case Indicator::velocity_rms_mm_s:
+      return "velocity_rms_mm_s";
+    case Indicator::band_kurtosis:
+      return "band_kurtosis";
+    case Indicator::high_band_rms_g:
+      return "high_band_rms_g";
+    case Indicator::bpfo_score_db:
+      return "bpfo_score_db";
+    case Indicator::bpfi_score_db:
+      return "bpfi_score_db";
+    case Indicator::bsf_score_db:
+      return "bsf_score_db";
   }
   return "unknown";
 }
@@ -28,8 +38,9 @@ Result<HealthIndicatorExtractor> HealthIndicatorExtractor::create(const HealthIn
   }
   const double nyquist_hz = config.sample_rate_hz / 2.0;
   if (!(config.high_band_low_hz > 0) || !(config.high_band_low_hz < nyquist_hz)) {
-    return fail(ErrorCode::invalid_argument, "high band from {} Hz must start above 0 and below Nyquist ({} Hz)",
-                config.high_band_low_hz, nyquist_hz);
+    return fail(ErrorCode::invalid_argument,
+                "high band from {} Hz must start above 0 and below Nyquist ({} Hz)", config.high_band_low_hz,
+                nyquist_hz);
   }
   auto analyzer = WindowAnalyzer::create({.sample_rate_hz = config.sample_rate_hz,
                                           .window_len = config.window_len,
@@ -94,17 +105,21 @@ namespace {
 
 Status validate(const OnsetRule& rule) {
   if (rule.baseline_min_snapshots < 2) {
-    return fail(ErrorCode::invalid_argument, "baseline of {} snapshots: need at least 2", rule.baseline_min_snapshots);
+    return fail(ErrorCode::invalid_argument, "baseline of {} snapshots: need at least 2",
+                rule.baseline_min_snapshots);
   }
   if (!(rule.baseline_life_fraction >= 0) || !(rule.baseline_life_fraction < 1)) {
-    return fail(ErrorCode::invalid_argument, "baseline life fraction {} must be in [0, 1)", rule.baseline_life_fraction);
+    return fail(ErrorCode::invalid_argument, "baseline life fraction {} must be in [0, 1)",
+                rule.baseline_life_fraction);
   }
-  if (rule.persistence < 1) return fail(ErrorCode::invalid_argument, "persistence must be at least 1 snapshot");
+  if (rule.persistence < 1)
+    return fail(ErrorCode::invalid_argument, "persistence must be at least 1 snapshot");
   if (!(rule.false_alarm_probability > 0) || !(rule.false_alarm_probability < 1)) {
     return fail(ErrorCode::invalid_argument, "false-alarm probability {} must be in (0, 1)",
                 rule.false_alarm_probability);
   }
-  if (rule.design_length < 1) return fail(ErrorCode::invalid_argument, "design length must be at least 1 snapshot");
+  if (rule.design_length < 1)
+    return fail(ErrorCode::invalid_argument, "design length must be at least 1 snapshot");
   return {};
 }
 
@@ -129,8 +144,8 @@ Result<double> band_multiplier(const OnsetRule& rule, std::size_t baseline_count
   const double nu = static_cast<double>(baseline_count - 1);
   const double m = static_cast<double>(rule.persistence);
   const double q = rule.exceedance == Exceedance::above ? 0.5 : 1.0;
-  const double log_ratio =
-      m * std::log(q) + std::log(static_cast<double>(rule.design_length)) - std::log(rule.false_alarm_probability);
+  const double log_ratio = m * std::log(q) + std::log(static_cast<double>(rule.design_length)) -
+                           std::log(rule.false_alarm_probability);
   if (log_ratio <= 0) return 0.0;  // the budget allows a false onset anyway: the band is the centre itself
   return (nu / m) * std::expm1(log_ratio / nu);
 }
@@ -138,8 +153,8 @@ Result<double> band_multiplier(const OnsetRule& rule, std::size_t baseline_count
 std::size_t count_baseline_snapshots(std::span<const double> time_s, const OnsetRule& rule) {
   if (time_s.empty()) return 0;
   const double limit_s = time_s.front() + rule.baseline_life_fraction * (time_s.back() - time_s.front());
-  const auto within = static_cast<std::size_t>(
-      std::upper_bound(time_s.begin(), time_s.end(), limit_s) - time_s.begin());
+  const auto within =
+      static_cast<std::size_t>(std::upper_bound(time_s.begin(), time_s.end(), limit_s) - time_s.begin());
   return std::min(time_s.size(), std::max(within, rule.baseline_min_snapshots));
 }
 

@@ -32,10 +32,16 @@ enum class Indicator {
   bsf_score_db,       // ... at BSF (rolling element)
 };
 inline constexpr std::size_t k_indicator_count = 10;
-inline constexpr std::array<Indicator, k_indicator_count> k_all_indicators{
-    Indicator::rms_g,         Indicator::peak_g,          Indicator::crest_factor,  Indicator::kurtosis,
-    Indicator::velocity_rms_mm_s, Indicator::band_kurtosis, Indicator::high_band_rms_g, Indicator::bpfo_score_db,
-    Indicator::bpfi_score_db, Indicator::bsf_score_db};
+inline constexpr std::array<Indicator, k_indicator_count> k_all_indicators{Indicator::rms_g,
+                                                                           Indicator::peak_g,
+                                                                           Indicator::crest_factor,
+                                                                           Indicator::kurtosis,
+                                                                           Indicator::velocity_rms_mm_s,
+                                                                           Indicator::band_kurtosis,
+                                                                           Indicator::high_band_rms_g,
+                                                                           Indicator::bpfo_score_db,
+                                                                           Indicator::bpfi_score_db,
+                                                                           Indicator::bsf_score_db};
 
 // The name above ("rms_g", "velocity_rms_mm_s", ...): CSV column stem and JSON name.
 std::string_view to_string(Indicator indicator);
@@ -154,12 +160,12 @@ Result<double> band_multiplier(const OnsetRule& rule, std::size_t baseline_count
 std::size_t count_baseline_snapshots(std::span<const double> time_s, const OnsetRule& rule);
 
 struct IndicatorBand {
-  double centre = 0;           // median of the baseline
-  double scale = 0;            // mean |x - centre| over the baseline
-  double multiplier = 0;       // k
-  double low = 0;              // centre - k scale
-  double high = 0;             // centre + k scale
-  std::size_t baseline_count = 0;  // finite values that formed the band
+  double centre = 0;                   // median of the baseline
+  double scale = 0;                    // mean |x - centre| over the baseline
+  double multiplier = 0;               // k
+  double low = 0;                      // centre - k scale
+  double high = 0;                     // centre + k scale
+  std::size_t baseline_count = 0;      // finite values that formed the band
   std::size_t baseline_snapshots = 0;  // snapshots the baseline spans (the search starts after them)
 };
 

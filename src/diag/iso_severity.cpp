@@ -17,7 +17,8 @@ constexpr std::array<MachineClass, 8> k_classes{
 std::string normalised(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (char c : s) out.push_back(c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : s)
+    out.push_back(c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return out;
 }
 
@@ -25,24 +26,36 @@ std::string normalised(std::string_view s) {
 
 std::string_view to_string(IsoZone zone) {
   switch (zone) {
-    case IsoZone::A: return "A";
-    case IsoZone::B: return "B";
-    case IsoZone::C: return "C";
-    case IsoZone::D: return "D";
+    case IsoZone::A:
+      return "A";
+    case IsoZone::B:
+      return "B";
+    case IsoZone::C:
+      return "C";
+    case IsoZone::D:
+      return "D";
   }
   return "?";
 }
 
 std::string_view to_string(MachineClass c) {
   switch (c) {
-    case MachineClass::class_I: return "class_I";
-    case MachineClass::class_II: return "class_II";
-    case MachineClass::class_III: return "class_III";
-    case MachineClass::class_IV: return "class_IV";
-    case MachineClass::group1_rigid: return "group1_rigid";
-    case MachineClass::group1_flexible: return "group1_flexible";
-    case MachineClass::group2_rigid: return "group2_rigid";
-    case MachineClass::group2_flexible: return "group2_flexible";
+    case MachineClass::class_I:
+      return "class_I";
+    case MachineClass::class_II:
+      return "class_II";
+    case MachineClass::class_III:
+      return "class_III";
+    case MachineClass::class_IV:
+      return "class_IV";
+    case MachineClass::group1_rigid:
+      return "group1_rigid";
+    case MachineClass::group1_flexible:
+      return "group1_flexible";
+    case MachineClass::group2_rigid:
+      return "group2_rigid";
+    case MachineClass::group2_flexible:
+      return "group2_flexible";
   }
   return "?";
 }
@@ -61,14 +74,22 @@ Result<MachineClass> parse_machine_class(std::string_view name) {
 
 IsoThresholds iso_thresholds(MachineClass c) {
   switch (c) {
-    case MachineClass::class_I: return {0.71, 1.8, 4.5};
-    case MachineClass::class_II: return {1.12, 2.8, 7.1};
-    case MachineClass::class_III: return {1.8, 4.5, 11.2};
-    case MachineClass::class_IV: return {2.8, 7.1, 18.0};
-    case MachineClass::group1_rigid: return {2.3, 4.5, 7.1};
-    case MachineClass::group1_flexible: return {3.5, 7.1, 11.0};
-    case MachineClass::group2_rigid: return {1.4, 2.8, 4.5};
-    case MachineClass::group2_flexible: return {2.3, 4.5, 7.1};
+    case MachineClass::class_I:
+      return {0.71, 1.8, 4.5};
+    case MachineClass::class_II:
+      return {1.12, 2.8, 7.1};
+    case MachineClass::class_III:
+      return {1.8, 4.5, 11.2};
+    case MachineClass::class_IV:
+      return {2.8, 7.1, 18.0};
+    case MachineClass::group1_rigid:
+      return {2.3, 4.5, 7.1};
+    case MachineClass::group1_flexible:
+      return {3.5, 7.1, 11.0};
+    case MachineClass::group2_rigid:
+      return {1.4, 2.8, 4.5};
+    case MachineClass::group2_flexible:
+      return {2.3, 4.5, 7.1};
   }
   return {};
 }

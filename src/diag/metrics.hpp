@@ -14,7 +14,9 @@ inline constexpr std::size_t k_verdict_count = 6;  // normal, inner_race, outer_
 class ConfusionMatrix {
  public:
   void add(Verdict truth, Verdict predicted) { ++counts_[index(truth)][index(predicted)]; }
-  std::size_t count(Verdict truth, Verdict predicted) const { return counts_[index(truth)][index(predicted)]; }
+  std::size_t count(Verdict truth, Verdict predicted) const {
+    return counts_[index(truth)][index(predicted)];
+  }
   std::size_t total() const;
   std::size_t truth_total(Verdict truth) const;
   std::size_t predicted_total(Verdict predicted) const;
@@ -22,8 +24,8 @@ class ConfusionMatrix {
   double accuracy() const;
   // F1 = 2 P R / (P + R); 0 when the class was neither true nor predicted correctly.
   double f1(Verdict v) const;
-  // Mean F1 over the classes that occur in the truth (an "unknown" verdict counts as a miss of the true class,
-  // never as its own class unless some truth is unknown).
+  // Mean F1 over the classes that occur in the truth (an "unknown" verdict counts as a miss of the true
+  // class, never as its own class unless some truth is unknown).
   double macro_f1() const;
 
   static std::size_t index(Verdict v) { return static_cast<std::size_t>(v); }

@@ -22,14 +22,16 @@ Result<WindowAnalyzer> WindowAnalyzer::create(const WindowAnalyzerConfig& config
     return fail(ErrorCode::invalid_argument, "sample rate {} Hz must be positive", config.sample_rate_hz);
   }
   if (config.window_len < 256) {
-    return fail(ErrorCode::invalid_argument, "window of {} samples is too short (need >= 256)", config.window_len);
+    return fail(ErrorCode::invalid_argument, "window of {} samples is too short (need >= 256)",
+                config.window_len);
   }
   if (auto ok = dsp::validate(config.bearing); !ok) return std::unexpected(ok.error());
   if (!(config.max_speed_rpm > 0)) {
     return fail(ErrorCode::invalid_argument, "maximum speed {} rpm must be positive", config.max_speed_rpm);
   }
   const double nyquist_hz = config.sample_rate_hz / 2.0;
-  const double reach_hz = envelope_reach_hz(config.bearing, config.max_speed_rpm, config.evidence.speed_tolerance);
+  const double reach_hz =
+      envelope_reach_hz(config.bearing, config.max_speed_rpm, config.evidence.speed_tolerance);
   if (reach_hz > nyquist_hz / 2.0) {
     return fail(ErrorCode::out_of_range,
                 "sample rate {} Hz too low for bearing '{}' at {} rpm: the envelope must reach {:.0f} Hz, "
@@ -43,9 +45,9 @@ Result<WindowAnalyzer> WindowAnalyzer::create(const WindowAnalyzerConfig& config
   if (!fft) return std::unexpected(fft.error());
   a.fft_.emplace(std::move(*fft));
 
-  const double min_low_hz =
-      config.min_band_low_hz > 0 ? config.min_band_low_hz
-                                 : 4.0 * dsp::defect_frequencies(config.bearing, config.max_speed_rpm).bpfi_hz;
+  const double min_low_hz = config.min_band_low_hz > 0
+                                ? config.min_band_low_hz
+                                : 4.0 * dsp::defect_frequencies(config.bearing, config.max_speed_rpm).bpfi_hz;
   auto kurtogram = dsp::Kurtogram::create({.window_len = config.window_len,
                                            .sample_rate_hz = config.sample_rate_hz,
                                            .levels = config.kurtogram_levels,

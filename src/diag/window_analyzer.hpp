@@ -56,8 +56,8 @@ struct WindowFeatures {
   dsp::TimeStats time;
   double velocity_rms_mm_s = 0;
   IsoZone iso_zone = IsoZone::A;
-  dsp::FrequencyBand band;     // demodulated band
-  double band_kurtosis = 0;    // spectral kurtosis of the band (kurtogram mode; NaN otherwise)
+  dsp::FrequencyBand band;         // demodulated band
+  double band_kurtosis = 0;        // spectral kurtosis of the band (kurtogram mode; NaN otherwise)
   dsp::EnvelopeSpectrum envelope;  // views the analyzer's buffers until the next analyze()
   dsp::DefectFrequencies frequencies;
   std::array<dsp::DefectEvidence, dsp::k_defect_count> evidence{};
@@ -77,7 +77,7 @@ class WindowAnalyzer {
   double envelope_bin_hz() const { return envelope_->bin_hz(); }
   // Evidence for an envelope spectrum computed elsewhere (e.g. an average over windows).
   std::array<dsp::DefectEvidence, dsp::k_defect_count> evidence(const dsp::EnvelopeSpectrum& spectrum,
-                                                                 const dsp::DefectFrequencies& frequencies) {
+                                                                const dsp::DefectFrequencies& frequencies) {
     return finder_->find(spectrum, frequencies);
   }
 
@@ -90,7 +90,7 @@ class WindowAnalyzer {
   std::optional<dsp::EnvelopeAnalyzer> envelope_;
   std::optional<dsp::DefectEvidenceFinder> finder_;
   std::vector<std::complex<float>> work_spectrum_;  // Hann-tapered for velocity, or pre-whitened
-  dsp::FrequencyBand broad_band_;                    // the band demodulated after pre-whitening
+  dsp::FrequencyBand broad_band_;                   // the band demodulated after pre-whitening
   WindowFeatures features_;
 };
 

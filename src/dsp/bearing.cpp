@@ -36,7 +36,8 @@ bool iequals(std::string_view a, std::string_view b) {
 }  // namespace
 
 Status validate(const BearingGeometry& g) {
-  if (g.ball_count < 3) return fail(ErrorCode::invalid_argument, "bearing '{}': ball count {} < 3", g.name, g.ball_count);
+  if (g.ball_count < 3)
+    return fail(ErrorCode::invalid_argument, "bearing '{}': ball count {} < 3", g.name, g.ball_count);
   if (!(g.ball_diameter_mm > 0) || !(g.pitch_diameter_mm > g.ball_diameter_mm)) {
     return fail(ErrorCode::invalid_argument,
                 "bearing '{}': need 0 < ball diameter ({} mm) < pitch diameter ({} mm)", g.name,
@@ -50,7 +51,8 @@ Status validate(const BearingGeometry& g) {
 }
 
 DefectOrders defect_orders(const BearingGeometry& g) {
-  const double r = g.ball_diameter_mm / g.pitch_diameter_mm * std::cos(g.contact_angle_deg * std::numbers::pi / 180.0);
+  const double r =
+      g.ball_diameter_mm / g.pitch_diameter_mm * std::cos(g.contact_angle_deg * std::numbers::pi / 180.0);
   const double z = g.ball_count;
   return DefectOrders{
       .ftf = 0.5 * (1.0 - r),

@@ -12,8 +12,8 @@
 namespace vigil::dsp {
 
 struct BearingGeometry {
-  std::string name;            // "6205-2RS"
-  int ball_count = 0;          // Z
+  std::string name;              // "6205-2RS"
+  int ball_count = 0;            // Z
   double ball_diameter_mm = 0;   // Bd
   double pitch_diameter_mm = 0;  // Pd
   double contact_angle_deg = 0;  // phi

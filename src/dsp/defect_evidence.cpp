@@ -21,21 +21,27 @@ double amplitude_ratio_db(double amplitude, double background) {
 
 std::string_view to_string(Defect defect) {
   switch (defect) {
-    case Defect::outer_race: return "outer_race";
-    case Defect::inner_race: return "inner_race";
-    case Defect::ball: return "ball";
-    case Defect::cage: return "cage";
+    case Defect::outer_race:
+      return "outer_race";
+    case Defect::inner_race:
+      return "inner_race";
+    case Defect::ball:
+      return "ball";
+    case Defect::cage:
+      return "cage";
   }
   return "unknown";
 }
 
-Result<DefectEvidenceFinder> DefectEvidenceFinder::create(std::size_t max_bins, const EvidenceConfig& config) {
+Result<DefectEvidenceFinder> DefectEvidenceFinder::create(std::size_t max_bins,
+                                                          const EvidenceConfig& config) {
   if (max_bins < k_min_spectrum_bins) {
-    return fail(ErrorCode::invalid_argument, "defect evidence: max_bins {} < {}", max_bins, k_min_spectrum_bins);
+    return fail(ErrorCode::invalid_argument, "defect evidence: max_bins {} < {}", max_bins,
+                k_min_spectrum_bins);
   }
   if (config.harmonics < 1 || config.harmonics > k_max_harmonics) {
-    return fail(ErrorCode::invalid_argument, "defect evidence: harmonics {} outside [1, {}]", config.harmonics,
-                k_max_harmonics);
+    return fail(ErrorCode::invalid_argument, "defect evidence: harmonics {} outside [1, {}]",
+                config.harmonics, k_max_harmonics);
   }
   if (!std::isfinite(config.speed_tolerance) || config.speed_tolerance < 0 ||
       config.speed_tolerance > k_max_speed_tolerance) {
@@ -43,7 +49,8 @@ Result<DefectEvidenceFinder> DefectEvidenceFinder::create(std::size_t max_bins, 
                 config.speed_tolerance, k_max_speed_tolerance);
   }
   if (!std::isfinite(config.min_snr_db)) {
-    return fail(ErrorCode::invalid_argument, "defect evidence: min_snr_db {} is not finite", config.min_snr_db);
+    return fail(ErrorCode::invalid_argument, "defect evidence: min_snr_db {} is not finite",
+                config.min_snr_db);
   }
   if (!std::isfinite(config.background_hz) || !(config.background_hz > 0)) {
     return fail(ErrorCode::invalid_argument, "defect evidence: background_hz {} must be finite and > 0",
@@ -86,10 +93,11 @@ DefectEvidenceFinder::Line DefectEvidenceFinder::find_line(std::span<const float
   // Background: bins within background_hz / 2 of the centre (and >= k_min_background_bins beyond the
   // search window on each side), excluding the search window and bin 0.
   const double reach = config_.background_hz / 2 / bin_hz;
-  const double bg_low_d = std::max(1.0, std::min(std::round(centre_bin - reach),
-                                                 static_cast<double>(low) - static_cast<double>(k_min_background_bins)));
-  const double bg_high_d = std::min(last, std::max(std::round(centre_bin + reach),
-                                                   static_cast<double>(high + k_min_background_bins)));
+  const double bg_low_d =
+      std::max(1.0, std::min(std::round(centre_bin - reach),
+                             static_cast<double>(low) - static_cast<double>(k_min_background_bins)));
+  const double bg_high_d = std::min(
+      last, std::max(std::round(centre_bin + reach), static_cast<double>(high + k_min_background_bins)));
   const auto bg_low = static_cast<std::size_t>(bg_low_d);
   const auto bg_high = static_cast<std::size_t>(bg_high_d);
   std::size_t count = 0;
@@ -131,7 +139,12 @@ DefectEvidence DefectEvidenceFinder::evaluate(Defect defect, double f0_hz, doubl
     const Line line = find_line(amplitude, bin_hz, expected_hz, tolerance * expected_hz);
     if (!line.valid) continue;
     HarmonicMatch& match = evidence.harmonics[static_cast<std::size_t>(evidence.harmonics_checked++)];
-    match = {h, expected_hz, line.found_hz, line.amplitude, line.background, line.snr_db,
+    match = {h,
+             expected_hz,
+             line.found_hz,
+             line.amplitude,
+             line.background,
+             line.snr_db,
              line.snr_db >= config_.min_snr_db};
     harmonic_sum_db += std::max(line.snr_db, 0.0);
     if (match.found) ++evidence.harmonics_found;
@@ -156,7 +169,8 @@ DefectEvidence DefectEvidenceFinder::evaluate(Defect defect, double f0_hz, doubl
 
 std::array<DefectEvidence, k_defect_count> DefectEvidenceFinder::find(const EnvelopeSpectrum& spectrum,
                                                                       const DefectFrequencies& frequencies) {
-  const std::span<const float> amplitude = spectrum.amplitude.first(std::min(spectrum.amplitude.size(), max_bins_));
+  const std::span<const float> amplitude =
+      spectrum.amplitude.first(std::min(spectrum.amplitude.size(), max_bins_));
   const double bin_hz = spectrum.bin_hz;
   return {
       evaluate(Defect::outer_race, frequencies.bpfo_hz, 0.0, amplitude, bin_hz),

@@ -36,8 +36,8 @@ struct HarmonicMatch {
 
 struct DefectEvidence {
   Defect defect = Defect::outer_race;
-  double expected_hz = 0;    // the defect frequency f0 (BPFO, BPFI, BSF or FTF)
-  int harmonics_found = 0;   // harmonics with snr_db >= min_snr_db
+  double expected_hz = 0;                                  // the defect frequency f0 (BPFO, BPFI, BSF or FTF)
+  int harmonics_found = 0;                                 // harmonics with snr_db >= min_snr_db
   std::array<HarmonicMatch, k_max_harmonics> harmonics{};  // first harmonics_checked are valid
   int harmonics_checked = 0;  // harmonics whose search window lies inside the spectrum (<= config)
   // Modulation sidebands: inner race +- shaft frequency around each BPFI harmonic (the defect turns in
@@ -56,11 +56,11 @@ struct DefectEvidence {
 };
 
 struct EvidenceConfig {
-  int harmonics = 3;               // harmonics looked for, 1..k_max_harmonics
-  double speed_tolerance = 0.02;   // relative search half-width for slip and speed error (0.02 = +-2 %)
-  double min_snr_db = 6;           // a line counts as found at or above this SNR
-  double background_hz = 50;       // width of the background band centred on each line (at least
-                                   // k_min_background_bins bins each side are used)
+  int harmonics = 3;              // harmonics looked for, 1..k_max_harmonics
+  double speed_tolerance = 0.02;  // relative search half-width for slip and speed error (0.02 = +-2 %)
+  double min_snr_db = 6;          // a line counts as found at or above this SNR
+  double background_hz = 50;      // width of the background band centred on each line (at least
+                                  // k_min_background_bins bins each side are used)
 };
 
 // Finds defect evidence in envelope spectra with preallocated scratch (no allocation per call).

@@ -78,13 +78,14 @@ Result<EnvelopeAnalyzer> EnvelopeAnalyzer::create(const Config& config) {
   const std::size_t q = a.half_bins_;
   if (q < 1) {
     return fail(ErrorCode::invalid_argument,
-                "envelope: window of {} samples at {} Hz resolves {} Hz, coarser than max_envelope_hz {}", n, fs,
-                a.bin_hz_, max_env);
+                "envelope: window of {} samples at {} Hz resolves {} Hz, coarser than max_envelope_hz {}", n,
+                fs, a.bin_hz_, max_env);
   }
   if (2 * q + 1 > a.max_bin_) {
-    return fail(ErrorCode::invalid_argument,
-                "envelope: max_envelope_hz {} needs a band of {} bins but window_len {} has only {} usable bins",
-                max_env, 2 * q + 1, n, a.max_bin_);
+    return fail(
+        ErrorCode::invalid_argument,
+        "envelope: max_envelope_hz {} needs a band of {} bins but window_len {} has only {} usable bins",
+        max_env, 2 * q + 1, n, a.max_bin_);
   }
 
   const auto taper_bins = static_cast<std::size_t>(std::lround(config.edge_taper_hz / a.bin_hz_));
@@ -105,7 +106,8 @@ Result<EnvelopeAnalyzer> EnvelopeAnalyzer::create(const Config& config) {
     if (!squared) return std::unexpected(squared.error().with_context("envelope"));
     std::vector<float> hann(m);
     for (std::size_t i = 0; i < m; ++i) {
-      hann[i] = static_cast<float>(0.5 - 0.5 * std::cos(2 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(m)));
+      hann[i] = static_cast<float>(
+          0.5 - 0.5 * std::cos(2 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(m)));
     }
     a.stages_.push_back(Stage{m, std::move(*baseband), std::move(*squared), std::move(hann)});
   }
@@ -151,7 +153,8 @@ FrequencyBand EnvelopeAnalyzer::resolve_band(FrequencyBand band) const {
   return {static_cast<double>(bins.low) * bin_hz_, static_cast<double>(bins.high) * bin_hz_};
 }
 
-EnvelopeSpectrum EnvelopeAnalyzer::analyze(std::span<const std::complex<float>> spectrum, FrequencyBand band) {
+EnvelopeSpectrum EnvelopeAnalyzer::analyze(std::span<const std::complex<float>> spectrum,
+                                           FrequencyBand band) {
   const std::size_t n = config_.window_len;
   if (spectrum.size() != n / 2 + 1) return {{}, bin_hz_, {}};
 
@@ -160,7 +163,8 @@ EnvelopeSpectrum EnvelopeAnalyzer::analyze(std::span<const std::complex<float>> 
   const std::size_t taper_high = std::min(taper_.size(), max_bin_ - bins.high);
   const std::size_t span = bins.high - bins.low + 1 + taper_low + taper_high;
   const std::size_t required_m = span + half_bins_;
-  auto stage = std::find_if(stages_.begin(), stages_.end(), [&](const Stage& s) { return s.m >= required_m; });
+  auto stage =
+      std::find_if(stages_.begin(), stages_.end(), [&](const Stage& s) { return s.m >= required_m; });
   if (stage == stages_.end()) return {{}, bin_hz_, {}};  // unreachable: create() plans up to the widest band
   const std::size_t m = stage->m;
 
@@ -192,7 +196,8 @@ EnvelopeSpectrum EnvelopeAnalyzer::analyze(std::span<const std::complex<float>> 
   amplitude_[0] = mean;
   for (std::size_t q = 1; q < amplitude_.size(); ++q) amplitude_[q] = std::abs(lines[q]) * to_amplitude;
 
-  return {amplitude_, bin_hz_,
+  return {amplitude_,
+          bin_hz_,
           {static_cast<double>(bins.low) * bin_hz_, static_cast<double>(bins.high) * bin_hz_}};
 }
 

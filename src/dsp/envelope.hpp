@@ -48,8 +48,8 @@ struct EnvelopeSpectrum {
 //
 // Scaling. With the 2/N factor, x = A cos(2 pi fc t) gives |z| = A. The AM tone
 //   x(t) = A (1 + m cos 2 pi fm t) cos 2 pi fc t,
-// band containing fc +- fm, has |z|^2 = A^2 (1 + m^2/2) + 2 A^2 m cos(2 pi fm t) + (A^2 m^2 / 2) cos(4 pi fm t),
-// so amplitude[fm] = 2 A^2 m, amplitude[2 fm] = A^2 m^2 / 2 and amplitude[0] = A^2 (1 + m^2/2) (fm on a
+// band containing fc +- fm, has |z|^2 = A^2 (1 + m^2/2) + 2 A^2 m cos(2 pi fm t) + (A^2 m^2 / 2) cos(4 pi fm
+// t), so amplitude[fm] = 2 A^2 m, amplitude[2 fm] = A^2 m^2 / 2 and amplitude[0] = A^2 (1 + m^2/2) (fm on a
 // bin; the Hann window below puts half of each line on its two neighbouring bins).
 //
 // Band rules (applied by analyze):
@@ -74,10 +74,10 @@ struct EnvelopeSpectrum {
 class EnvelopeAnalyzer {
  public:
   struct Config {
-    std::size_t window_len = 0;      // N, samples per window
-    double sample_rate_hz = 0;       // fs
-    double max_envelope_hz = 1000;   // highest envelope frequency reported; <= fs/4
-    double edge_taper_hz = 200;      // width of the raised-cosine band edge outside the band; 0 = brick wall
+    std::size_t window_len = 0;     // N, samples per window
+    double sample_rate_hz = 0;      // fs
+    double max_envelope_hz = 1000;  // highest envelope frequency reported; <= fs/4
+    double edge_taper_hz = 200;     // width of the raised-cosine band edge outside the band; 0 = brick wall
     PlanEffort effort = PlanEffort::measure;
   };
 
@@ -100,8 +100,8 @@ class EnvelopeAnalyzer {
  private:
   struct Stage {
     std::size_t m = 0;
-    ComplexFft baseband;  // inverse transform: band bins -> complex envelope samples
-    RealFft squared;      // forward transform: |c|^2 -> envelope spectrum
+    ComplexFft baseband;      // inverse transform: band bins -> complex envelope samples
+    RealFft squared;          // forward transform: |c|^2 -> envelope spectrum
     std::vector<float> hann;  // periodic Hann window of length m
   };
   struct BinRange {
@@ -114,11 +114,11 @@ class EnvelopeAnalyzer {
 
   Config config_;
   double bin_hz_ = 0;
-  std::size_t half_bins_ = 0;     // Q: envelope bins 0..Q
-  std::size_t max_bin_ = 0;       // highest usable input bin (below Nyquist)
-  std::vector<float> taper_;      // taper_[d-1]: weight d bins outside an edge, d = 1..size
-  std::vector<Stage> stages_;     // ascending m
-  std::vector<float> amplitude_;  // Q + 1 output bins
+  std::size_t half_bins_ = 0;          // Q: envelope bins 0..Q
+  std::size_t max_bin_ = 0;            // highest usable input bin (below Nyquist)
+  std::vector<float> taper_;           // taper_[d-1]: weight d bins outside an edge, d = 1..size
+  std::vector<Stage> stages_;          // ascending m
+  std::vector<float> amplitude_;       // Q + 1 output bins
   std::optional<RealFft> window_fft_;  // for the convenience overload (always set after create)
 };
 

@@ -16,9 +16,7 @@ std::mutex& planner_mutex() {
   return m;
 }
 
-unsigned flags_for(PlanEffort effort) {
-  return effort == PlanEffort::measure ? FFTW_MEASURE : FFTW_ESTIMATE;
-}
+unsigned flags_for(PlanEffort effort) { return effort == PlanEffort::measure ? FFTW_MEASURE : FFTW_ESTIMATE; }
 
 fftwf_complex* as_fftw(std::complex<float>* p) { return reinterpret_cast<fftwf_complex*>(p); }
 
@@ -47,7 +45,8 @@ Result<RealFft> RealFft::create(std::size_t n, PlanEffort effort, FftDirections 
   fft.n_ = n;
   fft.time_.reset(alloc_buffer<float>(n));
   fft.spectrum_.reset(alloc_buffer<std::complex<float>>(n / 2 + 1));
-  if (!fft.time_ || !fft.spectrum_) return fail(ErrorCode::internal, "cannot allocate FFT buffers of length {}", n);
+  if (!fft.time_ || !fft.spectrum_)
+    return fail(ErrorCode::internal, "cannot allocate FFT buffers of length {}", n);
   const int len = static_cast<int>(n);
   {
     std::lock_guard lock(planner_mutex());
@@ -72,10 +71,12 @@ Result<RealFft> RealFft::create(std::size_t n, PlanEffort effort, FftDirections 
 
 void RealFft::forward() {
   assert(forward_plan_ && "forward transform not planned");
-  fftwf_execute(static_cast<fftwf_plan>(forward_plan_.get())); }
+  fftwf_execute(static_cast<fftwf_plan>(forward_plan_.get()));
+}
 void RealFft::inverse() {
   assert(inverse_plan_ && "inverse transform not planned");
-  fftwf_execute(static_cast<fftwf_plan>(inverse_plan_.get())); }
+  fftwf_execute(static_cast<fftwf_plan>(inverse_plan_.get()));
+}
 
 std::span<const std::complex<float>> RealFft::forward(std::span<const float> x) {
   std::copy_n(x.begin(), std::min(x.size(), n_), time_.get());
@@ -114,9 +115,11 @@ Result<ComplexFft> ComplexFft::create(std::size_t n, PlanEffort effort, FftDirec
 
 void ComplexFft::forward() {
   assert(forward_plan_ && "forward transform not planned");
-  fftwf_execute(static_cast<fftwf_plan>(forward_plan_.get())); }
+  fftwf_execute(static_cast<fftwf_plan>(forward_plan_.get()));
+}
 void ComplexFft::inverse() {
   assert(inverse_plan_ && "inverse transform not planned");
-  fftwf_execute(static_cast<fftwf_plan>(inverse_plan_.get())); }
+  fftwf_execute(static_cast<fftwf_plan>(inverse_plan_.get()));
+}
 
 }  // namespace vigil::dsp

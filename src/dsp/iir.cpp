@@ -68,7 +68,8 @@ Roots complex_then_real(Roots roots) {
   }
   Roots out;
   for (std::size_t i = 0; i < positive.size(); ++i) {
-    const bool paired = i < negative.size() && std::abs(positive[i] - std::conj(negative[i])) <= tol * std::abs(negative[i]);
+    const bool paired =
+        i < negative.size() && std::abs(positive[i] - std::conj(negative[i])) <= tol * std::abs(negative[i]);
     out.push_back(paired ? (positive[i] + std::conj(negative[i])) / 2.0 : positive[i]);
   }
   out.insert(out.end(), reals.begin(), reals.end());
@@ -153,7 +154,8 @@ std::vector<Biquad> to_sections(Zpk zpk) {
         std::size_t worst_real = p.size();
         for (std::size_t i = 0; i < p.size(); ++i) {
           if (!is_real(p[i])) continue;
-          if (worst_real == p.size() || std::abs(1.0 - std::abs(p[i])) < std::abs(1.0 - std::abs(p[worst_real]))) {
+          if (worst_real == p.size() ||
+              std::abs(1.0 - std::abs(p[i])) < std::abs(1.0 - std::abs(p[worst_real]))) {
             worst_real = i;
           }
         }
@@ -191,11 +193,13 @@ Status check_order(int order) {
 
 Status check_edge(double frequency_hz, double sample_rate_hz, const char* what) {
   if (!(sample_rate_hz > 0.0) || !std::isfinite(sample_rate_hz)) {
-    return fail(ErrorCode::invalid_argument, "butterworth: sample rate {} Hz must be positive and finite", sample_rate_hz);
+    return fail(ErrorCode::invalid_argument, "butterworth: sample rate {} Hz must be positive and finite",
+                sample_rate_hz);
   }
   if (!(frequency_hz > 0.0) || !(frequency_hz < sample_rate_hz / 2.0)) {
-    return fail(ErrorCode::invalid_argument, "butterworth: {} {} Hz must lie strictly between 0 and Nyquist {} Hz",
-                what, frequency_hz, sample_rate_hz / 2.0);
+    return fail(ErrorCode::invalid_argument,
+                "butterworth: {} {} Hz must lie strictly between 0 and Nyquist {} Hz", what, frequency_hz,
+                sample_rate_hz / 2.0);
   }
   return {};
 }
@@ -232,13 +236,14 @@ Result<std::vector<Biquad>> butterworth_high_pass(int order, double cutoff_hz, d
   return to_sections(bilinear(analog));
 }
 
-Result<std::vector<Biquad>> butterworth_band_pass(int order, double low_hz, double high_hz, double sample_rate_hz) {
+Result<std::vector<Biquad>> butterworth_band_pass(int order, double low_hz, double high_hz,
+                                                  double sample_rate_hz) {
   if (auto s = check_order(order); !s) return std::unexpected(s.error());
   if (auto s = check_edge(low_hz, sample_rate_hz, "low edge"); !s) return std::unexpected(s.error());
   if (auto s = check_edge(high_hz, sample_rate_hz, "high edge"); !s) return std::unexpected(s.error());
   if (!(low_hz < high_hz)) {
-    return fail(ErrorCode::invalid_argument, "butterworth: band-pass low edge {} Hz must be below high edge {} Hz",
-                low_hz, high_hz);
+    return fail(ErrorCode::invalid_argument,
+                "butterworth: band-pass low edge {} Hz must be below high edge {} Hz", low_hz, high_hz);
   }
   const double w1 = prewarp(low_hz, sample_rate_hz);
   const double w2 = prewarp(high_hz, sample_rate_hz);
@@ -261,7 +266,8 @@ Result<std::vector<Biquad>> butterworth_band_pass(int order, double low_hz, doub
   return to_sections(bilinear(analog));
 }
 
-std::complex<double> frequency_response(std::span<const Biquad> sections, double frequency_hz, double sample_rate_hz) {
+std::complex<double> frequency_response(std::span<const Biquad> sections, double frequency_hz,
+                                        double sample_rate_hz) {
   const Complex z1 = std::exp(Complex(0.0, -2.0 * std::numbers::pi * frequency_hz / sample_rate_hz));
   const Complex z2 = z1 * z1;
   Complex h = 1.0;
@@ -274,11 +280,13 @@ Result<SosFilter> SosFilter::create(std::span<const Biquad> sections) {
   for (std::size_t i = 0; i < sections.size(); ++i) {
     const Biquad& s = sections[i];
     for (double c : {s.b0, s.b1, s.b2, s.a1, s.a2}) {
-      if (!std::isfinite(c)) return fail(ErrorCode::invalid_argument, "sos filter: section {} has a non-finite coefficient", i);
+      if (!std::isfinite(c))
+        return fail(ErrorCode::invalid_argument, "sos filter: section {} has a non-finite coefficient", i);
     }
     if (!(std::abs(s.a2) < 1.0) || !(std::abs(s.a1) < 1.0 + s.a2)) {
       return fail(ErrorCode::invalid_argument,
-                  "sos filter: section {} is unstable (a1 = {}, a2 = {}; need |a2| < 1 and |a1| < 1 + a2)", i, s.a1, s.a2);
+                  "sos filter: section {} is unstable (a1 = {}, a2 = {}; need |a2| < 1 and |a1| < 1 + a2)", i,
+                  s.a1, s.a2);
     }
   }
   SosFilter f;
@@ -303,8 +311,10 @@ Result<SosFilter> SosFilter::create(std::span<const Biquad> sections) {
     scale *= (s.b0 + s.b1 + s.b2) / (1.0 + s.a1 + s.a2);
   }
   // scipy.signal.sosfiltfilt's default pad length.
-  const auto zero_b2 = std::count_if(sections.begin(), sections.end(), [](const Biquad& s) { return s.b2 == 0.0; });
-  const auto zero_a2 = std::count_if(sections.begin(), sections.end(), [](const Biquad& s) { return s.a2 == 0.0; });
+  const auto zero_b2 =
+      std::count_if(sections.begin(), sections.end(), [](const Biquad& s) { return s.b2 == 0.0; });
+  const auto zero_a2 =
+      std::count_if(sections.begin(), sections.end(), [](const Biquad& s) { return s.a2 == 0.0; });
   f.padlen_ = 3 * (2 * n + 1 - static_cast<std::size_t>(std::min(zero_b2, zero_a2)));
   f.pad_out_ = std::make_unique<double[]>(f.padlen_);
   return f;
@@ -320,8 +330,8 @@ Status SosFilter::filter_zero_phase(std::span<float> x) {
   const std::size_t n = x.size();
   const std::size_t edge = padlen_;
   if (n <= edge) {
-    return fail(ErrorCode::invalid_argument, "zero-phase filter: signal of {} samples must be longer than the pad length {}",
-                n, edge);
+    return fail(ErrorCode::invalid_argument,
+                "zero-phase filter: signal of {} samples must be longer than the pad length {}", n, edge);
   }
   State* work = work_.get();
   auto start_from = [&](double level) {
@@ -352,7 +362,8 @@ Result<Decimator> Decimator::create(std::size_t factor, double input_rate_hz) {
     return fail(ErrorCode::invalid_argument, "decimator: factor {} outside [2, 1000]", factor);
   }
   if (!(input_rate_hz > 0.0) || !std::isfinite(input_rate_hz)) {
-    return fail(ErrorCode::invalid_argument, "decimator: input rate {} Hz must be positive and finite", input_rate_hz);
+    return fail(ErrorCode::invalid_argument, "decimator: input rate {} Hz must be positive and finite",
+                input_rate_hz);
   }
   // Anti-alias corner 0.8 x the new Nyquist frequency fs / (2M).
   auto sections = butterworth_low_pass(8, 0.8 * input_rate_hz / (2.0 * double(factor)), input_rate_hz);
@@ -365,8 +376,9 @@ Result<Decimator> Decimator::create(std::size_t factor, double input_rate_hz) {
 Result<std::size_t> Decimator::process(std::span<const float> in, std::span<float> out) {
   const std::size_t needed = output_len(in.size());
   if (out.size() < needed) {
-    return fail(ErrorCode::invalid_argument, "decimator: output holds {} samples, {} input samples produce {}",
-                out.size(), in.size(), needed);
+    return fail(ErrorCode::invalid_argument,
+                "decimator: output holds {} samples, {} input samples produce {}", out.size(), in.size(),
+                needed);
   }
   std::size_t written = 0;
   for (float v : in) {

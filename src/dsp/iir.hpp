@@ -36,10 +36,12 @@ struct Biquad {
 // (2N poles), exactly as scipy. Limits: 1 <= N <= 24, 0 < f < fs/2, low < high for band-pass.
 Result<std::vector<Biquad>> butterworth_low_pass(int order, double cutoff_hz, double sample_rate_hz);
 Result<std::vector<Biquad>> butterworth_high_pass(int order, double cutoff_hz, double sample_rate_hz);
-Result<std::vector<Biquad>> butterworth_band_pass(int order, double low_hz, double high_hz, double sample_rate_hz);
+Result<std::vector<Biquad>> butterworth_band_pass(int order, double low_hz, double high_hz,
+                                                  double sample_rate_hz);
 
 // H(e^{i 2 pi f / fs}) of a cascade (as scipy.signal.sosfreqz at one frequency).
-std::complex<double> frequency_response(std::span<const Biquad> sections, double frequency_hz, double sample_rate_hz);
+std::complex<double> frequency_response(std::span<const Biquad> sections, double frequency_hz,
+                                        double sample_rate_hz);
 
 // A cascade of biquads in transposed direct form II (as scipy.signal.sosfilt), state in double:
 //   y = b0 x + s1;  s1 = b1 x - a1 y + s2;  s2 = b2 x - a2 y.
@@ -91,9 +93,9 @@ class SosFilter {
   std::size_t padlen_ = 0;
   std::unique_ptr<Biquad[]> sections_;
   std::unique_ptr<State[]> state_;
-  std::unique_ptr<State[]> work_;       // state of the zero-phase passes
-  std::unique_ptr<State[]> zi_;         // sosfilt_zi: per-section state of the unit-step steady state
-  std::unique_ptr<double[]> pad_out_;   // forward-pass output over the trailing extension
+  std::unique_ptr<State[]> work_;      // state of the zero-phase passes
+  std::unique_ptr<State[]> zi_;        // sosfilt_zi: per-section state of the unit-step steady state
+  std::unique_ptr<double[]> pad_out_;  // forward-pass output over the trailing extension
 };
 
 // Integer-factor downsampler: an order-8 Butterworth low-pass at 0.8 x the new Nyquist frequency

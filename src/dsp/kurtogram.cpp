@@ -11,8 +11,8 @@ namespace {
 
 constexpr std::size_t k_min_window_len = 64;
 constexpr std::size_t k_max_window_len = std::size_t{1} << 26;
-constexpr std::size_t k_min_band_bins = 8;         // finest row: at least this many bins per band
-constexpr std::size_t k_min_candidate_bins = 4;    // a band clipped by min_low_hz must keep this many
+constexpr std::size_t k_min_band_bins = 8;       // finest row: at least this many bins per band
+constexpr std::size_t k_min_candidate_bins = 4;  // a band clipped by min_low_hz must keep this many
 constexpr std::size_t k_min_sample_cap = 64;
 constexpr int k_max_levels = 24;
 constexpr float k_not_evaluated = std::numeric_limits<float>::quiet_NaN();
@@ -124,10 +124,11 @@ Result<Kurtogram> Kurtogram::create(const Config& config) {
                 config.min_bandwidth_hz, nyquist_hz - config.min_low_hz);
   }
   const double bin_hz = fs / static_cast<double>(n);
-  if (static_cast<double>(tiled) - std::ceil(config.min_low_hz / bin_hz) < static_cast<double>(k_min_candidate_bins)) {
+  if (static_cast<double>(tiled) - std::ceil(config.min_low_hz / bin_hz) <
+      static_cast<double>(k_min_candidate_bins)) {
     return fail(ErrorCode::invalid_argument,
-                "kurtogram: min_low_hz {} leaves fewer than {} bins below sample_rate_hz / 2 = {}", config.min_low_hz,
-                k_min_candidate_bins, nyquist_hz);
+                "kurtogram: min_low_hz {} leaves fewer than {} bins below sample_rate_hz / 2 = {}",
+                config.min_low_hz, k_min_candidate_bins, nyquist_hz);
   }
   if (config.max_samples_per_band != 0 && config.max_samples_per_band < k_min_sample_cap) {
     return fail(ErrorCode::invalid_argument,

@@ -15,11 +15,11 @@
 namespace vigil::dsp {
 
 struct KurtogramResult {
-  FrequencyBand band;    // the chosen band (low edge raised to min_low_hz when needed)
-  double kurtosis = 0;   // its spectral kurtosis K (0 for Gaussian noise, -1 for a pure tone)
-  double level = 0;      // log2(bands in its row): 0, 1, 1.585, 2, 2.585, ... (Antoni's level labels)
-  int row = 0;           // row of the 1/3-binary tree (0 = whole band)
-  int band_index = 0;    // band within the row, counted from 0 Hz
+  FrequencyBand band;   // the chosen band (low edge raised to min_low_hz when needed)
+  double kurtosis = 0;  // its spectral kurtosis K (0 for Gaussian noise, -1 for a pure tone)
+  double level = 0;     // log2(bands in its row): 0, 1, 1.585, 2, 2.585, ... (Antoni's level labels)
+  int row = 0;          // row of the 1/3-binary tree (0 = whole band)
+  int band_index = 0;   // band within the row, counted from 0 Hz
 };
 
 // Spectral kurtosis on the 1/3-binary tree of Antoni (2007), "Fast computation of the kurtogram for the
@@ -56,9 +56,9 @@ class Kurtogram {
   struct Config {
     std::size_t window_len = 0;
     double sample_rate_hz = 0;
-    int levels = 6;                // finest row has 2^levels bands; >= 0
-    double min_bandwidth_hz = 0;   // narrowest band considered
-    double min_low_hz = 0;         // content below this is ignored
+    int levels = 6;                           // finest row has 2^levels bands; >= 0
+    double min_bandwidth_hz = 0;              // narrowest band considered
+    double min_low_hz = 0;                    // content below this is ignored
     std::size_t max_samples_per_band = 4096;  // M cap (see above); 0 = full resolution (M >= band bins)
     PlanEffort effort = PlanEffort::measure;
   };

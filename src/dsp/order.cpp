@@ -14,7 +14,8 @@ float max_in(std::span<const float> values, double lo, double hi) {
   const auto last = static_cast<std::size_t>(std::min(double(values.size() - 1), std::floor(hi)));
   if (first > last) {
     // No sample inside the window: take the nearest one to its centre.
-    const auto nearest = static_cast<std::size_t>(std::clamp(std::round((lo + hi) / 2.0), 0.0, double(values.size() - 1)));
+    const auto nearest =
+        static_cast<std::size_t>(std::clamp(std::round((lo + hi) / 2.0), 0.0, double(values.size() - 1)));
     return values[nearest];
   }
   return *std::max_element(values.begin() + static_cast<std::ptrdiff_t>(first),
@@ -28,7 +29,8 @@ std::size_t OrderGrid::size() const {
 }
 
 Status validate(const OrderGrid& grid) {
-  if (!(grid.resolution_orders > 0.0) || !(grid.max_order >= grid.resolution_orders) || !std::isfinite(grid.max_order)) {
+  if (!(grid.resolution_orders > 0.0) || !(grid.max_order >= grid.resolution_orders) ||
+      !std::isfinite(grid.max_order)) {
     return fail(ErrorCode::invalid_argument, "order grid: need 0 < resolution ({}) <= max order ({})",
                 grid.resolution_orders, grid.max_order);
   }
@@ -46,11 +48,12 @@ Result<std::size_t> resample_to_orders(std::span<const float> amplitude, double 
     return fail(ErrorCode::invalid_argument, "order resampling: bin width {} Hz must be positive", bin_hz);
   }
   if (!(shaft_hz > 0.0) || !std::isfinite(shaft_hz)) {
-    return fail(ErrorCode::invalid_argument, "order resampling: shaft speed {} Hz must be positive", shaft_hz);
+    return fail(ErrorCode::invalid_argument, "order resampling: shaft speed {} Hz must be positive",
+                shaft_hz);
   }
   if (out.size() != grid.size()) {
-    return fail(ErrorCode::invalid_argument, "order resampling: output holds {} points, the grid has {}", out.size(),
-                grid.size());
+    return fail(ErrorCode::invalid_argument, "order resampling: output holds {} points, the grid has {}",
+                out.size(), grid.size());
   }
   if (amplitude.empty()) {
     std::fill(out.begin(), out.end(), 0.0f);
@@ -77,13 +80,15 @@ float amplitude_near_order(std::span<const float> order_amplitude, const OrderGr
                            double tolerance_orders) {
   if (!validate(grid)) return 0.0f;
   const double step = grid.resolution_orders;
-  return max_in(order_amplitude, (order - tolerance_orders) / step - 1e-9, (order + tolerance_orders) / step + 1e-9);
+  return max_in(order_amplitude, (order - tolerance_orders) / step - 1e-9,
+                (order + tolerance_orders) / step + 1e-9);
 }
 
 float amplitude_near_frequency(std::span<const float> amplitude, double bin_hz, double frequency_hz,
                                double tolerance_hz) {
   if (!(bin_hz > 0.0)) return 0.0f;
-  return max_in(amplitude, (frequency_hz - tolerance_hz) / bin_hz - 1e-9, (frequency_hz + tolerance_hz) / bin_hz + 1e-9);
+  return max_in(amplitude, (frequency_hz - tolerance_hz) / bin_hz - 1e-9,
+                (frequency_hz + tolerance_hz) / bin_hz + 1e-9);
 }
 
 }  // namespace vigil::dsp

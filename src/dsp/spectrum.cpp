@@ -16,10 +16,11 @@ void single_sided_amplitude(std::span<const std::complex<float>> dft, std::size_
   }
 }
 
-Result<SpectrumAnalyzer> SpectrumAnalyzer::create(std::size_t window_len, double sample_rate_hz, WindowKind window,
-                                                  PlanEffort effort) {
+Result<SpectrumAnalyzer> SpectrumAnalyzer::create(std::size_t window_len, double sample_rate_hz,
+                                                  WindowKind window, PlanEffort effort) {
   if (!(sample_rate_hz > 0.0) || !std::isfinite(sample_rate_hz)) {
-    return fail(ErrorCode::invalid_argument, "spectrum: sample rate {} Hz must be positive and finite", sample_rate_hz);
+    return fail(ErrorCode::invalid_argument, "spectrum: sample rate {} Hz must be positive and finite",
+                sample_rate_hz);
   }
   auto fft = RealFft::create(window_len, effort);
   if (!fft) return std::unexpected(fft.error().with_context("spectrum"));
@@ -35,7 +36,8 @@ Result<SpectrumAnalyzer> SpectrumAnalyzer::create(std::size_t window_len, double
 Result<AmplitudeSpectrum> SpectrumAnalyzer::amplitude(std::span<const float> x) {
   const std::size_t n = fft_.size();
   if (x.size() != n) {
-    return fail(ErrorCode::invalid_argument, "spectrum: window has {} samples, analyzer expects {}", x.size(), n);
+    return fail(ErrorCode::invalid_argument, "spectrum: window has {} samples, analyzer expects {}", x.size(),
+                n);
   }
   auto time = fft_.time();
   for (std::size_t t = 0; t < n; ++t) time[t] = x[t] * window_[t];
@@ -47,7 +49,8 @@ Result<AmplitudeSpectrum> SpectrumAnalyzer::amplitude(std::span<const float> x) 
 
 Result<WelchPsd> WelchPsd::create(const WelchConfig& config, PlanEffort effort) {
   if (config.segment_len < 2) {
-    return fail(ErrorCode::invalid_argument, "welch: segment length {} must be at least 2", config.segment_len);
+    return fail(ErrorCode::invalid_argument, "welch: segment length {} must be at least 2",
+                config.segment_len);
   }
   if (config.overlap >= config.segment_len) {
     return fail(ErrorCode::invalid_argument, "welch: overlap {} must be less than the segment length {}",
@@ -72,7 +75,8 @@ Result<WelchPsd> WelchPsd::create(const WelchConfig& config, PlanEffort effort) 
 Result<PowerSpectralDensity> WelchPsd::estimate(std::span<const float> x) {
   const std::size_t n = config_.segment_len;
   if (x.size() < n) {
-    return fail(ErrorCode::invalid_argument, "welch: signal has {} samples, fewer than one segment of {}", x.size(), n);
+    return fail(ErrorCode::invalid_argument, "welch: signal has {} samples, fewer than one segment of {}",
+                x.size(), n);
   }
   const std::size_t step = n - config_.overlap;
   const std::size_t segments = (x.size() - n) / step + 1;
@@ -84,7 +88,8 @@ Result<PowerSpectralDensity> WelchPsd::estimate(std::span<const float> x) {
     double sum = 0.0;
     for (float v : segment) sum += v;
     const double mean = sum / double(n);
-    for (std::size_t t = 0; t < n; ++t) time[t] = static_cast<float>((double(segment[t]) - mean) * window_[t]);
+    for (std::size_t t = 0; t < n; ++t)
+      time[t] = static_cast<float>((double(segment[t]) - mean) * window_[t]);
     fft_.forward();
     const auto X = fft_.spectrum();
     for (std::size_t k = 0; k < bins; ++k) {

@@ -24,7 +24,7 @@ struct AmplitudeSpectrum {
 struct PowerSpectralDensity {
   std::span<const float> density;  // one-sided, input unit^2 / Hz
   double bin_hz = 0;
-  std::size_t segments = 0;        // number of segments averaged
+  std::size_t segments = 0;  // number of segments averaged
 };
 
 // Single-sided peak amplitude from the DFT X[0..n/2] of a window of n samples tapered by a window
@@ -52,7 +52,8 @@ class SpectrumAnalyzer {
   double bin_hz() const { return sample_rate_hz_ / double(fft_.size()); }
 
  private:
-  SpectrumAnalyzer(RealFft fft, double sample_rate_hz) : fft_(std::move(fft)), sample_rate_hz_(sample_rate_hz) {}
+  SpectrumAnalyzer(RealFft fft, double sample_rate_hz)
+      : fft_(std::move(fft)), sample_rate_hz_(sample_rate_hz) {}
   RealFft fft_;
   double sample_rate_hz_ = 0;
   double window_sum_ = 0;

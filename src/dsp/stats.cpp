@@ -5,7 +5,9 @@
 
 namespace vigil::dsp {
 namespace {
-double ratio(double numerator, double denominator) { return denominator > 0.0 ? numerator / denominator : 0.0; }
+double ratio(double numerator, double denominator) {
+  return denominator > 0.0 ? numerator / denominator : 0.0;
+}
 }  // namespace
 
 TimeStats time_stats(std::span<const float> x) {

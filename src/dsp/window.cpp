@@ -14,11 +14,16 @@ std::span<const double> coefficients(WindowKind kind) {
   static constexpr double k_blackman_harris[] = {0.35875, 0.48829, 0.14128, 0.01168};
   static constexpr double k_flat_top[] = {0.21557895, 0.41663158, 0.277263158, 0.083578947, 0.006947368};
   switch (kind) {
-    case WindowKind::rectangular: return k_rectangular;
-    case WindowKind::hann: return k_hann;
-    case WindowKind::hamming: return k_hamming;
-    case WindowKind::blackman_harris: return k_blackman_harris;
-    case WindowKind::flat_top: return k_flat_top;
+    case WindowKind::rectangular:
+      return k_rectangular;
+    case WindowKind::hann:
+      return k_hann;
+    case WindowKind::hamming:
+      return k_hamming;
+    case WindowKind::blackman_harris:
+      return k_blackman_harris;
+    case WindowKind::flat_top:
+      return k_flat_top;
   }
   return k_rectangular;
 }
@@ -27,11 +32,16 @@ std::span<const double> coefficients(WindowKind kind) {
 
 std::string_view to_string(WindowKind kind) {
   switch (kind) {
-    case WindowKind::rectangular: return "rectangular";
-    case WindowKind::hann: return "hann";
-    case WindowKind::hamming: return "hamming";
-    case WindowKind::blackman_harris: return "blackman_harris";
-    case WindowKind::flat_top: return "flat_top";
+    case WindowKind::rectangular:
+      return "rectangular";
+    case WindowKind::hann:
+      return "hann";
+    case WindowKind::hamming:
+      return "hamming";
+    case WindowKind::blackman_harris:
+      return "blackman_harris";
+    case WindowKind::flat_top:
+      return "flat_top";
   }
   return "unknown";
 }

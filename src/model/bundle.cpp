@@ -1,9 +1,5 @@
 #include "model/bundle.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -16,8 +12,11 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <fcntl.h>
 #include <fmt/core.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace vigil::model {
 namespace {
@@ -27,7 +26,9 @@ namespace {
 std::string sha256_hex(std::string_view bytes) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 || length != 32) return {};
+  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 ||
+      length != 32)
+    return {};
   std::string hex;
   hex.reserve(64);
   for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
@@ -35,7 +36,9 @@ std::string sha256_hex(std::string_view bytes) {
 }
 
 bool is_sha256_hex(std::string_view s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 // Member names stay portable and harmless when someone runs `tar xf`: no directories, no hidden files,
@@ -43,7 +46,8 @@ bool is_sha256_hex(std::string_view s) {
 bool is_valid_member_name(std::string_view name) {
   if (name.empty() || name.size() > 99 || name.front() == '.') return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -65,7 +69,8 @@ Result<std::int64_t> parse_iso8601_utc(std::string_view text) {
   for (std::size_t i = 0; shape_ok && i < pattern.size(); ++i) {
     shape_ok = pattern[i] == 'd' ? (text[i] >= '0' && text[i] <= '9') : text[i] == pattern[i];
   }
-  if (!shape_ok) return fail(ErrorCode::parse, "created_at '{}' is not ISO 8601 UTC (YYYY-MM-DDTHH:MM:SSZ)", text);
+  if (!shape_ok)
+    return fail(ErrorCode::parse, "created_at '{}' is not ISO 8601 UTC (YYYY-MM-DDTHH:MM:SSZ)", text);
   const auto number = [&](std::size_t at, std::size_t digits) {
     int v = 0;
     for (std::size_t i = at; i < at + digits; ++i) v = v * 10 + (text[i] - '0');
@@ -81,8 +86,8 @@ Result<std::int64_t> parse_iso8601_utc(std::string_view text) {
   const std::tm asked = t;
   const std::time_t epoch = timegm(&t);
   // timegm normalises out-of-range fields (Feb 30 → Mar 2); a changed field means the date was invalid.
-  if (t.tm_year != asked.tm_year || t.tm_mon != asked.tm_mon || t.tm_mday != asked.tm_mday || t.tm_hour != asked.tm_hour ||
-      t.tm_min != asked.tm_min || t.tm_sec != asked.tm_sec || epoch < 0) {
+  if (t.tm_year != asked.tm_year || t.tm_mon != asked.tm_mon || t.tm_mday != asked.tm_mday ||
+      t.tm_hour != asked.tm_hour || t.tm_min != asked.tm_min || t.tm_sec != asked.tm_sec || epoch < 0) {
     return fail(ErrorCode::parse, "created_at '{}' is not a valid date and time", text);
   }
   return static_cast<std::int64_t>(epoch);
@@ -97,14 +102,15 @@ struct UstarField {
   std::size_t offset;
   std::size_t length;
 };
-constexpr UstarField k_name{0, 100}, k_mode{100, 8}, k_uid{108, 8}, k_gid{116, 8}, k_size{124, 12}, k_mtime{136, 12},
-    k_chksum{148, 8}, k_typeflag{156, 1}, k_magic{257, 6}, k_version{263, 2}, k_uname{265, 32}, k_gname{297, 32},
-    k_devmajor{329, 8}, k_devminor{337, 8}, k_prefix{345, 155};
+constexpr UstarField k_name{0, 100}, k_mode{100, 8}, k_uid{108, 8}, k_gid{116, 8}, k_size{124, 12},
+    k_mtime{136, 12}, k_chksum{148, 8}, k_typeflag{156, 1}, k_magic{257, 6}, k_version{263, 2},
+    k_uname{265, 32}, k_gname{297, 32}, k_devmajor{329, 8}, k_devminor{337, 8}, k_prefix{345, 155};
 
 std::size_t padded(std::size_t n) { return (n + k_block - 1) / k_block * k_block; }
 
 void put(std::string& block, UstarField f, std::string_view value) {
-  std::copy_n(value.data(), std::min(value.size(), f.length), block.begin() + static_cast<std::ptrdiff_t>(f.offset));
+  std::copy_n(value.data(), std::min(value.size(), f.length),
+              block.begin() + static_cast<std::ptrdiff_t>(f.offset));
 }
 
 // Octal, zero-padded to length - 1 digits, NUL-terminated (the ustar numeric field form).
@@ -188,15 +194,18 @@ Result<std::vector<ArchiveEntry>> read_ustar(std::string_view bytes) {
   std::size_t at = 0;
   while (true) {
     if (at + k_block > bytes.size()) {
-      return fail(ErrorCode::parse, "truncated: the archive ends at byte {} without its end-of-archive marker", bytes.size());
+      return fail(ErrorCode::parse,
+                  "truncated: the archive ends at byte {} without its end-of-archive marker", bytes.size());
     }
     const std::string_view header = bytes.substr(at, k_block);
     if (all_zero(header)) {
       if (at + 2 * k_block > bytes.size()) {
-        return fail(ErrorCode::parse, "truncated: the end-of-archive marker at byte {} is one zero block, expected two", at);
+        return fail(ErrorCode::parse,
+                    "truncated: the end-of-archive marker at byte {} is one zero block, expected two", at);
       }
       if (!all_zero(bytes.substr(at + k_block, k_block))) {
-        return fail(ErrorCode::parse, "corrupt: a zero block at byte {} is followed by data (damaged tar header?)", at);
+        return fail(ErrorCode::parse,
+                    "corrupt: a zero block at byte {} is followed by data (damaged tar header?)", at);
       }
       if (!all_zero(bytes.substr(at + 2 * k_block))) {
         return fail(ErrorCode::parse, "corrupt: data after the end-of-archive marker at byte {}", at);
@@ -206,7 +215,8 @@ Result<std::vector<ArchiveEntry>> read_ustar(std::string_view bytes) {
     const auto stored = octal_field(header, k_chksum);
     const std::uint64_t computed = header_checksum(header);
     if (!stored || *stored != computed) {
-      return fail(ErrorCode::parse, "corrupt tar header at byte {}: checksum {} does not match the header's {}", at,
+      return fail(ErrorCode::parse,
+                  "corrupt tar header at byte {}: checksum {} does not match the header's {}", at,
                   stored ? fmt::format("{}", *stored) : std::string("(unreadable)"), computed);
     }
     const std::string_view magic = field(header, k_magic);
@@ -216,22 +226,28 @@ Result<std::vector<ArchiveEntry>> read_ustar(std::string_view bytes) {
     const std::string name(text_field(header, k_name));
     const char type = header[k_typeflag.offset];
     if (type != '0' && type != '\0') {
-      return fail(ErrorCode::unsupported, "archive entry '{}' at byte {} has tar type '{}': only regular files belong in a bundle", name, at,
-                  type);
+      return fail(ErrorCode::unsupported,
+                  "archive entry '{}' at byte {} has tar type '{}': only regular files belong in a bundle",
+                  name, at, type);
     }
     if (!text_field(header, k_prefix).empty() || !is_valid_member_name(name)) {
-      return fail(ErrorCode::parse, "archive entry at byte {} has an invalid name '{}' (1-99 of [A-Za-z0-9._-], no folders)", at, name);
+      return fail(ErrorCode::parse,
+                  "archive entry at byte {} has an invalid name '{}' (1-99 of [A-Za-z0-9._-], no folders)",
+                  at, name);
     }
     const auto size = octal_field(header, k_size);
-    if (!size) return fail(ErrorCode::parse, "archive entry '{}' at byte {} has an unreadable size field", name, at);
+    if (!size)
+      return fail(ErrorCode::parse, "archive entry '{}' at byte {} has an unreadable size field", name, at);
     const std::size_t data_at = at + k_block;
     if (*size > bytes.size() - data_at) {
-      return fail(ErrorCode::parse, "truncated: member '{}' declares {} bytes but only {} remain", name, *size, bytes.size() - data_at);
+      return fail(ErrorCode::parse, "truncated: member '{}' declares {} bytes but only {} remain", name,
+                  *size, bytes.size() - data_at);
     }
     const std::size_t data_size = static_cast<std::size_t>(*size);
     entries.push_back({name, bytes.substr(data_at, data_size)});
     at = data_at + padded(data_size);
-    if (at > bytes.size()) return fail(ErrorCode::parse, "truncated: member '{}' is missing its block padding", name);
+    if (at > bytes.size())
+      return fail(ErrorCode::parse, "truncated: member '{}' is missing its block padding", name);
   }
 }
 
@@ -255,34 +271,42 @@ Result<std::vector<ListedMember>> read_manifest(const nlohmann::json& manifest, 
   auto format = required(manifest, "format");
   if (!format) return std::unexpected(format.error());
   if (!(*format)->is_string() || (*format)->get<std::string>() != k_bundle_format) {
-    return fail(ErrorCode::parse, "manifest: format is {}, expected \"{}\"", (*format)->dump(), k_bundle_format);
+    return fail(ErrorCode::parse, "manifest: format is {}, expected \"{}\"", (*format)->dump(),
+                k_bundle_format);
   }
   auto version = required(manifest, "format_version");
   if (!version) return std::unexpected(version.error());
-  if (!(*version)->is_number_integer()) return fail(ErrorCode::parse, "manifest: format_version {} is not an integer", (*version)->dump());
+  if (!(*version)->is_number_integer())
+    return fail(ErrorCode::parse, "manifest: format_version {} is not an integer", (*version)->dump());
   if ((*version)->get<std::int64_t>() != k_bundle_format_version) {
     return fail(ErrorCode::unsupported, "manifest: format_version {} is not supported (this reader knows {})",
                 (*version)->get<std::int64_t>(), k_bundle_format_version);
   }
   auto kind = required(manifest, "kind");
   if (!kind) return std::unexpected(kind.error());
-  if (!(*kind)->is_string()) return fail(ErrorCode::parse, "manifest: kind {} is not a string", (*kind)->dump());
+  if (!(*kind)->is_string())
+    return fail(ErrorCode::parse, "manifest: kind {} is not a string", (*kind)->dump());
   auto parsed_kind = parse_model_kind((*kind)->get<std::string>());
   if (!parsed_kind) return std::unexpected(parsed_kind.error().with_context("manifest"));
   bundle.kind = *parsed_kind;
   auto schema = required(manifest, "feature_schema_version");
   if (!schema) return std::unexpected(schema.error());
-  if (!(*schema)->is_number_unsigned() || (*schema)->get<std::uint64_t>() > std::numeric_limits<std::uint32_t>::max()) {
-    return fail(ErrorCode::parse, "manifest: feature_schema_version {} is not an unsigned 32-bit integer", (*schema)->dump());
+  if (!(*schema)->is_number_unsigned() ||
+      (*schema)->get<std::uint64_t>() > std::numeric_limits<std::uint32_t>::max()) {
+    return fail(ErrorCode::parse, "manifest: feature_schema_version {} is not an unsigned 32-bit integer",
+                (*schema)->dump());
   }
   bundle.feature_schema_version = (*schema)->get<std::uint32_t>();
   auto created = required(manifest, "created_at");
   if (!created) return std::unexpected(created.error());
-  if (!(*created)->is_string()) return fail(ErrorCode::parse, "manifest: created_at {} is not a string", (*created)->dump());
+  if (!(*created)->is_string())
+    return fail(ErrorCode::parse, "manifest: created_at {} is not a string", (*created)->dump());
   bundle.created_at = (*created)->get<std::string>();
-  if (auto t = parse_iso8601_utc(bundle.created_at); !t) return std::unexpected(t.error().with_context("manifest"));
-  for (const auto& [key, target] : {std::pair{"training", &bundle.training}, std::pair{"metrics", &bundle.metrics},
-                                    std::pair{"model_info", &bundle.model_info}}) {
+  if (auto t = parse_iso8601_utc(bundle.created_at); !t)
+    return std::unexpected(t.error().with_context("manifest"));
+  for (const auto& [key, target] :
+       {std::pair{"training", &bundle.training}, std::pair{"metrics", &bundle.metrics},
+        std::pair{"model_info", &bundle.model_info}}) {
     auto value = required(manifest, key);
     if (!value) return std::unexpected(value.error());
     if (!(*value)->is_object()) return fail(ErrorCode::parse, "manifest: {} is not a JSON object", key);
@@ -299,18 +323,23 @@ Result<std::vector<ListedMember>> read_manifest(const nlohmann::json& manifest, 
     const auto name = m.find("name");
     const auto size = m.find("size");
     const auto sha = m.find("sha256");
-    if (!m.is_object() || name == m.end() || size == m.end() || sha == m.end() || !name->is_string() || !size->is_number_unsigned() ||
-        !sha->is_string()) {
-      return fail(ErrorCode::parse, "manifest: members[{}] must be {{\"name\": string, \"size\": unsigned, \"sha256\": string}}", i);
+    if (!m.is_object() || name == m.end() || size == m.end() || sha == m.end() || !name->is_string() ||
+        !size->is_number_unsigned() || !sha->is_string()) {
+      return fail(
+          ErrorCode::parse,
+          "manifest: members[{}] must be {{\"name\": string, \"size\": unsigned, \"sha256\": string}}", i);
     }
     ListedMember entry{name->get<std::string>(), size->get<std::uint64_t>(), sha->get<std::string>()};
     if (!is_valid_member_name(entry.name) || entry.name == k_bundle_manifest_name) {
       return fail(ErrorCode::parse, "manifest: members[{}] has an invalid name '{}'", i, entry.name);
     }
     if (!is_sha256_hex(entry.sha256)) {
-      return fail(ErrorCode::parse, "manifest: member '{}' has sha256 '{}', expected 64 lower-case hex digits", entry.name, entry.sha256);
+      return fail(ErrorCode::parse,
+                  "manifest: member '{}' has sha256 '{}', expected 64 lower-case hex digits", entry.name,
+                  entry.sha256);
     }
-    if (!seen.insert(entry.name).second) return fail(ErrorCode::parse, "manifest: member '{}' is listed twice", entry.name);
+    if (!seen.insert(entry.name).second)
+      return fail(ErrorCode::parse, "manifest: member '{}' is listed twice", entry.name);
     listed.push_back(std::move(entry));
   }
   return listed;
@@ -320,18 +349,22 @@ Status check_member_names(const Bundle& bundle) {
   std::unordered_set<std::string_view> seen;
   for (const BundleMember& m : bundle.members) {
     if (!is_valid_member_name(m.name) || m.name == k_bundle_manifest_name) {
-      return fail(ErrorCode::invalid_argument,
-                  "bundle member name '{}' is invalid (1-99 of [A-Za-z0-9._-], not starting with '.', not '{}')", m.name,
-                  k_bundle_manifest_name);
+      return fail(
+          ErrorCode::invalid_argument,
+          "bundle member name '{}' is invalid (1-99 of [A-Za-z0-9._-], not starting with '.', not '{}')",
+          m.name, k_bundle_manifest_name);
     }
-    if (!seen.insert(m.name).second) return fail(ErrorCode::invalid_argument, "bundle member '{}' appears twice", m.name);
+    if (!seen.insert(m.name).second)
+      return fail(ErrorCode::invalid_argument, "bundle member '{}' appears twice", m.name);
   }
   return {};
 }
 
 // nlohmann::json keeps keys sorted; the manifest is written with ordered_json so humans read the
 // identifying fields first. A dump/parse round trip converts between the two (not a hot path).
-nlohmann::ordered_json to_ordered(const nlohmann::json& value) { return nlohmann::ordered_json::parse(value.dump()); }
+nlohmann::ordered_json to_ordered(const nlohmann::json& value) {
+  return nlohmann::ordered_json::parse(value.dump());
+}
 
 // Owns a POSIX file descriptor.
 class UniqueFd {
@@ -360,9 +393,12 @@ std::string errno_text(int error) { return std::strerror(error); }
 
 std::string_view to_string(ModelKind kind) {
   switch (kind) {
-    case ModelKind::anomaly: return "anomaly";
-    case ModelKind::classifier: return "classifier";
-    case ModelKind::rul: return "rul";
+    case ModelKind::anomaly:
+      return "anomaly";
+    case ModelKind::classifier:
+      return "classifier";
+    case ModelKind::rul:
+      return "rul";
   }
   return "?";
 }
@@ -375,7 +411,8 @@ Result<ModelKind> parse_model_kind(std::string_view name) {
 }
 
 const BundleMember* Bundle::find(std::string_view name) const {
-  const auto it = std::find_if(members.begin(), members.end(), [&](const BundleMember& m) { return m.name == name; });
+  const auto it =
+      std::find_if(members.begin(), members.end(), [&](const BundleMember& m) { return m.name == name; });
   return it == members.end() ? nullptr : &*it;
 }
 
@@ -391,12 +428,16 @@ Result<nlohmann::json> Bundle::json_member(std::string_view name) const {
 
 Result<nlohmann::ordered_json> bundle_manifest(const Bundle& bundle) {
   if (auto ok = check_member_names(bundle); !ok) return std::unexpected(ok.error());
-  for (const auto& [key, value] : {std::pair{"training", &bundle.training}, std::pair{"metrics", &bundle.metrics},
-                                   std::pair{"model_info", &bundle.model_info}}) {
-    if (!value->is_object()) return fail(ErrorCode::invalid_argument, "bundle {} must be a JSON object, got {}", key, value->type_name());
+  for (const auto& [key, value] :
+       {std::pair{"training", &bundle.training}, std::pair{"metrics", &bundle.metrics},
+        std::pair{"model_info", &bundle.model_info}}) {
+    if (!value->is_object())
+      return fail(ErrorCode::invalid_argument, "bundle {} must be a JSON object, got {}", key,
+                  value->type_name());
   }
   const std::string created_at = bundle.created_at.empty() ? now_iso8601_utc() : bundle.created_at;
-  if (auto t = parse_iso8601_utc(created_at); !t) return std::unexpected(Error{ErrorCode::invalid_argument, t.error().message});
+  if (auto t = parse_iso8601_utc(created_at); !t)
+    return std::unexpected(Error{ErrorCode::invalid_argument, t.error().message});
 
   nlohmann::ordered_json manifest;
   manifest["format"] = k_bundle_format;
@@ -411,7 +452,8 @@ Result<nlohmann::ordered_json> bundle_manifest(const Bundle& bundle) {
   nlohmann::ordered_json members = nlohmann::ordered_json::array();
   for (const BundleMember& m : bundle.members) {
     const std::string sha = sha256_hex(m.bytes);
-    if (sha.empty()) return fail(ErrorCode::internal, "SHA-256 of bundle member '{}' failed (OpenSSL)", m.name);
+    if (sha.empty())
+      return fail(ErrorCode::internal, "SHA-256 of bundle member '{}' failed (OpenSSL)", m.name);
     members.push_back({{"name", m.name}, {"size", m.bytes.size()}, {"sha256", sha}});
   }
   manifest["members"] = std::move(members);
@@ -427,7 +469,8 @@ Result<std::string> serialize_bundle(const Bundle& bundle) {
   std::size_t total = padded(manifest_text.size()) + 3 * k_block;  // header + end-of-archive marker
   for (const BundleMember& m : bundle.members) total += k_block + padded(m.bytes.size());
   if (total > k_bundle_max_bytes) {
-    return fail(ErrorCode::out_of_range, "bundle would be {} bytes, more than the {}-byte limit", total, k_bundle_max_bytes);
+    return fail(ErrorCode::out_of_range, "bundle would be {} bytes, more than the {}-byte limit", total,
+                k_bundle_max_bytes);
   }
   std::string out;
   out.reserve(total);
@@ -441,10 +484,13 @@ Status write_bundle(const std::filesystem::path& path, const Bundle& bundle) {
   auto bytes = serialize_bundle(bundle);
   if (!bytes) return std::unexpected(bytes.error().with_context(path.string()));
 
-  const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  const std::filesystem::path folder =
+      path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::string temp = (folder / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
   UniqueFd fd(::mkstemp(temp.data()));
-  if (fd.get() < 0) return fail(ErrorCode::io, "{}: cannot create a temporary file in {}: {}", path.string(), folder.string(), errno_text(errno));
+  if (fd.get() < 0)
+    return fail(ErrorCode::io, "{}: cannot create a temporary file in {}: {}", path.string(), folder.string(),
+                errno_text(errno));
   const auto abandon = [&](std::string_view what, int error) -> Status {
     fd.reset();
     ::unlink(temp.c_str());
@@ -471,12 +517,14 @@ Status write_bundle(const std::filesystem::path& path, const Bundle& bundle) {
 
 Result<Bundle> parse_bundle(std::string_view bytes, std::string_view name) {
   if (bytes.size() > k_bundle_max_bytes) {
-    return fail(ErrorCode::out_of_range, "{}: {} bytes, larger than the {}-byte bundle limit", name, bytes.size(), k_bundle_max_bytes);
+    return fail(ErrorCode::out_of_range, "{}: {} bytes, larger than the {}-byte bundle limit", name,
+                bytes.size(), k_bundle_max_bytes);
   }
   auto entries = read_ustar(bytes);
   if (!entries) return std::unexpected(entries.error().with_context(name));
   if (entries->empty() || entries->front().name != k_bundle_manifest_name) {
-    return fail(ErrorCode::parse, "{}: not a vigil bundle: the first archive member must be {}", name, k_bundle_manifest_name);
+    return fail(ErrorCode::parse, "{}: not a vigil bundle: the first archive member must be {}", name,
+                k_bundle_manifest_name);
   }
   nlohmann::json manifest;
   try {
@@ -494,37 +542,46 @@ Result<Bundle> parse_bundle(std::string_view bytes, std::string_view name) {
   for (std::size_t i = 1; i < entries->size(); ++i) {
     const ArchiveEntry& e = (*entries)[i];
     const auto it = by_name.find(e.name);
-    if (it == by_name.end()) return fail(ErrorCode::parse, "{}: archive member '{}' is not listed in the manifest", name, e.name);
-    if (!present.insert(it->first).second) return fail(ErrorCode::parse, "{}: archive member '{}' appears twice", name, e.name);
+    if (it == by_name.end())
+      return fail(ErrorCode::parse, "{}: archive member '{}' is not listed in the manifest", name, e.name);
+    if (!present.insert(it->first).second)
+      return fail(ErrorCode::parse, "{}: archive member '{}' appears twice", name, e.name);
     const ListedMember& listed_member = *it->second;
     if (listed_member.size != e.data.size()) {
-      return fail(ErrorCode::parse, "{}: member '{}' has {} bytes, the manifest says {}", name, e.name, e.data.size(), listed_member.size);
+      return fail(ErrorCode::parse, "{}: member '{}' has {} bytes, the manifest says {}", name, e.name,
+                  e.data.size(), listed_member.size);
     }
     const std::string sha = sha256_hex(e.data);
     if (sha != listed_member.sha256) {
-      return fail(ErrorCode::parse, "{}: member '{}' fails its SHA-256 check (manifest {}, content {}): the file is corrupt", name, e.name,
-                  listed_member.sha256, sha);
+      return fail(ErrorCode::parse,
+                  "{}: member '{}' fails its SHA-256 check (manifest {}, content {}): the file is corrupt",
+                  name, e.name, listed_member.sha256, sha);
     }
     bundle.members.push_back({e.name, std::string(e.data)});
   }
   for (const ListedMember& m : *listed) {
-    if (!present.contains(m.name)) return fail(ErrorCode::parse, "{}: the manifest lists '{}' but the archive does not contain it", name, m.name);
+    if (!present.contains(m.name))
+      return fail(ErrorCode::parse, "{}: the manifest lists '{}' but the archive does not contain it", name,
+                  m.name);
   }
   return bundle;
 }
 
-Result<Bundle> read_bundle(const std::filesystem::path& path, ModelKind expected_kind, std::uint32_t expected_feature_schema_version) {
+Result<Bundle> read_bundle(const std::filesystem::path& path, ModelKind expected_kind,
+                           std::uint32_t expected_feature_schema_version) {
   const std::string name = path.string();
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     const int error = errno;
-    return fail(error == ENOENT ? ErrorCode::not_found : ErrorCode::io, "{}: cannot open: {}", name, errno_text(error));
+    return fail(error == ENOENT ? ErrorCode::not_found : ErrorCode::io, "{}: cannot open: {}", name,
+                errno_text(error));
   }
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return fail(ErrorCode::io, "{}: cannot stat: {}", name, errno_text(errno));
   if (!S_ISREG(st.st_mode)) return fail(ErrorCode::io, "{}: not a regular file", name);
   if (static_cast<std::uint64_t>(st.st_size) > k_bundle_max_bytes) {
-    return fail(ErrorCode::out_of_range, "{}: {} bytes, larger than the {}-byte bundle limit", name, st.st_size, k_bundle_max_bytes);
+    return fail(ErrorCode::out_of_range, "{}: {} bytes, larger than the {}-byte bundle limit", name,
+                st.st_size, k_bundle_max_bytes);
   }
   // Read at most one byte past the limit, so a file that grows after fstat is still refused.
   std::string bytes(k_bundle_max_bytes + 1, '\0');
@@ -541,10 +598,12 @@ Result<Bundle> read_bundle(const std::filesystem::path& path, ModelKind expected
   auto bundle = parse_bundle(bytes, name);
   if (!bundle) return bundle;
   if (bundle->kind != expected_kind) {
-    return fail(ErrorCode::unsupported, "{}: is a {} bundle, expected {}", name, to_string(bundle->kind), to_string(expected_kind));
+    return fail(ErrorCode::unsupported, "{}: is a {} bundle, expected {}", name, to_string(bundle->kind),
+                to_string(expected_kind));
   }
   if (bundle->feature_schema_version != expected_feature_schema_version) {
-    return fail(ErrorCode::unsupported, "{}: built for feature schema version {}, this build computes version {}", name,
+    return fail(ErrorCode::unsupported,
+                "{}: built for feature schema version {}, this build computes version {}", name,
                 bundle->feature_schema_version, expected_feature_schema_version);
   }
   return bundle;

@@ -1,6 +1,7 @@
 // Model bundle: the one file that carries a trained model to the edge — a manifest (what the model is,
 // what it was trained on, how good it is) plus named ONNX graphs and JSON blobs (scaler, calibration,
-// thresholds), packed as a POSIX ustar archive so `tar tf model.vigil` lists it. Format: docs/formats/bundle.md.
+// thresholds), packed as a POSIX ustar archive so `tar tf model.vigil` lists it. Format:
+// docs/formats/bundle.md.
 #pragma once
 
 #include <cstddef>
@@ -35,11 +36,12 @@ struct BundleMember {
 struct Bundle {
   ModelKind kind = ModelKind::anomaly;
   std::uint32_t feature_schema_version = 0;  // version of the feature vector the graphs expect
-  std::string created_at;                     // ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ"; empty → now, at write
-  nlohmann::json training = nlohmann::json::object();    // training-data summary: sources, counts, splits
-  nlohmann::json metrics = nlohmann::json::object();     // evaluation results: accuracy, AUC, score …
-  nlohmann::json model_info = nlohmann::json::object();  // kind-specific: which member is the graph, classes …
-  std::vector<BundleMember> members;                      // manifest.json excluded (it is generated)
+  std::string created_at;                    // ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ"; empty → now, at write
+  nlohmann::json training = nlohmann::json::object();  // training-data summary: sources, counts, splits
+  nlohmann::json metrics = nlohmann::json::object();   // evaluation results: accuracy, AUC, score …
+  nlohmann::json model_info =
+      nlohmann::json::object();       // kind-specific: which member is the graph, classes …
+  std::vector<BundleMember> members;  // manifest.json excluded (it is generated)
 
   // The member called `name`, or nullptr.
   const BundleMember* find(std::string_view name) const;

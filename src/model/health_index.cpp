@@ -33,10 +33,12 @@ Status validate(const HealthIndexConfig& c) {
     return fail(ErrorCode::invalid_argument, "baseline_s = {}: expected a finite value >= 0", c.baseline_s);
   }
   if (c.baseline_min_snapshots < 3) {
-    return fail(ErrorCode::invalid_argument, "baseline_min_snapshots = {}: expected >= 3", c.baseline_min_snapshots);
+    return fail(ErrorCode::invalid_argument, "baseline_min_snapshots = {}: expected >= 3",
+                c.baseline_min_snapshots);
   }
   if (c.max_baseline_snapshots < c.baseline_min_snapshots) {
-    return fail(ErrorCode::invalid_argument, "max_baseline_snapshots = {}: expected >= baseline_min_snapshots ({})",
+    return fail(ErrorCode::invalid_argument,
+                "max_baseline_snapshots = {}: expected >= baseline_min_snapshots ({})",
                 c.max_baseline_snapshots, c.baseline_min_snapshots);
   }
   if (!(std::isfinite(c.smoothing_s) && c.smoothing_s >= 0)) {
@@ -115,7 +117,8 @@ Status HealthMonitor::close_baseline() {
 Result<HealthState> HealthMonitor::update(double time_s, double score) {
   if (!std::isfinite(time_s)) return fail(ErrorCode::invalid_argument, "time {} s is not finite", time_s);
   if (count_ > 0 && !(time_s > last_s_)) {
-    return fail(ErrorCode::invalid_argument, "time {} s is not after the previous snapshot ({} s)", time_s, last_s_);
+    return fail(ErrorCode::invalid_argument, "time {} s is not after the previous snapshot ({} s)", time_s,
+                last_s_);
   }
   if (!(std::isfinite(score) && score >= 0)) {
     return fail(ErrorCode::invalid_argument, "score {} at {} s: expected a finite value >= 0", score, time_s);

@@ -51,14 +51,14 @@ namespace vigil::model {
 // (src/diag/health_indicators.hpp), which documents its check by simulation. No time gate: nothing can
 // alarm before the baseline is complete, and afterwards only the budget decides.
 struct HealthIndexConfig {
-  double baseline_s = 1200;                  // early life taken as the asset's healthy reference
-  std::size_t baseline_min_snapshots = 8;    // >= 3
-  std::size_t max_baseline_snapshots = 4096; // memory bound (>= baseline_min_snapshots)
-  double smoothing_s = 300;                  // time constant of the index filter, >= 0 (0 = none)
-  std::size_t alarm_count = 3;               // N, 1 <= N <= M
-  std::size_t alarm_window = 3;              // M, <= 64
-  double false_alarm_probability = 0.01;     // alpha in (0, 1) ...
-  std::size_t design_length = 3000;          // ... over n snapshots (longest PRONOSTIA life: 2803)
+  double baseline_s = 1200;                   // early life taken as the asset's healthy reference
+  std::size_t baseline_min_snapshots = 8;     // >= 3
+  std::size_t max_baseline_snapshots = 4096;  // memory bound (>= baseline_min_snapshots)
+  double smoothing_s = 300;                   // time constant of the index filter, >= 0 (0 = none)
+  std::size_t alarm_count = 3;                // N, 1 <= N <= M
+  std::size_t alarm_window = 3;               // M, <= 64
+  double false_alarm_probability = 0.01;      // alpha in (0, 1) ...
+  std::size_t design_length = 3000;           // ... over n snapshots (longest PRONOSTIA life: 2803)
 };
 
 // invalid_argument naming the field when a value is outside its domain.
@@ -82,11 +82,11 @@ struct HealthBaseline {
 // What the monitor knows after one snapshot.
 struct HealthState {
   double time_s = 0;
-  double health_index = 1;        // HI >= 1 (1 during the baseline)
+  double health_index = 1;  // HI >= 1 (1 during the baseline)
   bool baseline_ready = false;
-  bool exceedance = false;        // this snapshot's distance is above d*
-  bool onset_found = false;       // latched once detected
-  std::size_t onset_index = 0;    // snapshot number (0-based, in update() order) of the onset
+  bool exceedance = false;      // this snapshot's distance is above d*
+  bool onset_found = false;     // latched once detected
+  std::size_t onset_index = 0;  // snapshot number (0-based, in update() order) of the onset
   double onset_s = std::numeric_limits<double>::quiet_NaN();
   double detected_s = std::numeric_limits<double>::quiet_NaN();
 };

@@ -18,7 +18,7 @@
 namespace vigil::model {
 namespace {
 
-constexpr std::string_view k_metadata_columns[] = {"recording", "fault",     "load_hp",
+constexpr std::string_view k_metadata_columns[] = {"recording",         "fault",     "load_hp",
                                                    "fault_diameter_in", "speed_rpm", "start_sample"};
 constexpr std::size_t k_metadata_count = std::size(k_metadata_columns);
 
@@ -48,7 +48,8 @@ std::vector<std::string_view> split_fields(std::string_view line) {
   std::size_t begin = 0;
   while (true) {
     const auto comma = line.find(',', begin);
-    fields.push_back(line.substr(begin, comma == std::string_view::npos ? std::string_view::npos : comma - begin));
+    fields.push_back(
+        line.substr(begin, comma == std::string_view::npos ? std::string_view::npos : comma - begin));
     if (comma == std::string_view::npos) break;
     begin = comma + 1;
   }
@@ -57,9 +58,11 @@ std::vector<std::string_view> split_fields(std::string_view line) {
 
 }  // namespace
 
-Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog, const LabelledWindowsConfig& config) {
+Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog,
+                                               const LabelledWindowsConfig& config) {
   if (!(config.sample_rate_hz > 0) || config.window_len < 256) {
-    return fail(ErrorCode::invalid_argument, "labelled windows: need sample_rate_hz > 0 and window_len >= 256");
+    return fail(ErrorCode::invalid_argument,
+                "labelled windows: need sample_rate_hz > 0 and window_len >= 256");
   }
   LabelledWindows out;
   out.sample_rate_hz = config.sample_rate_hz;
@@ -84,7 +87,8 @@ Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog, const
     }
     auto recording = io::read_entry(entry);
     if (!recording) return std::unexpected(recording.error());
-    if (recording->channels.empty()) return fail(ErrorCode::not_found, "{}: holds no vibration channel", file);
+    if (recording->channels.empty())
+      return fail(ErrorCode::not_found, "{}: holds no vibration channel", file);
     const io::Channel* channel =
         entry.channel.empty() ? &recording->channels.front() : recording->find_channel(entry.channel);
     if (channel == nullptr) return fail(ErrorCode::not_found, "{}: no channel '{}'", file, entry.channel);
@@ -92,8 +96,8 @@ Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog, const
     const std::optional<double> speed_rpm = entry.speed_rpm ? entry.speed_rpm : recording->speed_rpm;
     if (!speed_rpm) {
       return fail(ErrorCode::invalid_argument,
-                  "{} line {}: {}: the shaft speed is unknown (rpm column empty, none in the file)", catalog.source,
-                  entry.line, file);
+                  "{} line {}: {}: the shaft speed is unknown (rpm column empty, none in the file)",
+                  catalog.source, entry.line, file);
     }
 
     // Common rate: x(decimated) = every factor-th sample after the anti-alias low-pass.
@@ -121,7 +125,8 @@ Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog, const
     for (std::size_t start = 0; start + config.window_len <= x.size(); start += config.window_len) {
       auto features = it->second.extract(x.subspan(start, config.window_len), *speed_rpm);
       if (!features) {
-        return fail(features.error().code, "{}: window at sample {}: {}", file, start, features.error().message);
+        return fail(features.error().code, "{}: window at sample {}: {}", file, start,
+                    features.error().message);
       }
       out.rows.push_back(WindowRow{.recording = file,
                                    .fault = entry.fault,
@@ -138,8 +143,8 @@ Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog, const
 Status write_windows_csv(const LabelledWindows& windows, const std::filesystem::path& path) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return fail(ErrorCode::io, "{}: cannot open for writing", path.string());
-  out << fmt::format("# vigil labelled windows: sample_rate_hz={} window_len={} schema={}\n", windows.sample_rate_hz,
-                     windows.window_len, k_feature_schema_version);
+  out << fmt::format("# vigil labelled windows: sample_rate_hz={} window_len={} schema={}\n",
+                     windows.sample_rate_hz, windows.window_len, k_feature_schema_version);
   out << header_line() << '\n';
   std::string line;
   for (const auto& row : windows.rows) {
@@ -181,29 +186,32 @@ Result<LabelledWindows> parse_windows_csv(std::string_view text, std::string_vie
         if (key == "sample_rate_hz") out.sample_rate_hz = *value;
         if (key == "window_len") out.window_len = static_cast<std::size_t>(*value);
         if (key == "schema" && *value != double(k_feature_schema_version)) {
-          return fail(ErrorCode::unsupported, "{} line {}: feature schema {}, this build reads schema {}", name,
-                      line_no, *value, k_feature_schema_version);
+          return fail(ErrorCode::unsupported, "{} line {}: feature schema {}, this build reads schema {}",
+                      name, line_no, *value, k_feature_schema_version);
         }
       }
       continue;
     }
     if (!have_header) {
       if (line != expected_header) {
-        return fail(ErrorCode::parse, "{} line {}: header does not match feature schema {} (expected \"{}\")", name,
-                    line_no, k_feature_schema_version, expected_header);
+        return fail(ErrorCode::parse, "{} line {}: header does not match feature schema {} (expected \"{}\")",
+                    name, line_no, k_feature_schema_version, expected_header);
       }
       have_header = true;
       continue;
     }
     const auto fields = split_fields(line);
     if (fields.size() != columns) {
-      return fail(ErrorCode::parse, "{} line {}: {} fields, expected {}", name, line_no, fields.size(), columns);
+      return fail(ErrorCode::parse, "{} line {}: {} fields, expected {}", name, line_no, fields.size(),
+                  columns);
     }
     WindowRow row;
     row.recording = std::string(fields[0]);
-    if (row.recording.empty()) return fail(ErrorCode::parse, "{} line {}: empty recording name", name, line_no);
+    if (row.recording.empty())
+      return fail(ErrorCode::parse, "{} line {}: empty recording name", name, line_no);
     auto fault = io::parse_fault_type(fields[1]);
-    if (!fault) return fail(ErrorCode::parse, "{} line {}, column fault: unknown fault '{}'", name, line_no, fields[1]);
+    if (!fault)
+      return fail(ErrorCode::parse, "{} line {}, column fault: unknown fault '{}'", name, line_no, fields[1]);
     row.fault = *fault;
     double meta[4] = {};
     for (std::size_t c = 2; c < k_metadata_count; ++c) {
@@ -218,8 +226,8 @@ Result<LabelledWindows> parse_windows_csv(std::string_view text, std::string_vie
     row.fault_diameter_in = meta[1];
     row.speed_rpm = meta[2];
     if (meta[3] < 0 || meta[3] != std::floor(meta[3])) {
-      return fail(ErrorCode::parse, "{} line {}, column start_sample: '{}' is not a sample index", name, line_no,
-                  fields[5]);
+      return fail(ErrorCode::parse, "{} line {}, column start_sample: '{}' is not a sample index", name,
+                  line_no, fields[5]);
     }
     row.start_sample = static_cast<std::size_t>(meta[3]);
     row.features.resize(k_feature_count);
@@ -247,8 +255,10 @@ Result<LabelledWindows> read_windows_csv(const std::filesystem::path& path) {
 
 std::string_view to_string(SplitKind split) {
   switch (split) {
-    case SplitKind::by_load: return "by-load";
-    case SplitKind::by_size: return "by-size";
+    case SplitKind::by_load:
+      return "by-load";
+    case SplitKind::by_size:
+      return "by-size";
   }
   return "?";
 }
@@ -259,8 +269,11 @@ Result<SplitKind> parse_split_kind(std::string_view text) {
   return fail(ErrorCode::not_found, "unknown split '{}' (by-load, by-size)", text);
 }
 
-Result<std::vector<Fold>> make_folds(const LabelledWindows& windows, SplitKind split, std::size_t validation_every) {
-  auto key_of = [split](const WindowRow& r) { return split == SplitKind::by_load ? r.load_hp : r.fault_diameter_in; };
+Result<std::vector<Fold>> make_folds(const LabelledWindows& windows, SplitKind split,
+                                     std::size_t validation_every) {
+  auto key_of = [split](const WindowRow& r) {
+    return split == SplitKind::by_load ? r.load_hp : r.fault_diameter_in;
+  };
   std::set<double> values;
   for (const auto& r : windows.rows) {
     if (r.fault == io::FaultType::normal) continue;
@@ -279,11 +292,13 @@ Result<std::vector<Fold>> make_folds(const LabelledWindows& windows, SplitKind s
   for (double held_out : values) {
     Fold fold;
     fold.held_out_value = held_out;
-    fold.name = split == SplitKind::by_load ? fmt::format("load {} hp", held_out) : fmt::format("size {} in", held_out);
+    fold.name = split == SplitKind::by_load ? fmt::format("load {} hp", held_out)
+                                            : fmt::format("size {} in", held_out);
     // Training recordings per fault class, sorted by name, for the validation pick.
     std::map<io::FaultType, std::set<std::string>> train_recordings;
     for (const auto& r : windows.rows) {
-      if (r.fault != io::FaultType::normal && key_of(r) != held_out) train_recordings[r.fault].insert(r.recording);
+      if (r.fault != io::FaultType::normal && key_of(r) != held_out)
+        train_recordings[r.fault].insert(r.recording);
     }
     std::set<std::string> validation_recordings;
     if (validation_every > 0) {
@@ -314,8 +329,8 @@ Result<std::vector<Fold>> make_folds(const LabelledWindows& windows, SplitKind s
       }
     }
     if (fold.train.empty() || fold.test.empty()) {
-      return fail(ErrorCode::invalid_argument, "{} split, fold {}: empty training or test side", to_string(split),
-                  fold.name);
+      return fail(ErrorCode::invalid_argument, "{} split, fold {}: empty training or test side",
+                  to_string(split), fold.name);
     }
     folds.push_back(std::move(fold));
   }

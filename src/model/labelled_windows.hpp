@@ -32,8 +32,9 @@ struct WindowRow {
   double load_hp = -1;            // catalog extra "load_hp"; -1 when absent
   double fault_diameter_in = -1;  // catalog extra "fault_diameter_in"; -1 when absent (0 for healthy)
   double speed_rpm = 0;
-  std::size_t start_sample = 0;  // first sample of the window at sample_rate_hz (time order within a recording)
-  std::vector<float> features;   // k_feature_count values
+  std::size_t start_sample =
+      0;  // first sample of the window at sample_rate_hz (time order within a recording)
+  std::vector<float> features;  // k_feature_count values
 };
 
 struct LabelledWindows {
@@ -45,7 +46,8 @@ struct LabelledWindows {
 // Reads every catalog entry (io::read_entry, the entry's channel), decimates it to config.sample_rate_hz
 // when its rate is an integer multiple (error otherwise), and extracts features of each full window at the
 // entry's speed (error when the speed is unknown). The bearing comes from the entry.
-Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog, const LabelledWindowsConfig& config = {});
+Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog,
+                                               const LabelledWindowsConfig& config = {});
 
 // CSV with header "recording,fault,load_hp,fault_diameter_in,speed_rpm,start_sample,<feature names...>"
 // (feature names from feature_schema(), in schema order), one line per row, '\n' line ends, floats printed
@@ -63,15 +65,15 @@ Result<LabelledWindows> read_windows_csv(const std::filesystem::path& path);
 // Healthy rows (fault == normal) belong to no fold: see the evaluation docs (docs/learned-evaluation.md)
 // for why CWRU's single healthy recording cannot be on both sides of a fold split by recording.
 enum class SplitKind { by_load, by_size };
-std::string_view to_string(SplitKind split);            // "by-load", "by-size"
+std::string_view to_string(SplitKind split);                // "by-load", "by-size"
 Result<SplitKind> parse_split_kind(std::string_view text);  // inverse of to_string
 
 struct Fold {
-  std::string name;                  // "load 2 hp", "size 0.014 in"
-  double held_out_value = 0;         // the load (hp) or diameter (in) on the test side
-  std::vector<std::size_t> train;    // row indices, fault rows only
+  std::string name;                     // "load 2 hp", "size 0.014 in"
+  double held_out_value = 0;            // the load (hp) or diameter (in) on the test side
+  std::vector<std::size_t> train;       // row indices, fault rows only
   std::vector<std::size_t> validation;  // subset of the training recordings held back for early stopping
-  std::vector<std::size_t> test;     // row indices, fault rows only
+  std::vector<std::size_t> test;        // row indices, fault rows only
 };
 
 // The folds of `split` over the fault rows of `windows`. Validation: within each fault class, the training

@@ -8,17 +8,23 @@ namespace vigil::model {
 
 std::string_view to_string(Activation a) {
   switch (a) {
-    case Activation::none: return "none";
-    case Activation::relu: return "relu";
-    case Activation::sigmoid: return "sigmoid";
-    case Activation::tanh: return "tanh";
-    case Activation::softmax: return "softmax";
+    case Activation::none:
+      return "none";
+    case Activation::relu:
+      return "relu";
+    case Activation::sigmoid:
+      return "sigmoid";
+    case Activation::tanh:
+      return "tanh";
+    case Activation::softmax:
+      return "softmax";
   }
   return "?";
 }
 
 Result<Activation> parse_activation(std::string_view name) {
-  for (Activation a : {Activation::none, Activation::relu, Activation::sigmoid, Activation::tanh, Activation::softmax}) {
+  for (Activation a :
+       {Activation::none, Activation::relu, Activation::sigmoid, Activation::tanh, Activation::softmax}) {
     if (to_string(a) == name) return a;
   }
   return fail(ErrorCode::parse, "unknown activation '{}' (none, relu, sigmoid, tanh, softmax)", name);
@@ -34,23 +40,26 @@ Status validate(const MlpSpec& spec) {
   if (spec.layers.empty()) return fail(ErrorCode::invalid_argument, "network has no layers");
   for (std::size_t i = 0; i < spec.layers.size(); ++i) {
     const DenseLayer& l = spec.layers[i];
-    if (l.inputs == 0 || l.outputs == 0) return fail(ErrorCode::invalid_argument, "layer {}: empty shape {}x{}", i, l.outputs, l.inputs);
+    if (l.inputs == 0 || l.outputs == 0)
+      return fail(ErrorCode::invalid_argument, "layer {}: empty shape {}x{}", i, l.outputs, l.inputs);
     if (l.weight.size() != l.inputs * l.outputs) {
-      return fail(ErrorCode::invalid_argument, "layer {}: weight has {} values, expected {}x{}", i, l.weight.size(),
-                  l.outputs, l.inputs);
+      return fail(ErrorCode::invalid_argument, "layer {}: weight has {} values, expected {}x{}", i,
+                  l.weight.size(), l.outputs, l.inputs);
     }
     if (l.bias.size() != l.outputs) {
-      return fail(ErrorCode::invalid_argument, "layer {}: bias has {} values, expected {}", i, l.bias.size(), l.outputs);
+      return fail(ErrorCode::invalid_argument, "layer {}: bias has {} values, expected {}", i, l.bias.size(),
+                  l.outputs);
     }
     if (i + 1 < spec.layers.size() && spec.layers[i + 1].inputs != l.outputs) {
-      return fail(ErrorCode::invalid_argument, "layer {} gives {} outputs but layer {} takes {} inputs", i, l.outputs,
-                  i + 1, spec.layers[i + 1].inputs);
+      return fail(ErrorCode::invalid_argument, "layer {} gives {} outputs but layer {} takes {} inputs", i,
+                  l.outputs, i + 1, spec.layers[i + 1].inputs);
     }
     if (l.activation == Activation::softmax && i + 1 != spec.layers.size()) {
       return fail(ErrorCode::invalid_argument, "layer {}: softmax only on the last layer", i);
     }
     const auto finite = [](float v) { return std::isfinite(v); };
-    if (!std::all_of(l.weight.begin(), l.weight.end(), finite) || !std::all_of(l.bias.begin(), l.bias.end(), finite)) {
+    if (!std::all_of(l.weight.begin(), l.weight.end(), finite) ||
+        !std::all_of(l.bias.begin(), l.bias.end(), finite)) {
       return fail(ErrorCode::invalid_argument, "layer {}: non-finite parameter", i);
     }
   }
@@ -67,7 +76,8 @@ std::vector<float> reference_forward(const MlpSpec& spec, std::span<const float>
       out[o] = acc;
     }
     switch (l.activation) {
-      case Activation::none: break;
+      case Activation::none:
+        break;
       case Activation::relu:
         for (double& v : out) v = std::max(v, 0.0);
         break;

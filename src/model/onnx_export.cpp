@@ -10,10 +10,13 @@
 namespace vigil::model {
 namespace {
 
-void add_dimension(onnx::TensorShapeProto* shape, std::int64_t value) { shape->add_dim()->set_dim_value(value); }
+void add_dimension(onnx::TensorShapeProto* shape, std::int64_t value) {
+  shape->add_dim()->set_dim_value(value);
+}
 
 // A float32 [batch, width] value description (graph input or output).
-void describe_matrix(onnx::ValueInfoProto* info, const std::string& name, std::size_t width, bool dynamic_batch) {
+void describe_matrix(onnx::ValueInfoProto* info, const std::string& name, std::size_t width,
+                     bool dynamic_batch) {
   info->set_name(name);
   auto* tensor = info->mutable_type()->mutable_tensor_type();
   tensor->set_elem_type(onnx::TensorProto::FLOAT);
@@ -54,11 +57,16 @@ void add_float_attribute(onnx::NodeProto* node, const char* name, float value) {
 
 const char* onnx_operator(Activation activation) {
   switch (activation) {
-    case Activation::relu: return "Relu";
-    case Activation::sigmoid: return "Sigmoid";
-    case Activation::tanh: return "Tanh";
-    case Activation::softmax: return "Softmax";
-    case Activation::none: break;
+    case Activation::relu:
+      return "Relu";
+    case Activation::sigmoid:
+      return "Sigmoid";
+    case Activation::tanh:
+      return "Tanh";
+    case Activation::softmax:
+      return "Softmax";
+    case Activation::none:
+      break;
   }
   return nullptr;
 }
@@ -67,13 +75,16 @@ const char* onnx_operator(Activation activation) {
 
 Result<std::string> export_onnx(const MlpSpec& spec, const ExportOptions& options) {
   if (auto valid = validate(spec); !valid) return std::unexpected(valid.error().with_context("ONNX export"));
-  if (options.input_name.empty() || options.output_name.empty() || options.input_name == options.output_name) {
-    return fail(ErrorCode::invalid_argument, "ONNX export: input name '{}' and output name '{}' must be non-empty and differ",
+  if (options.input_name.empty() || options.output_name.empty() ||
+      options.input_name == options.output_name) {
+    return fail(ErrorCode::invalid_argument,
+                "ONNX export: input name '{}' and output name '{}' must be non-empty and differ",
                 options.input_name, options.output_name);
   }
   if (options.input_name.starts_with("layer") || options.output_name.starts_with("layer")) {
-    return fail(ErrorCode::invalid_argument,
-                "ONNX export: input/output names must not start with 'layer' (reserved for internal tensors)");
+    return fail(
+        ErrorCode::invalid_argument,
+        "ONNX export: input/output names must not start with 'layer' (reserved for internal tensors)");
   }
 
   onnx::ModelProto model;
@@ -107,7 +118,8 @@ Result<std::string> export_onnx(const MlpSpec& spec, const ExportOptions& option
     add_initializer(graph, weight, layer.weight, {layer.outputs, layer.inputs});
     add_initializer(graph, bias, layer.bias, {layer.outputs});
 
-    const std::string linear = (last && activation_op == nullptr) ? options.output_name : fmt::format("layer{}.linear", i);
+    const std::string linear =
+        (last && activation_op == nullptr) ? options.output_name : fmt::format("layer{}.linear", i);
     onnx::NodeProto* gemm = graph->add_node();
     gemm->set_op_type("Gemm");
     gemm->set_name(fmt::format("layer{}.gemm", i));
@@ -122,7 +134,8 @@ Result<std::string> export_onnx(const MlpSpec& spec, const ExportOptions& option
     current = linear;
 
     if (activation_op != nullptr) {
-      const std::string activated = last ? options.output_name : fmt::format("layer{}.{}", i, to_string(layer.activation));
+      const std::string activated =
+          last ? options.output_name : fmt::format("layer{}.{}", i, to_string(layer.activation));
       onnx::NodeProto* act = graph->add_node();
       act->set_op_type(activation_op);
       act->set_name(fmt::format("layer{}.{}", i, to_string(layer.activation)));
@@ -139,7 +152,8 @@ Result<std::string> export_onnx(const MlpSpec& spec, const ExportOptions& option
     return fail(ErrorCode::internal, "ONNX export: the built model fails onnx::checker: {}", e.what());
   }
   std::string bytes;
-  if (!model.SerializeToString(&bytes)) return fail(ErrorCode::internal, "ONNX export: protobuf serialisation failed");
+  if (!model.SerializeToString(&bytes))
+    return fail(ErrorCode::internal, "ONNX export: protobuf serialisation failed");
   return bytes;
 }
 

@@ -22,10 +22,10 @@ struct ExportOptions {
   std::string input_name = "features";  // graph input, float32 [1, d] or [batch, d]
   std::string output_name = "output";   // graph output, float32 [1, k] or [batch, k]
   std::string graph_name = "vigil_mlp";
-  std::string doc_string;               // ModelProto.doc_string: what the model is for, free text
+  std::string doc_string;  // ModelProto.doc_string: what the model is for, free text
   std::string producer_version = "0.1.0";
-  std::int64_t model_version = 1;       // ModelProto.model_version
-  bool dynamic_batch = false;           // first dimension symbolic ("batch") instead of 1
+  std::int64_t model_version = 1;  // ModelProto.model_version
+  bool dynamic_batch = false;      // first dimension symbolic ("batch") instead of 1
   std::vector<std::pair<std::string, std::string>> metadata;  // ModelProto.metadata_props, key → value
 };
 

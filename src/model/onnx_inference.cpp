@@ -36,7 +36,8 @@ MatrixShape matrix_shape(const onnx::ValueInfoProto& info) {
   MatrixShape m;
   if (!info.type().has_tensor_type()) return m;
   const auto& tensor = info.type().tensor_type();
-  if (tensor.elem_type() != onnx::TensorProto::FLOAT || !tensor.has_shape() || tensor.shape().dim_size() != 2) return m;
+  if (tensor.elem_type() != onnx::TensorProto::FLOAT || !tensor.has_shape() || tensor.shape().dim_size() != 2)
+    return m;
   const auto& d0 = tensor.shape().dim(0);
   const auto& d1 = tensor.shape().dim(1);
   m.batch = d0.has_dim_value() ? d0.dim_value() : 0;
@@ -55,7 +56,8 @@ struct GraphInterface {
 };
 
 Result<GraphInterface> read_interface(std::string_view bytes) {
-  if (bytes.size() > static_cast<std::size_t>(INT_MAX)) return fail(ErrorCode::out_of_range, "{} bytes is too large", bytes.size());
+  if (bytes.size() > static_cast<std::size_t>(INT_MAX))
+    return fail(ErrorCode::out_of_range, "{} bytes is too large", bytes.size());
   onnx::ModelProto model;
   if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return fail(ErrorCode::parse, "not an ONNX model (protobuf parse failed on {} bytes)", bytes.size());
@@ -66,18 +68,25 @@ Result<GraphInterface> read_interface(std::string_view bytes) {
   const onnx::ValueInfoProto* input = nullptr;
   for (const auto& in : graph.input()) {
     if (initializers.contains(in.name())) continue;  // older exporters list weights as inputs too
-    if (input != nullptr) return fail(ErrorCode::unsupported, "graph has more than one input ('{}', '{}')", input->name(), in.name());
+    if (input != nullptr)
+      return fail(ErrorCode::unsupported, "graph has more than one input ('{}', '{}')", input->name(),
+                  in.name());
     input = &in;
   }
   if (input == nullptr) return fail(ErrorCode::unsupported, "graph has no input");
-  if (graph.output_size() != 1) return fail(ErrorCode::unsupported, "graph has {} outputs, expected 1", graph.output_size());
+  if (graph.output_size() != 1)
+    return fail(ErrorCode::unsupported, "graph has {} outputs, expected 1", graph.output_size());
   const MatrixShape in_shape = matrix_shape(*input);
-  if (!in_shape.ok) return fail(ErrorCode::unsupported, "input '{}' is not float32 [1 or batch, d] with a fixed d", input->name());
+  if (!in_shape.ok)
+    return fail(ErrorCode::unsupported, "input '{}' is not float32 [1 or batch, d] with a fixed d",
+                input->name());
   const MatrixShape out_shape = matrix_shape(graph.output(0));
   if (!out_shape.ok) {
-    return fail(ErrorCode::unsupported, "output '{}' is not float32 [1 or batch, k] with a fixed k", graph.output(0).name());
+    return fail(ErrorCode::unsupported, "output '{}' is not float32 [1 or batch, k] with a fixed k",
+                graph.output(0).name());
   }
-  return GraphInterface{input->name(), static_cast<std::size_t>(in_shape.width), static_cast<std::size_t>(out_shape.width)};
+  return GraphInterface{input->name(), static_cast<std::size_t>(in_shape.width),
+                        static_cast<std::size_t>(out_shape.width)};
 }
 
 }  // namespace
@@ -105,7 +114,9 @@ Result<OnnxModel> OnnxModel::create(std::string_view onnx_bytes, std::string_vie
     impl->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
     impl->net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
     const std::vector<std::string> outputs = impl->net.getUnconnectedOutLayersNames();
-    if (outputs.size() != 1) return fail(ErrorCode::unsupported, "{}: OpenCV DNN sees {} output layers, expected 1", name, outputs.size());
+    if (outputs.size() != 1)
+      return fail(ErrorCode::unsupported, "{}: OpenCV DNN sees {} output layers, expected 1", name,
+                  outputs.size());
     impl->output_layer = outputs.front();
     impl->input = cv::Mat(1, static_cast<int>(impl->input_size), CV_32F, cv::Scalar(0));
     // Warm-up on zeros: OpenCV allocates its layer blobs on the first forward; it also proves the
@@ -113,7 +124,8 @@ Result<OnnxModel> OnnxModel::create(std::string_view onnx_bytes, std::string_vie
     impl->net.setInput(impl->input, impl->input_name);
     const cv::Mat out = impl->net.forward(impl->output_layer);
     if (out.type() != CV_32F || out.total() != impl->output_size) {
-      return fail(ErrorCode::unsupported, "{}: the network produces {} values of OpenCV type {}, the graph declares {} float32", name,
+      return fail(ErrorCode::unsupported,
+                  "{}: the network produces {} values of OpenCV type {}, the graph declares {} float32", name,
                   out.total(), out.type(), impl->output_size);
     }
   } catch (const std::exception& e) {
@@ -125,7 +137,8 @@ Result<OnnxModel> OnnxModel::create(std::string_view onnx_bytes, std::string_vie
 Status OnnxModel::run(std::span<const float> x, std::span<float> y) {
   Impl& m = *impl_;
   if (x.size() != m.input_size || y.size() != m.output_size) {
-    return fail(ErrorCode::invalid_argument, "{}: run with {} inputs / {} outputs, the model takes {} / gives {}", m.name, x.size(),
+    return fail(ErrorCode::invalid_argument,
+                "{}: run with {} inputs / {} outputs, the model takes {} / gives {}", m.name, x.size(),
                 y.size(), m.input_size, m.output_size);
   }
   try {
@@ -133,7 +146,8 @@ Status OnnxModel::run(std::span<const float> x, std::span<float> y) {
     m.net.setInput(m.input, m.input_name);
     const cv::Mat out = m.net.forward(m.output_layer);
     if (!out.isContinuous() || out.type() != CV_32F || out.total() != m.output_size) {
-      return fail(ErrorCode::internal, "{}: OpenCV DNN returned {} values, expected {}", m.name, out.total(), m.output_size);
+      return fail(ErrorCode::internal, "{}: OpenCV DNN returned {} values, expected {}", m.name, out.total(),
+                  m.output_size);
     }
     std::copy_n(out.ptr<float>(), m.output_size, y.data());
   } catch (const std::exception& e) {

@@ -16,7 +16,8 @@ Result<double> phm_percent_error(double actual_rul_s, double estimated_rul_s) {
 
 double phm_accuracy(double percent_error) {
   const double ln_half = std::log(0.5);
-  return percent_error <= 0 ? std::exp(-ln_half * percent_error / 5.0) : std::exp(ln_half * percent_error / 20.0);
+  return percent_error <= 0 ? std::exp(-ln_half * percent_error / 5.0)
+                            : std::exp(ln_half * percent_error / 20.0);
 }
 
 Result<double> phm_score(std::span<const double> actual_rul_s, std::span<const double> estimated_rul_s) {

@@ -58,18 +58,22 @@ Status validate(const DegradationPrior& p) {
                    p.noise_var, p.failure_log_level, p.failure_log_level_var, p.phi})) {
     return fail(ErrorCode::invalid_argument, "degradation prior holds a value that is not finite");
   }
-  if (!(p.theta_var > 0)) return fail(ErrorCode::invalid_argument, "theta_var = {}: expected > 0", p.theta_var);
+  if (!(p.theta_var > 0))
+    return fail(ErrorCode::invalid_argument, "theta_var = {}: expected > 0", p.theta_var);
   if (!(p.beta_var_per_s2 > 0)) {
     return fail(ErrorCode::invalid_argument, "beta_var_per_s2 = {}: expected > 0", p.beta_var_per_s2);
   }
   if (!(p.theta_var * p.beta_var_per_s2 > p.theta_beta_cov_per_s * p.theta_beta_cov_per_s)) {
-    return fail(ErrorCode::invalid_argument,
-                "theta_beta_cov_per_s = {}: the prior covariance is not positive definite (variances {} and {})",
-                p.theta_beta_cov_per_s, p.theta_var, p.beta_var_per_s2);
+    return fail(
+        ErrorCode::invalid_argument,
+        "theta_beta_cov_per_s = {}: the prior covariance is not positive definite (variances {} and {})",
+        p.theta_beta_cov_per_s, p.theta_var, p.beta_var_per_s2);
   }
-  if (!(p.noise_var > 0)) return fail(ErrorCode::invalid_argument, "noise_var = {}: expected > 0", p.noise_var);
+  if (!(p.noise_var > 0))
+    return fail(ErrorCode::invalid_argument, "noise_var = {}: expected > 0", p.noise_var);
   if (!(p.failure_log_level_var >= 0)) {
-    return fail(ErrorCode::invalid_argument, "failure_log_level_var = {}: expected >= 0", p.failure_log_level_var);
+    return fail(ErrorCode::invalid_argument, "failure_log_level_var = {}: expected >= 0",
+                p.failure_log_level_var);
   }
   if (!(p.phi < 1)) {
     return fail(ErrorCode::invalid_argument, "phi = {}: expected < 1 (the health index is >= 1)", p.phi);
@@ -96,7 +100,8 @@ Result<DegradationPosterior> DegradationPosterior::create(const DegradationPrior
   if (auto ok = validate(prior); !ok) return std::unexpected(ok.error());
   DegradationPosterior d;
   d.prior_ = prior;
-  const double det = prior.theta_var * prior.beta_var_per_s2 - prior.theta_beta_cov_per_s * prior.theta_beta_cov_per_s;
+  const double det =
+      prior.theta_var * prior.beta_var_per_s2 - prior.theta_beta_cov_per_s * prior.theta_beta_cov_per_s;
   d.p00_ = prior.beta_var_per_s2 / det;
   d.p01_ = -prior.theta_beta_cov_per_s / det;
   d.p11_ = prior.theta_var / det;
@@ -272,7 +277,8 @@ Result<RulEstimate> RulEstimator::update(double time_s, double score) {
 // ---------------------------------------------------------------------------------------------------
 // learn_prior
 
-Result<PriorFit> learn_prior(std::span<const ScoreSeries> training, const HealthIndexConfig& health, double phi) {
+Result<PriorFit> learn_prior(std::span<const ScoreSeries> training, const HealthIndexConfig& health,
+                             double phi) {
   if (!(std::isfinite(phi) && phi < 1)) {
     return fail(ErrorCode::invalid_argument, "phi = {}: expected a finite value < 1", phi);
   }
@@ -320,7 +326,8 @@ Result<PriorFit> learn_prior(std::span<const ScoreSeries> training, const Health
     a.theta = mean_l - a.beta_per_s * mean_t;
     double r = 0;
     for (std::size_t i = first; i < series.time_s.size(); ++i) {
-      const double e = std::log(track->health_index[i] - phi) - a.theta - a.beta_per_s * (series.time_s[i] - s.onset_s);
+      const double e =
+          std::log(track->health_index[i] - phi) - a.theta - a.beta_per_s * (series.time_s[i] - s.onset_s);
       r += e * e;
     }
     a.residual_var = n > 2 ? r / static_cast<double>(n - 2) : 0.0;
@@ -341,8 +348,8 @@ Result<PriorFit> learn_prior(std::span<const ScoreSeries> training, const Health
     m_end += a.end_log_level;
   }
   if (used < 2) {
-    return fail(ErrorCode::invalid_argument, "{} of {} training lives usable, need 2:{}", used, training.size(),
-                why_not);
+    return fail(ErrorCode::invalid_argument, "{} of {} training lives usable, need 2:{}", used,
+                training.size(), why_not);
   }
   const double nu = static_cast<double>(used);
   m_theta /= nu;

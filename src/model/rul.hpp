@@ -37,7 +37,8 @@ namespace vigil::model {
 //     mu_Y = mu_th + mu_b tau_0,  v_Y = C_thth + 2 tau_0 C_thb + tau_0^2 C_bb,  c_Yb = C_thb + tau_0 C_bb.
 // The asset is alive now iff W < 0, which has probability S = Phi(-(mu_Y - mu_D) / sqrt(v_Y + s_D^2)); a
 // line alive now crosses within r iff beta' > 0 and W >= -beta' r. Hence
-//     P(RUL <= r | alive) = (1/S) int_{beta>0} N(beta; mu_b, C_bb) [Phi(-m_W/s_W) - Phi((-beta r - m_W)/s_W)] dbeta
+//     P(RUL <= r | alive) = (1/S) int_{beta>0} N(beta; mu_b, C_bb) [Phi(-m_W/s_W) - Phi((-beta r - m_W)/s_W)]
+//     dbeta
 // (64-point Gauss-Legendre over beta in [max(0, mu_b - 8 sd), mu_b + 8 sd]), monotone in r. Its median and
 // (1 -+ p)/2 quantiles are rul_s, rul_low_s, rul_high_s (doubling grid from 1 s, then bisection to 1 ms).
 // Paths with beta' <= 0 never fail: a quantile above the probability of ever failing is reported as
@@ -124,9 +125,9 @@ struct RulEstimate {
   double health_index = 1;
   bool onset_found = false;
   double onset_s = std::numeric_limits<double>::quiet_NaN();
-  double rul_s = 0;       // median residual life
-  double rul_low_s = 0;   // 5th percentile with the default p = 0.90
-  double rul_high_s = 0;  // 95th percentile
+  double rul_s = 0;              // median residual life
+  double rul_low_s = 0;          // 5th percentile with the default p = 0.90
+  double rul_high_s = 0;         // 95th percentile
   std::size_t observations = 0;  // post-onset snapshots in the posterior
 };
 
@@ -167,15 +168,15 @@ struct ScoreSeries {
 // What was learned from one training life.
 struct AssetFit {
   std::string name;
-  bool used = false;          // onset found and enough points after it
+  bool used = false;  // onset found and enough points after it
   double onset_s = std::numeric_limits<double>::quiet_NaN();
   double detected_s = std::numeric_limits<double>::quiet_NaN();
   double end_s = 0;
-  std::size_t points = 0;     // post-onset snapshots
-  double theta = 0;           // least-squares ln(HI - phi) = theta + beta tau
+  std::size_t points = 0;  // post-onset snapshots
+  double theta = 0;        // least-squares ln(HI - phi) = theta + beta tau
   double beta_per_s = 0;
   double residual_var = 0;
-  double end_log_level = 0;   // ln(HI - phi) at the last snapshot (failure)
+  double end_log_level = 0;  // ln(HI - phi) at the last snapshot (failure)
 };
 
 struct PriorFit {

@@ -22,13 +22,13 @@ double median_in_place(std::vector<double>& v) {
 Status check_life(const LifeFeatures& life) {
   if (life.time_s.empty()) return fail(ErrorCode::invalid_argument, "{}: no snapshots", life.name);
   if (life.time_s.size() != life.features.size()) {
-    return fail(ErrorCode::invalid_argument, "{}: {} times but {} feature vectors", life.name, life.time_s.size(),
-                life.features.size());
+    return fail(ErrorCode::invalid_argument, "{}: {} times but {} feature vectors", life.name,
+                life.time_s.size(), life.features.size());
   }
   for (std::size_t i = 0; i < life.time_s.size(); ++i) {
     if (!std::isfinite(life.time_s[i]) || (i > 0 && !(life.time_s[i] > life.time_s[i - 1]))) {
-      return fail(ErrorCode::invalid_argument, "{}: snapshot {} at {} s is not after the previous one", life.name, i,
-                  life.time_s[i]);
+      return fail(ErrorCode::invalid_argument, "{}: snapshot {} at {} s is not after the previous one",
+                  life.name, i, life.time_s[i]);
     }
     for (double x : life.features[i]) {
       if (!std::isfinite(x)) {
@@ -91,9 +91,11 @@ Status validate(const RulScoreConfig& config) {
   return {};
 }
 
-Result<SnapshotFeatureExtractor> SnapshotFeatureExtractor::create(double sample_rate_hz, std::size_t window_len,
+Result<SnapshotFeatureExtractor> SnapshotFeatureExtractor::create(double sample_rate_hz,
+                                                                  std::size_t window_len,
                                                                   const dsp::BearingGeometry& bearing,
-                                                                  double max_speed_rpm, const RulScoreConfig& config) {
+                                                                  double max_speed_rpm,
+                                                                  const RulScoreConfig& config) {
   if (auto ok = validate(config); !ok) return std::unexpected(ok.error());
   auto extractor = diag::HealthIndicatorExtractor::create({.sample_rate_hz = sample_rate_hz,
                                                            .window_len = window_len,
@@ -113,8 +115,8 @@ Result<RulFeatures> SnapshotFeatureExtractor::compute(std::span<const float> win
   const double rms_g = diag::value_of(*v, diag::Indicator::rms_g);
   const double kurtosis = diag::value_of(*v, diag::Indicator::kurtosis);
   if (!(rms_g > 0 && kurtosis > 0 && std::isfinite(rms_g) && std::isfinite(kurtosis))) {
-    return fail(ErrorCode::invalid_argument, "snapshot with RMS {} g and kurtosis {}: a dead or broken channel",
-                rms_g, kurtosis);
+    return fail(ErrorCode::invalid_argument,
+                "snapshot with RMS {} g and kurtosis {}: a dead or broken channel", rms_g, kurtosis);
   }
   return RulFeatures{std::log(rms_g), std::log(kurtosis)};
 }
@@ -179,7 +181,8 @@ Result<PriorFit> fit_rul_prior(std::span<const LifeFeatures> lives, const RulCon
     scores.push_back(std::move(*s));
   }
   std::vector<ScoreSeries> series;
-  for (std::size_t i = 0; i < lives.size(); ++i) series.push_back({lives[i].name, lives[i].time_s, scores[i]});
+  for (std::size_t i = 0; i < lives.size(); ++i)
+    series.push_back({lives[i].name, lives[i].time_s, scores[i]});
   return learn_prior(series, config.health);
 }
 
@@ -216,7 +219,8 @@ nlohmann::json to_json(const RulScoreConfig& c) {
 
 Result<Bundle> make_rul_bundle(const RulModel& model, nlohmann::json training) {
   if (auto ok = validate(model); !ok) return std::unexpected(ok.error());
-  if (!training.is_object()) return fail(ErrorCode::invalid_argument, "training summary: expected a JSON object");
+  if (!training.is_object())
+    return fail(ErrorCode::invalid_argument, "training summary: expected a JSON object");
   Bundle b;
   b.kind = ModelKind::rul;
   b.feature_schema_version = k_rul_score_version;
@@ -244,14 +248,18 @@ Result<RulModel> rul_model_from_bundle(const Bundle& bundle) {
   auto num = [&](const nlohmann::json& j, std::string_view member, const char* field, double& out) {
     if (!status) return;
     auto v = number_field(j, member, field);
-    if (!v) status = std::unexpected(v.error());
-    else out = *v;
+    if (!v)
+      status = std::unexpected(v.error());
+    else
+      out = *v;
   };
   auto cnt = [&](const nlohmann::json& j, std::string_view member, const char* field, std::size_t& out) {
     if (!status) return;
     auto v = count_field(j, member, field);
-    if (!v) status = std::unexpected(v.error());
-    else out = *v;
+    if (!v)
+      status = std::unexpected(v.error());
+    else
+      out = *v;
   };
 
   auto prior = bundle.json_member("prior.json");
@@ -330,34 +338,37 @@ std::string rul_sentence(const RulReplay& replay, double interval_probability, d
                          std::string_view what) {
   const RulEstimate& e = replay.estimate;
   // "800–4,500 s", or "800 s – unbounded" when the upper quantile is at the horizon (paths that never fail).
-  const std::string interval =
-      e.rul_high_s >= horizon_s
-          ? fmt::format("{:.0f} % interval {} s – unbounded", 100 * interval_probability, grouped(e.rul_low_s))
-          : fmt::format("{:.0f} % interval {}–{} s", 100 * interval_probability, grouped(e.rul_low_s),
-                        grouped(e.rul_high_s));
+  const std::string interval = e.rul_high_s >= horizon_s
+                                   ? fmt::format("{:.0f} % interval {} s – unbounded",
+                                                 100 * interval_probability, grouped(e.rul_low_s))
+                                   : fmt::format("{:.0f} % interval {}–{} s", 100 * interval_probability,
+                                                 grouped(e.rul_low_s), grouped(e.rul_high_s));
   if (!e.onset_found) {
     if (e.rul_s >= horizon_s) {
-      return fmt::format("no {} degradation detected at {} s (health index {:.2f}); no failure foreseen", what,
-                         grouped(e.time_s), e.health_index);
+      return fmt::format("no {} degradation detected at {} s (health index {:.2f}); no failure foreseen",
+                         what, grouped(e.time_s), e.health_index);
     }
-    return fmt::format("no {} degradation detected at {} s (health index {:.2f}); once it starts, the population "
-                       "took {} s ({}) from onset to failure",
-                       what, grouped(e.time_s), e.health_index, grouped(e.rul_s), interval);
+    return fmt::format(
+        "no {} degradation detected at {} s (health index {:.2f}); once it starts, the population "
+        "took {} s ({}) from onset to failure",
+        what, grouped(e.time_s), e.health_index, grouped(e.rul_s), interval);
   }
   if (e.rul_s >= horizon_s) {
-    return fmt::format("{} degradation detected at {} s; no failure foreseen within {} s (health index {:.2f})",
-                       what, grouped(e.onset_s), grouped(horizon_s), e.health_index);
+    return fmt::format(
+        "{} degradation detected at {} s; no failure foreseen within {} s (health index {:.2f})", what,
+        grouped(e.onset_s), grouped(horizon_s), e.health_index);
   }
-  return fmt::format("{} degradation detected at {} s; remaining useful life {} s ({}): plan replacement within {}",
-                     what, grouped(e.onset_s), grouped(e.rul_s), interval, human_duration(e.rul_s));
+  return fmt::format(
+      "{} degradation detected at {} s; remaining useful life {} s ({}): plan replacement within {}", what,
+      grouped(e.onset_s), grouped(e.rul_s), interval, human_duration(e.rul_s));
 }
 
 Result<LoboReport> evaluate_rul_lobo(std::span<const LifeFeatures> lives, const RulConfig& config,
                                      const RulScoreConfig& score, std::span<const double> fractions,
                                      double early_fraction) {
   if (lives.size() < 3) {
-    return fail(ErrorCode::invalid_argument, "{} lives: leave-one-out needs at least 3 (2 to learn a prior from)",
-                lives.size());
+    return fail(ErrorCode::invalid_argument,
+                "{} lives: leave-one-out needs at least 3 (2 to learn a prior from)", lives.size());
   }
   for (double f : fractions) {
     if (!(f > 0 && f < 1)) return fail(ErrorCode::invalid_argument, "cut fraction {}: expected in (0, 1)", f);

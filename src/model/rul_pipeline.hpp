@@ -1,8 +1,9 @@
 // The remaining-useful-life pipeline end to end, shared by `vigil train rul`, `vigil rul`, `vigil eval femto
-// --rul` and the FEMTO data tests, so that there is one implementation: per-snapshot features -> anomaly score
-// against the asset's own baseline -> health index and onset (health_index.hpp) -> Bayesian RUL (rul.hpp);
-// the learned prior and configs packed as a model bundle (bundle.hpp, kind rul); leave-one-asset-out
-// evaluation with the PHM 2012 score (phm_score.hpp). No file reading here: callers pass sample spans.
+// --rul` and the FEMTO data tests, so that there is one implementation: per-snapshot features -> anomaly
+// score against the asset's own baseline -> health index and onset (health_index.hpp) -> Bayesian RUL
+// (rul.hpp); the learned prior and configs packed as a model bundle (bundle.hpp, kind rul);
+// leave-one-asset-out evaluation with the PHM 2012 score (phm_score.hpp). No file reading here: callers pass
+// sample spans.
 #pragma once
 
 #include <array>
@@ -59,15 +60,16 @@ class SnapshotFeatureExtractor {
   Result<RulFeatures> compute(std::span<const float> window_g, double speed_rpm);
 
  private:
-  explicit SnapshotFeatureExtractor(diag::HealthIndicatorExtractor extractor) : extractor_(std::move(extractor)) {}
+  explicit SnapshotFeatureExtractor(diag::HealthIndicatorExtractor extractor)
+      : extractor_(std::move(extractor)) {}
   diag::HealthIndicatorExtractor extractor_;
 };
 
 // One asset's snapshots so far (a run to failure when used for training: its last snapshot is the end).
 struct LifeFeatures {
   std::string name;
-  std::vector<double> time_s;          // strictly increasing
-  std::vector<RulFeatures> features;   // same length
+  std::vector<double> time_s;         // strictly increasing
+  std::vector<RulFeatures> features;  // same length
 };
 
 // Centre and sigma of each feature over the baseline (see above).
@@ -90,7 +92,7 @@ Result<std::vector<double>> anomaly_scores(const LifeFeatures& life, const Healt
 // Everything `vigil rul` needs besides the snapshots.
 struct RulModel {
   DegradationPrior prior;
-  RulConfig config;       // health index / onset config, interval probability, horizon
+  RulConfig config;  // health index / onset config, interval probability, horizon
   RulScoreConfig score;
 };
 Status validate(const RulModel& model);
@@ -114,8 +116,8 @@ nlohmann::json to_json(const RulScoreConfig& config);
 // The estimate after the snapshots of `life` with time_s <= up_to_s (all by default), replayed through a
 // RulEstimator. Before any snapshot: not_found.
 struct RulReplay {
-  RulEstimate estimate;             // at the last snapshot used
-  std::size_t snapshots = 0;        // snapshots used
+  RulEstimate estimate;                                          // at the last snapshot used
+  std::size_t snapshots = 0;                                     // snapshots used
   double detected_s = std::numeric_limits<double>::quiet_NaN();  // time of the alarm (NaN: none yet)
 };
 Result<RulReplay> replay_rul(const RulModel& model, const LifeFeatures& life,
@@ -147,8 +149,8 @@ struct LoboLife {
   double onset_s = std::numeric_limits<double>::quiet_NaN();
   double detected_s = std::numeric_limits<double>::quiet_NaN();
   double lead_s = std::numeric_limits<double>::quiet_NaN();
-  bool early_alarm = false;        // detected_s < early_fraction * life_s
-  DegradationPrior prior;          // learned without this life
+  bool early_alarm = false;  // detected_s < early_fraction * life_s
+  DegradationPrior prior;    // learned without this life
   std::vector<LoboCut> cuts;
 };
 struct LoboReport {
@@ -157,8 +159,8 @@ struct LoboReport {
   std::vector<LoboLife> lives;
   std::vector<double> phm_score_per_cut;  // same order as fractions
   double phm_score_all = 0;
-  std::size_t alarms_before_end = 0;      // lives with an alarm before their last snapshot
-  std::size_t early_alarms = 0;           // lives alarming in their first early_fraction
+  std::size_t alarms_before_end = 0;  // lives with an alarm before their last snapshot
+  std::size_t early_alarms = 0;       // lives alarming in their first early_fraction
 };
 // invalid_argument with fewer than 3 lives (2 must remain to learn a prior), a fraction outside (0, 1),
 // or a cut before a life's first snapshot; errors of fit_rul_prior name the held-out life.

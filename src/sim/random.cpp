@@ -18,7 +18,8 @@ const NormalSource::Tables& ziggurat_tables() {
     NormalSource::Tables t{};
     t.x[0] = k_zig_v / gauss(k_zig_r);
     t.x[1] = k_zig_r;
-    for (int i = 2; i < 256; ++i) t.x[i] = std::sqrt(-2.0 * std::log(k_zig_v / t.x[i - 1] + gauss(t.x[i - 1])));
+    for (int i = 2; i < 256; ++i)
+      t.x[i] = std::sqrt(-2.0 * std::log(k_zig_v / t.x[i - 1] + gauss(t.x[i - 1])));
     t.x[256] = 0.0;
     for (int i = 0; i <= 256; ++i) t.f[i] = gauss(t.x[i]);
     return t;

@@ -41,7 +41,8 @@ double pink_unit_variance() {
   double v = k_pink_direct * k_pink_direct;
   for (int i = 0; i < 3; ++i) {
     v += 2.0 * k_pink_gain[i] * k_pink_direct;
-    for (int j = 0; j < 3; ++j) v += k_pink_gain[i] * k_pink_gain[j] / (1.0 - k_pink_pole[i] * k_pink_pole[j]);
+    for (int j = 0; j < 3; ++j)
+      v += k_pink_gain[i] * k_pink_gain[j] / (1.0 - k_pink_pole[i] * k_pink_pole[j]);
   }
   return v;
 }
@@ -51,23 +52,31 @@ bool finite_positive(double x) { return std::isfinite(x) && x > 0; }
 
 double fault_order(const dsp::DefectOrders& o, FaultKind kind) {
   switch (kind) {
-    case FaultKind::none: return 0;
-    case FaultKind::outer_race: return o.bpfo;
-    case FaultKind::inner_race: return o.bpfi;
-    case FaultKind::ball: return o.bsf;
-    case FaultKind::cage: return o.ftf;
+    case FaultKind::none:
+      return 0;
+    case FaultKind::outer_race:
+      return o.bpfo;
+    case FaultKind::inner_race:
+      return o.bpfi;
+    case FaultKind::ball:
+      return o.bsf;
+    case FaultKind::cage:
+      return o.ftf;
   }
   return 0;
 }
 
 Status validate_machine(const MachineConfig& m) {
   if (!finite_positive(m.sample_rate_hz)) {
-    return fail(ErrorCode::invalid_argument, "machine config: sample_rate_hz {} must be finite and > 0", m.sample_rate_hz);
+    return fail(ErrorCode::invalid_argument, "machine config: sample_rate_hz {} must be finite and > 0",
+                m.sample_rate_hz);
   }
   if (!finite_positive(m.speed_rpm)) {
-    return fail(ErrorCode::invalid_argument, "machine config: speed_rpm {} must be finite and > 0", m.speed_rpm);
+    return fail(ErrorCode::invalid_argument, "machine config: speed_rpm {} must be finite and > 0",
+                m.speed_rpm);
   }
-  if (auto ok = dsp::validate(m.bearing); !ok) return std::unexpected(ok.error().with_context("machine config"));
+  if (auto ok = dsp::validate(m.bearing); !ok)
+    return std::unexpected(ok.error().with_context("machine config"));
   const struct {
     const char* name;
     double value;
@@ -77,7 +86,8 @@ Status validate_machine(const MachineConfig& m) {
                     {"machine_noise_rms_g", m.machine_noise_rms_g}};
   for (const auto& a : amplitudes) {
     if (!finite_non_negative(a.value)) {
-      return fail(ErrorCode::invalid_argument, "machine config: {} {} must be finite and >= 0", a.name, a.value);
+      return fail(ErrorCode::invalid_argument, "machine config: {} {} must be finite and >= 0", a.name,
+                  a.value);
     }
   }
   if (!(m.speed_variation_fraction >= 0 && m.speed_variation_fraction < 0.5)) {
@@ -85,11 +95,13 @@ Status validate_machine(const MachineConfig& m) {
                 m.speed_variation_fraction);
   }
   if (m.speed_variation_fraction > 0 && !finite_positive(m.speed_variation_period_s)) {
-    return fail(ErrorCode::invalid_argument, "machine config: speed_variation_period_s {} must be finite and > 0",
+    return fail(ErrorCode::invalid_argument,
+                "machine config: speed_variation_period_s {} must be finite and > 0",
                 m.speed_variation_period_s);
   }
   if (!(m.damping_ratio > 0 && m.damping_ratio < 1)) {
-    return fail(ErrorCode::invalid_argument, "machine config: damping_ratio {} outside (0, 1)", m.damping_ratio);
+    return fail(ErrorCode::invalid_argument, "machine config: damping_ratio {} outside (0, 1)",
+                m.damping_ratio);
   }
   const double nyquist_hz = 0.5 * m.sample_rate_hz;
   if (!finite_positive(m.resonance_hz) || m.resonance_hz >= nyquist_hz) {
@@ -112,14 +124,18 @@ Status validate_fault(const FaultConfig& f, const MachineConfig& m) {
     case FaultKind::outer_race:
     case FaultKind::inner_race:
     case FaultKind::ball:
-    case FaultKind::cage: break;
-    default: return fail(ErrorCode::invalid_argument, "fault config: kind {} is not a FaultKind", static_cast<int>(f.kind));
+    case FaultKind::cage:
+      break;
+    default:
+      return fail(ErrorCode::invalid_argument, "fault config: kind {} is not a FaultKind",
+                  static_cast<int>(f.kind));
   }
   if (!finite_non_negative(f.impact_g)) {
     return fail(ErrorCode::invalid_argument, "fault config: impact_g {} must be finite and >= 0", f.impact_g);
   }
   if (!(f.slip_fraction >= 0 && f.slip_fraction <= 0.1)) {
-    return fail(ErrorCode::invalid_argument, "fault config: slip_fraction {} outside [0, 0.1]", f.slip_fraction);
+    return fail(ErrorCode::invalid_argument, "fault config: slip_fraction {} outside [0, 0.1]",
+                f.slip_fraction);
   }
   if (!(f.amplitude_jitter_fraction >= 0 && f.amplitude_jitter_fraction <= 1)) {
     return fail(ErrorCode::invalid_argument, "fault config: amplitude_jitter_fraction {} outside [0, 1]",
@@ -130,19 +146,22 @@ Status validate_fault(const FaultConfig& f, const MachineConfig& m) {
                 f.load_zone_half_angle_deg);
   }
   if (!(f.unloaded_fraction >= 0 && f.unloaded_fraction <= 1)) {
-    return fail(ErrorCode::invalid_argument, "fault config: unloaded_fraction {} outside [0, 1]", f.unloaded_fraction);
+    return fail(ErrorCode::invalid_argument, "fault config: unloaded_fraction {} outside [0, 1]",
+                f.unloaded_fraction);
   }
   const SeverityLaw& s = f.severity;
   if (!finite_non_negative(s.initial)) {
-    return fail(ErrorCode::invalid_argument, "fault config: severity.initial {} must be finite and >= 0", s.initial);
+    return fail(ErrorCode::invalid_argument, "fault config: severity.initial {} must be finite and >= 0",
+                s.initial);
   }
   if (s.growth != SeverityGrowth::constant && !finite_positive(s.time_constant_s)) {
-    return fail(ErrorCode::invalid_argument, "fault config: severity.time_constant_s {} must be finite and > 0",
-                s.time_constant_s);
+    return fail(ErrorCode::invalid_argument,
+                "fault config: severity.time_constant_s {} must be finite and > 0", s.time_constant_s);
   }
   if (!std::isfinite(s.max_severity) || !(s.max_severity >= s.initial)) {
-    return fail(ErrorCode::invalid_argument, "fault config: severity.max_severity {} must be finite and >= initial {}",
-                s.max_severity, s.initial);
+    return fail(ErrorCode::invalid_argument,
+                "fault config: severity.max_severity {} must be finite and >= initial {}", s.max_severity,
+                s.initial);
   }
   // The fastest impact train (top speed, shortest jittered spacing) must leave >= 2 samples per impact.
   const double order = fault_order(dsp::defect_orders(m.bearing), f.kind);
@@ -160,28 +179,40 @@ Status validate_fault(const FaultConfig& f, const MachineConfig& m) {
 
 std::string_view to_string(FaultKind kind) {
   switch (kind) {
-    case FaultKind::none: return "none";
-    case FaultKind::outer_race: return "outer_race";
-    case FaultKind::inner_race: return "inner_race";
-    case FaultKind::ball: return "ball";
-    case FaultKind::cage: return "cage";
+    case FaultKind::none:
+      return "none";
+    case FaultKind::outer_race:
+      return "outer_race";
+    case FaultKind::inner_race:
+      return "inner_race";
+    case FaultKind::ball:
+      return "ball";
+    case FaultKind::cage:
+      return "cage";
   }
   return "unknown";
 }
 
 Result<FaultKind> parse_fault_kind(std::string_view name) {
-  for (FaultKind k : {FaultKind::none, FaultKind::outer_race, FaultKind::inner_race, FaultKind::ball, FaultKind::cage}) {
+  for (FaultKind k :
+       {FaultKind::none, FaultKind::outer_race, FaultKind::inner_race, FaultKind::ball, FaultKind::cage}) {
     if (to_string(k) == name) return k;
   }
-  return fail(ErrorCode::not_found, "unknown fault kind '{}' (known: none, outer_race, inner_race, ball, cage)", name);
+  return fail(ErrorCode::not_found,
+              "unknown fault kind '{}' (known: none, outer_race, inner_race, ball, cage)", name);
 }
 
 double SeverityLaw::at(double time_s) const {
   double s = initial;
   switch (growth) {
-    case SeverityGrowth::constant: break;
-    case SeverityGrowth::linear: s = initial * (1.0 + time_s / time_constant_s); break;
-    case SeverityGrowth::exponential: s = initial * std::exp(time_s / time_constant_s); break;
+    case SeverityGrowth::constant:
+      break;
+    case SeverityGrowth::linear:
+      s = initial * (1.0 + time_s / time_constant_s);
+      break;
+    case SeverityGrowth::exponential:
+      s = initial * std::exp(time_s / time_constant_s);
+      break;
   }
   return std::min(s, max_severity);
 }
@@ -238,7 +269,8 @@ Scenario Scenario::pronostia_like(FaultKind kind, double speed_rpm, double life_
   return s;
 }
 
-Result<Simulator> Simulator::create(const MachineConfig& machine, const FaultConfig& fault, std::uint64_t seed) {
+Result<Simulator> Simulator::create(const MachineConfig& machine, const FaultConfig& fault,
+                                    std::uint64_t seed) {
   if (auto ok = validate_machine(machine); !ok) return std::unexpected(ok.error());
   if (auto ok = validate_fault(fault, machine); !ok) return std::unexpected(ok.error());
   return Simulator(machine, fault, seed);
@@ -259,7 +291,9 @@ Simulator::Simulator(const MachineConfig& machine, const FaultConfig& fault, std
   const double fs = machine_.sample_rate_hz;
   nominal_shaft_hz_ = machine_.speed_rpm / 60.0;
   fault_order_ = fault_order(orders_, fault_.kind);
-  rotating_order_ = fault_.kind == FaultKind::inner_race ? 1.0 : fault_.kind == FaultKind::ball ? orders_.ftf : 0.0;
+  rotating_order_ = fault_.kind == FaultKind::inner_race ? 1.0
+                    : fault_.kind == FaultKind::ball     ? orders_.ftf
+                                                         : 0.0;
 
   shaft_1x_sin_g_ = machine_.unbalance_g;
   shaft_1x_cos_g_ = k_misalignment_1x_ratio * machine_.misalignment_g;
@@ -299,8 +333,8 @@ dsp::DefectFrequencies Simulator::defect_frequencies() const {
 
 void Simulator::update_speed() {
   const double t_s = time_s();
-  shaft_hz_ = nominal_shaft_hz_ *
-              (1.0 + machine_.speed_variation_fraction * std::sin(k_two_pi * t_s / machine_.speed_variation_period_s));
+  shaft_hz_ = nominal_shaft_hz_ * (1.0 + machine_.speed_variation_fraction *
+                                             std::sin(k_two_pi * t_s / machine_.speed_variation_period_s));
   revs_per_sample_ = shaft_hz_ / machine_.sample_rate_hz;
   step_sin_ = std::sin(k_two_pi * revs_per_sample_);
   step_cos_ = std::cos(k_two_pi * revs_per_sample_);

@@ -70,7 +70,7 @@ enum class SeverityGrowth {
 // saturating at max_severity (the failed state).
 struct SeverityLaw {
   SeverityGrowth growth = SeverityGrowth::constant;
-  double initial = 1.0;          // s0 >= 0
+  double initial = 1.0;           // s0 >= 0
   double time_constant_s = 3600;  // tau > 0 (unused for constant)
   double max_severity = 1000;     // finite, >= initial
 
@@ -79,16 +79,16 @@ struct SeverityLaw {
 
 struct MachineConfig {
   double sample_rate_hz = 12000;
-  double speed_rpm = 1797;           // nominal shaft speed
-  dsp::BearingGeometry bearing;      // must pass dsp::validate; e.g. *dsp::find_bearing("6205-2RS")
-  double unbalance_g = 0;            // amplitude of the 1x sinusoid from mass unbalance
-  double misalignment_g = 0;         // amplitude of the 2x sinusoid (see the ratios above for 1x, 3x)
-  double speed_variation_fraction = 0;  // e in fr(t) = fr0 (1 + e sin(2 pi t / T)); 0 <= e < 0.5
+  double speed_rpm = 1797;               // nominal shaft speed
+  dsp::BearingGeometry bearing;          // must pass dsp::validate; e.g. *dsp::find_bearing("6205-2RS")
+  double unbalance_g = 0;                // amplitude of the 1x sinusoid from mass unbalance
+  double misalignment_g = 0;             // amplitude of the 2x sinusoid (see the ratios above for 1x, 3x)
+  double speed_variation_fraction = 0;   // e in fr(t) = fr0 (1 + e sin(2 pi t / T)); 0 <= e < 0.5
   double speed_variation_period_s = 10;  // T
-  double resonance_hz = 3000;        // fn = wn / (2 pi), below Nyquist
-  double damping_ratio = 0.05;       // zeta in (0, 1)
-  double noise_rms_g = 0;            // white sensor noise
-  double machine_noise_rms_g = 0;    // pink-ish machine background
+  double resonance_hz = 3000;            // fn = wn / (2 pi), below Nyquist
+  double damping_ratio = 0.05;           // zeta in (0, 1)
+  double noise_rms_g = 0;                // white sensor noise
+  double machine_noise_rms_g = 0;        // pink-ish machine background
 };
 
 struct FaultConfig {
@@ -154,28 +154,28 @@ class Simulator {
   dsp::DefectOrders orders_;
 
   // Derived constants.
-  double fault_order_ = 0;       // impacts per shaft revolution
-  double rotating_order_ = 0;    // revolutions of the modulating part (shaft or cage) per shaft revolution
+  double fault_order_ = 0;     // impacts per shaft revolution
+  double rotating_order_ = 0;  // revolutions of the modulating part (shaft or cage) per shaft revolution
   double nominal_shaft_hz_ = 0;
   double shaft_1x_sin_g_ = 0, shaft_1x_cos_g_ = 0, shaft_2x_g_ = 0, shaft_3x_g_ = 0;
-  double decay_per_sample_ = 0;    // zeta wn / fs
-  double damped_rad_per_sample_ = 0;  // wd / fs
+  double decay_per_sample_ = 0;                 // zeta wn / fs
+  double damped_rad_per_sample_ = 0;            // wd / fs
   double ring_step_re_ = 0, ring_step_im_ = 0;  // e^{(-zeta wn + i wd) / fs}
   double stribeck_eps_ = 0.5;
-  double pink_scale_ = 0;          // machine_noise_rms_g / RMS of Kellet's filter for unit white input
+  double pink_scale_ = 0;  // machine_noise_rms_g / RMS of Kellet's filter for unit white input
 
   // State.
   std::uint64_t sample_index_ = 0;
   double shaft_hz_ = 0;
-  double shaft_revs_ = 0;          // shaft angle in revolutions, [0, 1)
-  double revs_per_sample_ = 0;     // shaft_hz_ / fs
+  double shaft_revs_ = 0;                 // shaft angle in revolutions, [0, 1)
+  double revs_per_sample_ = 0;            // shaft_hz_ / fs
   double shaft_sin_ = 0, shaft_cos_ = 1;  // sin, cos of 2 pi shaft_revs_, advanced by rotation
   double step_sin_ = 0, step_cos_ = 1;    // sin, cos of 2 pi revs_per_sample_
-  double modulation_revs_ = 0;     // angle of the modulating part in revolutions, [0, 1)
-  double defect_angle_rad_ = 0;    // where on the rotating part the defect sits, from the seed
-  double ring_re_ = 0, ring_im_ = 0;  // z[n] = sum_k a_k e^{(-zeta wn + i wd)(t_n - t_k)}; output Im z
+  double modulation_revs_ = 0;            // angle of the modulating part in revolutions, [0, 1)
+  double defect_angle_rad_ = 0;           // where on the rotating part the defect sits, from the seed
+  double ring_re_ = 0, ring_im_ = 0;      // z[n] = sum_k a_k e^{(-zeta wn + i wd)(t_n - t_k)}; output Im z
   std::uint64_t next_impact_index_ = std::numeric_limits<std::uint64_t>::max();  // impact at index + frac
-  double next_impact_frac_ = 0;    // in [0, 1), samples
+  double next_impact_frac_ = 0;                                                  // in [0, 1), samples
   std::uint64_t impact_count_ = 0;
   double pink_[3] = {0, 0, 0};
   Xoshiro256 impact_rng_;

@@ -10,7 +10,8 @@ namespace vigil::diag {
 namespace {
 
 Diagnosis diagnose_cwru(const char* file, double sample_rate_hz) {
-  auto rec = io::read_cwru_mat(test::data_dir() / "cwru" / file, {.sample_rate_hz = sample_rate_hz, .channels = {"DE"}, .prefix = {}});
+  auto rec = io::read_cwru_mat(test::data_dir() / "cwru" / file,
+                               {.sample_rate_hz = sample_rate_hz, .channels = {"DE"}, .prefix = {}});
   EXPECT_TRUE(rec.has_value()) << rec.error().message;
   EXPECT_TRUE(rec->speed_rpm.has_value());
   auto d = diagnose(rec->find_channel("DE")->samples, {.sample_rate_hz = sample_rate_hz,

@@ -31,20 +31,29 @@ DiagnosisConfig config_for(const sim::Scenario& scenario) {
 
 double truth_hz(const dsp::DefectFrequencies& f, sim::FaultKind kind) {
   switch (kind) {
-    case sim::FaultKind::outer_race: return f.bpfo_hz;
-    case sim::FaultKind::inner_race: return f.bpfi_hz;
-    case sim::FaultKind::ball: return f.bsf_hz;
-    default: return 0;
+    case sim::FaultKind::outer_race:
+      return f.bpfo_hz;
+    case sim::FaultKind::inner_race:
+      return f.bpfi_hz;
+    case sim::FaultKind::ball:
+      return f.bsf_hz;
+    default:
+      return 0;
   }
 }
 
 Verdict expected_verdict(sim::FaultKind kind) {
   switch (kind) {
-    case sim::FaultKind::outer_race: return Verdict::outer_race;
-    case sim::FaultKind::inner_race: return Verdict::inner_race;
-    case sim::FaultKind::ball: return Verdict::ball;
-    case sim::FaultKind::cage: return Verdict::cage;
-    case sim::FaultKind::none: return Verdict::normal;
+    case sim::FaultKind::outer_race:
+      return Verdict::outer_race;
+    case sim::FaultKind::inner_race:
+      return Verdict::inner_race;
+    case sim::FaultKind::ball:
+      return Verdict::ball;
+    case sim::FaultKind::cage:
+      return Verdict::cage;
+    case sim::FaultKind::none:
+      return Verdict::normal;
   }
   return Verdict::unknown;
 }
@@ -143,8 +152,9 @@ dsp::DefectEvidence evidence(dsp::Defect defect, std::initializer_list<double> s
 
 TEST(Judge, HarmonicSeriesNamesTheDefect) {
   VerdictInput in;
-  in.evidence = {evidence(dsp::Defect::outer_race, {20, 18, 15}), evidence(dsp::Defect::inner_race, {3, 2, 1}),
-                 evidence(dsp::Defect::ball, {2, 1, 0}), evidence(dsp::Defect::cage, {1, 0, 0})};
+  in.evidence = {evidence(dsp::Defect::outer_race, {20, 18, 15}),
+                 evidence(dsp::Defect::inner_race, {3, 2, 1}), evidence(dsp::Defect::ball, {2, 1, 0}),
+                 evidence(dsp::Defect::cage, {1, 0, 0})};
   const VerdictResult r = judge(in);
   EXPECT_EQ(r.verdict, Verdict::outer_race);
   EXPECT_NE(r.explanation.find("BPFO"), std::string::npos);
@@ -182,8 +192,9 @@ TEST(Judge, ImpulsiveOrSevereWithoutPatternIsUnknown) {
 
 TEST(Judge, CloseRunnerUpLowersConfidence) {
   VerdictInput clear, close;
-  clear.evidence = {evidence(dsp::Defect::outer_race, {20, 18, 15}), evidence(dsp::Defect::inner_race, {3, 2, 1}),
-                    evidence(dsp::Defect::ball, {2, 1, 0}), evidence(dsp::Defect::cage, {1, 0, 0})};
+  clear.evidence = {evidence(dsp::Defect::outer_race, {20, 18, 15}),
+                    evidence(dsp::Defect::inner_race, {3, 2, 1}), evidence(dsp::Defect::ball, {2, 1, 0}),
+                    evidence(dsp::Defect::cage, {1, 0, 0})};
   close = clear;
   close.evidence[1] = evidence(dsp::Defect::inner_race, {19, 17, 15});
   EXPECT_LT(judge(close).confidence, judge(clear).confidence);
@@ -209,14 +220,16 @@ TEST_P(WindowLength, AnalyzeAllocatesNothingAndFindsTheDefect) {
   int outer_race_first = 0;
   const int windows = 3;
   for (int w = 0; w < windows; ++w) {
-    const WindowFeatures& f = analyzer->analyze(std::span<const float>(x).subspan(std::size_t(w) * n / 2, n), 1797);
+    const WindowFeatures& f =
+        analyzer->analyze(std::span<const float>(x).subspan(std::size_t(w) * n / 2, n), 1797);
     if (dsp::strongest(f.evidence).defect == dsp::Defect::outer_race) ++outer_race_first;
   }
   EXPECT_EQ(scope.allocations(), 0u);
   EXPECT_EQ(outer_race_first, windows);
 }
 
-INSTANTIATE_TEST_SUITE_P(PowerOfTwoAndNot, WindowLength, ::testing::Values(std::size_t{16384}, std::size_t{12000}));
+INSTANTIATE_TEST_SUITE_P(PowerOfTwoAndNot, WindowLength,
+                         ::testing::Values(std::size_t{16384}, std::size_t{12000}));
 
 }  // namespace
 }  // namespace vigil::diag

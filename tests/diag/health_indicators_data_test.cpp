@@ -15,9 +15,9 @@ namespace {
 
 struct LearningBearing {
   const char* name;
-  double speed_rpm;         // condition 1, 2, 3: 1800, 1650, 1500 rpm (challenge PDF)
-  std::size_t snapshots;    // files kept by the thinning (data README table)
-  double life_s;            // (n - 1) * 10 s with n the original snapshot count (data README table)
+  double speed_rpm;       // condition 1, 2, 3: 1800, 1650, 1500 rpm (challenge PDF)
+  std::size_t snapshots;  // files kept by the thinning (data README table)
+  double life_s;          // (n - 1) * 10 s with n the original snapshot count (data README table)
 };
 
 constexpr std::array<LearningBearing, 6> k_bearings{{{"Bearing1_1", 1800, 206, 28020},

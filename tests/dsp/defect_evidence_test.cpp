@@ -130,7 +130,8 @@ TEST(DefectEvidence, IgnoresLinesBeyondTheSpeedTolerance) {
   const DefectEvidence outer = of(finder.find(s.view(), f), Defect::outer_race);
   EXPECT_EQ(outer.harmonics_checked, 3);
   EXPECT_EQ(outer.harmonics_found, 0);
-  for (int h = 0; h < 3; ++h) EXPECT_LT(outer.harmonics[static_cast<std::size_t>(h)].snr_db, 3);  // floor ripple only
+  for (int h = 0; h < 3; ++h)
+    EXPECT_LT(outer.harmonics[static_cast<std::size_t>(h)].snr_db, 3);  // floor ripple only
 }
 
 TEST(DefectEvidence, InnerRaceSidebandsAtShaftRate) {

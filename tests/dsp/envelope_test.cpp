@@ -17,7 +17,8 @@ namespace {
 
 constexpr double k_two_pi = 2.0 * std::numbers::pi;
 
-EnvelopeAnalyzer make_analyzer(std::size_t n, double fs, double max_envelope_hz = 1000, double taper_hz = 200) {
+EnvelopeAnalyzer make_analyzer(std::size_t n, double fs, double max_envelope_hz = 1000,
+                               double taper_hz = 200) {
   auto analyzer = EnvelopeAnalyzer::create({n, fs, max_envelope_hz, taper_hz, PlanEffort::estimate});
   EXPECT_TRUE(analyzer.has_value()) << analyzer.error().message;
   return std::move(*analyzer);
@@ -110,9 +111,12 @@ TEST(EnvelopeAnalyzer, TapersOutOfBandToneByRaisedCosine) {
   for (std::size_t beyond : {0u, 50u, 100u, 180u, 201u, 300u}) {
     std::vector<float> x(n);
     const double tone_hz = 7000.0 + static_cast<double>(beyond);
-    for (std::size_t i = 0; i < n; ++i) x[i] = static_cast<float>(std::cos(k_two_pi * tone_hz * double(i) / 25600.0));
+    for (std::size_t i = 0; i < n; ++i)
+      x[i] = static_cast<float>(std::cos(k_two_pi * tone_hz * double(i) / 25600.0));
     const EnvelopeSpectrum e = analyzer.analyze(x, {5000, 7000});
-    const double w = beyond == 0 ? 1.0 : beyond > 200 ? 0.0 : 0.5 * (1 + std::cos(std::numbers::pi * double(beyond) / 201.0));
+    const double w = beyond == 0    ? 1.0
+                     : beyond > 200 ? 0.0
+                                    : 0.5 * (1 + std::cos(std::numbers::pi * double(beyond) / 201.0));
     EXPECT_NEAR(e.amplitude[0], w * w, 1e-5) << beyond << " bins beyond the edge";
   }
 }
@@ -156,8 +160,8 @@ struct ImpulseCase {
 class EnvelopeImpulseTrain : public ::testing::TestWithParam<ImpulseCase> {};
 
 // Impacts (and a shaft-rate sine) for `n` samples at `fs`; noise is added separately by the caller.
-std::vector<double> impact_train(std::size_t n, double fs, double rate_hz, double resonance_hz, double decay_per_s,
-                                 double impact) {
+std::vector<double> impact_train(std::size_t n, double fs, double rate_hz, double resonance_hz,
+                                 double decay_per_s, double impact) {
   std::vector<double> x(n);
   for (std::size_t i = 0; i < n; ++i) {
     const double t = static_cast<double>(i) / fs;
@@ -166,7 +170,8 @@ std::vector<double> impact_train(std::size_t n, double fs, double rate_hz, doubl
     const auto last = static_cast<int>(std::floor(t * rate_hz));
     for (int j = last - 3; j <= last; ++j) {
       const double since = t - j / rate_hz;
-      if (since >= 0) v += impact * std::exp(-decay_per_s * since) * std::sin(k_two_pi * resonance_hz * since);
+      if (since >= 0)
+        v += impact * std::exp(-decay_per_s * since) * std::sin(k_two_pi * resonance_hz * since);
     }
     x[i] = v;
   }
@@ -175,7 +180,7 @@ std::vector<double> impact_train(std::size_t n, double fs, double rate_hz, doubl
 
 TEST_P(EnvelopeImpulseTrain, StrongestLinesAreTheImpactRateAndItsHarmonics) {
   const auto [n, fs] = GetParam();
-  const double rate_hz = 107;      // impacts per second: lines at 107, 214, 321 Hz
+  const double rate_hz = 107;  // impacts per second: lines at 107, 214, 321 Hz
   const double resonance_hz = 0.25 * fs;
   const double decay_per_s = 900;  // e^-8 of an impact's envelope left after one period
   const double impact = 2.0;
@@ -211,14 +216,16 @@ TEST_P(EnvelopeImpulseTrain, StrongestLinesAreTheImpactRateAndItsHarmonics) {
   // sqrt(sum over +-2 bins of a^2 / 1.5) (Hann, see envelope.hpp).
   std::vector<float> clean_f(clean.begin(), clean.end());
   const double half_width_hz = 0.2 * fs;
-  const EnvelopeSpectrum wide = analyzer.analyze(clean_f, {resonance_hz - half_width_hz, resonance_hz + half_width_hz});
+  const EnvelopeSpectrum wide =
+      analyzer.analyze(clean_f, {resonance_hz - half_width_hz, resonance_hz + half_width_hz});
   const double kept = 2 / std::numbers::pi * std::atan(k_two_pi * half_width_hz / decay_per_s);
   for (int h = 1; h <= 3; ++h) {
     const double expected =
         kept * 2 * rate_hz * impact * impact / std::hypot(2 * decay_per_s, k_two_pi * h * rate_hz);
     const std::size_t centre = bin_of(h * rate_hz, wide.bin_hz);
     double energy = 0;
-    for (std::size_t k = centre - 2; k <= centre + 2; ++k) energy += double(wide.amplitude[k]) * wide.amplitude[k];
+    for (std::size_t k = centre - 2; k <= centre + 2; ++k)
+      energy += double(wide.amplitude[k]) * wide.amplitude[k];
     EXPECT_NEAR(std::sqrt(energy / 1.5), expected, 0.03 * expected) << "harmonic " << h;
   }
 }
@@ -239,7 +246,8 @@ TEST(EnvelopeAnalyzer, SpectrumAndWindowOverloadsAgree) {
                                          analyzer.analyze(spectrum, {2000, 3000}).amplitude.end());
   const EnvelopeSpectrum from_window = analyzer.analyze(x, {2000, 3000});
   ASSERT_EQ(from_window.amplitude.size(), from_spectrum.size());
-  for (std::size_t k = 0; k < from_spectrum.size(); ++k) EXPECT_EQ(from_window.amplitude[k], from_spectrum[k]);
+  for (std::size_t k = 0; k < from_spectrum.size(); ++k)
+    EXPECT_EQ(from_window.amplitude[k], from_spectrum[k]);
 }
 
 TEST(EnvelopeAnalyzer, AllocatesNothingAfterCreate) {

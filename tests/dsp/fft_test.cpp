@@ -16,7 +16,8 @@ void expect_tone_at_bin(std::size_t n, std::size_t k, float amplitude) {
   ASSERT_TRUE(fft.has_value()) << fft.error().message;
   auto x = fft->time();
   for (std::size_t t = 0; t < n; ++t) {
-    x[t] = amplitude * static_cast<float>(std::sin(2.0 * std::numbers::pi * double(k) * double(t) / double(n)));
+    x[t] =
+        amplitude * static_cast<float>(std::sin(2.0 * std::numbers::pi * double(k) * double(t) / double(n)));
   }
   fft->forward();
   auto X = fft->spectrum();

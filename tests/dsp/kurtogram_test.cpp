@@ -16,8 +16,8 @@ namespace {
 
 constexpr double k_two_pi = 2.0 * std::numbers::pi;
 
-Kurtogram make_kurtogram(std::size_t n, double fs, int levels, std::size_t cap = 4096, double min_bandwidth_hz = 0,
-                         double min_low_hz = 0) {
+Kurtogram make_kurtogram(std::size_t n, double fs, int levels, std::size_t cap = 4096,
+                         double min_bandwidth_hz = 0, double min_low_hz = 0) {
   Kurtogram::Config config;
   config.window_len = n;
   config.sample_rate_hz = fs;
@@ -63,7 +63,8 @@ TEST(Kurtogram, TreeHasAntonisRowsAndTilesTheSpectrum) {
     EXPECT_EQ(k.row_offset(r), offset);
     offset += k.band_count(r);
     EXPECT_DOUBLE_EQ(k.band(r, 0).low_hz, 0);
-    for (std::size_t b = 1; b < k.band_count(r); ++b) EXPECT_DOUBLE_EQ(k.band(r, b).low_hz, k.band(r, b - 1).high_hz);
+    for (std::size_t b = 1; b < k.band_count(r); ++b)
+      EXPECT_DOUBLE_EQ(k.band(r, b).low_hz, k.band(r, b - 1).high_hz);
     EXPECT_DOUBLE_EQ(k.band(r, k.band_count(r) - 1).high_hz, 12800);
   }
   EXPECT_EQ(k.map().size(), offset);
@@ -153,7 +154,8 @@ TEST_P(KurtogramImpulsive, PicksTheBandOfTheExcitedResonance) {
     double v = 0;
     for (double t0 : impacts) {
       const double since = t - t0;
-      if (since >= 0 && since < 0.02) v += 3.0 * std::exp(-decay_per_s * since) * std::sin(k_two_pi * resonance_hz * since);
+      if (since >= 0 && since < 0.02)
+        v += 3.0 * std::exp(-decay_per_s * since) * std::sin(k_two_pi * resonance_hz * since);
     }
     impact_power += v * v;
     x[i] = static_cast<float>(v + noise(rng) + 10.0 * std::sin(k_two_pi * 20.0 * t));
@@ -166,13 +168,15 @@ TEST_P(KurtogramImpulsive, PicksTheBandOfTheExcitedResonance) {
   EXPECT_GT(best.row, 0);
   EXPECT_GT(best.kurtosis, 1.0);
   EXPECT_DOUBLE_EQ(best.level, k.level(static_cast<std::size_t>(best.row)));
-  EXPECT_FLOAT_EQ(static_cast<float>(best.kurtosis),
-                  k.row_kurtosis(static_cast<std::size_t>(best.row))[static_cast<std::size_t>(best.band_index)]);
+  EXPECT_FLOAT_EQ(
+      static_cast<float>(best.kurtosis),
+      k.row_kurtosis(static_cast<std::size_t>(best.row))[static_cast<std::size_t>(best.band_index)]);
   EXPECT_LT(k.row_kurtosis(0)[0], best.kurtosis);
 }
 
 INSTANTIATE_TEST_SUITE_P(WindowLengths, KurtogramImpulsive,
-                         ::testing::Values(BandCase{25600, 25600}, BandCase{16384, 20480}, BandCase{12000, 12000}),
+                         ::testing::Values(BandCase{25600, 25600}, BandCase{16384, 20480},
+                                           BandCase{12000, 12000}),
                          [](const auto& test_info) { return "n" + std::to_string(test_info.param.n); });
 
 TEST(Kurtogram, MinBandwidthSkipsNarrowRows) {
@@ -251,7 +255,8 @@ TEST(Kurtogram, RejectsBadConfigsWithTheFieldNamed) {
   };
   expect_rejected(with([](auto& c) { c.window_len = 0; }), "window_len");
   expect_rejected(with([](auto& c) { c.sample_rate_hz = 0; }), "sample_rate_hz");
-  expect_rejected(with([](auto& c) { c.sample_rate_hz = std::numeric_limits<double>::infinity(); }), "sample_rate_hz");
+  expect_rejected(with([](auto& c) { c.sample_rate_hz = std::numeric_limits<double>::infinity(); }),
+                  "sample_rate_hz");
   expect_rejected(with([](auto& c) { c.levels = -1; }), "levels");
   expect_rejected(with([](auto& c) { c.levels = 11; }), "levels");  // 12800 / 2^11 < 8 bins
   expect_rejected(with([](auto& c) { c.min_low_hz = -1; }), "min_low_hz");

@@ -44,8 +44,9 @@ TEST(OrderResampling, LinearSpectrumIsReproducedExactly) {
 AmplitudeSpectrum line_spectrum(SpectrumAnalyzer& analyzer, std::vector<float>& x, double fs, double shaft_hz,
                                 double amplitude) {
   for (std::size_t t = 0; t < x.size(); ++t) {
-    x[t] = static_cast<float>(amplitude * std::sin(2 * std::numbers::pi * 3.58 * shaft_hz * double(t) / fs + 0.2) +
-                              0.3 * amplitude * std::sin(2 * std::numbers::pi * 1.0 * shaft_hz * double(t) / fs));
+    x[t] = static_cast<float>(
+        amplitude * std::sin(2 * std::numbers::pi * 3.58 * shaft_hz * double(t) / fs + 0.2) +
+        0.3 * amplitude * std::sin(2 * std::numbers::pi * 1.0 * shaft_hz * double(t) / fs));
   }
   return *analyzer.amplitude(x);
 }
@@ -73,7 +74,8 @@ TEST(OrderResampling, DefectLineLandsAtItsOrderWhateverTheSpeed) {
     // Nothing at BPFI (5.42 x) in this signal: flat-top leakage 5 Hz away is far below 1 %.
     EXPECT_LT(amplitude_near_order(orders, grid, 5.42, 0.02), 0.008) << speed_rpm;
     // The same reading straight from the frequency spectrum.
-    EXPECT_NEAR(amplitude_near_frequency(spectrum.amplitude, spectrum.bin_hz, 3.58 * shaft_hz, 0.5), 0.8, 0.8 * 0.003);
+    EXPECT_NEAR(amplitude_near_frequency(spectrum.amplitude, spectrum.bin_hz, 3.58 * shaft_hz, 0.5), 0.8,
+                0.8 * 0.003);
   }
 }
 

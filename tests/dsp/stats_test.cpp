@@ -18,7 +18,8 @@ TEST(TimeStats, SineHasItsAnalyticShape) {
   // sqrt|x| means converge as O(h^2) and O(h^1.5) in the sample spacing h = 2 pi / 1000.
   const double A = 2.5;
   std::vector<float> x(10000);
-  for (std::size_t t = 0; t < x.size(); ++t) x[t] = static_cast<float>(A * std::sin(2 * std::numbers::pi * double(t) / 1000.0));
+  for (std::size_t t = 0; t < x.size(); ++t)
+    x[t] = static_cast<float>(A * std::sin(2 * std::numbers::pi * double(t) / 1000.0));
   const TimeStats s = time_stats(x);
   EXPECT_NEAR(s.mean, 0.0, 1e-6);
   EXPECT_NEAR(s.rms, A / std::numbers::sqrt2, 1e-6);
@@ -33,7 +34,8 @@ TEST(TimeStats, SineHasItsAnalyticShape) {
   EXPECT_NEAR(s.impulse_factor, std::numbers::pi / 2, 1e-5);
   // mean sqrt|sin| = (2/pi) int_0^{pi/2} sin^{1/2} = (2/pi) (sqrt(pi)/2) Gamma(3/4) / Gamma(5/4)
   // (Gradshteyn & Ryzhik 3.621.1); clearance = A / (sqrt(A) mean sqrt|sin|)^2.
-  const double mean_sqrt = (2 / std::numbers::pi) * (std::sqrt(std::numbers::pi) / 2) * std::tgamma(0.75) / std::tgamma(1.25);
+  const double mean_sqrt =
+      (2 / std::numbers::pi) * (std::sqrt(std::numbers::pi) / 2) * std::tgamma(0.75) / std::tgamma(1.25);
   EXPECT_NEAR(s.clearance_factor, 1.0 / (mean_sqrt * mean_sqrt), 1e-3);
 }
 

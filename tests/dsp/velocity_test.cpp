@@ -24,7 +24,8 @@ std::vector<float> tones(std::size_t n, double fs, std::initializer_list<Tone> l
   std::vector<float> x(n);
   for (std::size_t t = 0; t < n; ++t) {
     double v = offset;
-    for (const Tone& tone : list) v += tone.amplitude * std::sin(2 * std::numbers::pi * tone.frequency_hz * double(t) / fs + tone.phase);
+    for (const Tone& tone : list)
+      v += tone.amplitude * std::sin(2 * std::numbers::pi * tone.frequency_hz * double(t) / fs + tone.phase);
     x[t] = static_cast<float>(v);
   }
   return x;
@@ -57,8 +58,8 @@ TEST(VelocityRms, OneGAt100HzIs11MillimetresPerSecond) {
 
 TEST(VelocityRms, SiInputUnitGivesTheSameVelocity) {
   const auto x = tones(12000, 12000.0, {{250.0, 9.80665}});
-  EXPECT_NEAR(spectral_velocity(x, 12000.0, k_iso_velocity_band, AccelerationUnit::m_per_s2), tone_velocity_rms_mm_s(9.80665, 250.0),
-              1e-4 * tone_velocity_rms_mm_s(9.80665, 250.0));
+  EXPECT_NEAR(spectral_velocity(x, 12000.0, k_iso_velocity_band, AccelerationUnit::m_per_s2),
+              tone_velocity_rms_mm_s(9.80665, 250.0), 1e-4 * tone_velocity_rms_mm_s(9.80665, 250.0));
 }
 
 TEST(VelocityRms, OutOfBandTonesAndDcAreExcluded) {
@@ -68,22 +69,26 @@ TEST(VelocityRms, OutOfBandTonesAndDcAreExcluded) {
   EXPECT_NEAR(spectral_velocity(with_out, 12000.0), expected, 1e-4 * expected);
   // The same out-of-band tones count when the band includes them.
   const double wide = spectral_velocity(with_out, 12000.0, {4.0, 3000.0});
-  const double wide_expected = std::sqrt(std::pow(expected, 2) + std::pow(tone_velocity_rms_mm_s(3 * 9.80665, 5.0), 2) +
-                                         std::pow(tone_velocity_rms_mm_s(5 * 9.80665, 2000.0), 2));
+  const double wide_expected =
+      std::sqrt(std::pow(expected, 2) + std::pow(tone_velocity_rms_mm_s(3 * 9.80665, 5.0), 2) +
+                std::pow(tone_velocity_rms_mm_s(5 * 9.80665, 2000.0), 2));
   EXPECT_NEAR(wide, wide_expected, 1e-4 * wide_expected);
 }
 
 TEST(VelocityRms, TwoTonesAddInQuadrature) {
   // Orthogonal components: v_rms^2 = v1^2 + v2^2 (Parseval).
   const auto x = tones(12000, 12000.0, {{100.0, 1.0}, {400.0, 0.5, 1.1}});
-  const double expected = std::hypot(tone_velocity_rms_mm_s(9.80665, 100.0), tone_velocity_rms_mm_s(0.5 * 9.80665, 400.0));
+  const double expected =
+      std::hypot(tone_velocity_rms_mm_s(9.80665, 100.0), tone_velocity_rms_mm_s(0.5 * 9.80665, 400.0));
   EXPECT_NEAR(spectral_velocity(x, 12000.0), expected, 1e-4 * expected);
 }
 
 TEST(VelocityRms, BandEdgesAreInclusive) {
   const double fs = 12000.0;
-  const double at_edges = std::hypot(tone_velocity_rms_mm_s(9.80665, 10.0), tone_velocity_rms_mm_s(9.80665, 1000.0));
-  EXPECT_NEAR(spectral_velocity(tones(12000, fs, {{10.0, 1.0}, {1000.0, 1.0}}), fs), at_edges, 1e-4 * at_edges);
+  const double at_edges =
+      std::hypot(tone_velocity_rms_mm_s(9.80665, 10.0), tone_velocity_rms_mm_s(9.80665, 1000.0));
+  EXPECT_NEAR(spectral_velocity(tones(12000, fs, {{10.0, 1.0}, {1000.0, 1.0}}), fs), at_edges,
+              1e-4 * at_edges);
 }
 
 TEST(VelocityRms, NyquistComponentIsNotDoubled) {
@@ -114,7 +119,8 @@ TEST(VelocityRms, OffBinToneIsWithinTheStatedLeakageBound) {
     EXPECT_GT(raw, expected * (1 - 0.001)) << phase;
     EXPECT_LT(raw, expected * (1 + 0.025)) << phase;
     for (std::size_t t = 0; t < n; ++t) x[t] *= hann[t];
-    const double tapered = *velocity_rms_mm_s(fft->forward(x), n, fs, k_iso_velocity_band, AccelerationUnit::g, window_power);
+    const double tapered =
+        *velocity_rms_mm_s(fft->forward(x), n, fs, k_iso_velocity_band, AccelerationUnit::g, window_power);
     EXPECT_NEAR(tapered, expected, 1e-4 * expected) << phase;
   }
 }
@@ -169,7 +175,8 @@ TEST(VelocityIntegrator, AttenuatesOutOfBandTonesAndStreams) {
   whole->process(x);
   const double rms = time_stats(std::span<const float>(x).subspan(24000)).rms;
   EXPECT_LT(rms, 0.1 * tone_velocity_rms_mm_s(9.80665, 4000.0));
-  for (std::size_t offset = 0; offset < y.size(); offset += 1000) chunked->process(std::span<float>(y).subspan(offset, 1000));
+  for (std::size_t offset = 0; offset < y.size(); offset += 1000)
+    chunked->process(std::span<float>(y).subspan(offset, 1000));
   EXPECT_EQ(x, y);
   chunked->reset();
   auto z = tones(36000, fs, {{4000.0, 1.0}});

@@ -1,6 +1,4 @@
 // The vigil command line run as a real process: outputs a user relies on, and clear errors for bad input.
-#include <sys/wait.h>
-
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +8,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sys/wait.h>
 
 #include "support/test_data.hpp"
 
@@ -37,7 +36,8 @@ class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("vigil_cli_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("vigil_cli_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -48,7 +48,8 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, HelpNamesEveryCommand) {
   const CliRun r = run("--help");
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* command : {"analyze", "eval", "simulate", "bearings"}) EXPECT_NE(r.out.find(command), std::string::npos) << command;
+  for (const char* command : {"analyze", "eval", "simulate", "bearings"})
+    EXPECT_NE(r.out.find(command), std::string::npos) << command;
 }
 
 TEST_F(Cli, BearingsListsTheCatalogueWithPublishedOrders) {
@@ -129,7 +130,8 @@ TEST_F(Cli, UnknownBearingAndMachineClassAreRefused) {
 
 TEST_F(Cli, EvalCwruReportsMetricsOnRealData) {
   VIGIL_REQUIRE_DATA("cwru/catalog.csv");
-  const CliRun r = run("eval cwru " + (vigil::test::data_dir() / "cwru" / "catalog.csv").string() + " --json");
+  const CliRun r =
+      run("eval cwru " + (vigil::test::data_dir() / "cwru" / "catalog.csv").string() + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.out.substr(0, 2000);
   const auto j = nlohmann::json::parse(r.out);
   for (const char* key : {"accuracy", "macro_f1", "confusion", "files"}) EXPECT_TRUE(j.contains(key)) << key;
@@ -149,13 +151,14 @@ TEST_F(Cli, EvalCwruReportsMetricsOnRealData) {
 // README), a CSV per bearing, and an RMS onset before the end of every life.
 TEST_F(Cli, EvalFemtoSummarisesEveryBearing) {
   VIGIL_REQUIRE_DATA("femto/Learning_set/Bearing1_1");
-  const CliRun r = run("eval femto " + (vigil::test::data_dir() / "femto" / "Learning_set").string() + " --json --out " +
-                           path("out"),
+  const CliRun r = run("eval femto " + (vigil::test::data_dir() / "femto" / "Learning_set").string() +
+                           " --json --out " + path("out"),
                        /*stdout_only=*/true);
   ASSERT_EQ(r.exit_code, 0) << r.out.substr(0, 2000);
   const auto j = nlohmann::json::parse(r.out);
-  const std::map<std::string, double> life_s{{"Bearing1_1", 28020}, {"Bearing1_2", 8700}, {"Bearing2_1", 9100},
-                                             {"Bearing2_2", 7960},  {"Bearing3_1", 5140}, {"Bearing3_2", 16360}};
+  const std::map<std::string, double> life_s{{"Bearing1_1", 28020}, {"Bearing1_2", 8700},
+                                             {"Bearing2_1", 9100},  {"Bearing2_2", 7960},
+                                             {"Bearing3_1", 5140},  {"Bearing3_2", 16360}};
   ASSERT_EQ(j.at("bearings").size(), life_s.size());
   for (const auto& b : j.at("bearings")) {
     const std::string name = b.at("name");

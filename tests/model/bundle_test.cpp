@@ -2,8 +2,6 @@
 // file can be wrong — truncated, bit-flipped, tampered, oversized, the wrong kind or feature schema.
 #include "model/bundle.hpp"
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -15,11 +13,11 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "model/mlp.hpp"
 #include "model/onnx_export.hpp"
 #include "model/onnx_inference.hpp"
-
 #include "support/random_mlp.hpp"
 
 namespace vigil::model {
@@ -41,7 +39,8 @@ Bundle classifier_bundle(const MlpSpec& spec) {
   auto onnx = export_onnx(spec);
   EXPECT_TRUE(onnx) << onnx.error().message;
   b.members.push_back({"classifier.onnx", *onnx});
-  nlohmann::json scaler = {{"mean", std::vector<double>(30, 0.123456789)}, {"std", std::vector<double>(30, 1.23456789)}};
+  nlohmann::json scaler = {{"mean", std::vector<double>(30, 0.123456789)},
+                           {"std", std::vector<double>(30, 1.23456789)}};
   b.members.push_back({"scaler.json", scaler.dump()});
   b.members.push_back({"thresholds.json", nlohmann::json{{"abstain_below", 0.6}}.dump()});
   return b;
@@ -138,8 +137,10 @@ TEST_F(BundleFile, GraphFromTheBundleServesTheSameNetwork) {
 TEST_F(BundleFile, RealisticClassifierBundleFitsTheSizeLimit) {
   auto bytes = serialize_bundle(classifier_bundle(spec_));
   ASSERT_TRUE(bytes) << bytes.error().message;
-  std::printf("[ bundle   ] 30-64-32-4 classifier (%zu parameters) + manifest + scaler + thresholds: %zu bytes (limit %zu)\n",
-              spec_.parameter_count(), bytes->size(), k_bundle_max_bytes);
+  std::printf(
+      "[ bundle   ] 30-64-32-4 classifier (%zu parameters) + manifest + scaler + thresholds: %zu bytes "
+      "(limit %zu)\n",
+      spec_.parameter_count(), bytes->size(), k_bundle_max_bytes);
   EXPECT_LE(bytes->size(), k_bundle_max_bytes);
   EXPECT_EQ(bytes->size() % 512, 0u);  // whole ustar blocks
 }
@@ -158,7 +159,8 @@ TEST_F(BundleFile, ManifestListsEveryMemberWithSizeAndSha256) {
   EXPECT_EQ((*manifest)["members"][0]["name"], "abc.txt");
   EXPECT_EQ((*manifest)["members"][0]["size"], 3);
   // FIPS 180-2, Appendix B.1: SHA-256("abc").
-  EXPECT_EQ((*manifest)["members"][0]["sha256"], "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ((*manifest)["members"][0]["sha256"],
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST_F(BundleFile, EmptyCreatedAtIsStampedWithTheCurrentUtcTime) {
@@ -194,8 +196,9 @@ TEST_F(BundleFile, RefusesTruncationAtEveryInterestingPoint) {
   auto bytes = serialize_bundle(classifier_bundle(spec_));
   ASSERT_TRUE(bytes);
   const std::size_t n = bytes->size();
-  for (const std::size_t keep : {std::size_t{0}, std::size_t{100}, std::size_t{511}, std::size_t{512}, std::size_t{1024},
-                                 std::size_t{1500}, n / 2, n / 2 + 512 - (n / 2) % 512, n - 1536, n - 1024, n - 512, n - 1}) {
+  for (const std::size_t keep :
+       {std::size_t{0}, std::size_t{100}, std::size_t{511}, std::size_t{512}, std::size_t{1024},
+        std::size_t{1500}, n / 2, n / 2 + 512 - (n / 2) % 512, n - 1536, n - 1024, n - 512, n - 1}) {
     const fs::path path = write_bytes("cut.vigil", bytes->substr(0, keep));
     auto r = read_bundle(path, ModelKind::classifier, 3);
     ASSERT_FALSE(r) << "kept " << keep << " of " << n;
@@ -257,7 +260,8 @@ TEST_F(BundleFile, RefusesTheWrongKind) {
   ASSERT_TRUE(write_bundle(path, classifier_bundle(spec_)));
   auto r = read_bundle(path, ModelKind::anomaly, 3);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("is a classifier bundle, expected anomaly"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("is a classifier bundle, expected anomaly"), std::string::npos)
+      << r.error().message;
 }
 
 TEST_F(BundleFile, RefusesANewerFormatVersionAndForeignFormats) {
@@ -329,7 +333,8 @@ TEST_F(BundleFile, RefusesAMemberTheManifestDoesNotList) {
   const fs::path extra = dir_ / "extra.json";
   std::ofstream(extra) << "{}";
   // GNU tar appends a member in place of the end-of-archive marker: a tampered bundle.
-  if (!shell("cd '" + dir_.string() + "' && tar rf model.vigil extra.json 2>&1")) GTEST_SKIP() << "GNU tar not available";
+  if (!shell("cd '" + dir_.string() + "' && tar rf model.vigil extra.json 2>&1"))
+    GTEST_SKIP() << "GNU tar not available";
   auto r = read_bundle(path, ModelKind::classifier, 3);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("'extra.json' is not listed"), std::string::npos) << r.error().message;
@@ -344,17 +349,20 @@ TEST_F(BundleFile, RefusesAManifestThatListsAMissingMember) {
   std::string only_manifest = bytes->substr(0, second_header) + std::string(1024, '\0');
   auto r = parse_bundle(only_manifest, "lonely.vigil");
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("lists 'classifier.onnx' but the archive does not contain it"), std::string::npos)
+  EXPECT_NE(r.error().message.find("lists 'classifier.onnx' but the archive does not contain it"),
+            std::string::npos)
       << r.error().message;
 }
 
 TEST_F(BundleFile, RefusesArchivesWhoseFirstMemberIsNotTheManifest) {
   const fs::path scratch = dir_ / "scaler.json";
   std::ofstream(scratch) << "{}";
-  if (!shell("cd '" + dir_.string() + "' && tar cf plain.tar scaler.json 2>&1")) GTEST_SKIP() << "GNU tar not available";
+  if (!shell("cd '" + dir_.string() + "' && tar cf plain.tar scaler.json 2>&1"))
+    GTEST_SKIP() << "GNU tar not available";
   auto r = read_bundle(dir_ / "plain.tar", ModelKind::classifier, 3);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("first archive member must be manifest.json"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("first archive member must be manifest.json"), std::string::npos)
+      << r.error().message;
 }
 
 TEST_F(BundleFile, RefusesGarbageWithoutCrashing) {
@@ -369,7 +377,8 @@ TEST_F(BundleFile, RefusesGarbageWithoutCrashing) {
 }
 
 TEST_F(BundleFile, RefusesBadMemberNamesAndValuesOnWrite) {
-  for (const std::string& name : std::vector<std::string>{"", ".hidden", "dir/file.json", "manifest.json", "space name", std::string(100, 'a')}) {
+  for (const std::string& name : std::vector<std::string>{"", ".hidden", "dir/file.json", "manifest.json",
+                                                          "space name", std::string(100, 'a')}) {
     Bundle b;
     b.members.push_back({name, "{}"});
     auto r = serialize_bundle(b);
@@ -390,7 +399,8 @@ TEST_F(BundleFile, RefusesBadMemberNamesAndValuesOnWrite) {
 }
 
 TEST(ModelKind, NamesRoundTripAndUnknownNamesAreRefused) {
-  for (ModelKind k : {ModelKind::anomaly, ModelKind::classifier, ModelKind::rul}) EXPECT_EQ(parse_model_kind(to_string(k)), k);
+  for (ModelKind k : {ModelKind::anomaly, ModelKind::classifier, ModelKind::rul})
+    EXPECT_EQ(parse_model_kind(to_string(k)), k);
   EXPECT_FALSE(parse_model_kind("regression"));
 }
 

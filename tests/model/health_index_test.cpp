@@ -29,7 +29,8 @@ double baseline_score(std::size_t i) { return i % 2 == 0 ? 0.81 : 1.21; }
 HealthMonitor fed_baseline(const HealthIndexConfig& c) {
   auto m = HealthMonitor::create(c);
   EXPECT_TRUE(m.has_value());
-  for (std::size_t i = 0; i < 10; ++i) EXPECT_TRUE(m->update(10.0 * static_cast<double>(i), baseline_score(i)));
+  for (std::size_t i = 0; i < 10; ++i)
+    EXPECT_TRUE(m->update(10.0 * static_cast<double>(i), baseline_score(i)));
   return std::move(*m);
 }
 

@@ -25,10 +25,14 @@ namespace {
 
 int class_of(io::FaultType f) {
   switch (f) {
-    case io::FaultType::inner_race: return 0;
-    case io::FaultType::outer_race: return 1;
-    case io::FaultType::ball: return 2;
-    default: return -1;
+    case io::FaultType::inner_race:
+      return 0;
+    case io::FaultType::outer_race:
+      return 1;
+    case io::FaultType::ball:
+      return 2;
+    default:
+      return -1;
   }
 }
 
@@ -71,8 +75,8 @@ double evaluate(const LabelledWindows& w, SplitKind split) {
     predicted.insert(predicted.end(), p->begin(), p->end());
   }
   auto pooled = train::classification_report(truth, predicted, 3);
-  std::printf("  %s pooled: accuracy %.4f macro-F1 %.4f\n", std::string(to_string(split)).c_str(), pooled->accuracy,
-              pooled->macro_f1);
+  std::printf("  %s pooled: accuracy %.4f macro-F1 %.4f\n", std::string(to_string(split)).c_str(),
+              pooled->accuracy, pooled->macro_f1);
   return pooled->accuracy;
 }
 
@@ -93,7 +97,8 @@ TEST(CwruLabelledWindows, SizeSplitIsHarderThanLoadSplitForTheFaultTypeClassifie
   // Fault files hold ~10 s at 12 kHz (~29 windows each); 97.mat ~5 s at 48 kHz (~14 after decimation).
   EXPECT_GT(windows->rows.size(), 36u * 25u);
   EXPECT_GE(healthy, 10u);
-  std::printf("  %zu windows (%zu healthy) from %zu recordings\n", windows->rows.size(), healthy, recordings.size());
+  std::printf("  %zu windows (%zu healthy) from %zu recordings\n", windows->rows.size(), healthy,
+              recordings.size());
 
   auto size_folds = make_folds(*windows, SplitKind::by_size);
   ASSERT_TRUE(size_folds.has_value());

@@ -2,6 +2,8 @@
 // window counts from the recording lengths (and the decimation of a 48 kHz recording), labels and metadata
 // from the catalog, features equal to a direct FeatureExtractor run on the simulated samples, the CSV round
 // trip and its error paths, and folds that never put one recording on both sides.
+#include "model/labelled_windows.hpp"
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -18,7 +20,6 @@
 #include "io/catalog.hpp"
 #include "io/mat_file.hpp"
 #include "model/features.hpp"
-#include "model/labelled_windows.hpp"
 #include "sim/simulator.hpp"
 
 namespace vigil::model {
@@ -27,8 +28,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t k_window = 4096;
-constexpr std::size_t k_fault_samples = 24000;    // 2 s at 12 kHz -> floor(24000 / 4096) = 5 windows
-constexpr std::size_t k_healthy_samples = 96000;  // 2 s at 48 kHz -> 24000 at 12 kHz, minus 1024 settling -> 5
+constexpr std::size_t k_fault_samples = 24000;  // 2 s at 12 kHz -> floor(24000 / 4096) = 5 windows
+constexpr std::size_t k_healthy_samples =
+    96000;  // 2 s at 48 kHz -> 24000 at 12 kHz, minus 1024 settling -> 5
 
 class TempFolder {
  public:
@@ -74,13 +76,15 @@ struct SimRecording {
 // 3 fault types x loads {0, 1} x sizes {0.007, 0.014} at 12 kHz, plus one healthy recording at 48 kHz.
 std::vector<SimRecording> recordings() {
   std::vector<SimRecording> out{{97, io::FaultType::normal, sim::FaultKind::none, 0, 0.0, 48000, 1796}};
-  const std::pair<io::FaultType, sim::FaultKind> kinds[] = {{io::FaultType::inner_race, sim::FaultKind::inner_race},
-                                                             {io::FaultType::outer_race, sim::FaultKind::outer_race},
-                                                             {io::FaultType::ball, sim::FaultKind::ball}};
+  const std::pair<io::FaultType, sim::FaultKind> kinds[] = {
+      {io::FaultType::inner_race, sim::FaultKind::inner_race},
+      {io::FaultType::outer_race, sim::FaultKind::outer_race},
+      {io::FaultType::ball, sim::FaultKind::ball}};
   int number = 100;
   for (const auto& [fault, kind] : kinds) {
     for (int load : {0, 1}) {
-      for (double size : {0.007, 0.014}) out.push_back({number++, fault, kind, load, size, 12000, 1797.0 - 25 * load});
+      for (double size : {0.007, 0.014})
+        out.push_back({number++, fault, kind, load, size, 12000, 1797.0 - 25 * load});
     }
   }
   return out;
@@ -100,8 +104,8 @@ class LabelledWindowsTest : public ::testing::Test {
       samples_[r.number] = rec.channels.front().samples;
       const auto file = fmt::format("{}.mat", r.number);
       ASSERT_TRUE(io::write_cwru_mat(dir_.path() / file, rec, fmt::format("X{:03d}", r.number)).has_value());
-      csv += fmt::format("{},{},DE,6205-2RS,{},{},{},{}\n", file, r.rate_hz, io::to_string(r.fault), r.speed_rpm,
-                         r.load_hp, r.diameter_in);
+      csv += fmt::format("{},{},DE,6205-2RS,{},{},{},{}\n", file, r.rate_hz, io::to_string(r.fault),
+                         r.speed_rpm, r.load_hp, r.diameter_in);
     }
     std::ofstream(dir_.path() / "catalog.csv") << csv;
     auto catalog = io::read_catalog(dir_.path() / "catalog.csv");
@@ -161,7 +165,8 @@ TEST_F(LabelledWindowsTest, FeaturesAreThoseOfTheSimulatedSamplesWindowByWindow)
     if (row.recording != fmt::format("{}.mat", r.number)) continue;
     auto f = extractor->extract(std::span<const float>(x).subspan(k * k_window, k_window), r.speed_rpm);
     ASSERT_TRUE(f.has_value());
-    for (std::size_t j = 0; j < k_feature_count; ++j) EXPECT_EQ(row.features[j], (*f)[j]) << "window " << k << " feature " << j;
+    for (std::size_t j = 0; j < k_feature_count; ++j)
+      EXPECT_EQ(row.features[j], (*f)[j]) << "window " << k << " feature " << j;
     ++k;
   }
   EXPECT_EQ(k, 5u);
@@ -266,7 +271,8 @@ TEST(LabelledWindowsCsv, RefusesMalformedInputNamingLineAndColumn) {
       {header() + "\n" + valid_csv_line("ball", "nan"), "column rms_db: 'nan'"},
       {header() + "\n" + valid_csv_line("ball", "inf"), "column rms_db: 'inf'"},
       {"# vigil labelled windows: sample_rate_hz=12000 window_len=4096 schema=99\n" + header(), "schema 99"},
-      {header() + "\n" + std::string("105.mat,ball,0,0.007,1797,-3") + valid_csv_line().substr(valid_csv_line().find(",1.5")),
+      {header() + "\n" + std::string("105.mat,ball,0,0.007,1797,-3") +
+           valid_csv_line().substr(valid_csv_line().find(",1.5")),
        "start_sample"},
   };
   for (const auto& c : cases) {
@@ -293,7 +299,8 @@ TEST_F(LabelledWindowsTest, FoldsNeedTwoValuesAndTheSplitMetadata) {
   EXPECT_NE(folds.error().message.find("fault_diameter_in"), std::string::npos) << folds.error().message;
   // A class present only at the held-out value has nothing to learn from.
   LabelledWindows lonely = windows_;
-  std::erase_if(lonely.rows, [](const WindowRow& r) { return r.fault == io::FaultType::ball && r.load_hp == 0; });
+  std::erase_if(lonely.rows,
+                [](const WindowRow& r) { return r.fault == io::FaultType::ball && r.load_hp == 0; });
   folds = make_folds(lonely, SplitKind::by_load);
   ASSERT_FALSE(folds.has_value());
   EXPECT_NE(folds.error().message.find("class ball has no training recording"), std::string::npos)

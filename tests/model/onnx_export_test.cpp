@@ -46,7 +46,8 @@ const onnx::AttributeProto* attribute(const onnx::NodeProto& node, const std::st
 
 std::vector<std::int64_t> dims(const onnx::ValueInfoProto& info) {
   std::vector<std::int64_t> d;
-  for (const auto& dim : info.type().tensor_type().shape().dim()) d.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+  for (const auto& dim : info.type().tensor_type().shape().dim())
+    d.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
   return d;
 }
 
@@ -109,14 +110,16 @@ TEST(OnnxExport, HandMadeSpecBecomesGemmReluGemmSoftmaxWithItsWeightsAsInitializ
   ASSERT_EQ(w0.dims_size(), 2);
   EXPECT_EQ(w0.dims(0), 3);  // [outputs, inputs]: Gemm with transB = 1 computes X · Wᵀ
   EXPECT_EQ(w0.dims(1), 2);
-  EXPECT_EQ(std::vector<float>(w0.float_data().begin(), w0.float_data().end()), (std::vector<float>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(std::vector<float>(w0.float_data().begin(), w0.float_data().end()),
+            (std::vector<float>{1, 2, 3, 4, 5, 6}));
   const onnx::TensorProto& b1 = g.initializer(3);
   EXPECT_EQ(b1.name(), "layer1.bias");
   EXPECT_EQ(std::vector<float>(b1.float_data().begin(), b1.float_data().end()), (std::vector<float>{0, 1}));
 }
 
 TEST(OnnxExport, ClassifierShapedNetworkHasOneGemmAndOneActivationPerLayer) {
-  const MlpSpec spec = random_mlp({30, 32, 16, 4}, {Activation::relu, Activation::relu, Activation::softmax}, 1);
+  const MlpSpec spec =
+      random_mlp({30, 32, 16, 4}, {Activation::relu, Activation::relu, Activation::softmax}, 1);
   auto bytes = export_onnx(spec);
   ASSERT_TRUE(bytes) << bytes.error().message;
   const onnx::ModelProto model = parse(*bytes);

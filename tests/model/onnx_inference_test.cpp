@@ -23,7 +23,6 @@
 #include "model/mlp.hpp"
 #include "model/onnx_export.hpp"
 #include "support/alloc_counter.hpp"
-
 #include "support/random_mlp.hpp"
 
 namespace vigil::model {
@@ -52,7 +51,8 @@ double max_deviation(OnnxModel& model, const MlpSpec& spec, int trials, unsigned
     const auto ok = model.run(x, y);
     EXPECT_TRUE(ok) << ok.error().message;
     const std::vector<float> expected = reference_forward(spec, x);
-    for (std::size_t i = 0; i < y.size(); ++i) worst = std::max(worst, std::abs(double(y[i]) - double(expected[i])));
+    for (std::size_t i = 0; i < y.size(); ++i)
+      worst = std::max(worst, std::abs(double(y[i]) - double(expected[i])));
   }
   return worst;
 }
@@ -90,7 +90,8 @@ TEST(OnnxModel, SoftmaxOfAHandMadeLayerIsTheAnalyticValue) {
 }
 
 TEST(OnnxModel, ClassifierMatchesTheReferenceForwardPassOn100Inputs) {
-  const MlpSpec spec = random_mlp({30, 32, 16, 4}, {Activation::relu, Activation::relu, Activation::softmax}, 11);
+  const MlpSpec spec =
+      random_mlp({30, 32, 16, 4}, {Activation::relu, Activation::relu, Activation::softmax}, 11);
   OnnxModel model = load(spec);
   EXPECT_LE(max_deviation(model, spec, 100, 101), k_tolerance);
   std::vector<float> y(4);
@@ -113,7 +114,8 @@ TEST(OnnxModel, SigmoidAndDynamicBatchGraphsMatchTheReference) {
 }
 
 TEST(OnnxModel, HeapAllocationsPerRunAreFewAndConstant) {
-  const MlpSpec spec = random_mlp({30, 32, 16, 4}, {Activation::relu, Activation::relu, Activation::softmax}, 14);
+  const MlpSpec spec =
+      random_mlp({30, 32, 16, 4}, {Activation::relu, Activation::relu, Activation::softmax}, 14);
   OnnxModel model = load(spec);
   std::vector<float> x(30, 0.5f);
   std::vector<float> y(4);
@@ -149,7 +151,8 @@ TEST(OnnxModel, RefusesRunsWithTheWrongSizes) {
 }
 
 TEST(OnnxModel, RefusesBytesThatAreNotAnOnnxModel) {
-  for (const std::string& bytes : std::vector<std::string>{"", "not a model at all", std::string(300, '\xff')}) {
+  for (const std::string& bytes :
+       std::vector<std::string>{"", "not a model at all", std::string(300, '\xff')}) {
     auto m = OnnxModel::create(bytes, "junk.onnx");
     ASSERT_FALSE(m);
     EXPECT_NE(m.error().message.find("junk.onnx"), std::string::npos) << m.error().message;

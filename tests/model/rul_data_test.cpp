@@ -3,11 +3,12 @@
 //
 // The anomaly score here is a STAND-IN for the per-asset Gaussian model (gaussian_anomaly.hpp), computed by
 // model/rul_pipeline.hpp (anomaly_scores, shared with the CLI): per snapshot of the horizontal channel,
-// z = (x - median) / sigma for x = ln RMS and x = ln kurtosis (diag::HealthIndicatorExtractor), median and sigma = 1.2533 mean|x - median| (the Gaussian
-// sigma from the mean absolute deviation) over the bearing's own baseline (the HealthIndexConfig rule),
-// sigma floored at 0.05 (5 %: a log-feature is never taken to be steadier than that); score = z_rms^2 +
-// z_kurt^2, a diagonal Mahalanobis T^2. Horizontal only, as is usual for PRONOSTIA; with both channels the
-// rms jumps of Bearing2_1 and Bearing2_2 at 15-30 % of life raise alarms there (docs/rul.md).
+// z = (x - median) / sigma for x = ln RMS and x = ln kurtosis (diag::HealthIndicatorExtractor), median and
+// sigma = 1.2533 mean|x - median| (the Gaussian sigma from the mean absolute deviation) over the bearing's
+// own baseline (the HealthIndexConfig rule), sigma floored at 0.05 (5 %: a log-feature is never taken to be
+// steadier than that); score = z_rms^2 + z_kurt^2, a diagonal Mahalanobis T^2. Horizontal only, as is usual
+// for PRONOSTIA; with both channels the rms jumps of Bearing2_1 and Bearing2_2 at 15-30 % of life raise
+// alarms there (docs/rul.md).
 //
 // Asserted: what is robust (an alarm before the end of every life, none in its first 30 %). Printed: the
 // onsets, the learned priors and the RUL error / PHM 2012 score at 50, 70 and 90 % of each life.
@@ -57,8 +58,8 @@ Life load_life(const LearningBearing& b, const HealthIndexConfig& config) {
   auto files = io::list_femto_snapshots(test::data_dir() / "femto/Learning_set" / b.name);
   EXPECT_TRUE(files.has_value()) << (files ? "" : files.error().message);
   if (!files) return life;
-  auto extractor = SnapshotFeatureExtractor::create(io::k_femto_sample_rate_hz, 2560, *dsp::find_bearing("pronostia"),
-                                                    b.speed_rpm);
+  auto extractor = SnapshotFeatureExtractor::create(io::k_femto_sample_rate_hz, 2560,
+                                                    *dsp::find_bearing("pronostia"), b.speed_rpm);
   EXPECT_TRUE(extractor.has_value());
   if (!extractor) return life;
   LifeFeatures features{b.name, {}, {}};
@@ -114,8 +115,8 @@ TEST_F(RulData, EveryLifeAlarmsBeforeItsEndAndNoneInItsFirst30Percent) {
     EXPECT_LT(s.detected_s, life.life_s);
     EXPECT_GE(s.onset_s, 0.3 * life.life_s);
     // No exceedance streak earlier either: the alarm is the first one, so its time bounds all alarms.
-    fmt::print("{:<11} {:>7.0f} {:>9.0f} {:>9.0f} {:>7.1f}% {:>7.1f}% {:>9.0f}\n", life.name, life.life_s, s.onset_s,
-               s.detected_s, 100 * s.onset_s / life.life_s, 100 * s.detected_s / life.life_s,
+    fmt::print("{:<11} {:>7.0f} {:>9.0f} {:>9.0f} {:>7.1f}% {:>7.1f}% {:>9.0f}\n", life.name, life.life_s,
+               s.onset_s, s.detected_s, 100 * s.onset_s / life.life_s, 100 * s.detected_s / life.life_s,
                life.life_s - s.detected_s);
   }
 }
@@ -130,8 +131,8 @@ TEST_F(RulData, LeaveOneBearingOutRulAndPhmScoreArePrinted) {
   constexpr std::array<double, 3> k_fractions{0.5, 0.7, 0.9};
   std::array<std::vector<double>, 3> actual, estimated;
 
-  fmt::print("\n{:<11} {:>5} {:>7} {:>6} {:>7} {:>8} {:>17} {:>8} {:>8} {:>6}\n", "held out", "cut", "t_s", "onset",
-             "HI", "RUL_s", "90% interval_s", "ActRUL_s", "Er%", "A");
+  fmt::print("\n{:<11} {:>5} {:>7} {:>6} {:>7} {:>8} {:>17} {:>8} {:>8} {:>6}\n", "held out", "cut", "t_s",
+             "onset", "HI", "RUL_s", "90% interval_s", "ActRUL_s", "Er%", "A");
   for (std::size_t h = 0; h < lives_->size(); ++h) {
     const Life& held = (*lives_)[h];
     SCOPED_TRACE(held.name);
@@ -142,11 +143,12 @@ TEST_F(RulData, LeaveOneBearingOutRulAndPhmScoreArePrinted) {
     auto fit = learn_prior(training, config.health);
     ASSERT_TRUE(fit.has_value()) << fit.error().message;
     const DegradationPrior& p = fit->prior;
-    fmt::print("  prior without {}: theta {:.3f} (sd {:.3f}), beta {:.3g}/s (sd {:.3g}), sigma {:.3f}, "
-               "L_D {:.3f} (HI_D {:.1f}), {} lives\n",
-               held.name, p.theta_mean, std::sqrt(p.theta_var), p.beta_mean_per_s, std::sqrt(p.beta_var_per_s2),
-               std::sqrt(p.noise_var), p.failure_log_level, std::exp(p.failure_log_level) + p.phi,
-               p.training_assets);
+    fmt::print(
+        "  prior without {}: theta {:.3f} (sd {:.3f}), beta {:.3g}/s (sd {:.3g}), sigma {:.3f}, "
+        "L_D {:.3f} (HI_D {:.1f}), {} lives\n",
+        held.name, p.theta_mean, std::sqrt(p.theta_var), p.beta_mean_per_s, std::sqrt(p.beta_var_per_s2),
+        std::sqrt(p.noise_var), p.failure_log_level, std::exp(p.failure_log_level) + p.phi,
+        p.training_assets);
 
     for (std::size_t c = 0; c < k_fractions.size(); ++c) {
       auto estimator = RulEstimator::create(config, p);
@@ -165,9 +167,11 @@ TEST_F(RulData, LeaveOneBearingOutRulAndPhmScoreArePrinted) {
       ASSERT_TRUE(er.has_value());
       actual[c].push_back(act_rul_s);
       estimated[c].push_back(e.rul_s);
-      fmt::print("{:<11} {:>4.0f}% {:>7.0f} {:>6} {:>7.2f} {:>8.0f} [{:>7.0f},{:>8.0f}] {:>8.0f} {:>8.1f} {:>6.3f}\n",
-                 held.name, 100 * k_fractions[c], e.time_s, e.onset_found ? "yes" : "no", e.health_index, e.rul_s,
-                 e.rul_low_s, e.rul_high_s, act_rul_s, *er, phm_accuracy(*er));
+      fmt::print(
+          "{:<11} {:>4.0f}% {:>7.0f} {:>6} {:>7.2f} {:>8.0f} [{:>7.0f},{:>8.0f}] {:>8.0f} {:>8.1f} "
+          "{:>6.3f}\n",
+          held.name, 100 * k_fractions[c], e.time_s, e.onset_found ? "yes" : "no", e.health_index, e.rul_s,
+          e.rul_low_s, e.rul_high_s, act_rul_s, *er, phm_accuracy(*er));
     }
   }
   std::vector<double> all_actual, all_estimated;

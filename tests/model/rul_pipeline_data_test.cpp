@@ -1,6 +1,6 @@
 // The RUL pipeline on the real FEMTO/PRONOSTIA learning set (thinned copy), the way the CLI runs it:
-// `vigil eval femto DIR --rul` is evaluate_rul_lobo on the lives read here, `vigil train rul` is fit_rul_prior
-// on all of them plus a bundle, `vigil rul` is replay_rul with the bundle's model.
+// `vigil eval femto DIR --rul` is evaluate_rul_lobo on the lives read here, `vigil train rul` is
+// fit_rul_prior on all of them plus a bundle, `vigil rul` is replay_rul with the bundle's model.
 //
 // Asserted: the alarm targets (an alarm before the end of every life, none in its first 30 %) and
 // the bundle round trip on disk. Printed: the leave-one-bearing-out table and PHM 2012 scores (six lives
@@ -42,8 +42,8 @@ LifeFeatures read_life(const LearningBearing& b, const RulScoreConfig& score) {
   auto files = io::list_femto_snapshots(test::data_dir() / "femto/Learning_set" / b.name);
   EXPECT_TRUE(files.has_value()) << (files ? "" : files.error().message);
   if (!files) return life;
-  auto extractor = SnapshotFeatureExtractor::create(io::k_femto_sample_rate_hz, 2560, *dsp::find_bearing("pronostia"),
-                                                    b.speed_rpm, score);
+  auto extractor = SnapshotFeatureExtractor::create(io::k_femto_sample_rate_hz, 2560,
+                                                    *dsp::find_bearing("pronostia"), b.speed_rpm, score);
   EXPECT_TRUE(extractor.has_value());
   if (!extractor) return life;
   for (const auto& f : *files) {
@@ -85,22 +85,24 @@ TEST_F(RulPipelineData, LeaveOneBearingOutAlarmsOnEveryLifeNeverEarlyAndPrintsTh
     SCOPED_TRACE(l.name);
     EXPECT_TRUE(l.alarm);
     EXPECT_FALSE(l.early_alarm);
-    fmt::print("{:<11} {:>7.0f} {:>8.0f} {:>8.0f} {:>8.0f}\n", l.name, l.life_s, l.onset_s, l.detected_s, l.lead_s);
+    fmt::print("{:<11} {:>7.0f} {:>8.0f} {:>8.0f} {:>8.0f}\n", l.name, l.life_s, l.onset_s, l.detected_s,
+               l.lead_s);
   }
-  fmt::print("{:<11} {:>4} {:>8} {:>5} {:>8} {:>21} {:>8} {:>8} {:>6}\n", "held out", "cut", "t_s", "onset", "RUL_s",
-             "90% interval_s", "ActRUL_s", "Er%", "A");
+  fmt::print("{:<11} {:>4} {:>8} {:>5} {:>8} {:>21} {:>8} {:>8} {:>6}\n", "held out", "cut", "t_s", "onset",
+             "RUL_s", "90% interval_s", "ActRUL_s", "Er%", "A");
   for (const auto& l : report->lives) {
     for (const auto& c : l.cuts) {
       const RulEstimate& e = c.replay.estimate;
       EXPECT_LE(e.rul_low_s, e.rul_s);
       EXPECT_LE(e.rul_s, e.rul_high_s);
-      fmt::print("{:<11} {:>3.0f}% {:>8.0f} {:>5} {:>8.0f} [{:>8.0f},{:>10.0f}] {:>8.0f} {:>8.1f} {:>6.3f}\n", l.name,
-                 100 * c.fraction, e.time_s, e.onset_found ? "yes" : "no", e.rul_s, e.rul_low_s, e.rul_high_s,
-                 c.actual_rul_s, c.percent_error, c.accuracy);
+      fmt::print("{:<11} {:>3.0f}% {:>8.0f} {:>5} {:>8.0f} [{:>8.0f},{:>10.0f}] {:>8.0f} {:>8.1f} {:>6.3f}\n",
+                 l.name, 100 * c.fraction, e.time_s, e.onset_found ? "yes" : "no", e.rul_s, e.rul_low_s,
+                 e.rul_high_s, c.actual_rul_s, c.percent_error, c.accuracy);
     }
   }
   for (std::size_t c = 0; c < fractions.size(); ++c) {
-    fmt::print("PHM 2012 score at {:.0f} % of life: {:.3f}\n", 100 * fractions[c], report->phm_score_per_cut[c]);
+    fmt::print("PHM 2012 score at {:.0f} % of life: {:.3f}\n", 100 * fractions[c],
+               report->phm_score_per_cut[c]);
   }
   fmt::print("PHM 2012 score over all cuts: {:.3f}\n", report->phm_score_all);
   EXPECT_EQ(report->alarms_before_end, k_bearings.size());
@@ -130,7 +132,8 @@ TEST_F(RulPipelineData, ModelTrainedOnAllBearingsSurvivesTheBundleFile) {
     auto b = replay_rul(*back, life, 0.9 * life.time_s.back());
     ASSERT_TRUE(a && b);
     EXPECT_EQ(a->estimate.rul_s, b->estimate.rul_s) << life.name;
-    fmt::print("{} at 90 %: {}\n", life.name, rul_sentence(*b, config.interval_probability, config.horizon_s));
+    fmt::print("{} at 90 %: {}\n", life.name,
+               rul_sentence(*b, config.interval_probability, config.horizon_s));
   }
 }
 

@@ -31,7 +31,8 @@ constexpr double k_period_s = 50;             // one snapshot every 50 s (file i
 struct TempDir {
   fs::path path;
   explicit TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() / fmt::format("vigil_rul_{}_{}", tag, ::testing::UnitTest::GetInstance()->random_seed());
+    path = fs::temp_directory_path() /
+           fmt::format("vigil_rul_{}_{}", tag, ::testing::UnitTest::GetInstance()->random_seed());
     fs::remove_all(path);
     fs::create_directories(path);
   }
@@ -164,8 +165,8 @@ TEST_F(RulPipelineSim, HeldOutLifeFindsItsOnsetAndTheRulIntervalShrinks) {
     ASSERT_TRUE(r.has_value()) << r.error().message;
     const RulEstimate& e = r->estimate;
     const double actual_s = life_s - e.time_s;
-    fmt::print("  t {:.0f} s: RUL {:.0f} s [{:.0f}, {:.0f}], actual {:.0f} s\n", e.time_s, e.rul_s, e.rul_low_s,
-               e.rul_high_s, actual_s);
+    fmt::print("  t {:.0f} s: RUL {:.0f} s [{:.0f}, {:.0f}], actual {:.0f} s\n", e.time_s, e.rul_s,
+               e.rul_low_s, e.rul_high_s, actual_s);
     ASSERT_TRUE(e.onset_found);
     EXPECT_LE(e.rul_low_s, e.rul_s);
     EXPECT_LE(e.rul_s, e.rul_high_s);
@@ -239,7 +240,8 @@ TEST(RulPipeline, MalformedLivesAreRejectedWithTheirName) {
   l = hand_life();
   l.features[3][1] = std::nan("");
   EXPECT_FALSE(anomaly_scores(l, HealthIndexConfig{}, RulScoreConfig{}).has_value());
-  EXPECT_FALSE(anomaly_scores(LifeFeatures{"empty", {}, {}}, HealthIndexConfig{}, RulScoreConfig{}).has_value());
+  EXPECT_FALSE(
+      anomaly_scores(LifeFeatures{"empty", {}, {}}, HealthIndexConfig{}, RulScoreConfig{}).has_value());
   RulScoreConfig bad;
   bad.feature_sigma_floor = 0;
   EXPECT_FALSE(anomaly_scores(hand_life(), HealthIndexConfig{}, bad).has_value());
@@ -364,9 +366,10 @@ TEST(RulPipeline, SentenceStatesOnsetRulIntervalAndAction) {
   r.estimate.rul_s = 2100;
   r.estimate.rul_low_s = 800;
   r.estimate.rul_high_s = 4500;
-  EXPECT_EQ(rul_sentence(r, 0.9, 1e7),
-            "bearing degradation detected at 12,340 s; remaining useful life 2,100 s (90 % interval 800–4,500 s): "
-            "plan replacement within 35 min");
+  EXPECT_EQ(
+      rul_sentence(r, 0.9, 1e7),
+      "bearing degradation detected at 12,340 s; remaining useful life 2,100 s (90 % interval 800–4,500 s): "
+      "plan replacement within 35 min");
   r.estimate.rul_high_s = 1e7;
   EXPECT_NE(rul_sentence(r, 0.9, 1e7).find("800 s – unbounded"), std::string::npos);
   r.estimate.onset_found = false;

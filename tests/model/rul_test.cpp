@@ -221,7 +221,8 @@ TEST(Rul, LearnedPriorRecoversThePopulationThatGeneratedTheLives) {
   std::vector<std::string> names;
   for (std::size_t k = 0; k < lives.size(); ++k) names.push_back("life" + std::to_string(k));
   std::vector<ScoreSeries> series;
-  for (std::size_t k = 0; k < lives.size(); ++k) series.push_back({names[k], lives[k].time_s, lives[k].score});
+  for (std::size_t k = 0; k < lives.size(); ++k)
+    series.push_back({names[k], lives[k].time_s, lives[k].score});
   auto fit = learn_prior(series, synthetic_health());
   ASSERT_TRUE(fit.has_value()) << fit.error().message;
   const DegradationPrior& p = fit->prior;

@@ -83,10 +83,11 @@ TEST(TrainAutoencoder, ReconstructsHealthyDataBetterThanShiftedData) {
   const double area = auc(*healthy, *anomalous);
   const double healthy_p99 = quantile(*healthy, 0.99);
   const double anomalous_median = quantile(*anomalous, 0.5);
-  fmt::print("autoencoder: AUC {:.4f}; healthy error median {:.4f}, p99 {:.4f}; anomalous median {:.4f}; "
-             "best epoch {} of {}; {:.2f} s\n",
-             area, quantile(*healthy, 0.5), healthy_p99, anomalous_median, model->best_epoch, model->curve.size(),
-             model->training_s);
+  fmt::print(
+      "autoencoder: AUC {:.4f}; healthy error median {:.4f}, p99 {:.4f}; anomalous median {:.4f}; "
+      "best epoch {} of {}; {:.2f} s\n",
+      area, quantile(*healthy, 0.5), healthy_p99, anomalous_median, model->best_epoch, model->curve.size(),
+      model->training_s);
   RecordProperty("auc", fmt::format("{:.4f}", area));
   EXPECT_GT(area, 0.95);
   // Margin: the typical anomalous window scores above 99 % of healthy windows, by a factor of 2.
@@ -222,10 +223,11 @@ TEST(TrainAutoencoder, RealisticSizeTrainsInSeconds) {
   AutoencoderConfig config;
   const auto model = train_autoencoder(train, validation, config);
   ASSERT_TRUE(model.has_value()) << model.error().message;
-  fmt::print("autoencoder 2000 x 30: {} epochs (best {}, early stop {}), {:.2f} s ({:.1f} ms/epoch), validation "
-             "error median {:.4f}\n",
-             model->curve.size(), model->best_epoch, model->stopped_early, model->training_s,
-             1e3 * model->training_s / double(model->curve.size()), quantile(model->validation_errors, 0.5));
+  fmt::print(
+      "autoencoder 2000 x 30: {} epochs (best {}, early stop {}), {:.2f} s ({:.1f} ms/epoch), validation "
+      "error median {:.4f}\n",
+      model->curve.size(), model->best_epoch, model->stopped_early, model->training_s,
+      1e3 * model->training_s / double(model->curve.size()), quantile(model->validation_errors, 0.5));
   RecordProperty("training_s", fmt::format("{:.2f}", model->training_s));
   EXPECT_LT(model->curve[model->best_epoch - 1].validation_loss, 0.1);
 }

@@ -19,9 +19,9 @@ namespace {
 // Gaussian classes with identity covariance: rows_per_class[c] rows around means[c] (d values), then each
 // feature mapped to raw units x_i = gain_i * v_i + offset_i (gain, offset empty = identity) to exercise the
 // standardisation. Rows are in class order; training shuffles them.
-Dataset gaussian_classes(const std::vector<std::size_t>& rows_per_class, const std::vector<std::vector<double>>& means,
-                         std::uint64_t seed, const std::vector<double>& gain = {},
-                         const std::vector<double>& offset = {}) {
+Dataset gaussian_classes(const std::vector<std::size_t>& rows_per_class,
+                         const std::vector<std::vector<double>>& means, std::uint64_t seed,
+                         const std::vector<double>& gain = {}, const std::vector<double>& offset = {}) {
   sim::NormalSource normal(seed);
   Dataset data;
   data.features = means.front().size();
@@ -29,7 +29,8 @@ Dataset gaussian_classes(const std::vector<std::size_t>& rows_per_class, const s
     for (std::size_t r = 0; r < rows_per_class[c]; ++r) {
       for (std::size_t i = 0; i < data.features; ++i) {
         const double v = means[c][i] + normal.next();
-        data.x.push_back(static_cast<float>((gain.empty() ? 1.0 : gain[i]) * v + (offset.empty() ? 0.0 : offset[i])));
+        data.x.push_back(
+            static_cast<float>((gain.empty() ? 1.0 : gain[i]) * v + (offset.empty() ? 0.0 : offset[i])));
       }
       data.labels.push_back(static_cast<int>(c));
       ++data.rows;
@@ -91,10 +92,11 @@ TEST(TrainClassifier, SeparatesFourGaussianClassesOnHeldOutData) {
   const auto predicted = predict_classes(model->spec, test);
   ASSERT_TRUE(predicted.has_value()) << predicted.error().message;
   const double held_out = accuracy(test.labels, *predicted);
-  fmt::print("4-class Gaussian: held-out accuracy {:.4f} on {} rows; validation accuracy {:.4f}, macro-F1 {:.4f}; "
-             "best epoch {} of {}; {:.2f} s\n",
-             held_out, test.rows, model->validation.accuracy, model->validation.macro_f1, model->best_epoch,
-             model->curve.size(), model->training_s);
+  fmt::print(
+      "4-class Gaussian: held-out accuracy {:.4f} on {} rows; validation accuracy {:.4f}, macro-F1 {:.4f}; "
+      "best epoch {} of {}; {:.2f} s\n",
+      held_out, test.rows, model->validation.accuracy, model->validation.macro_f1, model->best_epoch,
+      model->curve.size(), model->training_s);
   RecordProperty("held_out_accuracy", fmt::format("{:.4f}", held_out));
   EXPECT_GE(held_out, 0.99);
   EXPECT_GE(model->validation.accuracy, 0.99);
@@ -137,9 +139,9 @@ TEST(TrainClassifier, SameSeedGivesIdenticalWeights) {
 
 TEST(TrainClassifier, BalancedWeightsRaiseRareClassRecall) {
   // Two unit Gaussians 2 apart along x0, 20:1 imbalance. The Bayes rule under the training prior puts the
-  // boundary ln(20) / 2 = 1.50 beyond the midpoint, towards the rare class: its recall is Phi(1 - 1.50) = 0.31
-  // and the common class's Phi(2.50) = 0.994. Balanced weights make the effective prior 1:1, boundary at the
-  // midpoint: recall Phi(1) = 0.84 for both. Measured on a balanced test set (2 x 2000 rows, sampling
+  // boundary ln(20) / 2 = 1.50 beyond the midpoint, towards the rare class: its recall is Phi(1 - 1.50) =
+  // 0.31 and the common class's Phi(2.50) = 0.994. Balanced weights make the effective prior 1:1, boundary at
+  // the midpoint: recall Phi(1) = 0.84 for both. Measured on a balanced test set (2 x 2000 rows, sampling
   // s.d. of a recall ~ 0.01); the training set's 50 rare rows add estimation noise, hence the margins.
   const std::vector<std::vector<double>> means{{0.0, 0.0}, {2.0, 0.0}};
   const Dataset train = gaussian_classes({1000, 50}, means, 31);
@@ -166,9 +168,10 @@ TEST(TrainClassifier, BalancedWeightsRaiseRareClassRecall) {
   const double rare_balanced = recall(test.labels, *p_balanced, 1);
   const double common_plain = recall(test.labels, *p_plain, 0);
   const double common_balanced = recall(test.labels, *p_balanced, 0);
-  fmt::print("rare-class recall {:.3f} -> {:.3f} (analytic 0.31 -> 0.84); common-class recall {:.3f} -> {:.3f} "
-             "(analytic 0.994 -> 0.84)\n",
-             rare_plain, rare_balanced, common_plain, common_balanced);
+  fmt::print(
+      "rare-class recall {:.3f} -> {:.3f} (analytic 0.31 -> 0.84); common-class recall {:.3f} -> {:.3f} "
+      "(analytic 0.994 -> 0.84)\n",
+      rare_plain, rare_balanced, common_plain, common_balanced);
   EXPECT_LT(rare_plain, 0.55);
   EXPECT_GT(rare_balanced, 0.72);
   EXPECT_GT(rare_balanced - rare_plain, 0.25);
@@ -191,7 +194,8 @@ TEST(TrainClassifier, ExportedSpecMatchesLibtorchForward) {
   double worst = 0;
   for (std::size_t r = 0; r < test.rows; ++r) {
     const auto ref = reference_forward(model->spec, test.row(r));
-    for (std::size_t k = 0; k < 4; ++k) worst = std::max(worst, std::abs(double((*torch_out)[r * 4 + k]) - ref[k]));
+    for (std::size_t k = 0; k < 4; ++k)
+      worst = std::max(worst, std::abs(double((*torch_out)[r * 4 + k]) - ref[k]));
   }
   fmt::print("max |libtorch - reference_forward| = {:.2e}\n", worst);
   EXPECT_LE(worst, 1e-6);
@@ -327,11 +331,12 @@ TEST(TrainClassifier, RealisticSizeTrainsInSeconds) {
   const auto model = train_classifier(train, validation, config);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_TRUE(model.has_value()) << model.error().message;
-  fmt::print("2000 x 30, 4 classes: {} epochs (best {}, early stop {}), {:.2f} s wall ({:.1f} ms/epoch), "
-             "validation accuracy {:.3f}, macro-F1 {:.3f}\n",
-             model->curve.size(), model->best_epoch, model->stopped_early, wall_s,
-             1e3 * model->training_s / double(model->curve.size()), model->validation.accuracy,
-             model->validation.macro_f1);
+  fmt::print(
+      "2000 x 30, 4 classes: {} epochs (best {}, early stop {}), {:.2f} s wall ({:.1f} ms/epoch), "
+      "validation accuracy {:.3f}, macro-F1 {:.3f}\n",
+      model->curve.size(), model->best_epoch, model->stopped_early, wall_s,
+      1e3 * model->training_s / double(model->curve.size()), model->validation.accuracy,
+      model->validation.macro_f1);
   RecordProperty("training_s", fmt::format("{:.2f}", wall_s));
   EXPECT_GT(model->validation.accuracy, 0.6);  // well above the 0.4 of always answering the largest class
 }

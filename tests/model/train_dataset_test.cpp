@@ -20,7 +20,8 @@ Dataset three_by_two() {
 TEST(TrainDataset, ScalingIsPopulationMeanAndStandardDeviation) {
   const auto s = fit_scaling(three_by_two());
   ASSERT_TRUE(s.has_value()) << s.error().message;
-  // Column 0: mean 2, variance ((1)^2 + 0 + 1^2) / 3 = 2/3. Column 1: mean 20, variance (100 + 100 + 400) / 3.
+  // Column 0: mean 2, variance ((1)^2 + 0 + 1^2) / 3 = 2/3. Column 1: mean 20, variance (100 + 100 + 400)
+  // / 3.
   EXPECT_FLOAT_EQ(s->mean[0], 2.0f);
   EXPECT_FLOAT_EQ(s->scale[0], static_cast<float>(std::sqrt(2.0 / 3.0)));
   EXPECT_FLOAT_EQ(s->mean[1], 20.0f);
@@ -75,7 +76,8 @@ TEST(TrainDataset, ChecksNameTheSetRowAndFeature) {
   auto r = check_features(d, "training set");
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::invalid_argument);
-  EXPECT_NE(r.error().message.find("training set: row 1, feature 1 is nan"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("training set: row 1, feature 1 is nan"), std::string::npos)
+      << r.error().message;
 
   d = three_by_two();
   d.x[0] = std::numeric_limits<float>::infinity();
@@ -85,7 +87,8 @@ TEST(TrainDataset, ChecksNameTheSetRowAndFeature) {
   d.x.pop_back();
   r = check_features(d, "validation set");
   ASSERT_FALSE(r.has_value());
-  EXPECT_NE(r.error().message.find("expected 3 rows x 2 features = 6"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("expected 3 rows x 2 features = 6"), std::string::npos)
+      << r.error().message;
 
   EXPECT_FALSE(check_features(Dataset{}, "empty").has_value());
   EXPECT_NE(check_features(Dataset{}, "empty").error().message.find("empty (0 rows)"), std::string::npos);

@@ -62,7 +62,8 @@ Deviation onnx_deviation(const MlpSpec& spec, const Dataset& data) {
     for (std::size_t j = 0; j < k; ++j) {
       const double t = (*torch_out)[r * k + j];
       dev.vs_torch = std::max(dev.vs_torch, std::abs(y[j] - t) / std::max(1.0, std::abs(t)));
-      dev.vs_reference = std::max(dev.vs_reference, std::abs(y[j] - ref[j]) / std::max(1.0, std::abs(double(ref[j]))));
+      dev.vs_reference =
+          std::max(dev.vs_reference, std::abs(y[j] - ref[j]) / std::max(1.0, std::abs(double(ref[j]))));
     }
   }
   return dev;

@@ -47,11 +47,16 @@ Scenario fault_only(FaultKind kind) {
 
 double expected_defect_hz(const dsp::DefectFrequencies& f, FaultKind kind) {
   switch (kind) {
-    case FaultKind::outer_race: return f.bpfo_hz;
-    case FaultKind::inner_race: return f.bpfi_hz;
-    case FaultKind::ball: return f.bsf_hz;
-    case FaultKind::cage: return f.ftf_hz;
-    case FaultKind::none: break;
+    case FaultKind::outer_race:
+      return f.bpfo_hz;
+    case FaultKind::inner_race:
+      return f.bpfi_hz;
+    case FaultKind::ball:
+      return f.bsf_hz;
+    case FaultKind::cage:
+      return f.ftf_hz;
+    case FaultKind::none:
+      break;
   }
   return 0;
 }
@@ -89,7 +94,9 @@ struct Spectrum {
     return {double(best) * bin_hz, line_at_bin(best)};
   }
   // Strongest line within +-tolerance_hz of f_hz.
-  double near(double f_hz, double tolerance_hz) const { return peak(f_hz - tolerance_hz, f_hz + tolerance_hz).second; }
+  double near(double f_hz, double tolerance_hz) const {
+    return peak(f_hz - tolerance_hz, f_hz + tolerance_hz).second;
+  }
   // Median line strength over a band: the noise floor.
   double median(double low_hz, double high_hz) const {
     std::vector<double> v;
@@ -99,7 +106,8 @@ struct Spectrum {
   }
 };
 
-Spectrum squared_envelope_spectrum(std::span<const float> x, double sample_rate_hz, double low_hz, double high_hz) {
+Spectrum squared_envelope_spectrum(std::span<const float> x, double sample_rate_hz, double low_hz,
+                                   double high_hz) {
   const std::size_t n = x.size();
   auto fft = dsp::ComplexFft::create(n, dsp::PlanEffort::estimate);
   EXPECT_TRUE(fft.has_value());
@@ -140,11 +148,13 @@ TEST(SimulatorDeterminism, SameSeedGivesBitIdenticalSamples) {
 }
 
 TEST(SimulatorDeterminism, ChunkingDoesNotChangeSamples) {
-  for (FaultKind kind : {FaultKind::none, FaultKind::outer_race, FaultKind::inner_race, FaultKind::ball, FaultKind::cage}) {
+  for (FaultKind kind :
+       {FaultKind::none, FaultKind::outer_race, FaultKind::inner_race, FaultKind::ball, FaultKind::cage}) {
     Scenario s = Scenario::cwru_like(kind);
     s.machine.speed_variation_fraction = 0.03;
     s.machine.speed_variation_period_s = 0.7;
-    s.fault.severity = {.growth = SeverityGrowth::exponential, .initial = 0.5, .time_constant_s = 2, .max_severity = 10};
+    s.fault.severity = {
+        .growth = SeverityGrowth::exponential, .initial = 0.5, .time_constant_s = 2, .max_severity = 10};
     Simulator whole = make(s, 7);
     const auto reference = generate(whole, 60'000);
 
@@ -158,7 +168,8 @@ TEST(SimulatorDeterminism, ChunkingDoesNotChangeSamples) {
       pieces.generate(std::span<float>(chunked).subspan(pos, len));
       pos += len;
     }
-    EXPECT_EQ(std::memcmp(reference.data(), chunked.data(), reference.size() * sizeof(float)), 0) << to_string(kind);
+    EXPECT_EQ(std::memcmp(reference.data(), chunked.data(), reference.size() * sizeof(float)), 0)
+        << to_string(kind);
     EXPECT_EQ(whole.impact_count(), pieces.impact_count());
     EXPECT_EQ(whole.samples_generated(), pieces.samples_generated());
   }
@@ -224,7 +235,8 @@ TEST(SimulatorShaft, SpeedVariationFollowsTheConfiguredSine) {
   Simulator sim = make(s, 11);
   const double fs = s.machine.sample_rate_hz;
   EXPECT_DOUBLE_EQ(sim.speed_rpm(), 1797.0);
-  // Quarter period: peak speed. Speed is updated every 64 samples (5.3 ms): cos(2 pi 5.3ms / 2s) error < 1e-3.
+  // Quarter period: peak speed. Speed is updated every 64 samples (5.3 ms): cos(2 pi 5.3ms / 2s) error <
+  // 1e-3.
   generate(sim, std::size_t(0.5 * fs) + 1);
   EXPECT_NEAR(sim.speed_rpm(), 1797.0 * 1.02, 1797.0 * 1e-3);
   generate(sim, std::size_t(1.0 * fs));  // three quarters: slowest
@@ -291,7 +303,8 @@ TEST(SimulatorFaultModulation, BallShowsCageRateSidebands) {
   const auto f = sim.defect_frequencies();
   const double tol = 3 * env.bin_hz;
   const double line = env.near(f.bsf_hz, tol);
-  for (double side : {f.bsf_hz - f.ftf_hz, f.bsf_hz + f.ftf_hz}) EXPECT_GT(env.near(side, tol), 0.3 * line) << side;
+  for (double side : {f.bsf_hz - f.ftf_hz, f.bsf_hz + f.ftf_hz})
+    EXPECT_GT(env.near(side, tol), 0.3 * line) << side;
 }
 
 // Control: an outer-race defect sits still in the load zone, so there are no fr sidebands.
@@ -303,7 +316,8 @@ TEST(SimulatorFaultModulation, OuterRaceHasNoShaftRateSidebands) {
   const auto f = sim.defect_frequencies();
   const double tol = 3 * env.bin_hz;
   const double line = env.near(f.bpfo_hz, tol);
-  for (double side : {f.bpfo_hz - f.shaft_hz, f.bpfo_hz + f.shaft_hz}) EXPECT_LT(env.near(side, tol), 0.1 * line) << side;
+  for (double side : {f.bpfo_hz - f.shaft_hz, f.bpfo_hz + f.shaft_hz})
+    EXPECT_LT(env.near(side, tol), 0.1 * line) << side;
 }
 
 // Over T seconds a fault strikes T * f_defect times, within the slip's random walk (+-0.01 sqrt(N), well
@@ -337,7 +351,8 @@ TEST_P(SimulatorFault, ImpactCountMatchesDefectRate) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllKinds, SimulatorFault,
-                         ::testing::Values(FaultKind::outer_race, FaultKind::inner_race, FaultKind::ball, FaultKind::cage),
+                         ::testing::Values(FaultKind::outer_race, FaultKind::inner_race, FaultKind::ball,
+                                           FaultKind::cage),
                          [](const auto& param_info) { return std::string(to_string(param_info.param)); });
 
 // Each impact rings the resonance as a e^{-zeta wn t} sin(wd t) starting between samples. Any sum of
@@ -384,15 +399,18 @@ TEST(SimulatorFault, ImpactsRingTheResonanceWithSubSampleTiming) {
 // Severity
 
 TEST(SeverityLaw, ValuesFollowTheConfiguredLaw) {
-  const SeverityLaw constant{.growth = SeverityGrowth::constant, .initial = 0.3, .time_constant_s = 1, .max_severity = 5};
+  const SeverityLaw constant{
+      .growth = SeverityGrowth::constant, .initial = 0.3, .time_constant_s = 1, .max_severity = 5};
   EXPECT_DOUBLE_EQ(constant.at(0), 0.3);
   EXPECT_DOUBLE_EQ(constant.at(1e6), 0.3);
-  const SeverityLaw linear{.growth = SeverityGrowth::linear, .initial = 0.5, .time_constant_s = 100, .max_severity = 2};
+  const SeverityLaw linear{
+      .growth = SeverityGrowth::linear, .initial = 0.5, .time_constant_s = 100, .max_severity = 2};
   EXPECT_DOUBLE_EQ(linear.at(0), 0.5);
-  EXPECT_DOUBLE_EQ(linear.at(100), 1.0);   // s0 (1 + t / tau)
+  EXPECT_DOUBLE_EQ(linear.at(100), 1.0);  // s0 (1 + t / tau)
   EXPECT_DOUBLE_EQ(linear.at(250), 1.75);
   EXPECT_DOUBLE_EQ(linear.at(1000), 2.0);  // saturated
-  const SeverityLaw exponential{.growth = SeverityGrowth::exponential, .initial = 0.1, .time_constant_s = 3600, .max_severity = 1};
+  const SeverityLaw exponential{
+      .growth = SeverityGrowth::exponential, .initial = 0.1, .time_constant_s = 3600, .max_severity = 1};
   EXPECT_DOUBLE_EQ(exponential.at(0), 0.1);
   EXPECT_NEAR(exponential.at(3600), 0.1 * std::exp(1.0), 1e-15);
   EXPECT_NEAR(exponential.at(3600 * std::log(10.0)), 1.0, 1e-12);
@@ -410,7 +428,8 @@ TEST(SeverityLaw, PronostiaPresetGrowsFromTwoPercentToFailureAtEndOfLife) {
 
 TEST(SimulatorSeverity, SignalAmplitudeGrowsWithSeverityAndClockAdvances) {
   Scenario s = fault_only(FaultKind::outer_race);
-  s.fault.severity = {.growth = SeverityGrowth::exponential, .initial = 1, .time_constant_s = 2, .max_severity = 100};
+  s.fault.severity = {
+      .growth = SeverityGrowth::exponential, .initial = 1, .time_constant_s = 2, .max_severity = 100};
   Simulator sim = make(s, 8);
   const double fs = s.machine.sample_rate_hz;
   const auto x = generate(sim, std::size_t(4 * fs));
@@ -419,7 +438,8 @@ TEST(SimulatorSeverity, SignalAmplitudeGrowsWithSeverityAndClockAdvances) {
   // Amplitude scales with s(t), so RMS over [3, 4) s / RMS over [0, 1) s = e^{3/tau} exactly for a
   // stationary impact train; slip makes the per-second impact count vary by ~1 %: tolerance 3 %.
   const std::span<const float> all(x);
-  const double ratio = rms(all.subspan(std::size_t(3 * fs), std::size_t(fs))) / rms(all.first(std::size_t(fs)));
+  const double ratio =
+      rms(all.subspan(std::size_t(3 * fs), std::size_t(fs))) / rms(all.first(std::size_t(fs)));
   EXPECT_NEAR(ratio / std::exp(1.5), 1.0, 0.03);
 }
 
@@ -482,7 +502,8 @@ TEST(SimulatorNoise, MachineNoiseHasTheConfiguredRmsAndEqualPowerPerOctave) {
 // Resources, presets, names, errors
 
 TEST(SimulatorResources, GenerateAllocatesNothing) {
-  for (FaultKind kind : {FaultKind::none, FaultKind::outer_race, FaultKind::inner_race, FaultKind::ball, FaultKind::cage}) {
+  for (FaultKind kind :
+       {FaultKind::none, FaultKind::outer_race, FaultKind::inner_race, FaultKind::ball, FaultKind::cage}) {
     Scenario s = Scenario::pronostia_like(kind);
     s.machine.speed_variation_fraction = 0.01;
     Simulator sim = make(s, 3);
@@ -509,7 +530,8 @@ TEST(SimulatorPresets, DescribeTheirRigs) {
 }
 
 TEST(FaultKindNames, RoundTrip) {
-  for (FaultKind kind : {FaultKind::none, FaultKind::outer_race, FaultKind::inner_race, FaultKind::ball, FaultKind::cage}) {
+  for (FaultKind kind :
+       {FaultKind::none, FaultKind::outer_race, FaultKind::inner_race, FaultKind::ball, FaultKind::cage}) {
     auto parsed = parse_fault_kind(to_string(kind));
     ASSERT_TRUE(parsed.has_value());
     EXPECT_EQ(*parsed, kind);
@@ -531,36 +553,78 @@ TEST(SimulatorValidation, RejectsInvalidConfigsWithClearErrors) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
   const std::vector<InvalidCase> cases = {
-      {"zero sample rate", [](Scenario& s) { s.machine.sample_rate_hz = 0; }, ErrorCode::invalid_argument, "sample_rate_hz"},
-      {"NaN sample rate", [&](Scenario& s) { s.machine.sample_rate_hz = nan; }, ErrorCode::invalid_argument, "sample_rate_hz"},
-      {"negative speed", [](Scenario& s) { s.machine.speed_rpm = -1; }, ErrorCode::invalid_argument, "speed_rpm"},
-      {"infinite speed", [&](Scenario& s) { s.machine.speed_rpm = inf; }, ErrorCode::invalid_argument, "speed_rpm"},
-      {"bad bearing", [](Scenario& s) { s.machine.bearing.ball_count = 2; }, ErrorCode::invalid_argument, "ball count"},
-      {"negative unbalance", [](Scenario& s) { s.machine.unbalance_g = -0.1; }, ErrorCode::invalid_argument, "unbalance_g"},
-      {"NaN misalignment", [&](Scenario& s) { s.machine.misalignment_g = nan; }, ErrorCode::invalid_argument, "misalignment_g"},
-      {"negative noise", [](Scenario& s) { s.machine.noise_rms_g = -1; }, ErrorCode::invalid_argument, "noise_rms_g"},
-      {"infinite machine noise", [&](Scenario& s) { s.machine.machine_noise_rms_g = inf; }, ErrorCode::invalid_argument, "machine_noise_rms_g"},
-      {"resonance at Nyquist", [](Scenario& s) { s.machine.resonance_hz = 6000; }, ErrorCode::out_of_range, "Nyquist"},
-      {"resonance above Nyquist", [](Scenario& s) { s.machine.resonance_hz = 9000; }, ErrorCode::out_of_range, "resonance_hz"},
-      {"zero resonance", [](Scenario& s) { s.machine.resonance_hz = 0; }, ErrorCode::out_of_range, "resonance_hz"},
-      {"zero damping", [](Scenario& s) { s.machine.damping_ratio = 0; }, ErrorCode::invalid_argument, "damping_ratio"},
-      {"critical damping", [](Scenario& s) { s.machine.damping_ratio = 1; }, ErrorCode::invalid_argument, "damping_ratio"},
-      {"speed variation 50 %", [](Scenario& s) { s.machine.speed_variation_fraction = 0.5; }, ErrorCode::invalid_argument, "speed_variation_fraction"},
-      {"speed variation period 0", [](Scenario& s) { s.machine.speed_variation_fraction = 0.1; s.machine.speed_variation_period_s = 0; }, ErrorCode::invalid_argument, "speed_variation_period_s"},
-      {"shaft too fast for rate", [](Scenario& s) { s.machine.speed_rpm = 130000; }, ErrorCode::out_of_range, "3x shaft"},
-      {"defect rate above Nyquist", [](Scenario& s) { s.machine.speed_rpm = 70000; }, ErrorCode::out_of_range, "impact rate"},
-      {"negative impact", [](Scenario& s) { s.fault.impact_g = -1; }, ErrorCode::invalid_argument, "impact_g"},
-      {"slip 20 %", [](Scenario& s) { s.fault.slip_fraction = 0.2; }, ErrorCode::invalid_argument, "slip_fraction"},
-      {"NaN slip", [&](Scenario& s) { s.fault.slip_fraction = nan; }, ErrorCode::invalid_argument, "slip_fraction"},
-      {"jitter 2", [](Scenario& s) { s.fault.amplitude_jitter_fraction = 2; }, ErrorCode::invalid_argument, "amplitude_jitter_fraction"},
-      {"load zone 0", [](Scenario& s) { s.fault.load_zone_half_angle_deg = 0; }, ErrorCode::invalid_argument, "load_zone_half_angle_deg"},
-      {"load zone 200", [](Scenario& s) { s.fault.load_zone_half_angle_deg = 200; }, ErrorCode::invalid_argument, "load_zone_half_angle_deg"},
-      {"unloaded 1.5", [](Scenario& s) { s.fault.unloaded_fraction = 1.5; }, ErrorCode::invalid_argument, "unloaded_fraction"},
-      {"negative severity", [](Scenario& s) { s.fault.severity.initial = -1; }, ErrorCode::invalid_argument, "severity.initial"},
-      {"zero time constant", [](Scenario& s) { s.fault.severity.growth = SeverityGrowth::exponential; s.fault.severity.time_constant_s = 0; }, ErrorCode::invalid_argument, "time_constant_s"},
-      {"infinite max", [&](Scenario& s) { s.fault.severity.max_severity = inf; }, ErrorCode::invalid_argument, "max_severity"},
-      {"max below initial", [](Scenario& s) { s.fault.severity.initial = 2; s.fault.severity.max_severity = 1; }, ErrorCode::invalid_argument, "max_severity"},
-      {"unknown kind", [](Scenario& s) { s.fault.kind = static_cast<FaultKind>(42); }, ErrorCode::invalid_argument, "kind"},
+      {"zero sample rate", [](Scenario& s) { s.machine.sample_rate_hz = 0; }, ErrorCode::invalid_argument,
+       "sample_rate_hz"},
+      {"NaN sample rate", [&](Scenario& s) { s.machine.sample_rate_hz = nan; }, ErrorCode::invalid_argument,
+       "sample_rate_hz"},
+      {"negative speed", [](Scenario& s) { s.machine.speed_rpm = -1; }, ErrorCode::invalid_argument,
+       "speed_rpm"},
+      {"infinite speed", [&](Scenario& s) { s.machine.speed_rpm = inf; }, ErrorCode::invalid_argument,
+       "speed_rpm"},
+      {"bad bearing", [](Scenario& s) { s.machine.bearing.ball_count = 2; }, ErrorCode::invalid_argument,
+       "ball count"},
+      {"negative unbalance", [](Scenario& s) { s.machine.unbalance_g = -0.1; }, ErrorCode::invalid_argument,
+       "unbalance_g"},
+      {"NaN misalignment", [&](Scenario& s) { s.machine.misalignment_g = nan; }, ErrorCode::invalid_argument,
+       "misalignment_g"},
+      {"negative noise", [](Scenario& s) { s.machine.noise_rms_g = -1; }, ErrorCode::invalid_argument,
+       "noise_rms_g"},
+      {"infinite machine noise", [&](Scenario& s) { s.machine.machine_noise_rms_g = inf; },
+       ErrorCode::invalid_argument, "machine_noise_rms_g"},
+      {"resonance at Nyquist", [](Scenario& s) { s.machine.resonance_hz = 6000; }, ErrorCode::out_of_range,
+       "Nyquist"},
+      {"resonance above Nyquist", [](Scenario& s) { s.machine.resonance_hz = 9000; }, ErrorCode::out_of_range,
+       "resonance_hz"},
+      {"zero resonance", [](Scenario& s) { s.machine.resonance_hz = 0; }, ErrorCode::out_of_range,
+       "resonance_hz"},
+      {"zero damping", [](Scenario& s) { s.machine.damping_ratio = 0; }, ErrorCode::invalid_argument,
+       "damping_ratio"},
+      {"critical damping", [](Scenario& s) { s.machine.damping_ratio = 1; }, ErrorCode::invalid_argument,
+       "damping_ratio"},
+      {"speed variation 50 %", [](Scenario& s) { s.machine.speed_variation_fraction = 0.5; },
+       ErrorCode::invalid_argument, "speed_variation_fraction"},
+      {"speed variation period 0",
+       [](Scenario& s) {
+         s.machine.speed_variation_fraction = 0.1;
+         s.machine.speed_variation_period_s = 0;
+       },
+       ErrorCode::invalid_argument, "speed_variation_period_s"},
+      {"shaft too fast for rate", [](Scenario& s) { s.machine.speed_rpm = 130000; }, ErrorCode::out_of_range,
+       "3x shaft"},
+      {"defect rate above Nyquist", [](Scenario& s) { s.machine.speed_rpm = 70000; }, ErrorCode::out_of_range,
+       "impact rate"},
+      {"negative impact", [](Scenario& s) { s.fault.impact_g = -1; }, ErrorCode::invalid_argument,
+       "impact_g"},
+      {"slip 20 %", [](Scenario& s) { s.fault.slip_fraction = 0.2; }, ErrorCode::invalid_argument,
+       "slip_fraction"},
+      {"NaN slip", [&](Scenario& s) { s.fault.slip_fraction = nan; }, ErrorCode::invalid_argument,
+       "slip_fraction"},
+      {"jitter 2", [](Scenario& s) { s.fault.amplitude_jitter_fraction = 2; }, ErrorCode::invalid_argument,
+       "amplitude_jitter_fraction"},
+      {"load zone 0", [](Scenario& s) { s.fault.load_zone_half_angle_deg = 0; }, ErrorCode::invalid_argument,
+       "load_zone_half_angle_deg"},
+      {"load zone 200", [](Scenario& s) { s.fault.load_zone_half_angle_deg = 200; },
+       ErrorCode::invalid_argument, "load_zone_half_angle_deg"},
+      {"unloaded 1.5", [](Scenario& s) { s.fault.unloaded_fraction = 1.5; }, ErrorCode::invalid_argument,
+       "unloaded_fraction"},
+      {"negative severity", [](Scenario& s) { s.fault.severity.initial = -1; }, ErrorCode::invalid_argument,
+       "severity.initial"},
+      {"zero time constant",
+       [](Scenario& s) {
+         s.fault.severity.growth = SeverityGrowth::exponential;
+         s.fault.severity.time_constant_s = 0;
+       },
+       ErrorCode::invalid_argument, "time_constant_s"},
+      {"infinite max", [&](Scenario& s) { s.fault.severity.max_severity = inf; }, ErrorCode::invalid_argument,
+       "max_severity"},
+      {"max below initial",
+       [](Scenario& s) {
+         s.fault.severity.initial = 2;
+         s.fault.severity.max_severity = 1;
+       },
+       ErrorCode::invalid_argument, "max_severity"},
+      {"unknown kind", [](Scenario& s) { s.fault.kind = static_cast<FaultKind>(42); },
+       ErrorCode::invalid_argument, "kind"},
   };
   for (const auto& c : cases) {
     Scenario s = Scenario::cwru_like(FaultKind::inner_race);

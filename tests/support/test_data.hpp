@@ -14,10 +14,10 @@ bool have_data(const std::filesystem::path& relative);
 }  // namespace vigil::test
 
 // Skips the current test with a clear message when `relative` is not under the data folder.
-#define VIGIL_REQUIRE_DATA(relative)                                                        \
-  do {                                                                                      \
-    if (!::vigil::test::have_data(relative)) {                                              \
+#define VIGIL_REQUIRE_DATA(relative)                                                       \
+  do {                                                                                     \
+    if (!::vigil::test::have_data(relative)) {                                             \
       GTEST_SKIP() << "real data not found: " << (::vigil::test::data_dir() / (relative))  \
                    << " (set VIGIL_DATA_DIR or place ../shared/data beside the checkout)"; \
-    }                                                                                       \
+    }                                                                                      \
   } while (0)

@@ -7,7 +7,8 @@
 namespace vigil::model::train {
 
 Status check_config(const ClassifierConfig& c) {
-  if (c.classes < 2) return fail(ErrorCode::invalid_argument, "a classifier needs at least 2 classes, got {}", c.classes);
+  if (c.classes < 2)
+    return fail(ErrorCode::invalid_argument, "a classifier needs at least 2 classes, got {}", c.classes);
   for (std::size_t i = 0; i < c.hidden.size(); ++i) {
     if (c.hidden[i] == 0) return fail(ErrorCode::invalid_argument, "hidden layer {} has width 0", i);
   }
@@ -17,7 +18,8 @@ Status check_config(const ClassifierConfig& c) {
   }
   if (!c.class_weights.empty()) {
     if (c.class_weights.size() != c.classes) {
-      return fail(ErrorCode::invalid_argument, "{} class weights for {} classes", c.class_weights.size(), c.classes);
+      return fail(ErrorCode::invalid_argument, "{} class weights for {} classes", c.class_weights.size(),
+                  c.classes);
     }
     for (std::size_t k = 0; k < c.classes; ++k) {
       if (!std::isfinite(c.class_weights[k]) || !(c.class_weights[k] > 0)) {
@@ -35,7 +37,8 @@ Result<std::vector<float>> class_weights_for(const Dataset& train, const Classif
   for (std::size_t k = 0; k < c.classes; ++k) {
     if (count[k] == 0) {
       return fail(ErrorCode::invalid_argument,
-                  "training set has no row of class {} (of {}): the classifier cannot learn it", k, c.classes);
+                  "training set has no row of class {} (of {}): the classifier cannot learn it", k,
+                  c.classes);
     }
   }
   if (!c.class_weights.empty()) return c.class_weights;

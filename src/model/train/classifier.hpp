@@ -22,8 +22,8 @@ enum class ClassWeighting {
 };
 
 struct ClassifierConfig {
-  std::size_t classes = 0;                      // C >= 2; labels are 0..C-1
-  std::vector<std::size_t> hidden = {64, 32};   // hidden layer widths (may be empty: multinomial regression)
+  std::size_t classes = 0;                     // C >= 2; labels are 0..C-1
+  std::vector<std::size_t> hidden = {64, 32};  // hidden layer widths (may be empty: multinomial regression)
   Activation hidden_activation = Activation::relu;  // relu, tanh or sigmoid
   ClassWeighting weighting = ClassWeighting::balanced;
   std::vector<float> class_weights;  // when non-empty (C values > 0), used instead of `weighting`

@@ -10,8 +10,8 @@ Status check_features(const Dataset& data, std::string_view what) {
   if (data.rows == 0) return fail(ErrorCode::invalid_argument, "{} is empty (0 rows)", what);
   if (data.features == 0) return fail(ErrorCode::invalid_argument, "{} has 0 features per row", what);
   if (data.x.size() / data.features != data.rows || data.x.size() % data.features != 0) {
-    return fail(ErrorCode::invalid_argument, "{}: x holds {} values, expected {} rows x {} features = {}", what,
-                data.x.size(), data.rows, data.features, data.rows * data.features);
+    return fail(ErrorCode::invalid_argument, "{}: x holds {} values, expected {} rows x {} features = {}",
+                what, data.x.size(), data.rows, data.features, data.rows * data.features);
   }
   for (std::size_t i = 0; i < data.x.size(); ++i) {
     if (!std::isfinite(data.x[i])) {
@@ -21,15 +21,16 @@ Status check_features(const Dataset& data, std::string_view what) {
   }
   if (!data.weights.empty()) {
     if (data.weights.size() != data.rows) {
-      return fail(ErrorCode::invalid_argument, "{}: {} sample weights for {} rows (give one per row, or none)", what,
-                  data.weights.size(), data.rows);
+      return fail(ErrorCode::invalid_argument,
+                  "{}: {} sample weights for {} rows (give one per row, or none)", what, data.weights.size(),
+                  data.rows);
     }
     double total = 0;
     for (std::size_t r = 0; r < data.rows; ++r) {
       const float w = data.weights[r];
       if (!std::isfinite(w) || w < 0) {
-        return fail(ErrorCode::invalid_argument, "{}: row {} has sample weight {} (must be finite and >= 0)", what, r,
-                    w);
+        return fail(ErrorCode::invalid_argument, "{}: row {} has sample weight {} (must be finite and >= 0)",
+                    what, r, w);
       }
       total += w;
     }
@@ -41,13 +42,14 @@ Status check_features(const Dataset& data, std::string_view what) {
 Status check_labeled(const Dataset& data, std::size_t classes, std::string_view what) {
   if (auto ok = check_features(data, what); !ok) return ok;
   if (data.labels.size() != data.rows) {
-    return fail(ErrorCode::invalid_argument, "{}: {} labels for {} rows", what, data.labels.size(), data.rows);
+    return fail(ErrorCode::invalid_argument, "{}: {} labels for {} rows", what, data.labels.size(),
+                data.rows);
   }
   for (std::size_t r = 0; r < data.rows; ++r) {
     const int label = data.labels[r];
     if (label < 0 || static_cast<std::size_t>(label) >= classes) {
-      return fail(ErrorCode::invalid_argument, "{}: row {} has label {}, expected a class in 0..{}", what, r, label,
-                  classes - 1);
+      return fail(ErrorCode::invalid_argument, "{}: row {} has label {}, expected a class in 0..{}", what, r,
+                  label, classes - 1);
     }
   }
   return {};

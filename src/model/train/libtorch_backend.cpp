@@ -2,8 +2,6 @@
 // (~20 s to compile): the MLP held as float32 tensors, the mini-batch AdamW loop with early stopping,
 // train_classifier, train_autoencoder and torch_forward. Everything that crosses this file's boundary is
 // plain data (Dataset, MlpSpec, configs, Result), so no header of Vigil pulls libtorch in.
-#include <torch/torch.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -11,6 +9,8 @@
 #include <random>
 #include <span>
 #include <vector>
+
+#include <torch/torch.h>
 
 #include "model/train/autoencoder.hpp"
 #include "model/train/classifier.hpp"
@@ -60,8 +60,8 @@ class Rng {
 // `last`. Weights ~ U(-a, a): a = sqrt(6 / fan_in) before ReLU (He et al., "Delving deep into rectifiers",
 // ICCV 2015: variance 2 / fan_in), a = sqrt(6 / (fan_in + fan_out)) otherwise (Glorot & Bengio, AISTATS
 // 2010). Biases 0.
-MlpSpec initial_spec(std::size_t inputs, const std::vector<std::size_t>& widths, Activation hidden, Activation last,
-                     Rng& rng) {
+MlpSpec initial_spec(std::size_t inputs, const std::vector<std::size_t>& widths, Activation hidden,
+                     Activation last, Rng& rng) {
   MlpSpec spec;
   std::size_t fan_in = inputs;
   for (std::size_t l = 0; l < widths.size(); ++l) {
@@ -103,7 +103,8 @@ struct TorchMlp {
 TorchMlp to_torch(const MlpSpec& spec, bool trainable) {
   TorchMlp net;
   for (const DenseLayer& l : spec.layers) {
-    net.weight.push_back(to_tensor(l.weight, {std::int64_t(l.outputs), std::int64_t(l.inputs)}).requires_grad_(trainable));
+    net.weight.push_back(
+        to_tensor(l.weight, {std::int64_t(l.outputs), std::int64_t(l.inputs)}).requires_grad_(trainable));
     net.bias.push_back(to_tensor(l.bias, {std::int64_t(l.outputs)}).requires_grad_(trainable));
     net.activation.push_back(l.activation);
   }
@@ -126,11 +127,16 @@ MlpSpec to_spec(const TorchMlp& net) {
 
 torch::Tensor activate(const torch::Tensor& h, Activation a) {
   switch (a) {
-    case Activation::none: return h;
-    case Activation::relu: return torch::relu(h);
-    case Activation::sigmoid: return torch::sigmoid(h);
-    case Activation::tanh: return torch::tanh(h);
-    case Activation::softmax: return torch::softmax(h, 1);
+    case Activation::none:
+      return h;
+    case Activation::relu:
+      return torch::relu(h);
+    case Activation::sigmoid:
+      return torch::sigmoid(h);
+    case Activation::tanh:
+      return torch::tanh(h);
+    case Activation::softmax:
+      return torch::softmax(h, 1);
   }
   return h;
 }
@@ -201,7 +207,8 @@ Result<LoopResult> run_training(const Problem& p, MlpSpec initial, const Optimiz
     double loss_sum = 0;
     for (std::size_t start = 0; start < n; start += c.batch_size) {
       const std::size_t count = std::min(c.batch_size, n - start);
-      const torch::Tensor index = torch::from_blob(order.data() + start, {std::int64_t(count)}, torch::kInt64);
+      const torch::Tensor index =
+          torch::from_blob(order.data() + start, {std::int64_t(count)}, torch::kInt64);
       const torch::Tensor output = forward(net, p.x_train.index_select(0, index), false);
       const torch::Tensor losses = row_losses(p, output, p.target_train.index_select(0, index));
       const torch::Tensor loss = (losses * p.weight_train.index_select(0, index)).sum() / double(count);
@@ -216,8 +223,8 @@ Result<LoopResult> run_training(const Problem& p, MlpSpec initial, const Optimiz
     stats.validation_loss = std::numeric_limits<double>::quiet_NaN();
     stats.validation_accuracy = std::numeric_limits<double>::quiet_NaN();
     if (!std::isfinite(stats.train_loss)) {
-      return fail(ErrorCode::invalid_argument, "training diverged in epoch {} (loss {}): lower learning_rate", epoch,
-                  stats.train_loss);
+      return fail(ErrorCode::invalid_argument, "training diverged in epoch {} (loss {}): lower learning_rate",
+                  epoch, stats.train_loss);
     }
     if (has_validation) {
       torch::NoGradGuard no_grad;
@@ -270,15 +277,17 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-Result<TrainedClassifier> classifier_impl(const Dataset& train, const Dataset& validation, const ClassifierConfig& c) {
+Result<TrainedClassifier> classifier_impl(const Dataset& train, const Dataset& validation,
+                                          const ClassifierConfig& c) {
   if (auto ok = check_config(c); !ok) return std::unexpected(ok.error());
   if (auto ok = check_labeled(train, c.classes, "training set"); !ok) return std::unexpected(ok.error());
   const bool has_validation = validation.rows > 0;
   if (has_validation) {
-    if (auto ok = check_labeled(validation, c.classes, "validation set"); !ok) return std::unexpected(ok.error());
+    if (auto ok = check_labeled(validation, c.classes, "validation set"); !ok)
+      return std::unexpected(ok.error());
     if (validation.features != train.features) {
-      return fail(ErrorCode::invalid_argument, "validation set has {} features, training set {}", validation.features,
-                  train.features);
+      return fail(ErrorCode::invalid_argument, "validation set has {} features, training set {}",
+                  validation.features, train.features);
     }
   }
   auto weights = class_weights_for(train, c);
@@ -316,13 +325,15 @@ Result<TrainedClassifier> classifier_impl(const Dataset& train, const Dataset& v
 
   result.spec = std::move(loop->spec);
   fold_input_scaling(result.scaling, result.spec.layers.front());
-  if (auto ok = validate(result.spec); !ok) return std::unexpected(ok.error().with_context("trained classifier"));
+  if (auto ok = validate(result.spec); !ok)
+    return std::unexpected(ok.error().with_context("trained classifier"));
   result.curve = std::move(loop->curve);
   result.best_epoch = loop->best_epoch;
   result.stopped_early = loop->stopped_early;
   if (has_validation) {
     // Metrics of what is exported: the folded spec on raw features.
-    const std::vector<int> predicted = argmax_rows(spec_forward(result.spec, validation.x, validation.rows), c.classes);
+    const std::vector<int> predicted =
+        argmax_rows(spec_forward(result.spec, validation.x, validation.rows), c.classes);
     auto report = classification_report(validation.labels, predicted, c.classes);
     if (!report) return std::unexpected(report.error());
     result.validation = std::move(*report);
@@ -337,8 +348,8 @@ Result<TrainedAutoencoder> autoencoder_impl(const Dataset& train, const Dataset&
   if (auto ok = check_config(c, train.features); !ok) return std::unexpected(ok.error());
   if (auto ok = check_features(validation, "validation set"); !ok) return std::unexpected(ok.error());
   if (validation.features != train.features) {
-    return fail(ErrorCode::invalid_argument, "validation set has {} features, training set {}", validation.features,
-                train.features);
+    return fail(ErrorCode::invalid_argument, "validation set has {} features, training set {}",
+                validation.features, train.features);
   }
   TrainedAutoencoder result;
   auto scaling = fit_scaling(train);
@@ -370,7 +381,8 @@ Result<TrainedAutoencoder> autoencoder_impl(const Dataset& train, const Dataset&
   result.spec = std::move(loop->spec);
   fold_input_scaling(result.scaling, result.spec.layers.front());
   fold_output_scaling(result.scaling, result.spec.layers.back());
-  if (auto ok = validate(result.spec); !ok) return std::unexpected(ok.error().with_context("trained autoencoder"));
+  if (auto ok = validate(result.spec); !ok)
+    return std::unexpected(ok.error().with_context("trained autoencoder"));
   result.curve = std::move(loop->curve);
   result.best_epoch = loop->best_epoch;
   result.stopped_early = loop->stopped_early;
@@ -409,8 +421,8 @@ Result<std::vector<float>> torch_forward(const MlpSpec& spec, std::span<const fl
   if (auto ok = validate(spec); !ok) return std::unexpected(ok.error());
   if (rows == 0) return fail(ErrorCode::invalid_argument, "torch_forward of 0 rows");
   if (x.size() / rows != spec.input_size() || x.size() % rows != 0) {
-    return fail(ErrorCode::invalid_argument, "input holds {} values, expected {} rows x {} inputs", x.size(), rows,
-                spec.input_size());
+    return fail(ErrorCode::invalid_argument, "input holds {} values, expected {} rows x {} inputs", x.size(),
+                rows, spec.input_size());
   }
   try {
     return spec_forward(spec, x, rows);

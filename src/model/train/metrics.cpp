@@ -6,10 +6,12 @@ namespace vigil::model::train {
 
 Result<ClassificationReport> classification_report(std::span<const int> truth, std::span<const int> predicted,
                                                    std::size_t classes) {
-  if (classes == 0) return fail(ErrorCode::invalid_argument, "classification report needs at least one class");
+  if (classes == 0)
+    return fail(ErrorCode::invalid_argument, "classification report needs at least one class");
   if (truth.empty()) return fail(ErrorCode::invalid_argument, "classification report of 0 rows");
   if (truth.size() != predicted.size()) {
-    return fail(ErrorCode::invalid_argument, "{} true labels but {} predictions", truth.size(), predicted.size());
+    return fail(ErrorCode::invalid_argument, "{} true labels but {} predictions", truth.size(),
+                predicted.size());
   }
   ClassificationReport r;
   r.classes = classes;

@@ -27,7 +27,9 @@ struct ClassificationReport {
   // which also ignores labels absent from both).
   double macro_f1 = 0;
 
-  std::size_t count(std::size_t truth, std::size_t predicted) const { return confusion[truth * classes + predicted]; }
+  std::size_t count(std::size_t truth, std::size_t predicted) const {
+    return confusion[truth * classes + predicted];
+  }
 };
 
 // Errors when the spans differ in length, are empty, classes == 0 or a label is outside [0, classes).

@@ -15,9 +15,11 @@ Status check_optimizer(const OptimizerConfig& c) {
   }
   if (c.patience_epochs == 0) return fail(ErrorCode::invalid_argument, "patience_epochs must be at least 1");
   if (!(c.min_improvement >= 0) || !std::isfinite(c.min_improvement)) {
-    return fail(ErrorCode::invalid_argument, "min_improvement must be finite and >= 0, got {}", c.min_improvement);
+    return fail(ErrorCode::invalid_argument, "min_improvement must be finite and >= 0, got {}",
+                c.min_improvement);
   }
-  if (c.threads < 1) return fail(ErrorCode::invalid_argument, "threads must be at least 1, got {}", c.threads);
+  if (c.threads < 1)
+    return fail(ErrorCode::invalid_argument, "threads must be at least 1, got {}", c.threads);
   return {};
 }
 

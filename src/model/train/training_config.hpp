@@ -35,10 +35,10 @@ struct OptimizerConfig {
 Status check_optimizer(const OptimizerConfig& config);
 
 struct EpochStats {
-  std::size_t epoch = 0;          // 1-based
-  double train_loss = 0;          // mean training objective over the epoch's mini-batches (as they ran)
-  double validation_loss = 0;     // training objective on the validation set after the epoch; NaN without one
-  double validation_accuracy = 0; // classifiers only; NaN otherwise or without a validation set
+  std::size_t epoch = 0;       // 1-based
+  double train_loss = 0;       // mean training objective over the epoch's mini-batches (as they ran)
+  double validation_loss = 0;  // training objective on the validation set after the epoch; NaN without one
+  double validation_accuracy = 0;  // classifiers only; NaN otherwise or without a validation set
 };
 
 }  // namespace vigil::model::train

@@ -1,0 +1,337 @@
+// vigil train anomaly / vigil train classifier (see train_models.hpp).
+//
+// Anomaly: the healthy recordings of the catalog are cut into 4096-sample windows at 12 kHz
+// (model::build_labelled_windows) and split per recording by time: the last 25 % calibrates, the rest fits
+// the robust Scaler and the Ledoit-Wolf Gaussian T^2 detector (model::train_anomaly_model). A calibration
+// needs at least 20 held-back scores, and CWRU's only healthy recording (97.mat, 5 s) gives 14 disjoint
+// windows in all; so windows overlap: --overlap N starts N windows per window length (hop window_len / N),
+// obtained by re-running build_labelled_windows with the settle offset shifted by one hop at a time (a
+// recording already at the common rate is not decimated, has no settle offset, and keeps hop = window_len).
+// Overlapping calibration windows are correlated: the manifest states how many disjoint window lengths the
+// calibration segment spans.
+//
+// Classifier: every fault window of the catalog, classes = the fault types present; within each class the
+// recordings sorted by name, every 4th (from the first) is held out for early stopping, as `vigil eval cwru
+// --model classifier` does; then the model is refitted on all recordings for the epoch count early stopping
+// chose, and exported.
+#include "train_models.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "io/catalog.hpp"
+#include "model/anomaly_bundle.hpp"
+#include "model/bundle.hpp"
+#include "model/classifier_bundle.hpp"
+#include "model/feature_schema.hpp"
+#include "model/labelled_windows.hpp"
+#include "model/train/classifier.hpp"
+#include "model/train/metrics.hpp"
+
+namespace vigil::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+std::string absolute_name(const std::string& path) {
+  std::error_code ec;
+  const fs::path p = fs::absolute(path, ec);
+  return (ec ? fs::path(path) : p).lexically_normal().string();
+}
+
+std::uintmax_t file_size_or_zero(const std::string& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
+// --- vigil train anomaly ---
+
+struct TrainAnomalyOptions {
+  std::string catalog;
+  std::string out = "anomaly.vigil";
+  std::string fault = "normal";
+  double false_alarm_rate = 1e-3;
+  std::size_t overlap = 16;
+};
+
+// Windows of the catalog's entries, each recording windowed `overlap` times with start offsets one hop apart
+// (see the file comment); start_sample of every row is made relative to the first pass's first window.
+Result<model::LabelledWindows> overlapping_windows(const io::Catalog& catalog, const model::LabelledWindowsConfig& base,
+                                                   std::size_t overlap) {
+  model::LabelledWindows out;
+  const std::size_t hop = std::max<std::size_t>(1, base.window_len / overlap);
+  std::set<std::pair<std::string, std::size_t>> seen;  // (recording, start): undecimated recordings repeat
+  std::map<std::string, bool> decimated;
+  for (const auto& e : catalog.entries) {
+    decimated[e.path.filename().string()] = e.sample_rate_hz > base.sample_rate_hz * (1 + 1e-9);
+  }
+  for (std::size_t k = 0; k < overlap; ++k) {
+    model::LabelledWindowsConfig config = base;
+    config.settle_samples = base.settle_samples + k * hop;
+    auto pass = model::build_labelled_windows(catalog, config);
+    if (!pass) return std::unexpected(pass.error());
+    out.sample_rate_hz = pass->sample_rate_hz;
+    out.window_len = pass->window_len;
+    for (auto& row : pass->rows) {
+      const auto it = decimated.find(row.recording);
+      if (it != decimated.end() && it->second) row.start_sample += k * hop;
+      if (!seen.emplace(row.recording, row.start_sample).second) continue;
+      out.rows.push_back(std::move(row));
+    }
+  }
+  return out;
+}
+
+int run_train_anomaly(const TrainAnomalyOptions& o) {
+  auto error = [](const auto& message) {
+    fmt::print(stderr, "vigil train anomaly: {}\n", message);
+    return 2;
+  };
+  const auto started = Clock::now();
+  const auto healthy = io::parse_fault_type(o.fault);
+  if (!healthy) return error(fmt::format("--fault {}: unknown fault type (normal, inner_race, outer_race, ball, cage)", o.fault));
+  auto catalog = io::read_catalog(o.catalog);
+  if (!catalog) return error(catalog.error().message);
+  io::Catalog selected{catalog->source, {}};
+  for (const auto& e : catalog->entries) {
+    if (e.fault == *healthy) selected.entries.push_back(e);
+  }
+  if (selected.entries.empty()) {
+    return error(fmt::format("{}: no recording of fault '{}' to learn the healthy state from", o.catalog, o.fault));
+  }
+  const model::LabelledWindowsConfig wc;
+  auto windows = overlapping_windows(selected, wc, o.overlap);
+  if (!windows) return error(windows.error().message);
+  model::AnomalyTrainingConfig config;
+  config.healthy = *healthy;
+  config.false_alarm_rate = o.false_alarm_rate;
+  auto trained = model::train_anomaly_model(*windows, config);
+  if (!trained) return error(trained.error().message);
+
+  // Span of the calibration segments in disjoint window lengths (the independent evidence behind the
+  // calibration; overlapping windows add resolution, not independence).
+  std::map<std::string, std::pair<std::size_t, std::size_t>> span;  // recording -> (first, last start)
+  for (const auto& r : windows->rows) {
+    auto [it, inserted] = span.try_emplace(r.recording, r.start_sample, r.start_sample);
+    it->second.first = std::min(it->second.first, r.start_sample);
+    it->second.second = std::max(it->second.second, r.start_sample);
+  }
+  double calibration_lengths = 0;
+  for (const auto& [name, s] : span) {
+    calibration_lengths += config.calibration_fraction * double(s.second - s.first + windows->window_len) /
+                           double(windows->window_len);
+  }
+  const std::size_t hop = std::max<std::size_t>(1, wc.window_len / o.overlap);
+  nlohmann::json training = {
+      {"source", absolute_name(o.catalog)},
+      {"healthy_fault", o.fault},
+      {"recordings", trained->recordings},
+      {"sample_rate_hz", windows->sample_rate_hz},
+      {"window_len", windows->window_len},
+      {"hop_samples", hop},
+      {"split", fmt::format("per recording by time: last {:.0f} % of the window starts calibrate, windows ending "
+                            "before that fit; overlapping windows across the cut are dropped",
+                            100 * config.calibration_fraction)},
+      {"fit_windows", trained->fit_windows},
+      {"calibration_windows", trained->calibration_windows},
+      {"calibration_disjoint_window_lengths", calibration_lengths},
+      {"dropped_windows", trained->straddling_windows},
+      {"scaler", model::to_string(config.scaler)},
+      {"shrinkage", trained->model.detector().shrinkage()}};
+  nlohmann::json metrics = {{"calibration_alarm_rate", trained->calibration_alarm_rate}};
+  auto bundle = model::make_anomaly_bundle(trained->model, std::move(training));
+  if (!bundle) return error(bundle.error().message);
+  bundle->metrics = std::move(metrics);
+  if (auto ok = model::write_bundle(o.out, *bundle); !ok) return error(ok.error().message);
+  fmt::print("wrote {} ({} bytes): anomaly detector from {} healthy recording(s), {} fit + {} calibration windows "
+             "(hop {} samples); T^2 threshold {:.4g} at a false-alarm budget of {:g} ({:.1f} s)\n",
+             o.out, file_size_or_zero(o.out), trained->recordings.size(), trained->fit_windows,
+             trained->calibration_windows, hop, trained->model.threshold(), o.false_alarm_rate, seconds_since(started));
+  return 0;
+}
+
+// --- vigil train classifier ---
+
+struct TrainClassifierOptions {
+  std::string catalog;
+  std::string out = "classifier.vigil";
+  std::size_t epochs = 300;
+  std::uint64_t seed = 1;
+  double abstain = 0.6;
+};
+
+model::train::Dataset dataset_of(const model::LabelledWindows& windows, const std::vector<std::size_t>& rows,
+                                 const std::vector<io::FaultType>& classes) {
+  model::train::Dataset d;
+  d.rows = rows.size();
+  d.features = model::k_feature_count;
+  d.x.reserve(d.rows * d.features);
+  for (auto i : rows) {
+    const auto& r = windows.rows[i];
+    d.x.insert(d.x.end(), r.features.begin(), r.features.end());
+    d.labels.push_back(int(std::find(classes.begin(), classes.end(), r.fault) - classes.begin()));
+  }
+  return d;
+}
+
+int run_train_classifier(const TrainClassifierOptions& o) {
+  auto error = [](const auto& message) {
+    fmt::print(stderr, "vigil train classifier: {}\n", message);
+    return 2;
+  };
+  const auto started = Clock::now();
+  auto catalog = io::read_catalog(o.catalog);
+  if (!catalog) return error(catalog.error().message);
+  io::Catalog faults{catalog->source, {}};
+  for (const auto& e : catalog->entries) {
+    if (e.fault != io::FaultType::normal) faults.entries.push_back(e);
+  }
+  auto windows = model::build_labelled_windows(faults, {});
+  if (!windows) return error(windows.error().message);
+
+  // Classes: the fault types present, in enum order.
+  std::vector<io::FaultType> classes;
+  for (auto f : {io::FaultType::inner_race, io::FaultType::outer_race, io::FaultType::ball, io::FaultType::cage}) {
+    if (std::any_of(windows->rows.begin(), windows->rows.end(), [&](const auto& r) { return r.fault == f; })) {
+      classes.push_back(f);
+    }
+  }
+  if (classes.size() < 2) return error(fmt::format("{}: fewer than 2 fault types to tell apart", o.catalog));
+
+  // Validation recordings: per class, names sorted, every 4th from the first.
+  std::set<std::string> validation_recordings;
+  for (auto f : classes) {
+    std::set<std::string> names;
+    for (const auto& r : windows->rows) {
+      if (r.fault == f) names.insert(r.recording);
+    }
+    std::size_t k = 0;
+    for (const auto& n : names) {
+      if (names.size() > 1 && k++ % 4 == 0) validation_recordings.insert(n);
+    }
+  }
+  std::vector<std::size_t> train_rows, validation_rows, all_rows;
+  for (std::size_t i = 0; i < windows->rows.size(); ++i) {
+    all_rows.push_back(i);
+    (validation_recordings.count(windows->rows[i].recording) ? validation_rows : train_rows).push_back(i);
+  }
+  const auto train = dataset_of(*windows, train_rows, classes);
+  const auto validation = dataset_of(*windows, validation_rows, classes);
+  model::train::ClassifierConfig config;
+  config.classes = classes.size();
+  config.optimizer.max_epochs = o.epochs;
+  config.optimizer.seed = o.seed;
+  auto early = model::train::train_classifier(train, validation, config);
+  if (!early) return error(early.error().message);
+  // Abstentions and accuracy of the early-stopped model on the held-out recordings.
+  std::size_t abstained = 0, correct_kept = 0;
+  for (std::size_t r = 0; r < validation.rows; ++r) {
+    const auto p = model::reference_forward(early->spec, validation.row(r));
+    const auto top = std::size_t(std::max_element(p.begin(), p.end()) - p.begin());
+    if (double(p[top]) < o.abstain) ++abstained;
+    else if (int(top) == validation.labels[r]) ++correct_kept;
+  }
+  const std::size_t kept = validation.rows - abstained;
+  // Refit on every recording for the epoch count early stopping chose.
+  model::train::ClassifierConfig refit_config = config;
+  refit_config.optimizer.max_epochs = std::max<std::size_t>(1, early->best_epoch);
+  const auto all = dataset_of(*windows, all_rows, classes);
+  auto refit = model::train::train_classifier(all, model::train::Dataset{}, refit_config);
+  if (!refit) return error(fmt::format("refit: {}", refit.error().message));
+
+  std::vector<std::string> labels;
+  nlohmann::json per_class = nlohmann::json::object();
+  for (std::size_t c = 0; c < classes.size(); ++c) {
+    labels.emplace_back(io::to_string(classes[c]));
+    std::size_t n = 0;
+    for (auto label : all.labels) n += label == int(c) ? 1 : 0;
+    per_class[labels.back()] = n;
+  }
+  nlohmann::json training = {
+      {"source", absolute_name(o.catalog)},
+      {"sample_rate_hz", windows->sample_rate_hz},
+      {"window_len", windows->window_len},
+      {"windows", all.rows},
+      {"windows_per_class", per_class},
+      {"validation_recordings", std::vector<std::string>(validation_recordings.begin(), validation_recordings.end())},
+      {"validation_windows", validation.rows},
+      {"hidden", config.hidden},
+      {"seed", o.seed},
+      {"max_epochs", o.epochs},
+      {"best_epoch", early->best_epoch},
+      {"refit", "all recordings, best_epoch epochs"}};
+  nlohmann::json metrics = {
+      {"note", "early-stopped model (before the refit) on the held-out validation recordings"},
+      {"validation_accuracy", early->validation.accuracy},
+      {"validation_macro_f1", early->validation.macro_f1},
+      {"validation_abstained_fraction", validation.rows ? double(abstained) / double(validation.rows) : 0.0},
+      {"validation_accuracy_when_not_abstaining", kept ? double(correct_kept) / double(kept) : 0.0}};
+  auto bundle = model::make_classifier_bundle(refit->spec, labels, o.abstain, std::move(training), std::move(metrics));
+  if (!bundle) return error(bundle.error().message);
+  if (auto ok = model::write_bundle(o.out, *bundle); !ok) return error(ok.error().message);
+  fmt::print("wrote {} ({} bytes): {}-class fault-type MLP from {} windows; validation accuracy {:.4f}, macro-F1 "
+             "{:.4f} (early stop at epoch {}); abstains below {:.2f} ({:.1f} s)\n",
+             o.out, file_size_or_zero(o.out), classes.size(), all.rows, early->validation.accuracy,
+             early->validation.macro_f1, early->best_epoch, o.abstain, seconds_since(started));
+  return 0;
+}
+
+}  // namespace
+
+void add_train_models(CLI::App& app) {
+  CLI::App* train = app.get_subcommand("train");
+
+  auto a = std::make_shared<TrainAnomalyOptions>();
+  CLI::App* anomaly = train->add_subcommand(
+      "anomaly", "Learn the per-asset anomaly detector (scaler + Gaussian T^2 + calibration) from healthy recordings");
+  anomaly->add_option("catalog", a->catalog, "Catalog CSV of recordings (io::read_catalog)")->required();
+  anomaly->add_option("--out", a->out, "Bundle to write")->capture_default_str();
+  anomaly->add_option("--fault", a->fault, "Catalog fault value of the healthy recordings")->capture_default_str();
+  anomaly->add_option("--false-alarm-rate", a->false_alarm_rate, "Alarm budget on healthy windows")
+      ->check(CLI::Range(1e-6, 0.5))
+      ->capture_default_str();
+  anomaly->add_option("--overlap", a->overlap, "Window starts per window length (1: disjoint windows)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{64}))
+      ->capture_default_str();
+  anomaly->callback([a] {
+    const int rc = run_train_anomaly(*a);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+
+  auto c = std::make_shared<TrainClassifierOptions>();
+  CLI::App* classifier = train->add_subcommand(
+      "classifier", "Learn the fault-type classifier (MLP, exported to ONNX) from a catalog's fault recordings");
+  classifier->add_option("catalog", c->catalog, "Catalog CSV of recordings (io::read_catalog)")->required();
+  classifier->add_option("--out", c->out, "Bundle to write")->capture_default_str();
+  classifier->add_option("--epochs", c->epochs, "Most training epochs (early stopping on held-out recordings)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
+      ->capture_default_str();
+  classifier->add_option("--seed", c->seed, "Seed of the weight initialisation and batch order")->capture_default_str();
+  classifier->add_option("--abstain", c->abstain, "Answer 'unknown' when the top class probability is below this")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  classifier->callback([c] {
+    const int rc = run_train_classifier(*c);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace vigil::cli
