@@ -80,40 +80,6 @@ Result<std::vector<fs::path>> bearing_folders(const fs::path& dir) {
   return out;
 }
 
-// Features of every snapshot of one FEMTO bearing folder, in index order.
-Result<model::LifeFeatures> read_life(const fs::path& dir, const dsp::BearingGeometry& bearing,
-                                      double speed_rpm, const model::RulScoreConfig& score) {
-  auto files = io::list_femto_snapshots(dir);
-  if (!files) return std::unexpected(files.error());
-  model::LifeFeatures life;
-  life.name = folder_name(dir);
-  std::optional<model::SnapshotFeatureExtractor> extractor;
-  std::size_t window_len = 0;
-  for (const auto& f : *files) {
-    auto rec = io::read_femto_snapshot(f.path);
-    if (!rec) return std::unexpected(rec.error());
-    const io::Channel* ch = rec->find_channel(score.channel);
-    if (ch == nullptr)
-      return fail(ErrorCode::not_found, "{}: no channel '{}'", f.path.string(), score.channel);
-    if (!extractor) {
-      window_len = ch->samples.size();
-      auto e =
-          model::SnapshotFeatureExtractor::create(rec->sample_rate_hz, window_len, bearing, speed_rpm, score);
-      if (!e) return std::unexpected(e.error().with_context(f.path.string()));
-      extractor.emplace(std::move(*e));
-    }
-    if (ch->samples.size() != window_len) {
-      return fail(ErrorCode::parse, "{}: {} samples, the first snapshot had {}", f.path.string(),
-                  ch->samples.size(), window_len);
-    }
-    auto x = extractor->compute(ch->samples, speed_rpm);
-    if (!x) return std::unexpected(x.error().with_context(f.path.string()));
-    life.time_s.push_back(f.time_s);
-    life.features.push_back(*x);
-  }
-  return life;
-}
-
 // Every bearing of a learning folder, with progress on stderr.
 Result<std::vector<model::LifeFeatures>> read_lives(const fs::path& dir, const dsp::BearingGeometry& bearing,
                                                     std::optional<double> speed_rpm,
@@ -127,7 +93,7 @@ Result<std::vector<model::LifeFeatures>> read_lives(const fs::path& dir, const d
     auto speed = speed_for(d, speed_rpm);
     if (!speed) return std::unexpected(speed.error());
     const auto started = std::chrono::steady_clock::now();
-    auto life = read_life(d, bearing, *speed, score);
+    auto life = model::read_femto_life(d, folder_name(d), bearing, *speed, score);
     if (!life) return std::unexpected(life.error());
     fmt::print(stderr, "{}: [{}/{}] {}: {} snapshots, life {:.0f} s, {:.1f} s\n", who, i + 1, folders->size(),
                life->name, life->time_s.size(), life->time_s.back(),
@@ -240,7 +206,7 @@ int run_rul(const RulOptions& o) {
     return error(fmt::format("{}: not a usable RUL model: {}", path->string(), bundle.error().message));
   auto m = model::rul_model_from_bundle(*bundle);
   if (!m) return error(fmt::format("{}: not a usable RUL model: {}", path->string(), m.error().message));
-  auto life = read_life(o.dir, *bearing, *speed, m->score);
+  auto life = model::read_femto_life(o.dir, folder_name(o.dir), *bearing, *speed, m->score);
   if (!life) return error(life.error().message);
   auto r = model::replay_rul(*m, *life);
   if (!r) return error(r.error().message);

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "io/femto.hpp"
 #include "model/phm_score.hpp"
 
 namespace vigil::model {
@@ -184,6 +186,38 @@ Result<PriorFit> fit_rul_prior(std::span<const LifeFeatures> lives, const RulCon
   for (std::size_t i = 0; i < lives.size(); ++i)
     series.push_back({lives[i].name, lives[i].time_s, scores[i]});
   return learn_prior(series, config.health);
+}
+
+Result<LifeFeatures> read_femto_life(const std::filesystem::path& dir, std::string name,
+                                     const dsp::BearingGeometry& bearing, double speed_rpm,
+                                     const RulScoreConfig& config) {
+  auto files = io::list_femto_snapshots(dir);
+  if (!files) return std::unexpected(files.error());
+  LifeFeatures life;
+  life.name = std::move(name);
+  std::optional<SnapshotFeatureExtractor> extractor;
+  std::size_t window_len = 0;
+  for (const auto& f : *files) {
+    auto rec = io::read_femto_snapshot(f.path);
+    if (!rec) return std::unexpected(rec.error());
+    const io::Channel* ch = rec->find_channel(config.channel);
+    if (ch == nullptr) return fail(ErrorCode::not_found, "{}: no channel '{}'", f.path.string(), config.channel);
+    if (!extractor) {
+      window_len = ch->samples.size();
+      auto e = SnapshotFeatureExtractor::create(rec->sample_rate_hz, window_len, bearing, speed_rpm, config);
+      if (!e) return std::unexpected(e.error().with_context(f.path.string()));
+      extractor.emplace(std::move(*e));
+    }
+    if (ch->samples.size() != window_len) {
+      return fail(ErrorCode::parse, "{}: {} samples, the first snapshot had {}", f.path.string(), ch->samples.size(),
+                  window_len);
+    }
+    auto x = extractor->compute(ch->samples, speed_rpm);
+    if (!x) return std::unexpected(x.error().with_context(f.path.string()));
+    life.time_s.push_back(f.time_s);
+    life.features.push_back(*x);
+  }
+  return life;
 }
 
 nlohmann::json to_json(const DegradationPrior& p) {

@@ -6,6 +6,7 @@
 // sample spans.
 #pragma once
 
+#include <filesystem>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -71,6 +72,13 @@ struct LifeFeatures {
   std::vector<double> time_s;         // strictly increasing
   std::vector<RulFeatures> features;  // same length
 };
+
+// Features of every snapshot of one FEMTO-layout bearing folder (acc_NNNNN.csv, index order), on
+// config.channel; `name` is recorded in the result. Errors name the snapshot file (unreadable, channel
+// missing, a snapshot length differing from the first, a dead channel).
+Result<LifeFeatures> read_femto_life(const std::filesystem::path& dir, std::string name,
+                                     const dsp::BearingGeometry& bearing, double speed_rpm,
+                                     const RulScoreConfig& config = {});
 
 // Centre and sigma of each feature over the baseline (see above).
 struct FeatureBaseline {

@@ -55,24 +55,11 @@ struct Life {
 // The stand-in anomaly score of every snapshot of one bearing (see the file comment).
 Life load_life(const LearningBearing& b, const HealthIndexConfig& config) {
   Life life{b.name, b.life_s, {}, {}};
-  auto files = io::list_femto_snapshots(test::data_dir() / "femto/Learning_set" / b.name);
-  EXPECT_TRUE(files.has_value()) << (files ? "" : files.error().message);
-  if (!files) return life;
-  auto extractor = SnapshotFeatureExtractor::create(io::k_femto_sample_rate_hz, 2560,
-                                                    *dsp::find_bearing("pronostia"), b.speed_rpm);
-  EXPECT_TRUE(extractor.has_value());
-  if (!extractor) return life;
-  LifeFeatures features{b.name, {}, {}};
-  for (const auto& f : *files) {
-    auto rec = io::read_femto_snapshot(f.path);
-    EXPECT_TRUE(rec.has_value()) << (rec ? "" : rec.error().message);
-    if (!rec) return life;
-    auto x = extractor->compute(rec->find_channel("horizontal")->samples, b.speed_rpm);
-    EXPECT_TRUE(x.has_value());
-    if (!x) return life;
-    features.time_s.push_back(f.time_s);
-    features.features.push_back(*x);
-  }
+  auto read = read_femto_life(test::data_dir() / "femto/Learning_set" / b.name, b.name,
+                              *dsp::find_bearing("pronostia"), b.speed_rpm);
+  EXPECT_TRUE(read.has_value()) << (read ? "" : read.error().message);
+  if (!read) return life;
+  LifeFeatures& features = *read;
   // The score of model/rul_pipeline.hpp (the one `vigil rul` uses).
   auto score = anomaly_scores(features, config, RulScoreConfig{});
   EXPECT_TRUE(score.has_value()) << (score ? "" : score.error().message);

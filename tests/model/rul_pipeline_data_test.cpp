@@ -35,28 +35,11 @@ constexpr std::array<LearningBearing, 6> k_bearings{{{"Bearing1_1", 1800},
                                                      {"Bearing3_1", 1500},
                                                      {"Bearing3_2", 1500}}};
 
-// Same steps as apps/vigil/rul.cpp read_life.
 LifeFeatures read_life(const LearningBearing& b, const RulScoreConfig& score) {
-  LifeFeatures life;
-  life.name = b.name;
-  auto files = io::list_femto_snapshots(test::data_dir() / "femto/Learning_set" / b.name);
-  EXPECT_TRUE(files.has_value()) << (files ? "" : files.error().message);
-  if (!files) return life;
-  auto extractor = SnapshotFeatureExtractor::create(io::k_femto_sample_rate_hz, 2560,
-                                                    *dsp::find_bearing("pronostia"), b.speed_rpm, score);
-  EXPECT_TRUE(extractor.has_value());
-  if (!extractor) return life;
-  for (const auto& f : *files) {
-    auto rec = io::read_femto_snapshot(f.path);
-    EXPECT_TRUE(rec.has_value()) << (rec ? "" : rec.error().message);
-    if (!rec) return life;
-    auto x = extractor->compute(rec->find_channel(score.channel)->samples, b.speed_rpm);
-    EXPECT_TRUE(x.has_value()) << (x ? "" : x.error().message);
-    if (!x) return life;
-    life.time_s.push_back(f.time_s);
-    life.features.push_back(*x);
-  }
-  return life;
+  auto life = read_femto_life(test::data_dir() / "femto/Learning_set" / b.name, b.name,
+                              *dsp::find_bearing("pronostia"), b.speed_rpm, score);
+  EXPECT_TRUE(life.has_value()) << (life ? "" : life.error().message);
+  return life ? std::move(*life) : LifeFeatures{b.name, {}, {}};
 }
 
 class RulPipelineData : public ::testing::Test {
