@@ -92,38 +92,8 @@ inline diag::WindowAnalyzerConfig analyzer_config() {
   return config;
 }
 
-// The kurtogram and envelope configurations WindowAnalyzer::create derives from analyzer_config()
-// (mirrors src/diag/window_analyzer.cpp, so the per-stage benchmarks time the stages the pipeline runs):
-// bands start at 4 x BPFI at the highest speed; the envelope reaches three BPFI harmonics plus a shaft
-// sideband, with the evidence tolerance on top, + 10 Hz; the kurtogram only considers bands at least twice
-// that reach wide (narrower ones would be widened by the envelope anyway).
-inline double min_band_low_hz(const diag::WindowAnalyzerConfig& config) {
-  return std::min(4.0 * dsp::defect_frequencies(config.bearing, config.max_speed_rpm).bpfi_hz,
-                  config.sample_rate_hz / 4.0);
-}
-
-inline double envelope_reach_hz(const diag::WindowAnalyzerConfig& config) {
-  const dsp::DefectFrequencies f = dsp::defect_frequencies(config.bearing, config.max_speed_rpm);
-  const double highest = std::max({f.bpfi_hz, f.bpfo_hz, f.bsf_hz});
-  return (3.0 * highest + f.shaft_hz) * (1.0 + config.evidence.speed_tolerance) + 10.0;
-}
-
-inline dsp::Kurtogram::Config kurtogram_config(const diag::WindowAnalyzerConfig& config) {
-  return {.window_len = config.window_len,
-          .sample_rate_hz = config.sample_rate_hz,
-          .levels = config.kurtogram_levels,
-          .min_bandwidth_hz = 2.0 * envelope_reach_hz(config),
-          .min_low_hz = min_band_low_hz(config),
-          .max_samples_per_band = 4096,
-          .effort = config.effort};
-}
-
-inline dsp::EnvelopeAnalyzer::Config envelope_config(const diag::WindowAnalyzerConfig& config) {
-  return {.window_len = config.window_len,
-          .sample_rate_hz = config.sample_rate_hz,
-          .max_envelope_hz = envelope_reach_hz(config),
-          .edge_taper_hz = 200,
-          .effort = config.effort};
-}
+// The kurtogram and envelope configurations WindowAnalyzer::create derives from a configuration.
+using diag::envelope_config;
+using diag::kurtogram_config;
 
 }  // namespace vigil::bench

@@ -188,10 +188,10 @@ void write_features(Workload& w, const std::string& path, const std::string& sig
                 {"max_speed_rpm", cfg.max_speed_rpm},
                 {"velocity_band_hz", {dsp::k_iso_velocity_band.low_hz, dsp::k_iso_velocity_band.high_hz}},
                 {"kurtogram_levels", cfg.kurtogram_levels},
-                {"kurtogram_min_low_hz", bench::min_band_low_hz(cfg)},
+                {"kurtogram_min_low_hz", diag::band_low_hz(cfg)},
                 {"kurtogram_min_bandwidth_hz", bench::kurtogram_config(cfg).min_bandwidth_hz},
                 {"kurtogram_max_samples_per_band", 4096},
-                {"envelope_max_hz", bench::envelope_reach_hz(cfg)},
+                {"envelope_max_hz", diag::envelope_reach_hz(cfg)},
                 {"envelope_bins", w.analyzer->envelope_bins()},
                 {"envelope_bin_hz", w.analyzer->envelope_bin_hz()},
                 {"envelope_edge_taper_hz", 200},
@@ -337,7 +337,7 @@ FftFloor::FftFloor(Workload& w) : workload_(w), channels_(w.channels) {
   const std::size_t tiled = n / 2;
   const double bin_hz = k_sample_rate_hz / double(n);
   const std::size_t first_bin = std::max<std::size_t>(
-      1, static_cast<std::size_t>(std::ceil(bench::min_band_low_hz(w.config) / bin_hz)));
+      1, static_cast<std::size_t>(std::ceil(diag::band_low_hz(w.config) / bin_hz)));
   const auto begin_bin = [&](std::size_t bands, std::size_t index) {
     return (index * tiled + bands - 1) / bands;
   };

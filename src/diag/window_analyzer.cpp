@@ -5,17 +5,36 @@
 #include <limits>
 
 namespace vigil::diag {
-namespace {
-
-// Highest envelope frequency needed: three BPFI harmonics plus one shaft-rate sideband, with the
-// evidence search tolerance on top, at the highest speed.
-double envelope_reach_hz(const dsp::BearingGeometry& bearing, double max_speed_rpm, double tolerance) {
-  const dsp::DefectFrequencies f = dsp::defect_frequencies(bearing, max_speed_rpm);
+double envelope_reach_hz(const WindowAnalyzerConfig& config) {
+  const dsp::DefectFrequencies f = dsp::defect_frequencies(config.bearing, config.max_speed_rpm);
   const double highest = std::max({f.bpfi_hz, f.bpfo_hz, f.bsf_hz});
-  return (3.0 * highest + f.shaft_hz) * (1.0 + tolerance) + 10.0;
+  return (3.0 * highest + f.shaft_hz) * (1.0 + config.evidence.speed_tolerance) + 10.0;
 }
 
-}  // namespace
+double band_low_hz(const WindowAnalyzerConfig& config) {
+  const double low_hz = config.min_band_low_hz > 0
+                            ? config.min_band_low_hz
+                            : 4.0 * dsp::defect_frequencies(config.bearing, config.max_speed_rpm).bpfi_hz;
+  return std::min(low_hz, config.sample_rate_hz / 4.0);
+}
+
+dsp::Kurtogram::Config kurtogram_config(const WindowAnalyzerConfig& config) {
+  return {.window_len = config.window_len,
+          .sample_rate_hz = config.sample_rate_hz,
+          .levels = config.kurtogram_levels,
+          .min_bandwidth_hz = 2.0 * envelope_reach_hz(config),
+          .min_low_hz = band_low_hz(config),
+          .max_samples_per_band = 4096,
+          .effort = config.effort};
+}
+
+dsp::EnvelopeAnalyzer::Config envelope_config(const WindowAnalyzerConfig& config) {
+  return {.window_len = config.window_len,
+          .sample_rate_hz = config.sample_rate_hz,
+          .max_envelope_hz = envelope_reach_hz(config),
+          .edge_taper_hz = 200,
+          .effort = config.effort};
+}
 
 Result<WindowAnalyzer> WindowAnalyzer::create(const WindowAnalyzerConfig& config) {
   if (!(config.sample_rate_hz > 0) || !std::isfinite(config.sample_rate_hz)) {
@@ -30,8 +49,7 @@ Result<WindowAnalyzer> WindowAnalyzer::create(const WindowAnalyzerConfig& config
     return fail(ErrorCode::invalid_argument, "maximum speed {} rpm must be positive", config.max_speed_rpm);
   }
   const double nyquist_hz = config.sample_rate_hz / 2.0;
-  const double reach_hz =
-      envelope_reach_hz(config.bearing, config.max_speed_rpm, config.evidence.speed_tolerance);
+  const double reach_hz = envelope_reach_hz(config);
   if (reach_hz > nyquist_hz / 2.0) {
     return fail(ErrorCode::out_of_range,
                 "sample rate {} Hz too low for bearing '{}' at {} rpm: the envelope must reach {:.0f} Hz, "
@@ -45,24 +63,11 @@ Result<WindowAnalyzer> WindowAnalyzer::create(const WindowAnalyzerConfig& config
   if (!fft) return std::unexpected(fft.error());
   a.fft_.emplace(std::move(*fft));
 
-  const double min_low_hz = config.min_band_low_hz > 0
-                                ? config.min_band_low_hz
-                                : 4.0 * dsp::defect_frequencies(config.bearing, config.max_speed_rpm).bpfi_hz;
-  auto kurtogram = dsp::Kurtogram::create({.window_len = config.window_len,
-                                           .sample_rate_hz = config.sample_rate_hz,
-                                           .levels = config.kurtogram_levels,
-                                           .min_bandwidth_hz = 2.0 * reach_hz,
-                                           .min_low_hz = std::min(min_low_hz, nyquist_hz / 2.0),
-                                           .max_samples_per_band = 4096,
-                                           .effort = config.effort});
+  auto kurtogram = dsp::Kurtogram::create(kurtogram_config(config));
   if (!kurtogram) return std::unexpected(kurtogram.error());
   a.kurtogram_.emplace(std::move(*kurtogram));
 
-  auto envelope = dsp::EnvelopeAnalyzer::create({.window_len = config.window_len,
-                                                 .sample_rate_hz = config.sample_rate_hz,
-                                                 .max_envelope_hz = reach_hz,
-                                                 .edge_taper_hz = 200,
-                                                 .effort = config.effort});
+  auto envelope = dsp::EnvelopeAnalyzer::create(envelope_config(config));
   if (!envelope) return std::unexpected(envelope.error());
   a.envelope_.emplace(std::move(*envelope));
 
@@ -71,7 +76,7 @@ Result<WindowAnalyzer> WindowAnalyzer::create(const WindowAnalyzerConfig& config
   a.finder_.emplace(std::move(*finder));
 
   a.work_spectrum_.assign(config.window_len / 2 + 1, {});
-  a.broad_band_ = {std::min(min_low_hz, nyquist_hz / 2.0), 0.9 * nyquist_hz};
+  a.broad_band_ = {band_low_hz(config), 0.9 * nyquist_hz};
   return a;
 }
 

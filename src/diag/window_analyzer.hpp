@@ -52,6 +52,19 @@ struct WindowAnalyzerConfig {
   dsp::PlanEffort effort = dsp::PlanEffort::measure;
 };
 
+// What create() derives from a configuration, exposed so that benchmarks time exactly the stages the
+// pipeline runs:
+//  - the highest envelope frequency needed: three harmonics of the fastest defect frequency plus a shaft-rate
+//    sideband, with the evidence search tolerance on top, + 10 Hz, at max_speed_rpm;
+//  - the lowest frequency band selection looks at: min_band_low_hz, or 4 x BPFI at max_speed_rpm (shaft
+//    harmonics live below), at most fs/4;
+//  - the kurtogram considers only bands at least twice the envelope reach wide (a narrower band could not
+//    carry the harmonics and sidebands; the envelope would widen it anyway).
+double envelope_reach_hz(const WindowAnalyzerConfig& config);
+double band_low_hz(const WindowAnalyzerConfig& config);
+dsp::Kurtogram::Config kurtogram_config(const WindowAnalyzerConfig& config);
+dsp::EnvelopeAnalyzer::Config envelope_config(const WindowAnalyzerConfig& config);
+
 struct WindowFeatures {
   dsp::TimeStats time;
   double velocity_rms_mm_s = 0;
