@@ -97,15 +97,11 @@ Status decimate_to(Signal& signal, double target_hz) {
   const double ratio = signal.sample_rate_hz / target_hz;
   const auto factor = static_cast<std::size_t>(std::lround(ratio));
   if (std::abs(ratio - double(factor)) > 1e-9) return {};
-  auto decimator = dsp::Decimator::create(factor, signal.sample_rate_hz);
-  if (!decimator) return std::unexpected(decimator.error());
-  std::vector<float> out(decimator->output_len(signal.samples.size()));
-  auto written = decimator->process(signal.samples, out);
-  if (!written) return std::unexpected(written.error());
-  out.resize(*written);
+  auto out = dsp::decimate(signal.samples, factor, signal.sample_rate_hz);
+  if (!out) return std::unexpected(out.error());
   signal.notes.push_back(
       fmt::format("decimated {} Hz -> {} Hz (anti-aliased)", signal.sample_rate_hz, target_hz));
-  signal.samples = std::move(out);
+  signal.samples = std::move(*out);
   signal.sample_rate_hz = target_hz;
   return {};
 }

@@ -398,4 +398,14 @@ void Decimator::reset() {
   skip_ = 0;
 }
 
+Result<std::vector<float>> decimate(std::span<const float> x, std::size_t factor, double input_rate_hz) {
+  auto decimator = Decimator::create(factor, input_rate_hz);
+  if (!decimator) return std::unexpected(decimator.error());
+  std::vector<float> out(decimator->output_len(x.size()));
+  auto written = decimator->process(x, out);
+  if (!written) return std::unexpected(written.error());
+  out.resize(*written);
+  return out;
+}
+
 }  // namespace vigil::dsp

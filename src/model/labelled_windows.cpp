@@ -110,12 +110,9 @@ Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog,
                   entry.sample_rate_hz, config.sample_rate_hz);
     }
     if (factor > 1) {
-      auto decimator = dsp::Decimator::create(factor, entry.sample_rate_hz);
-      if (!decimator) return std::unexpected(decimator.error());
-      decimated.resize(decimator->output_len(x.size()));
-      auto written = decimator->process(x, decimated);
-      if (!written) return std::unexpected(written.error());
-      decimated.resize(*written);
+      auto resampled = dsp::decimate(x, factor, entry.sample_rate_hz);
+      if (!resampled) return std::unexpected(resampled.error());
+      decimated = std::move(*resampled);
       const std::size_t settle = std::min(config.settle_samples, decimated.size());
       x = std::span<const float>(decimated).subspan(settle);
     }

@@ -600,3 +600,23 @@ TEST(Iir, SteadyStateAllocatesNothing) {
 
 }  // namespace
 }  // namespace vigil::dsp
+
+namespace vigil::dsp {
+namespace {
+
+// The whole-recording helper gives exactly what a streaming Decimator gives.
+TEST(Decimate, WholeRecordingEqualsStreamingDecimator) {
+  std::vector<float> x(4801);
+  for (std::size_t t = 0; t < x.size(); ++t) x[t] = static_cast<float>(std::sin(0.05 * double(t)) + 0.3 * std::cos(2.9 * double(t)));
+  auto whole = decimate(x, 4, 48000.0);
+  ASSERT_TRUE(whole.has_value());
+  auto streaming = Decimator::create(4, 48000.0);
+  ASSERT_TRUE(streaming.has_value());
+  std::vector<float> out(streaming->output_len(x.size()));
+  ASSERT_EQ(*streaming->process(x, out), out.size());
+  EXPECT_EQ(*whole, out);
+  EXPECT_FALSE(decimate(x, 0, 48000.0).has_value());
+}
+
+}  // namespace
+}  // namespace vigil::dsp

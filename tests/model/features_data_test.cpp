@@ -87,10 +87,9 @@ TEST(CwruAnomaly, HealthyBaselineAgainstEverySeededFault) {
   const auto& raw = rec->find_channel(normal->channel)->samples;
   const auto factor = static_cast<std::size_t>(std::lround(normal->sample_rate_hz / k_rate_hz));
   ASSERT_EQ(factor, 4u);
-  auto decimator = dsp::Decimator::create(factor, normal->sample_rate_hz);
-  ASSERT_TRUE(decimator.has_value());
-  std::vector<float> healthy(decimator->output_len(raw.size()));
-  ASSERT_TRUE(decimator->process(raw, healthy).has_value());
+  auto decimated = dsp::decimate(raw, factor, normal->sample_rate_hz);
+  ASSERT_TRUE(decimated.has_value());
+  const std::vector<float>& healthy = *decimated;
   // Drop the first 1024 samples (85 ms): the anti-alias filter starts from rest and rings on the
   // recording's DC offset.
   const std::span<const float> h = std::span<const float>(healthy).subspan(1024);
