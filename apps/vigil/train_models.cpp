@@ -4,9 +4,7 @@
 // (model::build_labelled_windows) and split per recording by time: the last 25 % calibrates, the rest fits
 // the robust Scaler and the Ledoit-Wolf Gaussian T^2 detector (model::train_anomaly_model). A calibration
 // needs at least 20 held-back scores, and CWRU's only healthy recording (97.mat, 5 s) gives 14 disjoint
-// windows in all; so windows overlap: --overlap N starts N windows per window length (hop window_len / N),
-// obtained by re-running build_labelled_windows with the settle offset shifted by one hop at a time (a
-// recording already at the common rate is not decimated, has no settle offset, and keeps hop = window_len).
+// windows in all; so windows overlap: --overlap N starts N windows per window length (hop window_len / N).
 // Overlapping calibration windows are correlated: the manifest states how many disjoint window lengths the
 // calibration segment spans.
 //
@@ -72,34 +70,6 @@ struct TrainAnomalyOptions {
   std::size_t overlap = 16;
 };
 
-// Windows of the catalog's entries, each recording windowed `overlap` times with start offsets one hop apart
-// (see the file comment); start_sample of every row is made relative to the first pass's first window.
-Result<model::LabelledWindows> overlapping_windows(const io::Catalog& catalog, const model::LabelledWindowsConfig& base,
-                                                   std::size_t overlap) {
-  model::LabelledWindows out;
-  const std::size_t hop = std::max<std::size_t>(1, base.window_len / overlap);
-  std::set<std::pair<std::string, std::size_t>> seen;  // (recording, start): undecimated recordings repeat
-  std::map<std::string, bool> decimated;
-  for (const auto& e : catalog.entries) {
-    decimated[e.path.filename().string()] = e.sample_rate_hz > base.sample_rate_hz * (1 + 1e-9);
-  }
-  for (std::size_t k = 0; k < overlap; ++k) {
-    model::LabelledWindowsConfig config = base;
-    config.settle_samples = base.settle_samples + k * hop;
-    auto pass = model::build_labelled_windows(catalog, config);
-    if (!pass) return std::unexpected(pass.error());
-    out.sample_rate_hz = pass->sample_rate_hz;
-    out.window_len = pass->window_len;
-    for (auto& row : pass->rows) {
-      const auto it = decimated.find(row.recording);
-      if (it != decimated.end() && it->second) row.start_sample += k * hop;
-      if (!seen.emplace(row.recording, row.start_sample).second) continue;
-      out.rows.push_back(std::move(row));
-    }
-  }
-  return out;
-}
-
 int run_train_anomaly(const TrainAnomalyOptions& o) {
   auto error = [](const auto& message) {
     fmt::print(stderr, "vigil train anomaly: {}\n", message);
@@ -117,8 +87,9 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
   if (selected.entries.empty()) {
     return error(fmt::format("{}: no recording of fault '{}' to learn the healthy state from", o.catalog, o.fault));
   }
-  const model::LabelledWindowsConfig wc;
-  auto windows = overlapping_windows(selected, wc, o.overlap);
+  model::LabelledWindowsConfig wc;
+  wc.hop = std::max<std::size_t>(1, wc.window_len / o.overlap);
+  auto windows = model::build_labelled_windows(selected, wc);
   if (!windows) return error(windows.error().message);
   model::AnomalyTrainingConfig config;
   config.healthy = *healthy;
@@ -139,7 +110,7 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
     calibration_lengths += config.calibration_fraction * double(s.second - s.first + windows->window_len) /
                            double(windows->window_len);
   }
-  const std::size_t hop = std::max<std::size_t>(1, wc.window_len / o.overlap);
+  const std::size_t hop = windows->hop;
   nlohmann::json training = {
       {"source", absolute_name(o.catalog)},
       {"healthy_fault", o.fault},

@@ -64,9 +64,15 @@ Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog,
     return fail(ErrorCode::invalid_argument,
                 "labelled windows: need sample_rate_hz > 0 and window_len >= 256");
   }
+  if (config.hop > config.window_len) {
+    return fail(ErrorCode::invalid_argument,
+                "labelled windows: hop {} exceeds window_len {} (samples between windows would be skipped)",
+                config.hop, config.window_len);
+  }
   LabelledWindows out;
   out.sample_rate_hz = config.sample_rate_hz;
   out.window_len = config.window_len;
+  out.hop = config.hop == 0 ? config.window_len : config.hop;
   // One extractor per bearing designation (plans are built once).
   std::map<std::string, FeatureExtractor> extractors;
   for (const auto& entry : catalog.entries) {
@@ -119,7 +125,7 @@ Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog,
 
     const double load_hp = extra_or(entry, "load_hp", -1);
     const double diameter_in = extra_or(entry, "fault_diameter_in", -1);
-    for (std::size_t start = 0; start + config.window_len <= x.size(); start += config.window_len) {
+    for (std::size_t start = 0; start + config.window_len <= x.size(); start += out.hop) {
       auto features = it->second.extract(x.subspan(start, config.window_len), *speed_rpm);
       if (!features) {
         return fail(features.error().code, "{}: window at sample {}: {}", file, start,
@@ -140,8 +146,9 @@ Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog,
 Status write_windows_csv(const LabelledWindows& windows, const std::filesystem::path& path) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return fail(ErrorCode::io, "{}: cannot open for writing", path.string());
-  out << fmt::format("# vigil labelled windows: sample_rate_hz={} window_len={} schema={}\n",
-                     windows.sample_rate_hz, windows.window_len, k_feature_schema_version);
+  out << fmt::format("# vigil labelled windows: sample_rate_hz={} window_len={} hop={} schema={}\n",
+                     windows.sample_rate_hz, windows.window_len,
+                     windows.hop == 0 ? windows.window_len : windows.hop, k_feature_schema_version);
   out << header_line() << '\n';
   std::string line;
   for (const auto& row : windows.rows) {
@@ -171,7 +178,7 @@ Result<LabelledWindows> parse_windows_csv(std::string_view text, std::string_vie
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
     if (line.front() == '#') {
-      // "# vigil labelled windows: sample_rate_hz=12000 window_len=4096 schema=1"
+      // "# vigil labelled windows: sample_rate_hz=12000 window_len=4096 hop=4096 schema=1"
       std::istringstream words{std::string(line.substr(1))};
       std::string word;
       while (words >> word) {
@@ -182,6 +189,7 @@ Result<LabelledWindows> parse_windows_csv(std::string_view text, std::string_vie
         if (!value) continue;
         if (key == "sample_rate_hz") out.sample_rate_hz = *value;
         if (key == "window_len") out.window_len = static_cast<std::size_t>(*value);
+        if (key == "hop") out.hop = static_cast<std::size_t>(*value);
         if (key == "schema" && *value != double(k_feature_schema_version)) {
           return fail(ErrorCode::unsupported, "{} line {}: feature schema {}, this build reads schema {}",
                       name, line_no, *value, k_feature_schema_version);
@@ -239,6 +247,7 @@ Result<LabelledWindows> parse_windows_csv(std::string_view text, std::string_vie
     out.rows.push_back(std::move(row));
   }
   if (!have_header) return fail(ErrorCode::parse, "{}: no header line", name);
+  if (out.hop == 0) out.hop = out.window_len;  // files written before hop= was recorded: disjoint windows
   return out;
 }
 

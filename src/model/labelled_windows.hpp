@@ -1,5 +1,5 @@
 // Labelled feature windows from a catalog of recordings: every recording read, brought to one sample rate,
-// cut into non-overlapping windows and turned into the schema's feature vector, each row carrying the
+// cut into windows (disjoint by default) and turned into the schema's feature vector, each row carrying the
 // metadata an honest evaluation splits on (recording, fault, load, defect size). The table is also written
 // to / read from CSV so that an outside peer (bench/peer/sklearn_peer.py) learns from exactly these numbers.
 #pragma once
@@ -18,7 +18,11 @@ namespace vigil::model {
 
 struct LabelledWindowsConfig {
   double sample_rate_hz = 12000;  // common rate; a recording at an integer multiple is decimated to it
-  std::size_t window_len = 4096;  // samples per window at sample_rate_hz; windows do not overlap
+  std::size_t window_len = 4096;  // samples per window at sample_rate_hz
+  // Samples between the starts of consecutive windows; 0 means window_len (disjoint windows). A smaller hop
+  // gives more, overlapping windows: more resolution in time, not more independent evidence (neighbours
+  // share window_len - hop samples).
+  std::size_t hop = 0;
   // Samples dropped at the start of a decimated recording: the anti-alias filter (dsp::Decimator) starts
   // from rest and rings on the recording's DC offset for a few hundred output samples.
   std::size_t settle_samples = 1024;
@@ -40,19 +44,22 @@ struct WindowRow {
 struct LabelledWindows {
   double sample_rate_hz = 0;
   std::size_t window_len = 0;
+  std::size_t hop = 0;  // samples between window starts (window_len for disjoint windows)
   std::vector<WindowRow> rows;  // recordings in catalog order, windows in time order
 };
 
 // Reads every catalog entry (io::read_entry, the entry's channel), decimates it to config.sample_rate_hz
-// when its rate is an integer multiple (error otherwise), and extracts features of each full window at the
-// entry's speed (error when the speed is unknown). The bearing comes from the entry.
+// when its rate is an integer multiple (error otherwise), and extracts features of each full window (one
+// every config.hop samples) at the entry's speed (error when the speed is unknown). The bearing comes from
+// the entry. invalid_argument for sample_rate_hz <= 0, window_len < 256 or hop > window_len.
 Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog,
                                                const LabelledWindowsConfig& config = {});
 
 // CSV with header "recording,fault,load_hp,fault_diameter_in,speed_rpm,start_sample,<feature names...>"
 // (feature names from feature_schema(), in schema order), one line per row, '\n' line ends, floats printed
 // with 9 significant digits (exact float round trip). The first line is a comment giving the sample rate and
-// window length: "# vigil labelled windows: sample_rate_hz=12000 window_len=4096 schema=1".
+// window length: "# vigil labelled windows: sample_rate_hz=12000 window_len=4096 hop=4096 schema=1" (a file
+// without hop= reads as disjoint windows).
 Status write_windows_csv(const LabelledWindows& windows, const std::filesystem::path& path);
 // Inverse of write_windows_csv. Errors name the line and column: wrong header (a different feature schema is
 // refused), wrong field count, unparsable or non-finite numbers, unknown fault names.

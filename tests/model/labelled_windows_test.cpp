@@ -172,6 +172,33 @@ TEST_F(LabelledWindowsTest, FeaturesAreThoseOfTheSimulatedSamplesWindowByWindow)
   EXPECT_EQ(k, 5u);
 }
 
+TEST_F(LabelledWindowsTest, AHopShorterThanTheWindowGivesOverlappingWindowsOfTheSameSamples) {
+  LabelledWindowsConfig config;
+  config.hop = k_window / 4;
+  auto overlapping = build_labelled_windows(catalog_, config);
+  ASSERT_TRUE(overlapping.has_value()) << overlapping.error().message;
+  EXPECT_EQ(overlapping->hop, k_window / 4);
+  EXPECT_EQ(windows_.hop, k_window);  // default: disjoint
+  // Every 4th overlapping window of a recording starts where a disjoint one does and has its features; the
+  // count follows from the usable length: floor((usable - window) / hop) + 1.
+  const auto& r = recordings_[5];
+  const std::string file = fmt::format("{}.mat", r.number);
+  std::vector<const WindowRow*> disjoint, all;
+  for (const auto& row : windows_.rows)
+    if (row.recording == file) disjoint.push_back(&row);
+  for (const auto& row : overlapping->rows)
+    if (row.recording == file) all.push_back(&row);
+  ASSERT_EQ(all.size(), (k_fault_samples - k_window) / (k_window / 4) + 1);
+  for (std::size_t k = 0; k < all.size(); ++k) EXPECT_EQ(all[k]->start_sample, k * (k_window / 4));
+  for (std::size_t k = 0; k < disjoint.size(); ++k) EXPECT_EQ(all[4 * k]->features, disjoint[k]->features);
+
+  config.hop = k_window + 1;
+  auto gaps = build_labelled_windows(catalog_, config);
+  ASSERT_FALSE(gaps.has_value());
+  EXPECT_EQ(gaps.error().code, ErrorCode::invalid_argument);
+  EXPECT_NE(gaps.error().message.find("hop"), std::string::npos);
+}
+
 TEST_F(LabelledWindowsTest, FoldsNeverPutOneRecordingOnBothSides) {
   for (auto split : {SplitKind::by_load, SplitKind::by_size}) {
     auto folds = make_folds(windows_, split, 2);
@@ -220,6 +247,7 @@ TEST_F(LabelledWindowsTest, CsvRoundTripIsExact) {
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_EQ(back->sample_rate_hz, windows_.sample_rate_hz);
   EXPECT_EQ(back->window_len, windows_.window_len);
+  EXPECT_EQ(back->hop, windows_.hop);
   ASSERT_EQ(back->rows.size(), windows_.rows.size());
   for (std::size_t i = 0; i < windows_.rows.size(); ++i) {
     const auto& a = windows_.rows[i];
