@@ -1,7 +1,13 @@
 // vigil train anomaly / vigil train classifier: learn the per-asset anomaly detector and the fault-type
 // classifier from a catalog of recordings and write them as model bundles (.vigil). The models and their
-// bundles are src/model/anomaly_bundle.hpp and classifier_bundle.hpp; this file reads catalogs and prints.
+// bundles are src/model/anomaly_bundle.hpp and classifier_bundle.hpp; train_anomaly.cpp and
+// train_classifier.cpp read catalogs and print.
 #pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -10,5 +16,27 @@ namespace vigil::cli {
 // Adds `anomaly` and `classifier` to the `train` group (which add_train in rul.hpp creates; it must be
 // registered first).
 void add_train_models(CLI::App& app);
+
+// The two subcommands, added to the `train` group.
+void add_train_anomaly(CLI::App& train);
+void add_train_classifier(CLI::App& train);
+
+// What both print and record in a bundle's manifest.
+using Clock = std::chrono::steady_clock;
+inline double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+// `path` made absolute and normal ("../x/y.csv" -> "/home/u/x/y.csv"); as given when that fails.
+inline std::string absolute_name(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::path p = std::filesystem::absolute(path, ec);
+  return (ec ? std::filesystem::path(path) : p).lexically_normal().string();
+}
+// Size of the written bundle for the summary line; 0 when it cannot be read.
+inline std::uintmax_t file_size_or_zero(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  return ec ? 0 : size;
+}
 
 }  // namespace vigil::cli
