@@ -86,6 +86,7 @@ const WindowFeatures& WindowAnalyzer::analyze(std::span<const float> window, dou
   f.frequencies = dsp::defect_frequencies(config_.bearing, speed_rpm);
 
   const auto spectrum = fft_->forward(window);
+  f.spectrum = spectrum;
   const std::size_t bins = spectrum.size();
   const std::size_t n = config_.window_len;
 

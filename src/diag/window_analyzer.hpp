@@ -72,6 +72,9 @@ struct WindowFeatures {
   dsp::FrequencyBand band;         // demodulated band
   double band_kurtosis = 0;        // spectral kurtosis of the band (kurtogram mode; NaN otherwise)
   dsp::EnvelopeSpectrum envelope;  // views the analyzer's buffers until the next analyze()
+  // The window's raw (untapered, unscaled) spectrum, bins 0..N/2, for callers that need more than the
+  // features above (e.g. band power fractions); views the analyzer's FFT buffer until the next analyze().
+  std::span<const std::complex<float>> spectrum;
   dsp::DefectFrequencies frequencies;
   std::array<dsp::DefectEvidence, dsp::k_defect_count> evidence{};
 };

@@ -57,13 +57,10 @@ Result<FeatureExtractor> FeatureExtractor::create(const FeatureExtractorConfig& 
                                 .effort = config.effort};
   auto analyzer = diag::WindowAnalyzer::create(wc);
   if (!analyzer) return std::unexpected(analyzer.error().with_context("features"));
-  auto fft = dsp::RealFft::create(config.window_len, config.effort, dsp::FftDirections::forward_only);
-  if (!fft) return std::unexpected(fft.error().with_context("features"));
 
   FeatureExtractor e;
   e.config_ = config;
   e.analyzer_.emplace(std::move(*analyzer));
-  e.fft_.emplace(std::move(*fft));
   e.power_.assign(config.window_len / 2 + 1, 0.0f);
   return e;
 }
@@ -86,7 +83,7 @@ Result<std::span<const float>> FeatureExtractor::extract(std::span<const float> 
   // X_w[k] = X[k]/2 - (X[k-1] + X[k+1])/4 (as WindowAnalyzer does for velocity): the taper keeps the
   // leakage of the strong resonance region out of the weak shaft-order bands (rectangular sidelobes fall
   // as 1/f, Hann's as 1/f^3). Scale is irrelevant: only ratios are reported.
-  const auto spectrum = fft_->forward(window);
+  const auto spectrum = w.spectrum;  // the analyzer's FFT of this window
   const std::size_t bins = spectrum.size();
   double total = 0;
   for (std::size_t k = 1; k + 1 < bins; ++k) {

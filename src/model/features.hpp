@@ -62,7 +62,6 @@ class FeatureExtractor {
 
   FeatureExtractorConfig config_;
   std::optional<diag::WindowAnalyzer> analyzer_;
-  std::optional<dsp::RealFft> fft_;  // raw spectrum for the power fractions
   std::vector<float> power_;         // Hann-tapered power spectrum, bins 0..N/2
   std::array<float, k_feature_count> features_{};
 };
