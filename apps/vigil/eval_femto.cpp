@@ -21,6 +21,7 @@
 #include "diag/health_indicators.hpp"
 #include "dsp/bearing.hpp"
 #include "io/femto.hpp"
+#include "model/rul_pipeline.hpp"
 #include "rul.hpp"
 
 namespace vigil::cli {
@@ -38,6 +39,7 @@ struct EvalFemtoOptions {
   std::string channel = "both";
   bool json = false;
   bool rul = false;
+  std::string score;  // --score: RUL score kind (with --rul)
 };
 
 struct BearingFolder {
@@ -201,7 +203,8 @@ int run_eval_femto(const EvalFemtoOptions& o) {
   if (o.speed_rpm && (!(*o.speed_rpm > 0) || !std::isfinite(*o.speed_rpm))) {
     return error(fmt::format("--rpm {}: must be a positive speed", *o.speed_rpm));
   }
-  if (o.rul) return run_eval_femto_rul(o.dir, o.speed_rpm, o.json);
+  if (o.rul) return run_eval_femto_rul(o.dir, o.speed_rpm, o.json, o.score);
+  if (!o.score.empty()) return error("--score applies to --rul only");
   auto bearings = find_bearings(o.dir, o.speed_rpm);
   if (!bearings) return error(bearings.error().message);
   const std::vector<std::string> channels = o.channel == "both"
@@ -323,6 +326,11 @@ void add_eval_femto(CLI::App& eval) {
                 "Print one JSON object (bearings with their indicators) instead of the tables");
   cmd->add_flag("--rul", o->rul,
                 "Instead: leave-one-bearing-out RUL evaluation (alarm, lead time, PHM 2012 score)");
+  cmd->add_option("--score", o->score,
+                  fmt::format("With --rul: the per-snapshot anomaly score, log_rms_kurtosis or schema_t2 "
+                              "(default: {}; docs/rul.md)",
+                              model::to_string(model::RulScoreConfig{}.kind)))
+      ->check(CLI::IsMember({"log_rms_kurtosis", "schema_t2"}));
   cmd->callback([o] {
     const int rc = run_eval_femto(*o);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -110,7 +110,18 @@ struct TrainRulOptions {
   std::string out = "rul.vigil";
   std::string bearing = "pronostia";
   std::optional<double> speed_rpm;
+  std::string score;  // score kind; empty = the default
 };
+
+// The score config of a --score value (empty: the default kind).
+Result<model::RulScoreConfig> score_config(const std::string& kind) {
+  model::RulScoreConfig score;
+  if (kind.empty()) return score;
+  auto k = model::parse_rul_score_kind(kind);
+  if (!k) return std::unexpected(k.error());
+  score.kind = *k;
+  return score;
+}
 
 int run_train_rul(const TrainRulOptions& o) {
   auto error = [](const auto& message) {
@@ -119,7 +130,9 @@ int run_train_rul(const TrainRulOptions& o) {
   };
   auto bearing = dsp::find_bearing(o.bearing);
   if (!bearing) return error(fmt::format("--bearing {}: unknown (see `vigil bearings`)", o.bearing));
-  const model::RulScoreConfig score;
+  auto score_or = score_config(o.score);
+  if (!score_or) return error(fmt::format("--score: {}", score_or.error().message));
+  const model::RulScoreConfig score = *score_or;
   const model::RulConfig config;
   auto lives = read_lives(o.dir, *bearing, o.speed_rpm, score, "vigil train rul");
   if (!lives) return error(lives.error().message);
@@ -151,9 +164,9 @@ int run_train_rul(const TrainRulOptions& o) {
   if (auto ok = model::write_bundle(o.out, *bundle); !ok) return error(ok.error().message);
   const model::DegradationPrior& p = fit->prior;
   fmt::print(
-      "wrote {}: RUL prior from {} of {} bearings ({} snapshots); onset-to-failure growth {:.3g}/s "
-      "(sd {:.3g}), failure at health index {:.1f}\n",
-      o.out, p.training_assets, lives->size(), snapshots, p.beta_mean_per_s, std::sqrt(p.beta_var_per_s2),
+      "wrote {}: RUL prior ({} score) from {} of {} bearings ({} snapshots); onset-to-failure growth "
+      "{:.3g}/s (sd {:.3g}), failure at health index {:.1f}\n",
+      o.out, model::to_string(score.kind), p.training_assets, lives->size(), snapshots, p.beta_mean_per_s, std::sqrt(p.beta_var_per_s2),
       std::exp(p.failure_log_level) + p.phi);
   return 0;
 }
@@ -202,8 +215,11 @@ int run_rul(const RulOptions& o) {
   auto path = find_model(o.model_path);
   if (!path) return error(path.error().message);
   auto bundle = model::read_bundle(*path, model::ModelKind::rul, model::k_rul_score_version);
-  if (!bundle)
-    return error(fmt::format("{}: not a usable RUL model: {}", path->string(), bundle.error().message));
+  if (!bundle) {
+    return error(fmt::format("{}: not a usable RUL model: {} (a bundle from another build: retrain it with "
+                             "`vigil train rul` or `make models`)",
+                             path->string(), bundle.error().message));
+  }
   auto m = model::rul_model_from_bundle(*bundle);
   if (!m) return error(fmt::format("{}: not a usable RUL model: {}", path->string(), m.error().message));
   auto life = model::read_femto_life(o.dir, folder_name(o.dir), *bearing, *speed, m->score);
@@ -216,6 +232,7 @@ int run_rul(const RulOptions& o) {
     auto or_null = [](bool ok, double v) { return ok ? nlohmann::json(v) : nlohmann::json(nullptr); };
     std::cout << nlohmann::json{{"source", fs::absolute(o.dir).lexically_normal().string()},
                                 {"model", path->string()},
+                                {"score_kind", model::to_string(m->score.kind)},
                                 {"snapshots", r->snapshots},
                                 {"time_s", e.time_s},
                                 {"rul_s", e.rul_s},
@@ -240,12 +257,15 @@ std::string or_dash(bool ok, double v) { return ok ? fmt::format("{:.0f}", v) : 
 
 }  // namespace
 
-int run_eval_femto_rul(const std::string& dir, std::optional<double> speed_rpm, bool json) {
+int run_eval_femto_rul(const std::string& dir, std::optional<double> speed_rpm, bool json,
+                       const std::string& score_kind) {
   auto error = [](const auto& message) {
     fmt::print(stderr, "vigil eval femto: {}\n", message);
     return 2;
   };
-  const model::RulScoreConfig score;
+  auto score_or = score_config(score_kind);
+  if (!score_or) return error(fmt::format("--score: {}", score_or.error().message));
+  const model::RulScoreConfig score = *score_or;
   const model::RulConfig config;
   auto lives = read_lives(dir, *dsp::find_bearing("pronostia"), speed_rpm, score, "vigil eval femto --rul");
   if (!lives) {
@@ -256,10 +276,13 @@ int run_eval_femto_rul(const std::string& dir, std::optional<double> speed_rpm, 
   auto report = model::evaluate_rul_lobo(*lives, config, score, k_cut_fractions, k_early_fraction);
   if (!report) return error(report.error().message);
   if (json) {
-    std::cout << model::to_json(*report).dump(2) << "\n";
+    nlohmann::json j = model::to_json(*report);
+    j["score_kind"] = model::to_string(score.kind);
+    std::cout << j.dump(2) << "\n";
     return 0;
   }
-  fmt::print("\nLeave-one-bearing-out RUL (prior from the other bearings only)\n");
+  fmt::print("\nLeave-one-bearing-out RUL (prior from the other bearings only), score {}\n",
+             model::to_string(score.kind));
   fmt::print("{:<11} {:>7} {:>8} {:>8} {:>8} {:>7} {:>11}\n", "bearing", "life_s", "onset_s", "alarm_s",
              "lead_s", "alarm%", "first 30%");
   for (const auto& l : report->lives) {
@@ -306,6 +329,11 @@ CLI::App* add_train(CLI::App& app) {
   cmd->add_option(
       "--rpm", o->speed_rpm,
       "Shaft speed in rpm for every bearing (default: from the name, Bearing1_* 1800, 2_* 1650, 3_* 1500)");
+  cmd->add_option("--score", o->score,
+                  fmt::format("Per-snapshot anomaly score: log_rms_kurtosis or schema_t2 (default: {}; "
+                              "docs/rul.md); recorded in the bundle",
+                              model::to_string(model::RulScoreConfig{}.kind)))
+      ->check(CLI::IsMember({"log_rms_kurtosis", "schema_t2"}));
   cmd->callback([o] {
     const int rc = run_train_rul(*o);
     if (rc != 0) throw CLI::RuntimeError(rc);

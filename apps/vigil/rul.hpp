@@ -17,8 +17,10 @@ void add_rul_commands(CLI::App& app);
 CLI::App* add_train(CLI::App& app);
 
 // vigil eval femto DIR --rul: leave-one-bearing-out RUL evaluation of every Bearing* folder in dir (or
-// dir itself is rejected: at least 3 bearings are needed). speed_rpm overrides the speed from the names.
+// dir itself is rejected: at least 3 bearings are needed). speed_rpm overrides the speed from the names;
+// score_kind names the per-snapshot score (model::RulScoreKind; empty = RulScoreConfig's default).
 // Prints the table (or one JSON object) and returns the exit code (0, or 2 with "vigil eval femto: ...").
-int run_eval_femto_rul(const std::string& dir, std::optional<double> speed_rpm, bool json);
+int run_eval_femto_rul(const std::string& dir, std::optional<double> speed_rpm, bool json,
+                       const std::string& score_kind = {});
 
 }  // namespace vigil::cli

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "io/femto.hpp"
+#include "model/feature_schema.hpp"
 #include "model/phm_score.hpp"
 
 namespace vigil::model {
@@ -21,11 +22,15 @@ double median_in_place(std::vector<double>& v) {
   return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-Status check_life(const LifeFeatures& life) {
+Status check_life(const LifeFeatures& life, RulScoreKind kind) {
   if (life.time_s.empty()) return fail(ErrorCode::invalid_argument, "{}: no snapshots", life.name);
   if (life.time_s.size() != life.features.size()) {
     return fail(ErrorCode::invalid_argument, "{}: {} times but {} feature vectors", life.name,
                 life.time_s.size(), life.features.size());
+  }
+  if (kind == RulScoreKind::schema_t2 && life.schema.size() != life.time_s.size()) {
+    return fail(ErrorCode::invalid_argument, "{}: {} times but {} schema feature vectors (schema_t2 needs one "
+                "per snapshot)", life.name, life.time_s.size(), life.schema.size());
   }
   for (std::size_t i = 0; i < life.time_s.size(); ++i) {
     if (!std::isfinite(life.time_s[i]) || (i > 0 && !(life.time_s[i] > life.time_s[i - 1]))) {
@@ -37,8 +42,80 @@ Status check_life(const LifeFeatures& life) {
         return fail(ErrorCode::invalid_argument, "{}: snapshot {} has a non-finite feature", life.name, i);
       }
     }
+    if (kind == RulScoreKind::schema_t2) {
+      for (float x : life.schema[i]) {
+        if (!std::isfinite(x)) {
+          return fail(ErrorCode::invalid_argument, "{}: snapshot {} has a non-finite schema feature",
+                      life.name, i);
+        }
+      }
+    }
   }
   return {};
+}
+
+// schema_t2's model: robust Scaler + Ledoit-Wolf GaussianAnomaly on `rows` (n x k_feature_count).
+struct SchemaModel {
+  Scaler scaler;
+  GaussianAnomaly detector;
+};
+
+Result<SchemaModel> fit_schema_model(std::span<const float> rows) {
+  auto scaler = Scaler::fit(rows, k_feature_count, ScalerMethod::robust);
+  if (!scaler) return std::unexpected(scaler.error());
+  auto stats = GaussianStats::create(k_feature_count);
+  if (!stats) return std::unexpected(stats.error());
+  SchemaFeatures z{};
+  for (std::size_t r = 0; r < rows.size() / k_feature_count; ++r) {
+    if (auto ok = scaler->transform(rows.subspan(r * k_feature_count, k_feature_count), z); !ok) {
+      return std::unexpected(ok.error());
+    }
+    if (auto ok = stats->add(z); !ok) return std::unexpected(ok.error());
+  }
+  auto detector = GaussianAnomaly::fit(*stats);  // Ledoit-Wolf intensity
+  if (!detector) return std::unexpected(detector.error());
+  return SchemaModel{std::move(*scaler), std::move(*detector)};
+}
+
+Result<double> schema_score(const SchemaModel& m, const SchemaFeatures& x) {
+  SchemaFeatures z{};
+  if (auto ok = m.scaler.transform(x, z); !ok) return std::unexpected(ok.error());
+  return m.detector.score(z);
+}
+
+// The first n_b schema vectors, row-major, leaving out row `skip` (none when skip >= n_b).
+std::vector<float> baseline_rows(const LifeFeatures& life, std::size_t n_b, std::size_t skip) {
+  std::vector<float> rows;
+  rows.reserve(n_b * k_feature_count);
+  for (std::size_t i = 0; i < n_b; ++i) {
+    if (i != skip) rows.insert(rows.end(), life.schema[i].begin(), life.schema[i].end());
+  }
+  return rows;
+}
+
+Result<std::vector<double>> schema_t2_scores(const LifeFeatures& life, const HealthIndexConfig& health) {
+  auto full = schema_baseline(life, health);
+  if (!full) return std::unexpected(full.error());
+  const std::size_t n_b = full->count;
+  const SchemaModel model{std::move(full->scaler), std::move(full->detector)};
+  std::vector<double> out(life.schema.size());
+  // Baseline snapshots: leave-one-out (see the header).
+  for (std::size_t i = 0; i < n_b; ++i) {
+    auto loo = fit_schema_model(baseline_rows(life, n_b, i));
+    if (!loo) {
+      return std::unexpected(
+          loo.error().with_context(fmt::format("{}: baseline without snapshot {}", life.name, i)));
+    }
+    auto s = schema_score(*loo, life.schema[i]);
+    if (!s) return std::unexpected(s.error().with_context(life.name));
+    out[i] = *s;
+  }
+  for (std::size_t i = n_b; i < life.schema.size(); ++i) {
+    auto s = schema_score(model, life.schema[i]);
+    if (!s) return std::unexpected(s.error().with_context(life.name));
+    out[i] = *s;
+  }
+  return out;
 }
 
 // Strict JSON field access: the error names the member and the field.
@@ -80,7 +157,27 @@ std::string human_duration(double seconds) {
 
 }  // namespace
 
+std::string_view to_string(RulScoreKind kind) {
+  switch (kind) {
+    case RulScoreKind::log_rms_kurtosis:
+      return "log_rms_kurtosis";
+    case RulScoreKind::schema_t2:
+      return "schema_t2";
+  }
+  return "unknown";
+}
+
+Result<RulScoreKind> parse_rul_score_kind(std::string_view name) {
+  for (RulScoreKind k : k_rul_score_kinds) {
+    if (to_string(k) == name) return k;
+  }
+  return fail(ErrorCode::invalid_argument, "score kind '{}': expected log_rms_kurtosis or schema_t2", name);
+}
+
 Status validate(const RulScoreConfig& config) {
+  if (config.kind != RulScoreKind::log_rms_kurtosis && config.kind != RulScoreKind::schema_t2) {
+    return fail(ErrorCode::invalid_argument, "kind = {}: not a score kind", static_cast<int>(config.kind));
+  }
   if (config.channel.empty()) return fail(ErrorCode::invalid_argument, "channel: empty");
   if (!(std::isfinite(config.feature_sigma_floor) && config.feature_sigma_floor > 0)) {
     return fail(ErrorCode::invalid_argument, "feature_sigma_floor = {}: expected a finite value > 0",
@@ -99,20 +196,26 @@ Result<SnapshotFeatureExtractor> SnapshotFeatureExtractor::create(double sample_
                                                                   double max_speed_rpm,
                                                                   const RulScoreConfig& config) {
   if (auto ok = validate(config); !ok) return std::unexpected(ok.error());
-  auto extractor = diag::HealthIndicatorExtractor::create({.sample_rate_hz = sample_rate_hz,
-                                                           .window_len = window_len,
-                                                           .bearing = bearing,
-                                                           .max_speed_rpm = max_speed_rpm,
-                                                           .high_band_low_hz = config.high_band_low_hz,
-                                                           // a few hundred snapshots per run: FFTW_MEASURE
-                                                           // planning would cost more than it saves
-                                                           .effort = dsp::PlanEffort::estimate});
-  if (!extractor) return std::unexpected(extractor.error());
-  return SnapshotFeatureExtractor(std::move(*extractor));
+  auto indicators = diag::HealthIndicatorExtractor::create({.sample_rate_hz = sample_rate_hz,
+                                                            .window_len = window_len,
+                                                            .bearing = bearing,
+                                                            .max_speed_rpm = max_speed_rpm,
+                                                            .high_band_low_hz = config.high_band_low_hz,
+                                                            // a few hundred snapshots per run: FFTW_MEASURE
+                                                            // planning would cost more than it saves
+                                                            .effort = dsp::PlanEffort::estimate});
+  if (!indicators) return std::unexpected(indicators.error());
+  auto schema = FeatureExtractor::create({.sample_rate_hz = sample_rate_hz,
+                                          .window_len = window_len,
+                                          .bearing = bearing,
+                                          .max_speed_rpm = max_speed_rpm,
+                                          .effort = dsp::PlanEffort::estimate});
+  if (!schema) return std::unexpected(schema.error());
+  return SnapshotFeatureExtractor(std::move(*indicators), std::move(*schema));
 }
 
-Result<RulFeatures> SnapshotFeatureExtractor::compute(std::span<const float> window_g, double speed_rpm) {
-  auto v = extractor_.compute(window_g, speed_rpm);
+Result<SnapshotFeatures> SnapshotFeatureExtractor::compute(std::span<const float> window_g, double speed_rpm) {
+  auto v = indicators_.compute(window_g, speed_rpm);
   if (!v) return std::unexpected(v.error());
   const double rms_g = diag::value_of(*v, diag::Indicator::rms_g);
   const double kurtosis = diag::value_of(*v, diag::Indicator::kurtosis);
@@ -120,22 +223,32 @@ Result<RulFeatures> SnapshotFeatureExtractor::compute(std::span<const float> win
     return fail(ErrorCode::invalid_argument,
                 "snapshot with RMS {} g and kurtosis {}: a dead or broken channel", rms_g, kurtosis);
   }
-  return RulFeatures{std::log(rms_g), std::log(kurtosis)};
+  auto x = schema_.extract(window_g, speed_rpm);
+  if (!x) return std::unexpected(x.error());
+  SnapshotFeatures out;
+  out.log_features = {std::log(rms_g), std::log(kurtosis)};
+  std::copy(x->begin(), x->end(), out.schema.begin());
+  return out;
+}
+
+std::size_t baseline_snapshot_count(std::span<const double> time_s, const HealthIndexConfig& health) {
+  // HealthMonitor::update's rule: a snapshot joins the baseline unless it is beyond baseline_s and the
+  // baseline already has its minimum; the baseline closes at max_baseline_snapshots.
+  const std::size_t n = time_s.size();
+  std::size_t n_b = 0;
+  while (n_b < n && n_b < health.max_baseline_snapshots &&
+         (time_s[n_b] - time_s[0] <= health.baseline_s || n_b < health.baseline_min_snapshots)) {
+    ++n_b;
+  }
+  return n_b;
 }
 
 Result<FeatureBaseline> feature_baseline(const LifeFeatures& life, const HealthIndexConfig& health,
                                          const RulScoreConfig& score) {
   if (auto ok = validate(health); !ok) return std::unexpected(ok.error());
   if (auto ok = validate(score); !ok) return std::unexpected(ok.error());
-  if (auto ok = check_life(life); !ok) return std::unexpected(ok.error());
-  // HealthMonitor::update's rule: a snapshot joins the baseline unless it is beyond baseline_s and the
-  // baseline already has its minimum; the baseline closes at max_baseline_snapshots.
-  const std::size_t n = life.time_s.size();
-  std::size_t n_b = 0;
-  while (n_b < n && n_b < health.max_baseline_snapshots &&
-         (life.time_s[n_b] - life.time_s[0] <= health.baseline_s || n_b < health.baseline_min_snapshots)) {
-    ++n_b;
-  }
+  if (auto ok = check_life(life, RulScoreKind::log_rms_kurtosis); !ok) return std::unexpected(ok.error());
+  const std::size_t n_b = baseline_snapshot_count(life.time_s, health);
   FeatureBaseline b;
   b.count = n_b;
   std::vector<double> column(n_b);
@@ -149,8 +262,25 @@ Result<FeatureBaseline> feature_baseline(const LifeFeatures& life, const HealthI
   return b;
 }
 
+Result<SchemaBaseline> schema_baseline(const LifeFeatures& life, const HealthIndexConfig& health) {
+  if (auto ok = validate(health); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_life(life, RulScoreKind::schema_t2); !ok) return std::unexpected(ok.error());
+  const std::size_t n_b = baseline_snapshot_count(life.time_s, health);
+  if (n_b < 3) {
+    return fail(ErrorCode::invalid_argument,
+                "{}: {} baseline snapshot(s); the schema_t2 score needs at least 3 (it scores the baseline "
+                "leave-one-out)",
+                life.name, n_b);
+  }
+  auto m = fit_schema_model(baseline_rows(life, n_b, n_b));
+  if (!m) return std::unexpected(m.error().with_context(fmt::format("{}: baseline", life.name)));
+  return SchemaBaseline{n_b, std::move(m->scaler), std::move(m->detector)};
+}
+
 Result<std::vector<double>> anomaly_scores(const LifeFeatures& life, const HealthIndexConfig& health,
                                            const RulScoreConfig& score) {
+  if (auto ok = validate(score); !ok) return std::unexpected(ok.error());
+  if (score.kind == RulScoreKind::schema_t2) return schema_t2_scores(life, health);
   auto b = feature_baseline(life, health, score);
   if (!b) return std::unexpected(b.error());
   std::vector<double> out;
@@ -215,7 +345,8 @@ Result<LifeFeatures> read_femto_life(const std::filesystem::path& dir, std::stri
     auto x = extractor->compute(ch->samples, speed_rpm);
     if (!x) return std::unexpected(x.error().with_context(f.path.string()));
     life.time_s.push_back(f.time_s);
-    life.features.push_back(*x);
+    life.features.push_back(x->log_features);
+    life.schema.push_back(x->schema);
   }
   return life;
 }
@@ -244,11 +375,31 @@ nlohmann::json to_json(const HealthIndexConfig& c) {
           {"design_length", c.design_length}};
 }
 
+namespace {
+
+// The feature names a score kind reads, as score.json lists them.
+nlohmann::json score_feature_names(RulScoreKind kind) {
+  if (kind == RulScoreKind::log_rms_kurtosis) return {"ln_rms_g", "ln_kurtosis"};
+  nlohmann::json names = nlohmann::json::array();
+  for (const FeatureInfo& f : feature_schema()) names.push_back(f.name);
+  return names;
+}
+
+}  // namespace
+
 nlohmann::json to_json(const RulScoreConfig& c) {
-  return {{"features", {"ln_rms_g", "ln_kurtosis"}},
-          {"channel", c.channel},
-          {"feature_sigma_floor", c.feature_sigma_floor},
-          {"high_band_low_hz", c.high_band_low_hz}};
+  nlohmann::json j = {{"kind", to_string(c.kind)},
+                      {"features", score_feature_names(c.kind)},
+                      {"channel", c.channel},
+                      {"feature_sigma_floor", c.feature_sigma_floor},
+                      {"high_band_low_hz", c.high_band_low_hz}};
+  if (c.kind == RulScoreKind::schema_t2) {
+    j["feature_schema_version"] = k_feature_schema_version;
+    j["scaler"] = to_string(ScalerMethod::robust);
+    j["covariance"] = "ledoit_wolf";
+    j["baseline_scores"] = "leave_one_out";
+  }
+  return j;
 }
 
 Result<Bundle> make_rul_bundle(const RulModel& model, nlohmann::json training) {
@@ -273,7 +424,8 @@ Result<RulModel> rul_model_from_bundle(const Bundle& bundle) {
     return fail(ErrorCode::invalid_argument, "bundle of kind '{}', expected 'rul'", to_string(bundle.kind));
   }
   if (bundle.feature_schema_version != k_rul_score_version) {
-    return fail(ErrorCode::invalid_argument, "rul score version {}, this build reads {}",
+    return fail(ErrorCode::invalid_argument,
+                "rul score version {}, this build reads {}; retrain it with `vigil train rul` (or `make models`)",
                 bundle.feature_schema_version, k_rul_score_version);
   }
   RulModel m;
@@ -337,10 +489,29 @@ Result<RulModel> rul_model_from_bundle(const Bundle& bundle) {
       m.score.channel = ch->get<std::string>();
     }
   }
-  if (status && score->value("features", nlohmann::json()) != nlohmann::json({"ln_rms_g", "ln_kurtosis"})) {
-    status = fail(ErrorCode::parse, "score.json: field 'features' is not [\"ln_rms_g\", \"ln_kurtosis\"]");
+  if (status) {
+    auto kind = score->find("kind");
+    if (kind == score->end() || !kind->is_string()) {
+      status = fail(ErrorCode::parse, "score.json: field 'kind' missing or not a string");
+    } else if (auto k = parse_rul_score_kind(kind->get<std::string>()); !k) {
+      status = fail(ErrorCode::parse, "score.json: field 'kind': {}", k.error().message);
+    } else {
+      m.score.kind = *k;
+    }
   }
-
+  if (status && score->value("features", nlohmann::json()) != score_feature_names(m.score.kind)) {
+    status = fail(ErrorCode::parse, "score.json: field 'features' is not the feature list of kind {}",
+                  to_string(m.score.kind));
+  }
+  if (status && m.score.kind == RulScoreKind::schema_t2) {
+    auto v = score->find("feature_schema_version");
+    if (v == score->end() || !v->is_number_unsigned() || v->get<std::uint64_t>() != k_feature_schema_version) {
+      status = fail(ErrorCode::parse,
+                    "score.json: field 'feature_schema_version' missing or not {} (the feature schema of this "
+                    "build)",
+                    k_feature_schema_version);
+    }
+  }
   num(bundle.model_info, "model_info", "interval_probability", m.config.interval_probability);
   num(bundle.model_info, "model_info", "horizon_s", m.config.horizon_s);
   if (!status) return std::unexpected(status.error());
@@ -416,7 +587,7 @@ Result<LoboReport> evaluate_rul_lobo(std::span<const LifeFeatures> lives, const 
   std::vector<std::vector<double>> actual(fractions.size()), estimated(fractions.size());
   for (std::size_t h = 0; h < lives.size(); ++h) {
     const LifeFeatures& held = lives[h];
-    if (auto ok = check_life(held); !ok) return std::unexpected(ok.error());
+    if (auto ok = check_life(held, score.kind); !ok) return std::unexpected(ok.error());
     std::vector<LifeFeatures> others;
     for (std::size_t j = 0; j < lives.size(); ++j) {
       if (j != h) others.push_back(lives[j]);

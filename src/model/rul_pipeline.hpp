@@ -23,34 +23,76 @@
 #include "diag/health_indicators.hpp"
 #include "dsp/bearing.hpp"
 #include "model/bundle.hpp"
+#include "model/feature_schema.hpp"
+#include "model/features.hpp"
+#include "model/gaussian_anomaly.hpp"
 #include "model/health_index.hpp"
 #include "model/rul.hpp"
+#include "model/scaler.hpp"
 
 namespace vigil::model {
 
-// Per-snapshot anomaly score (a diagonal Mahalanobis T^2 on two log features of one channel):
+// Two per-snapshot anomaly scores, both a squared distance from the asset's own baseline (the
+// HealthMonitor's: snapshots while t - t_0 <= baseline_s or fewer than baseline_min_snapshots, at most
+// max_baseline_snapshots), chosen by RulScoreKind. docs/rul.md compares them on the FEMTO learning set.
+//
+// log_rms_kurtosis: a diagonal Mahalanobis T^2 on two log features of one channel,
 //     x = (ln RMS_g, ln kurtosis)                     diag::HealthIndicatorExtractor on the snapshot
 //     c_j = median of x_j over the baseline,  sigma_j = max(sqrt(pi/2) mean|x_j - c_j|, sigma_floor)
 //     score = sum_j ((x_j - c_j) / sigma_j)^2
 // sqrt(pi/2) = 1.2533 turns a mean absolute deviation into the Gaussian sigma (E|X - mu| = sigma
 // sqrt(2/pi)); the median and MAD resist the odd run-in spike. The floor (5 % in the log, i.e. a
-// relative spread of 5 %) keeps a very steady baseline from turning harmless drift into alarms. The
-// baseline is the HealthMonitor's own: snapshots while t - t_0 <= baseline_s or fewer than
-// baseline_min_snapshots, at most max_baseline_snapshots. Both features are scale-free (a log shifts by
-// a constant under a sensor-gain error, which the centre absorbs) and need no knowledge of the bearing.
-inline constexpr std::uint32_t k_rul_score_version = 1;  // bundle feature_schema_version of a rul bundle
+// relative spread of 5 %) keeps a very steady baseline from turning harmless drift into alarms. Both
+// features are scale-free (a log shifts by a constant under a sensor-gain error, which the centre
+// absorbs) and need no knowledge of the bearing.
+//
+// schema_t2: the per-asset anomaly model of the learned-models work on the whole versioned feature
+// vector (feature_schema.hpp, k_feature_count = 28 features, FeatureExtractor): a robust Scaler (median,
+// 1.4826 MAD) and a GaussianAnomaly with Ledoit-Wolf shrinkage fitted on the baseline snapshots, score =
+// Hotelling T^2 of the standardised vector. No constant is set for it: the shrinkage intensity is
+// estimated, and the schema is taken whole (no feature chosen by its result on any bearing).
+// Baseline snapshots are scored leave-one-out: snapshot i of the baseline by the scaler and detector
+// fitted on the other n_b - 1. An in-sample T^2 is biased low, by a lot when n_b is not much larger than
+// d (for the plain sample covariance the in-sample scores sum to exactly n_b d; a future healthy
+// observation has E[T^2] = d (n_b + 1)(n_b - 1) / (n_b (n_b - d - 2)), Tracy, Young & Mason 1992,
+// J. Quality Technology 24(2)); the HealthMonitor sets the alarm level from the baseline scores, so they
+// must be the scores that healthy snapshots *not* in the fit get. Leave-one-out gives exactly that, for
+// any shrinkage and scaler, at the cost of n_b small refits. Needs n_b >= 3.
+enum class RulScoreKind {
+  log_rms_kurtosis,
+  schema_t2,
+};
+inline constexpr std::array<RulScoreKind, 2> k_rul_score_kinds{RulScoreKind::log_rms_kurtosis,
+                                                               RulScoreKind::schema_t2};
+std::string_view to_string(RulScoreKind kind);  // "log_rms_kurtosis", "schema_t2"
+// invalid_argument listing the known kinds.
+Result<RulScoreKind> parse_rul_score_kind(std::string_view name);
+
+// Version of what a rul bundle's score.json means (the bundle's feature_schema_version). 2: score.json
+// names the score kind (and, for schema_t2, the feature schema version); version-1 bundles (always
+// log_rms_kurtosis, no kind) are refused with a request to retrain.
+inline constexpr std::uint32_t k_rul_score_version = 2;
 inline constexpr std::size_t k_rul_feature_count = 2;
 using RulFeatures = std::array<double, k_rul_feature_count>;  // {ln RMS_g, ln kurtosis}
+using SchemaFeatures = std::array<float, k_feature_count>;    // feature_schema.hpp order
 
 struct RulScoreConfig {
+  RulScoreKind kind = RulScoreKind::log_rms_kurtosis;  // the default: docs/rul.md section 5 says why
   std::string channel = "horizontal";  // the channel scored (PRONOSTIA: horizontal, see docs/rul.md)
-  double feature_sigma_floor = 0.05;   // > 0, in the log
+  double feature_sigma_floor = 0.05;   // > 0, in the log (log_rms_kurtosis)
   double high_band_low_hz = 5000;      // extractor setting (not used by the two features; kept for identity)
 };
 // invalid_argument naming the field.
 Status validate(const RulScoreConfig& config);
 
-// Features of one snapshot: wraps diag::HealthIndicatorExtractor (plans and buffers preallocated).
+// Both feature sets of one snapshot.
+struct SnapshotFeatures {
+  RulFeatures log_features{};  // {ln RMS_g, ln kurtosis}
+  SchemaFeatures schema{};     // FeatureExtractor's vector
+};
+
+// Features of one snapshot: wraps diag::HealthIndicatorExtractor and model::FeatureExtractor (plans and
+// buffers preallocated, FFTW_ESTIMATE plans: a few hundred snapshots per run).
 class SnapshotFeatureExtractor {
  public:
   static Result<SnapshotFeatureExtractor> create(double sample_rate_hz, std::size_t window_len,
@@ -58,29 +100,37 @@ class SnapshotFeatureExtractor {
                                                  const RulScoreConfig& config = {});
   // window_len samples in g at speed_rpm (> 0, <= max_speed_rpm). invalid_argument when the snapshot is
   // wrong or its RMS or kurtosis is not positive (a dead channel). Allocates nothing.
-  Result<RulFeatures> compute(std::span<const float> window_g, double speed_rpm);
+  Result<SnapshotFeatures> compute(std::span<const float> window_g, double speed_rpm);
 
  private:
-  explicit SnapshotFeatureExtractor(diag::HealthIndicatorExtractor extractor)
-      : extractor_(std::move(extractor)) {}
-  diag::HealthIndicatorExtractor extractor_;
+  SnapshotFeatureExtractor(diag::HealthIndicatorExtractor indicators, FeatureExtractor schema)
+      : indicators_(std::move(indicators)), schema_(std::move(schema)) {}
+  diag::HealthIndicatorExtractor indicators_;
+  FeatureExtractor schema_;
 };
 
 // One asset's snapshots so far (a run to failure when used for training: its last snapshot is the end).
+// Carries what every score kind needs, so one read serves both.
 struct LifeFeatures {
   std::string name;
   std::vector<double> time_s;         // strictly increasing
-  std::vector<RulFeatures> features;  // same length
+  std::vector<RulFeatures> features;  // same length (log_rms_kurtosis)
+  std::vector<SchemaFeatures> schema = {};  // same length (schema_t2; may be empty for the other kind)
 };
 
 // Features of every snapshot of one FEMTO-layout bearing folder (acc_NNNNN.csv, index order), on
-// config.channel; `name` is recorded in the result. Errors name the snapshot file (unreadable, channel
-// missing, a snapshot length differing from the first, a dead channel).
+// config.channel, both feature sets whatever config.kind; `name` is recorded in the result. Errors name
+// the snapshot file (unreadable, channel missing, a snapshot length differing from the first, a dead
+// channel).
 Result<LifeFeatures> read_femto_life(const std::filesystem::path& dir, std::string name,
                                      const dsp::BearingGeometry& bearing, double speed_rpm,
                                      const RulScoreConfig& config = {});
 
-// Centre and sigma of each feature over the baseline (see above).
+// Number of baseline snapshots of a life (the HealthMonitor's rule above; all of them when the life is
+// shorter than the baseline). time_s as in LifeFeatures.
+std::size_t baseline_snapshot_count(std::span<const double> time_s, const HealthIndexConfig& health);
+
+// log_rms_kurtosis: centre and sigma of each feature over the baseline (see above).
 struct FeatureBaseline {
   std::size_t count = 0;
   RulFeatures centre{};
@@ -93,7 +143,18 @@ struct FeatureBaseline {
 Result<FeatureBaseline> feature_baseline(const LifeFeatures& life, const HealthIndexConfig& health,
                                          const RulScoreConfig& score);
 
-// The score of every snapshot of the life (same errors as feature_baseline).
+// schema_t2: the scaler and detector fitted on all baseline snapshots (the ones that score every later
+// snapshot). invalid_argument for a malformed life (no or mismatched schema vectors too), fewer than 3
+// baseline snapshots, or what Scaler / GaussianAnomaly refuse (e.g. every feature constant).
+struct SchemaBaseline {
+  std::size_t count = 0;
+  Scaler scaler;
+  GaussianAnomaly detector;
+};
+Result<SchemaBaseline> schema_baseline(const LifeFeatures& life, const HealthIndexConfig& health);
+
+// The score of every snapshot of the life with score.kind (same errors as feature_baseline /
+// schema_baseline).
 Result<std::vector<double>> anomaly_scores(const LifeFeatures& life, const HealthIndexConfig& health,
                                            const RulScoreConfig& score);
 
@@ -110,10 +171,11 @@ Result<PriorFit> fit_rul_prior(std::span<const LifeFeatures> lives, const RulCon
                                const RulScoreConfig& score);
 
 // The bundle of a model: kind rul, feature_schema_version = k_rul_score_version, members prior.json,
-// health_index.json, score.json (JSON objects, every field named), model_info {interval_probability,
-// horizon_s}. `training` (e.g. {bearings, snapshots}) goes to the manifest as given.
+// health_index.json, score.json (JSON objects, every field named; score.json holds the kind and its
+// feature names), model_info {interval_probability, horizon_s}. `training` (e.g. {bearings, snapshots}) goes to the manifest as given.
 Result<Bundle> make_rul_bundle(const RulModel& model, nlohmann::json training);
-// The model back from a bundle. parse errors name the member and field; the result is validated.
+// The model back from a bundle. parse errors name the member and field (an unknown kind, features that
+// are not the kind's, a feature schema version other than this build's); the result is validated.
 Result<RulModel> rul_model_from_bundle(const Bundle& bundle);
 
 // JSON forms used by the bundle members (field names = struct member names).

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,10 @@
 #include <gtest/gtest.h>
 
 #include "io/femto.hpp"
+#include "model/feature_schema.hpp"
+#include "model/gaussian_anomaly.hpp"
+#include "model/health_index.hpp"
+#include "model/scaler.hpp"
 #include "sim/simulator.hpp"
 
 namespace vigil::model {
@@ -79,27 +85,17 @@ void write_life(const fs::path& dir, double life_s, std::uint64_t seed) {
   }
 }
 
-// What `vigil rul` does with a folder (apps/vigil/rul.cpp read_life), through the library.
+// What `vigil rul` does with a folder: the library's one reader.
 LifeFeatures read_life(const fs::path& dir) {
-  LifeFeatures life;
-  life.name = dir.filename().string();
-  auto files = io::list_femto_snapshots(dir);
-  EXPECT_TRUE(files.has_value());
-  if (!files) return life;
-  auto extractor = SnapshotFeatureExtractor::create(io::k_femto_sample_rate_hz, k_snapshot_len,
-                                                    *dsp::find_bearing("pronostia"), 1800);
-  EXPECT_TRUE(extractor.has_value());
-  for (const auto& f : *files) {
-    auto rec = io::read_femto_snapshot(f.path);
-    EXPECT_TRUE(rec.has_value()) << (rec ? "" : rec.error().message);
-    if (!rec) return life;
-    auto v = extractor->compute(rec->find_channel("horizontal")->samples, 1800);
-    EXPECT_TRUE(v.has_value()) << (v ? "" : v.error().message);
-    if (!v) return life;
-    life.time_s.push_back(f.time_s);
-    life.features.push_back(*v);
-  }
-  return life;
+  auto life = read_femto_life(dir, dir.filename().string(), *dsp::find_bearing("pronostia"), 1800);
+  EXPECT_TRUE(life.has_value()) << (life ? "" : life.error().message);
+  return life ? std::move(*life) : LifeFeatures{dir.filename().string(), {}, {}, {}};
+}
+
+RulScoreConfig score_of(RulScoreKind kind) {
+  RulScoreConfig s;
+  s.kind = kind;
+  return s;
 }
 
 // Five simulated lives (the last held out), written and read once for the suite.
@@ -132,6 +128,11 @@ TEST_F(RulPipelineSim, FemtoFoldersReadBackInIndexOrderWithTheirTimes) {
   EXPECT_DOUBLE_EQ(l.time_s.back(), 6000);
   // Severity grows 1e4-fold: ln RMS at the end is well above its start (impacts dominate the 0.1 g noise).
   EXPECT_GT(l.features.back()[0], l.features.front()[0] + 1.0);
+  // The schema vector of every snapshot comes with it; rms_db is 20 log10 of the same RMS as ln RMS.
+  ASSERT_EQ(l.schema.size(), l.time_s.size());
+  for (std::size_t i : {std::size_t{0}, l.time_s.size() - 1}) {
+    EXPECT_NEAR(l.schema[i][index(Feature::rms_db)], 20 / std::log(10.0) * l.features[i][0], 1e-3);
+  }
 }
 
 // Trained on four lives, the fifth (9000 s) alarms after its baseline and before its end, and once the
@@ -139,7 +140,7 @@ TEST_F(RulPipelineSim, FemtoFoldersReadBackInIndexOrderWithTheirTimes) {
 TEST_F(RulPipelineSim, HeldOutLifeFindsItsOnsetAndTheRulIntervalShrinks) {
   std::vector<LifeFeatures> training(lives_->begin(), lives_->end() - 1);
   const RulConfig config;
-  const RulScoreConfig score;
+  const RulScoreConfig score = score_of(RulScoreKind::log_rms_kurtosis);
   auto fit = fit_rul_prior(training, config, score);
   ASSERT_TRUE(fit.has_value()) << fit.error().message;
   EXPECT_EQ(fit->prior.training_assets, 4u);
@@ -181,28 +182,38 @@ TEST_F(RulPipelineSim, HeldOutLifeFindsItsOnsetAndTheRulIntervalShrinks) {
   fmt::print("  interval covered the actual RUL at {} of 3 cuts\n", covered);
 }
 
-TEST_F(RulPipelineSim, LeaveOneOutAlarmsOnEveryLifeAndNeverEarly) {
+// Both score kinds, leave-one-out over the five simulated lives: an alarm before every end, none in the
+// first 30 % (the impacts reach the noise at 42 % of life).
+TEST_F(RulPipelineSim, LeaveOneOutAlarmsOnEveryLifeAndNeverEarlyWithBothScores) {
   const double fractions[] = {0.5, 0.9};
-  auto report = evaluate_rul_lobo(*lives_, RulConfig{}, RulScoreConfig{}, fractions);
-  ASSERT_TRUE(report.has_value()) << report.error().message;
-  ASSERT_EQ(report->lives.size(), lives_->size());
-  EXPECT_EQ(report->alarms_before_end, lives_->size());
-  EXPECT_EQ(report->early_alarms, 0u);
-  ASSERT_EQ(report->phm_score_per_cut.size(), 2u);
-  for (double s : report->phm_score_per_cut) {
-    EXPECT_GT(s, 0);
-    EXPECT_LE(s, 1);
+  for (RulScoreKind kind : k_rul_score_kinds) {
+    SCOPED_TRACE(to_string(kind));
+    auto report = evaluate_rul_lobo(*lives_, RulConfig{}, score_of(kind), fractions);
+    ASSERT_TRUE(report.has_value()) << report.error().message;
+    ASSERT_EQ(report->lives.size(), lives_->size());
+    EXPECT_EQ(report->alarms_before_end, lives_->size());
+    EXPECT_EQ(report->early_alarms, 0u);
+    for (const auto& l : report->lives) {
+      EXPECT_GT(l.onset_s, 0.3 * l.life_s) << l.name;
+      fmt::print("{} {}: onset {:.0f} s, alarm {:.0f} s of {:.0f} s\n", to_string(kind), l.name, l.onset_s,
+                 l.detected_s, l.life_s);
+    }
+    ASSERT_EQ(report->phm_score_per_cut.size(), 2u);
+    for (double s : report->phm_score_per_cut) {
+      EXPECT_GT(s, 0);
+      EXPECT_LE(s, 1);
+    }
+    const auto j = to_json(*report);
+    EXPECT_EQ(j["lives"].size(), lives_->size());
+    EXPECT_EQ(j["lives"][0]["cuts"].size(), 2u);
   }
-  const auto j = to_json(*report);
-  EXPECT_EQ(j["lives"].size(), lives_->size());
-  EXPECT_EQ(j["lives"][0]["cuts"].size(), 2u);
 }
 
 // --- Score arithmetic against hand-computed values ---
 
 LifeFeatures hand_life() {
   // Baseline (t <= 1200 s, >= 8 snapshots): 13 snapshots at 100 s. Feature 0: 0, 0.1, -0.1, 0.2, -0.2, ...
-  LifeFeatures l{"hand", {}, {}};
+  LifeFeatures l{"hand", {}, {}, {}};
   for (int i = 0; i < 20; ++i) {
     l.time_s.push_back(100.0 * i);
     const double a = (i % 2 == 0 ? -1 : 1) * 0.1 * ((i + 1) / 2);
@@ -213,7 +224,7 @@ LifeFeatures hand_life() {
 
 TEST(RulPipeline, BaselineIsTheMonitorsWithMedianAndMadSigma) {
   const LifeFeatures l = hand_life();
-  auto b = feature_baseline(l, HealthIndexConfig{}, RulScoreConfig{});
+  auto b = feature_baseline(l, HealthIndexConfig{}, score_of(RulScoreKind::log_rms_kurtosis));
   ASSERT_TRUE(b.has_value()) << b.error().message;
   EXPECT_EQ(b->count, 13u);  // t = 0 ... 1200 s
   // Feature 0 over i = 0..12: 0, +-0.1, +-0.2, ..., +-0.6 -> median 0, mean |x| = 2 (0.1 + ... + 0.6) / 13.
@@ -222,7 +233,7 @@ TEST(RulPipeline, BaselineIsTheMonitorsWithMedianAndMadSigma) {
   // Feature 1 barely moves: its sigma is the floor.
   EXPECT_NEAR(b->centre[1], 1.0006, 1e-12);
   EXPECT_DOUBLE_EQ(b->sigma[1], 0.05);
-  auto s = anomaly_scores(l, HealthIndexConfig{}, RulScoreConfig{});
+  auto s = anomaly_scores(l, HealthIndexConfig{}, score_of(RulScoreKind::log_rms_kurtosis));
   ASSERT_TRUE(s.has_value());
   const double z0 = l.features[19][0] / b->sigma[0], z1 = (l.features[19][1] - b->centre[1]) / 0.05;
   EXPECT_NEAR((*s)[19], z0 * z0 + z1 * z1, 1e-12);
@@ -231,17 +242,17 @@ TEST(RulPipeline, BaselineIsTheMonitorsWithMedianAndMadSigma) {
 TEST(RulPipeline, MalformedLivesAreRejectedWithTheirName) {
   LifeFeatures l = hand_life();
   l.features.pop_back();
-  auto a = anomaly_scores(l, HealthIndexConfig{}, RulScoreConfig{});
+  auto a = anomaly_scores(l, HealthIndexConfig{}, score_of(RulScoreKind::log_rms_kurtosis));
   ASSERT_FALSE(a.has_value());
   EXPECT_NE(a.error().message.find("hand"), std::string::npos);
   l = hand_life();
   l.time_s[5] = l.time_s[4];
-  EXPECT_FALSE(anomaly_scores(l, HealthIndexConfig{}, RulScoreConfig{}).has_value());
+  EXPECT_FALSE(anomaly_scores(l, HealthIndexConfig{}, score_of(RulScoreKind::log_rms_kurtosis)).has_value());
   l = hand_life();
   l.features[3][1] = std::nan("");
-  EXPECT_FALSE(anomaly_scores(l, HealthIndexConfig{}, RulScoreConfig{}).has_value());
+  EXPECT_FALSE(anomaly_scores(l, HealthIndexConfig{}, score_of(RulScoreKind::log_rms_kurtosis)).has_value());
   EXPECT_FALSE(
-      anomaly_scores(LifeFeatures{"empty", {}, {}}, HealthIndexConfig{}, RulScoreConfig{}).has_value());
+      anomaly_scores(LifeFeatures{"empty", {}, {}, {}}, HealthIndexConfig{}, score_of(RulScoreKind::log_rms_kurtosis)).has_value());
   RulScoreConfig bad;
   bad.feature_sigma_floor = 0;
   EXPECT_FALSE(anomaly_scores(hand_life(), HealthIndexConfig{}, bad).has_value());
@@ -250,10 +261,197 @@ TEST(RulPipeline, MalformedLivesAreRejectedWithTheirName) {
 TEST(RulPipeline, LeaveOneOutNeedsThreeLivesAndCutsInsideTheLife) {
   const std::vector<LifeFeatures> two{hand_life(), hand_life()};
   const double ok[] = {0.5};
-  EXPECT_FALSE(evaluate_rul_lobo(two, RulConfig{}, RulScoreConfig{}, ok).has_value());
+  EXPECT_FALSE(evaluate_rul_lobo(two, RulConfig{}, score_of(RulScoreKind::log_rms_kurtosis), ok).has_value());
   const std::vector<LifeFeatures> three{hand_life(), hand_life(), hand_life()};
   const double bad[] = {1.0};
-  EXPECT_FALSE(evaluate_rul_lobo(three, RulConfig{}, RulScoreConfig{}, bad).has_value());
+  EXPECT_FALSE(evaluate_rul_lobo(three, RulConfig{}, score_of(RulScoreKind::log_rms_kurtosis), bad).has_value());
+}
+
+// --- schema_t2 on synthetic feature lives (truth known by construction) ---
+
+// A life of `n` schema vectors every period_s: healthy vectors are x = offset + M g, g standard normal
+// (or Student t with 5 degrees of freedom, scaled to unit variance, for heavier tails), with a fixed
+// random mixing M (correlated features of different scales, as the real schema has). From fault_s on,
+// the "damage" features (rms, peak, kurtosis, velocity, crest: what impacts raise) drift upwards by
+// amplitude_sd x (exp((t - fault_s) / growth_s) - 1) healthy standard deviations.
+struct SyntheticLife {
+  double period_s = 10;
+  std::size_t n = 3000;
+  bool heavy_tails = false;
+  double fault_s = std::numeric_limits<double>::infinity();
+  double growth_s = 1000;
+  double amplitude_sd = 0.5;
+};
+
+LifeFeatures synthetic_life(const SyntheticLife& spec, std::uint64_t seed) {
+  constexpr std::size_t d = k_feature_count;
+  std::mt19937_64 mixing_rng(7);  // the same "machine" for every life
+  std::normal_distribution<double> normal;
+  std::vector<double> mixing(d * d), offset(d), sd(d, 0.0);
+  for (std::size_t i = 0; i < d; ++i) {
+    offset[i] = 10 * normal(mixing_rng);
+    for (std::size_t j = 0; j <= i; ++j) mixing[i * d + j] = (j == i ? 1.0 : 0.4) * normal(mixing_rng);
+    for (std::size_t j = 0; j <= i; ++j) sd[i] += mixing[i * d + j] * mixing[i * d + j];
+    sd[i] = std::sqrt(sd[i]);
+  }
+  std::mt19937_64 rng(seed);
+  std::student_t_distribution<double> student(5);
+  const double t_unit = std::sqrt(3.0 / 5.0);  // Var t_5 = 5 / 3
+  const Feature damage[] = {Feature::rms_db, Feature::peak_db, Feature::log_kurtosis, Feature::velocity_rms_db,
+                            Feature::crest_factor};
+  LifeFeatures life{fmt::format("synthetic{}", seed), {}, {}, {}};
+  std::vector<double> g(d);
+  for (std::size_t k = 0; k < spec.n; ++k) {
+    const double t_s = spec.period_s * double(k);
+    for (auto& v : g) v = spec.heavy_tails ? t_unit * student(rng) : normal(rng);
+    SchemaFeatures x{};
+    for (std::size_t i = 0; i < d; ++i) {
+      double v = offset[i];
+      for (std::size_t j = 0; j <= i; ++j) v += mixing[i * d + j] * g[j];
+      x[i] = static_cast<float>(v);
+    }
+    if (t_s >= spec.fault_s) {
+      const double drift = spec.amplitude_sd * (std::exp((t_s - spec.fault_s) / spec.growth_s) - 1);
+      for (Feature f : damage) x[index(f)] += static_cast<float>(drift * sd[index(f)]);
+    }
+    life.time_s.push_back(t_s);
+    life.features.push_back({0.0, 1.0});  // unused by schema_t2
+    life.schema.push_back(x);
+  }
+  return life;
+}
+
+TEST(RulPipeline, ScoreKindsHaveStableNamesAndUnknownOnesAreRefused) {
+  EXPECT_EQ(to_string(RulScoreKind::log_rms_kurtosis), "log_rms_kurtosis");
+  EXPECT_EQ(to_string(RulScoreKind::schema_t2), "schema_t2");
+  for (RulScoreKind k : k_rul_score_kinds) EXPECT_EQ(*parse_rul_score_kind(to_string(k)), k);
+  auto bad = parse_rul_score_kind("t2");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("schema_t2"), std::string::npos);
+}
+
+// The score's definition: baseline snapshot i by a robust Scaler + Ledoit-Wolf GaussianAnomaly fitted on
+// the other baseline snapshots, every later snapshot by the one fitted on the whole baseline.
+TEST(RulPipeline, SchemaT2ScoresTheBaselineLeaveOneOutAndTheRestAgainstTheWholeBaseline) {
+  SyntheticLife spec;
+  spec.n = 200;
+  const LifeFeatures life = synthetic_life(spec, 1);
+  const HealthIndexConfig health;
+  auto scores = anomaly_scores(life, health, score_of(RulScoreKind::schema_t2));
+  ASSERT_TRUE(scores.has_value()) << scores.error().message;
+  ASSERT_EQ(scores->size(), life.time_s.size());
+  const std::size_t n_b = 121;  // t = 0, 10, ..., 1200 s
+  ASSERT_EQ(baseline_snapshot_count(life.time_s, health), n_b);
+
+  auto fit = [&](std::size_t skip) {
+    std::vector<float> rows;
+    for (std::size_t i = 0; i < n_b; ++i) {
+      if (i != skip) rows.insert(rows.end(), life.schema[i].begin(), life.schema[i].end());
+    }
+    auto scaler = Scaler::fit(rows, k_feature_count, ScalerMethod::robust);
+    EXPECT_TRUE(scaler.has_value());
+    auto stats = GaussianStats::create(k_feature_count);
+    std::vector<float> z(k_feature_count);
+    for (std::size_t r = 0; r < rows.size() / k_feature_count; ++r) {
+      EXPECT_TRUE(scaler->transform(std::span(rows).subspan(r * k_feature_count, k_feature_count), z));
+      EXPECT_TRUE(stats->add(z));
+    }
+    auto detector = GaussianAnomaly::fit(*stats);
+    EXPECT_TRUE(detector.has_value());
+    return [scaler = std::move(*scaler), detector = std::move(*detector)](const SchemaFeatures& x) {
+      std::vector<float> zz(k_feature_count);
+      EXPECT_TRUE(scaler.transform(x, zz));
+      return *detector.score(zz);
+    };
+  };
+  for (std::size_t i : {std::size_t{0}, std::size_t{60}, n_b - 1}) {
+    EXPECT_NEAR((*scores)[i], fit(i)(life.schema[i]), 1e-9 * (*scores)[i]) << "baseline snapshot " << i;
+  }
+  const auto whole = fit(n_b);
+  for (std::size_t i : {n_b, std::size_t{199}}) {
+    EXPECT_NEAR((*scores)[i], whole(life.schema[i]), 1e-9 * (*scores)[i]) << "snapshot " << i;
+  }
+  auto b = schema_baseline(life, health);
+  ASSERT_TRUE(b.has_value()) << b.error().message;
+  EXPECT_EQ(b->count, n_b);
+  EXPECT_EQ(b->scaler.method(), ScalerMethod::robust);
+  EXPECT_GT(b->detector.shrinkage(), 0.0);  // Ledoit-Wolf's estimate, not a set constant
+  // Leave-one-out removes the in-sample optimism: the baseline's scores are on the scale of the healthy
+  // snapshots after it (the in-sample ones would be about (n_b - d - 2) / (n_b - 1) = 0.76 of them).
+  double in_mean = 0, out_mean = 0;
+  for (std::size_t i = 0; i < n_b; ++i) in_mean += (*scores)[i] / double(n_b);
+  for (std::size_t i = n_b; i < 200; ++i) out_mean += (*scores)[i] / double(200 - n_b);
+  fmt::print("mean T^2: baseline (leave-one-out) {:.1f}, later healthy {:.1f}, d = {}\n", in_mean, out_mean,
+             k_feature_count);
+  EXPECT_GT(in_mean, 0.8 * out_mean);
+}
+
+// Healthy-only lives: the onset rule's false-alarm budget (1 % over 3000 snapshots) holds for this score,
+// at the full PRONOSTIA rate (10 s, a 121-snapshot baseline) and at the thinned copy's (150 s, 9 snapshots
+// for 28 features), with Gaussian and with heavier-tailed (Student t_5) features. Bound: at most 3 of
+// 100 lives (the budget is 1 of 100; P(>= 4 | p = 0.01) = 1.8 %).
+TEST(RulPipeline, SchemaT2HealthyLivesStayWithinTheFalseAlarmBudget) {
+  struct Case {
+    double period_s;
+    std::size_t n;
+    bool heavy;
+  };
+  for (const Case c : {Case{10, 3000, false}, Case{10, 3000, true}, Case{150, 200, false}, Case{150, 200, true}}) {
+    SCOPED_TRACE(fmt::format("period {} s, heavy tails {}", c.period_s, c.heavy));
+    std::size_t alarms = 0;
+    constexpr std::size_t k_lives = 100;
+    for (std::size_t k = 0; k < k_lives; ++k) {
+      SyntheticLife spec;
+      spec.period_s = c.period_s;
+      spec.n = c.n;
+      spec.heavy_tails = c.heavy;
+      const LifeFeatures life = synthetic_life(spec, 1000 + k);
+      auto scores = anomaly_scores(life, HealthIndexConfig{}, score_of(RulScoreKind::schema_t2));
+      ASSERT_TRUE(scores.has_value()) << scores.error().message;
+      auto track = track_health(life.time_s, *scores);
+      ASSERT_TRUE(track.has_value()) << track.error().message;
+      alarms += track->final_state.onset_found ? 1 : 0;
+    }
+    fmt::print("schema_t2, period {} s, heavy tails {}: {} of {} healthy lives alarmed\n", c.period_s, c.heavy,
+               alarms, k_lives);
+    EXPECT_LE(alarms, 3u);
+  }
+}
+
+// A growing fault injected at 60 % of life (drift 0.5 sd x (e^{(t - t_f) / 1000 s} - 1) on five features)
+// is found after it starts and before the end, on every one of 20 lives.
+TEST(RulPipeline, SchemaT2AlarmsAfterAnInjectedGrowingFaultStarts) {
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    SyntheticLife spec;
+    spec.n = 1000;  // 9990 s
+    spec.fault_s = 0.6 * 9990;
+    const LifeFeatures life = synthetic_life(spec, 2000 + seed);
+    auto scores = anomaly_scores(life, HealthIndexConfig{}, score_of(RulScoreKind::schema_t2));
+    ASSERT_TRUE(scores.has_value()) << scores.error().message;
+    auto track = track_health(life.time_s, *scores);
+    ASSERT_TRUE(track.has_value()) << track.error().message;
+    const HealthState& s = track->final_state;
+    ASSERT_TRUE(s.onset_found) << life.name;
+    EXPECT_GE(s.onset_s, spec.fault_s) << life.name;
+    EXPECT_LT(s.detected_s, life.time_s.back()) << life.name;
+    EXPECT_GT(track->health_index.back(), 1.0) << life.name;
+  }
+}
+
+TEST(RulPipeline, SchemaT2RefusesLivesWithoutSchemaVectorsOrWithTooShortABaseline) {
+  LifeFeatures l = hand_life();  // no schema vectors
+  auto a = anomaly_scores(l, HealthIndexConfig{}, score_of(RulScoreKind::schema_t2));
+  ASSERT_FALSE(a.has_value());
+  EXPECT_NE(a.error().message.find("schema"), std::string::npos) << a.error().message;
+  SyntheticLife spec;
+  spec.n = 2;
+  auto b = anomaly_scores(synthetic_life(spec, 3), HealthIndexConfig{}, score_of(RulScoreKind::schema_t2));
+  ASSERT_FALSE(b.has_value());
+  EXPECT_NE(b.error().message.find("at least 3"), std::string::npos) << b.error().message;
+  spec.n = 50;
+  LifeFeatures nan_life = synthetic_life(spec, 4);
+  nan_life.schema[30][5] = std::nanf("");
+  EXPECT_FALSE(anomaly_scores(nan_life, HealthIndexConfig{}, score_of(RulScoreKind::schema_t2)).has_value());
 }
 
 // --- Bundle ---
@@ -355,6 +553,62 @@ TEST(RulPipeline, MismatchedOrIncompleteBundlesAreRefused) {
   bad.config.interval_probability = 1.5;
   EXPECT_FALSE(make_rul_bundle(bad, nlohmann::json::object()).has_value());
   EXPECT_FALSE(make_rul_bundle(sample_model(), nlohmann::json::array()).has_value());
+}
+
+// Rewrites one field of score.json of a bundle.
+Bundle with_score_field(Bundle b, const char* field, const nlohmann::json& value) {
+  for (auto& mem : b.members) {
+    if (mem.name == "score.json") {
+      auto j = nlohmann::json::parse(mem.bytes);
+      j[field] = value;
+      mem.bytes = j.dump();
+    }
+  }
+  return b;
+}
+
+TEST(RulPipeline, SchemaT2BundleRoundTripsItsKindAndRefusesMismatches) {
+  RulModel m = sample_model();
+  m.score.kind = RulScoreKind::schema_t2;
+  auto b = make_rul_bundle(m, nlohmann::json::object());
+  ASSERT_TRUE(b.has_value()) << b.error().message;
+  EXPECT_EQ(b->feature_schema_version, k_rul_score_version);
+  const auto score_json = nlohmann::json::parse(b->find("score.json")->bytes);
+  EXPECT_EQ(score_json["kind"], "schema_t2");
+  EXPECT_EQ(score_json["features"].size(), k_feature_count);
+  EXPECT_EQ(score_json["features"][0], "rms_db");
+  EXPECT_EQ(score_json["feature_schema_version"], k_feature_schema_version);
+  auto bytes = serialize_bundle(*b);
+  ASSERT_TRUE(bytes.has_value());
+  auto parsed = parse_bundle(*bytes, "rul.vigil");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  auto back = rul_model_from_bundle(*parsed);
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(back->score.kind, RulScoreKind::schema_t2);
+  EXPECT_EQ(to_json(back->score), to_json(m.score));
+  SyntheticLife spec;
+  spec.n = 300;
+  const LifeFeatures life = synthetic_life(spec, 5);
+  auto r0 = replay_rul(m, life), r1 = replay_rul(*back, life);
+  ASSERT_TRUE(r0 && r1);
+  EXPECT_EQ(r0->estimate.rul_s, r1->estimate.rul_s);
+
+  auto refused_with = [](const Bundle& bad, std::string_view words) {
+    auto r = rul_model_from_bundle(bad);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find(words), std::string::npos) << r.error().message;
+  };
+  refused_with(with_score_field(*b, "kind", "t2"), "kind");
+  refused_with(with_score_field(*b, "features", {"ln_rms_g", "ln_kurtosis"}), "features");
+  refused_with(with_score_field(*b, "feature_schema_version", k_feature_schema_version + 1),
+               "feature_schema_version");
+  // A log_rms_kurtosis bundle that lists the schema's features is no better.
+  refused_with(with_score_field(with_score_field(*b, "kind", "log_rms_kurtosis"), "features",
+                                score_json["features"]),
+               "features");
+  Bundle old = *b;
+  old.feature_schema_version = 1;  // before the score had a kind
+  refused_with(old, "retrain");
 }
 
 // --- The operator's sentence ---
