@@ -58,6 +58,26 @@ std::vector<std::string_view> split_fields(std::string_view line) {
 
 }  // namespace
 
+Result<std::vector<float>> at_model_rate(std::span<const float> x, double rate_hz, double model_rate_hz,
+                                         std::size_t settle_samples, std::string_view name) {
+  if (!(rate_hz > 0) || !(model_rate_hz > 0)) {
+    return fail(ErrorCode::invalid_argument, "{}: sample rates must be positive ({} Hz to {} Hz)", name, rate_hz,
+                model_rate_hz);
+  }
+  const double ratio = rate_hz / model_rate_hz;
+  const auto factor = static_cast<std::size_t>(std::lround(ratio));
+  if (factor < 1 || std::abs(ratio - double(factor)) > 1e-9 * ratio) {
+    return fail(ErrorCode::unsupported, "{}: sampled at {} Hz, not an integer multiple of {} Hz", name, rate_hz,
+                model_rate_hz);
+  }
+  if (factor == 1) return std::vector<float>(x.begin(), x.end());
+  auto decimated = dsp::decimate(x, factor, rate_hz);
+  if (!decimated) return std::unexpected(decimated.error().with_context(name));
+  const std::size_t settle = std::min(settle_samples, decimated->size());
+  decimated->erase(decimated->begin(), decimated->begin() + std::ptrdiff_t(settle));
+  return std::move(*decimated);
+}
+
 Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog,
                                                const LabelledWindowsConfig& config) {
   if (!(config.sample_rate_hz > 0) || config.window_len < 256) {
@@ -106,22 +126,10 @@ Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog,
                   catalog.source, entry.line, file);
     }
 
-    // Common rate: x(decimated) = every factor-th sample after the anti-alias low-pass.
-    std::vector<float> decimated;
-    std::span<const float> x = channel->samples;
-    const double ratio = entry.sample_rate_hz / config.sample_rate_hz;
-    const auto factor = static_cast<std::size_t>(std::lround(ratio));
-    if (factor < 1 || std::abs(ratio - double(factor)) > 1e-9 * ratio) {
-      return fail(ErrorCode::unsupported, "{}: sampled at {} Hz, not an integer multiple of {} Hz", file,
-                  entry.sample_rate_hz, config.sample_rate_hz);
-    }
-    if (factor > 1) {
-      auto resampled = dsp::decimate(x, factor, entry.sample_rate_hz);
-      if (!resampled) return std::unexpected(resampled.error());
-      decimated = std::move(*resampled);
-      const std::size_t settle = std::min(config.settle_samples, decimated.size());
-      x = std::span<const float>(decimated).subspan(settle);
-    }
+    auto samples = at_model_rate(channel->samples, entry.sample_rate_hz, config.sample_rate_hz,
+                                 config.settle_samples, file);
+    if (!samples) return std::unexpected(samples.error());
+    const std::span<const float> x = *samples;
 
     const double load_hp = extra_or(entry, "load_hp", -1);
     const double diameter_in = extra_or(entry, "fault_diameter_in", -1);

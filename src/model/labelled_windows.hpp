@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,9 @@
 
 namespace vigil::model {
 
+// Samples dropped at the start of a decimated recording (see LabelledWindowsConfig::settle_samples).
+inline constexpr std::size_t k_default_settle_samples = 1024;
+
 struct LabelledWindowsConfig {
   double sample_rate_hz = 12000;  // common rate; a recording at an integer multiple is decimated to it
   std::size_t window_len = 4096;  // samples per window at sample_rate_hz
@@ -25,9 +29,17 @@ struct LabelledWindowsConfig {
   std::size_t hop = 0;
   // Samples dropped at the start of a decimated recording: the anti-alias filter (dsp::Decimator) starts
   // from rest and rings on the recording's DC offset for a few hundred output samples.
-  std::size_t settle_samples = 1024;
+  std::size_t settle_samples = k_default_settle_samples;
   double max_speed_rpm = 3600;  // FeatureExtractor's speed limit
 };
+
+// The samples a model sees from a recording at rate_hz: brought to model_rate_hz by integer-factor
+// decimation (dsp::decimate, anti-aliased) with the first settle_samples of the decimated series dropped,
+// or copied unchanged when the rates agree. unsupported (naming `name`) when rate_hz is not an integer
+// multiple of model_rate_hz. Training (build_labelled_windows) and inference (model::assess_recording) call
+// this one function, so both see the same samples.
+Result<std::vector<float>> at_model_rate(std::span<const float> x, double rate_hz, double model_rate_hz,
+                                         std::size_t settle_samples, std::string_view name);
 
 // One window: where it came from, what is true about it, and its features in schema order.
 struct WindowRow {
