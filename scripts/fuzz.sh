@@ -16,7 +16,7 @@ esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 data=${VIGIL_DATA_DIR:-$root/../shared/data}
-targets=(fuzz_mat fuzz_femto fuzz_ims fuzz_csv_signal fuzz_catalog)
+targets=(fuzz_mat fuzz_femto fuzz_ims fuzz_csv_signal fuzz_catalog fuzz_bundle)
 
 cxx=${FUZZ_CXX:-clang++}
 if ! command -v "$cxx" >/dev/null 2>&1; then
@@ -29,7 +29,7 @@ mkdir -p "$build"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
   -DVIGIL_BUILD_FUZZ=ON -DVIGIL_BUILD_TESTS=OFF -DVIGIL_BUILD_BENCH=OFF >"$build/configure.log" 2>&1 ||
   { cat "$build/configure.log"; exit 1; }
-cmake --build "$build" -j "${JOBS:-2}" --target "${targets[@]}" fuzz_mat_seeds
+cmake --build "$build" -j "${JOBS:-2}" --target "${targets[@]}" fuzz_mat_seeds fuzz_bundle_seeds
 
 # ---- seed corpora: tiny valid inputs of each format --------------------------------------------
 corpus=$build/corpus
@@ -51,6 +51,7 @@ printf '0\t1\r\n0.5\t2\r\n' >"$corpus/fuzz_csv_signal/tab.csv"
 printf 'path,sample_rate_hz,channel,bearing,fault,rpm,load_hp,fault_diameter_in\n97.mat,48000,DE,6205-2RS,normal,1796,0,0\n105.mat,12000,DE,6205-2RS,inner_race,1797,0,0.007\nx.mat,12000,FE,6203-2RS,outer_race,,3,0.021\n' \
   >"$corpus/fuzz_catalog/catalog.csv"
 "$build/bin/fuzz_mat_seeds" "$corpus/fuzz_mat"
+"$build/bin/fuzz_bundle_seeds" "$corpus/fuzz_bundle"
 if [ -f "$data/cwru/105.mat" ]; then  # a real header and the start of a real element (truncated)
   head -c 4096 "$data/cwru/105.mat" >"$corpus/fuzz_mat/cwru_head.mat"
   head -c 1024 "$data/cwru/catalog.csv" >"$corpus/fuzz_catalog/cwru_catalog_head.csv"
