@@ -5,11 +5,213 @@
 #include <map>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "model/feature_schema.hpp"
+#include "model/onnx_export.hpp"
 
 namespace vigil::model {
 
-AnomalyModel::AnomalyModel(Scaler scaler, GaussianAnomaly detector, ScoreCalibration calibration,
+std::string_view to_string(AnomalyDetectorKind kind) {
+  switch (kind) {
+    case AnomalyDetectorKind::gaussian:
+      return "gaussian";
+    case AnomalyDetectorKind::autoencoder:
+      return "autoencoder";
+  }
+  return "?";
+}
+
+Result<AnomalyDetectorKind> parse_anomaly_detector_kind(std::string_view name) {
+  for (auto k : {AnomalyDetectorKind::gaussian, AnomalyDetectorKind::autoencoder}) {
+    if (name == to_string(k)) return k;
+  }
+  return fail(ErrorCode::invalid_argument, "unknown anomaly detector '{}' (gaussian, autoencoder)", name);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// AutoencoderAnomaly
+
+namespace {
+
+// e = (1/d) sum ((z - y) / s)^2 in double, as train::reconstruction_error.
+double mean_squared_error(std::span<const float> z, std::span<const float> y, std::span<const float> scale) {
+  double sum = 0;
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    const double r = (double(z[i]) - double(y[i])) / double(scale[i]);
+    sum += r * r;
+  }
+  return sum / double(z.size());
+}
+
+bool probe_agrees(double measured, double recorded) {
+  return std::abs(measured - recorded) <= AutoencoderAnomaly::k_probe_tolerance * std::max(recorded, 1e-12);
+}
+
+Status check_scale(std::span<const float> scale, std::string_view what) {
+  if (scale.empty()) return fail(ErrorCode::invalid_argument, "{}: no scales", what);
+  for (std::size_t i = 0; i < scale.size(); ++i) {
+    if (!(std::isfinite(scale[i]) && scale[i] > 0)) {
+      return fail(ErrorCode::invalid_argument, "{}: scale {} is {}, expected a positive finite number", what, i,
+                  scale[i]);
+    }
+  }
+  return {};
+}
+
+// e(0) through OpenCV.
+Result<double> onnx_probe(OnnxModel& onnx, std::span<const float> scale) {
+  std::vector<float> zeros(scale.size(), 0.0f), y(scale.size());
+  if (auto ok = onnx.run(zeros, y); !ok) return std::unexpected(ok.error());
+  return mean_squared_error(zeros, y, scale);
+}
+
+}  // namespace
+
+AutoencoderAnomaly::AutoencoderAnomaly(OnnxModel onnx, std::string graph, std::vector<float> scale,
+                                       double probe_error)
+    : onnx_(std::move(onnx)),
+      graph_(std::move(graph)),
+      scale_(std::move(scale)),
+      probe_error_(probe_error),
+      reconstruction_(scale_.size()) {}
+
+AutoencoderAnomaly::AutoencoderAnomaly(const AutoencoderAnomaly& other)
+    : graph_(other.graph_),
+      scale_(other.scale_),
+      probe_error_(other.probe_error_),
+      reconstruction_(other.reconstruction_.size()) {}
+
+AutoencoderAnomaly& AutoencoderAnomaly::operator=(const AutoencoderAnomaly& other) {
+  if (this != &other) *this = AutoencoderAnomaly(other);
+  return *this;
+}
+
+Result<AutoencoderAnomaly> AutoencoderAnomaly::create(const MlpSpec& network, std::vector<float> scale) {
+  if (auto ok = validate(network); !ok) return std::unexpected(ok.error().with_context("autoencoder"));
+  if (network.input_size() != network.output_size()) {
+    return fail(ErrorCode::invalid_argument, "autoencoder: {} inputs but {} outputs (must reconstruct its input)",
+                network.input_size(), network.output_size());
+  }
+  if (network.layers.back().activation != Activation::none) {
+    return fail(ErrorCode::invalid_argument, "autoencoder: the last layer must be linear, got {}",
+                to_string(network.layers.back().activation));
+  }
+  if (scale.size() != network.input_size()) {
+    return fail(ErrorCode::invalid_argument, "autoencoder: {} scales for {} features", scale.size(),
+                network.input_size());
+  }
+  if (auto ok = check_scale(scale, "autoencoder"); !ok) return std::unexpected(ok.error());
+  ExportOptions options;
+  options.output_name = "reconstruction";
+  options.graph_name = "vigil_anomaly_autoencoder";
+  options.doc_string = fmt::format(
+      "Vigil anomaly autoencoder: {} standardised features in, their reconstruction out; the anomaly score is the "
+      "mean squared reconstruction error divided by the scales of reconstruction.json",
+      network.input_size());
+  auto graph = export_onnx(network, options);
+  if (!graph) return std::unexpected(graph.error().with_context("autoencoder"));
+  auto onnx = OnnxModel::create(*graph, k_anomaly_graph_member);
+  if (!onnx) return std::unexpected(onnx.error());
+  const std::vector<float> zeros(scale.size(), 0.0f);
+  const double reference = mean_squared_error(zeros, reference_forward(network, zeros), scale);
+  auto measured = onnx_probe(*onnx, scale);
+  if (!measured) return std::unexpected(measured.error());
+  if (!probe_agrees(*measured, reference)) {
+    return fail(ErrorCode::internal, "{}: OpenCV gives e(0) = {:.9g}, the reference forward {:.9g}",
+                k_anomaly_graph_member, *measured, reference);
+  }
+  return AutoencoderAnomaly(std::move(*onnx), std::move(*graph), std::move(scale), reference);
+}
+
+Result<AutoencoderAnomaly> AutoencoderAnomaly::from_members(std::string graph, const nlohmann::json& j) {
+  constexpr std::string_view member = k_anomaly_reconstruction_member;
+  if (!j.is_object()) return fail(ErrorCode::parse, "{}: expected a JSON object", member);
+  const auto type = j.find("type");
+  if (type == j.end() || *type != "reconstruction_error") {
+    return fail(ErrorCode::parse, "{}: 'type' must be \"reconstruction_error\"", member);
+  }
+  const auto version = j.find("version");
+  if (version == j.end() || !version->is_number_integer() || version->get<std::int64_t>() != 1) {
+    return fail(ErrorCode::parse, "{}: 'version' must be 1", member);
+  }
+  const auto scales = j.find("scale");
+  if (scales == j.end() || !scales->is_array()) return fail(ErrorCode::parse, "{}: missing array 'scale'", member);
+  std::vector<float> scale;
+  for (const auto& v : *scales) {
+    if (!v.is_number()) return fail(ErrorCode::parse, "{}: 'scale' must hold numbers", member);
+    scale.push_back(v.get<float>());
+  }
+  if (auto ok = check_scale(scale, member); !ok) return std::unexpected(ok.error());
+  const auto dimension = j.find("dimension");
+  if (dimension == j.end() || !dimension->is_number_unsigned() || dimension->get<std::size_t>() != scale.size()) {
+    return fail(ErrorCode::parse, "{}: 'dimension' must be the number of scales ({})", member, scale.size());
+  }
+  const auto probe = j.find("probe");
+  const nlohmann::json* probe_error = nullptr;
+  if (probe != j.end() && probe->is_object() && probe->contains("error")) probe_error = &probe->at("error");
+  if (probe_error == nullptr || !probe_error->is_number() || !(probe_error->get<double>() >= 0) ||
+      !std::isfinite(probe_error->get<double>())) {
+    return fail(ErrorCode::parse, "{}: missing finite number 'probe.error'", member);
+  }
+  auto onnx = OnnxModel::create(graph, k_anomaly_graph_member);
+  if (!onnx) return std::unexpected(onnx.error());
+  if (onnx->input_size() != scale.size() || onnx->output_size() != scale.size()) {
+    return fail(ErrorCode::invalid_argument, "{}: {} inputs and {} outputs, {} has {} features",
+                k_anomaly_graph_member, onnx->input_size(), onnx->output_size(), member, scale.size());
+  }
+  auto measured = onnx_probe(*onnx, scale);
+  if (!measured) return std::unexpected(measured.error());
+  const double recorded = probe_error->get<double>();
+  if (!probe_agrees(*measured, recorded)) {
+    return fail(ErrorCode::invalid_argument,
+                "{} and {} disagree: the graph's error on the zero vector is {:.9g}, the member records {:.9g} "
+                "(graph and scales of different trainings?)",
+                k_anomaly_graph_member, member, *measured, recorded);
+  }
+  return AutoencoderAnomaly(std::move(*onnx), std::move(graph), std::move(scale), recorded);
+}
+
+Result<double> AutoencoderAnomaly::score(std::span<const float> z) {
+  if (z.size() != dimension()) {
+    return fail(ErrorCode::invalid_argument, "autoencoder: {} features, expected {}", z.size(), dimension());
+  }
+  if (!onnx_) {
+    auto onnx = OnnxModel::create(graph_, k_anomaly_graph_member);
+    if (!onnx) return std::unexpected(onnx.error());
+    onnx_.emplace(std::move(*onnx));
+  }
+  if (auto ok = onnx_->run(z, reconstruction_); !ok) return std::unexpected(ok.error());
+  return mean_squared_error(z, reconstruction_, scale_);
+}
+
+nlohmann::json AutoencoderAnomaly::to_json() const {
+  return {{"type", "reconstruction_error"},
+          {"version", 1},
+          {"graph", k_anomaly_graph_member},
+          {"dimension", dimension()},
+          {"error", "mean squared standardised reconstruction error"},
+          {"scale", scale_},
+          {"probe", {{"input", "zeros"}, {"error", probe_error_}}}};
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// AnomalyModel
+
+namespace {
+
+std::size_t detector_dimension(const AnomalyDetector& d) {
+  return std::visit([](const auto& x) { return x.dimension(); }, d);
+}
+
+// The raw score of standardised features z (gaussian: const and allocation-free; autoencoder: non-const).
+Result<double> detector_score(AnomalyDetector& d, std::span<const float> z) {
+  return std::visit([&](auto& x) { return x.score(z); }, d);
+}
+
+}  // namespace
+
+AnomalyModel::AnomalyModel(Scaler scaler, AnomalyDetector detector, ScoreCalibration calibration,
                            double false_alarm_rate, double threshold)
     : scaler_(std::move(scaler)),
       detector_(std::move(detector)),
@@ -18,22 +220,27 @@ AnomalyModel::AnomalyModel(Scaler scaler, GaussianAnomaly detector, ScoreCalibra
       threshold_(threshold),
       z_(scaler_.dimension()) {}
 
-Result<AnomalyModel> AnomalyModel::create(Scaler scaler, GaussianAnomaly detector, ScoreCalibration calibration,
+Result<AnomalyModel> AnomalyModel::create(Scaler scaler, AnomalyDetector detector, ScoreCalibration calibration,
                                           double false_alarm_rate) {
-  if (scaler.dimension() != detector.dimension()) {
-    return fail(ErrorCode::invalid_argument, "anomaly model: scaler has {} features, detector {}",
-                scaler.dimension(), detector.dimension());
+  if (scaler.dimension() != detector_dimension(detector)) {
+    return fail(ErrorCode::invalid_argument, "anomaly model: scaler has {} features, {} detector {}",
+                scaler.dimension(), to_string(AnomalyDetectorKind(detector.index())), detector_dimension(detector));
   }
   auto threshold = calibration.threshold(false_alarm_rate);
   if (!threshold) return std::unexpected(threshold.error().with_context("anomaly model"));
   return AnomalyModel(std::move(scaler), std::move(detector), std::move(calibration), false_alarm_rate, *threshold);
 }
 
+AnomalyDetectorKind AnomalyModel::detector_kind() const {
+  return std::holds_alternative<GaussianAnomaly>(detector_) ? AnomalyDetectorKind::gaussian
+                                                             : AnomalyDetectorKind::autoencoder;
+}
+
 Result<AnomalyScore> AnomalyModel::score(std::span<const float> features) {
   if (auto ok = scaler_.transform(features, z_); !ok) return std::unexpected(ok.error());
-  auto t2 = detector_.score(z_);
-  if (!t2) return std::unexpected(t2.error());
-  return AnomalyScore{.t2 = *t2, .confidence = calibration_.confidence(*t2), .alarm = *t2 > threshold_};
+  auto s = detector_score(detector_, z_);
+  if (!s) return std::unexpected(s.error());
+  return AnomalyScore{.score = *s, .confidence = calibration_.confidence(*s), .alarm = *s > threshold_};
 }
 
 Result<AnomalyModel> AnomalyModel::from_bundle(const Bundle& bundle) {
@@ -44,50 +251,143 @@ Result<AnomalyModel> AnomalyModel::from_bundle(const Bundle& bundle) {
     return fail(ErrorCode::invalid_argument, "feature schema version {}, this build reads {}",
                 bundle.feature_schema_version, k_feature_schema_version);
   }
+  const auto number = [&](const char* key) -> Result<double> {
+    const auto it = bundle.model_info.find(key);
+    if (it == bundle.model_info.end() || !it->is_number()) {
+      return fail(ErrorCode::parse, "manifest model_info: missing number '{}'", key);
+    }
+    return it->get<double>();
+  };
+  const auto detector_name = bundle.model_info.find("detector");
+  if (detector_name == bundle.model_info.end() || !detector_name->is_string()) {
+    return fail(ErrorCode::parse, "manifest model_info: missing string 'detector' (gaussian, autoencoder)");
+  }
+  auto kind = parse_anomaly_detector_kind(detector_name->get<std::string>());
+  if (!kind) return std::unexpected(kind.error().with_context("manifest model_info.detector"));
+  const auto rate = number("false_alarm_rate");
+  if (!rate) return std::unexpected(rate.error());
+  const auto recorded_threshold = number("threshold");
+  if (!recorded_threshold) return std::unexpected(recorded_threshold.error());
+
+  // Members of the other kind mean a bundle put together from two models.
+  const std::vector<std::string_view> foreign =
+      *kind == AnomalyDetectorKind::gaussian
+          ? std::vector<std::string_view>{k_anomaly_graph_member, k_anomaly_reconstruction_member}
+          : std::vector<std::string_view>{k_anomaly_detector_member};
+  for (auto name : foreign) {
+    if (bundle.find(name) != nullptr) {
+      return fail(ErrorCode::invalid_argument, "member '{}' does not belong to a bundle whose detector is {}", name,
+                  to_string(*kind));
+    }
+  }
+
   auto scaler_json = bundle.json_member(k_anomaly_scaler_member);
   if (!scaler_json) return std::unexpected(scaler_json.error());
   auto scaler = Scaler::from_json(*scaler_json);
   if (!scaler) return std::unexpected(scaler.error().with_context(k_anomaly_scaler_member));
-  auto detector_json = bundle.json_member(k_anomaly_detector_member);
-  if (!detector_json) return std::unexpected(detector_json.error());
-  auto detector = GaussianAnomaly::from_json(*detector_json);
-  if (!detector) return std::unexpected(detector.error().with_context(k_anomaly_detector_member));
-  auto calibration_json = bundle.json_member(k_anomaly_calibration_member);
-  if (!calibration_json) return std::unexpected(calibration_json.error());
-  auto calibration = ScoreCalibration::from_json(*calibration_json);
-  if (!calibration) return std::unexpected(calibration.error().with_context(k_anomaly_calibration_member));
   if (scaler->dimension() != k_feature_count) {
     return fail(ErrorCode::invalid_argument, "{}: {} features, schema {} has {}", k_anomaly_scaler_member,
                 scaler->dimension(), k_feature_schema_version, k_feature_count);
   }
-  const auto rate = bundle.model_info.find("false_alarm_rate");
-  if (rate == bundle.model_info.end() || !rate->is_number()) {
-    return fail(ErrorCode::parse, "manifest model_info: missing number 'false_alarm_rate'");
+  auto calibration_json = bundle.json_member(k_anomaly_calibration_member);
+  if (!calibration_json) return std::unexpected(calibration_json.error());
+  auto calibration = ScoreCalibration::from_json(*calibration_json);
+  if (!calibration) return std::unexpected(calibration.error().with_context(k_anomaly_calibration_member));
+
+  auto detector = [&]() -> Result<AnomalyDetector> {
+    if (*kind == AnomalyDetectorKind::gaussian) {
+      auto json = bundle.json_member(k_anomaly_detector_member);
+      if (!json) return std::unexpected(json.error());
+      auto g = GaussianAnomaly::from_json(*json);
+      if (!g) return std::unexpected(g.error().with_context(k_anomaly_detector_member));
+      return AnomalyDetector(std::in_place_type<GaussianAnomaly>, std::move(*g));
+    }
+    const BundleMember* graph = bundle.find(k_anomaly_graph_member);
+    if (graph == nullptr) return fail(ErrorCode::not_found, "bundle has no member '{}'", k_anomaly_graph_member);
+    auto json = bundle.json_member(k_anomaly_reconstruction_member);
+    if (!json) return std::unexpected(json.error());
+    auto a = AutoencoderAnomaly::from_members(graph->bytes, *json);
+    if (!a) return std::unexpected(a.error());
+    return AnomalyDetector(std::in_place_type<AutoencoderAnomaly>, std::move(*a));
+  }();
+  if (!detector) return std::unexpected(detector.error());
+  if (detector_dimension(*detector) != scaler->dimension()) {
+    return fail(ErrorCode::invalid_argument, "{}: {} features, {} has {}",
+                *kind == AnomalyDetectorKind::gaussian ? k_anomaly_detector_member : k_anomaly_reconstruction_member,
+                detector_dimension(*detector), k_anomaly_scaler_member, scaler->dimension());
   }
-  return create(std::move(*scaler), std::move(*detector), std::move(*calibration), rate->get<double>());
+  auto model = create(std::move(*scaler), std::move(*detector), std::move(*calibration), *rate);
+  if (!model) return std::unexpected(model.error());
+  // The threshold is recomputed from calibration.json; the manifest's copy tells whether that calibration
+  // belongs to this model (JSON round-trips doubles exactly, so only a different calibration moves it).
+  if (!(std::abs(model->threshold() - *recorded_threshold) <= 1e-9 * std::max(1.0, std::abs(*recorded_threshold)))) {
+    return fail(ErrorCode::invalid_argument,
+                "{}: threshold {:.9g} at the budget {:g}, the manifest's model_info.threshold is {:.9g} (a calibration "
+                "of another model?)",
+                k_anomaly_calibration_member, model->threshold(), *rate, *recorded_threshold);
+  }
+  return model;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Training (shared split and calibration; the gaussian kind)
 
 namespace {
 
-std::vector<float> gather(const LabelledWindows& windows, const std::vector<std::size_t>& rows) {
-  std::vector<float> out;
-  out.reserve(rows.size() * k_feature_count);
-  for (auto i : rows) out.insert(out.end(), windows.rows[i].features.begin(), windows.rows[i].features.end());
-  return out;
+Status check_calibration_count(std::size_t count, const AnomalyTrainingConfig& config) {
+  if (count < ScoreCalibration::k_min_scores) {
+    return fail(ErrorCode::invalid_argument,
+                "{} held-back healthy windows to calibrate on (last {:.0f} % of each healthy recording), need at "
+                "least {}: give more healthy data or overlapping windows",
+                count, 100 * config.calibration_fraction, ScoreCalibration::k_min_scores);
+  }
+  return {};
 }
 
 }  // namespace
 
-Result<TrainedAnomaly> train_anomaly_model(const LabelledWindows& windows, const AnomalyTrainingConfig& config) {
+TimeSplit split_by_time(const LabelledWindows& windows, std::span<const std::size_t> rows, double late_fraction) {
+  std::vector<std::string_view> names;
+  std::map<std::string_view, std::vector<std::size_t>> by_recording;
+  for (auto i : rows) {
+    auto [it, inserted] = by_recording.try_emplace(windows.rows[i].recording);
+    if (inserted) names.push_back(windows.rows[i].recording);
+    it->second.push_back(i);
+  }
+  TimeSplit out;
+  const double len = double(windows.window_len);
+  for (const auto name : names) {
+    auto& r = by_recording[name];
+    std::stable_sort(r.begin(), r.end(), [&](std::size_t a, std::size_t b) {
+      return windows.rows[a].start_sample < windows.rows[b].start_sample;
+    });
+    // Cut in samples: windows starting at or after it are late, windows ending at or before it early.
+    const double first = double(windows.rows[r.front()].start_sample);
+    const double last = double(windows.rows[r.back()].start_sample);
+    const double cut = first + (1.0 - late_fraction) * (last - first + len);
+    for (auto i : r) {
+      const double start = double(windows.rows[i].start_sample);
+      if (start >= cut) {
+        out.late.push_back(i);
+      } else if (start + len <= cut) {
+        out.early.push_back(i);
+      } else {
+        ++out.straddling;
+      }
+    }
+  }
+  return out;
+}
+
+Result<AnomalySplit> split_healthy_windows(const LabelledWindows& windows, const AnomalyTrainingConfig& config) {
   if (!(config.calibration_fraction > 0 && config.calibration_fraction < 1)) {
     return fail(ErrorCode::invalid_argument, "calibration_fraction {} outside (0, 1)", config.calibration_fraction);
   }
   if (!(config.false_alarm_rate > 0 && config.false_alarm_rate < 1)) {
     return fail(ErrorCode::invalid_argument, "false_alarm_rate {} outside (0, 1)", config.false_alarm_rate);
   }
-  // Healthy rows per recording, in table (catalog) order of first appearance.
-  std::vector<std::string> names;
-  std::map<std::string, std::vector<std::size_t>> by_recording;
+  AnomalySplit out;
+  std::vector<std::size_t> healthy;
   for (std::size_t i = 0; i < windows.rows.size(); ++i) {
     const WindowRow& r = windows.rows[i];
     if (r.fault != config.healthy) continue;
@@ -95,47 +395,64 @@ Result<TrainedAnomaly> train_anomaly_model(const LabelledWindows& windows, const
       return fail(ErrorCode::invalid_argument, "{}: window at sample {} has {} features, schema has {}", r.recording,
                   r.start_sample, r.features.size(), k_feature_count);
     }
-    auto [it, inserted] = by_recording.try_emplace(r.recording);
-    if (inserted) names.push_back(r.recording);
-    it->second.push_back(i);
+    if (std::find(out.recordings.begin(), out.recordings.end(), r.recording) == out.recordings.end()) {
+      out.recordings.push_back(r.recording);
+    }
+    healthy.push_back(i);
   }
-  if (names.empty()) {
+  if (healthy.empty()) {
     return fail(ErrorCode::invalid_argument, "no windows of fault '{}' to learn the healthy state from",
                 io::to_string(config.healthy));
   }
-  std::vector<std::size_t> fit, calibrate;
-  std::size_t straddling = 0;
-  for (const auto& name : names) {
-    auto& rows = by_recording[name];
-    std::stable_sort(rows.begin(), rows.end(), [&](std::size_t a, std::size_t b) {
-      return windows.rows[a].start_sample < windows.rows[b].start_sample;
-    });
-    // Cut in samples: windows starting at or after it calibrate, windows ending at or before it fit.
-    const double first = double(windows.rows[rows.front()].start_sample);
-    const double last = double(windows.rows[rows.back()].start_sample);
-    const double cut = first + (1.0 - config.calibration_fraction) * (last - first + double(windows.window_len));
-    for (auto i : rows) {
-      const double start = double(windows.rows[i].start_sample);
-      if (start >= cut) {
-        calibrate.push_back(i);
-      } else if (start + double(windows.window_len) <= cut) {
-        fit.push_back(i);
-      } else {
-        ++straddling;
-      }
-    }
+  out.windows = split_by_time(windows, healthy, config.calibration_fraction);
+  return out;
+}
+
+Result<TrainedAnomaly> calibrate_anomaly_model(Scaler scaler, AnomalyDetector detector,
+                                               const LabelledWindows& windows, const AnomalySplit& split,
+                                               const AnomalyTrainingConfig& config) {
+  const auto& calibrate = split.windows.late;
+  if (auto ok = check_calibration_count(calibrate.size(), config); !ok) return std::unexpected(ok.error());
+  if (scaler.dimension() != detector_dimension(detector)) {
+    return fail(ErrorCode::invalid_argument, "anomaly model: scaler has {} features, detector {}",
+                scaler.dimension(), detector_dimension(detector));
   }
+  std::vector<float> z(scaler.dimension());
+  std::vector<double> scores;
+  scores.reserve(calibrate.size());
+  for (auto i : calibrate) {
+    if (auto ok = scaler.transform(windows.rows[i].features, z); !ok) return std::unexpected(ok.error());
+    auto s = detector_score(detector, z);
+    if (!s) return std::unexpected(s.error());
+    scores.push_back(*s);
+  }
+  auto calibration = ScoreCalibration::fit(scores, config.calibration);
+  if (!calibration) return std::unexpected(calibration.error().with_context("anomaly calibration"));
+  auto model = AnomalyModel::create(std::move(scaler), std::move(detector), std::move(*calibration),
+                                    config.false_alarm_rate);
+  if (!model) return std::unexpected(model.error());
+  const double threshold = model->threshold();
+  const auto above = std::count_if(scores.begin(), scores.end(), [&](double s) { return s > threshold; });
+  return TrainedAnomaly{.model = std::move(*model),
+                        .recordings = split.recordings,
+                        .fit_windows = split.windows.early.size(),
+                        .calibration_windows = calibrate.size(),
+                        .straddling_windows = split.windows.straddling,
+                        .calibration_alarm_rate = double(above) / double(scores.size())};
+}
+
+Result<TrainedAnomaly> train_anomaly_model(const LabelledWindows& windows, const AnomalyTrainingConfig& config) {
+  auto split = split_healthy_windows(windows, config);
+  if (!split) return std::unexpected(split.error());
+  const auto& fit = split->windows.early;
   if (fit.size() < 2) {
     return fail(ErrorCode::invalid_argument, "{} healthy windows to fit on, need at least 2", fit.size());
   }
-  if (calibrate.size() < ScoreCalibration::k_min_scores) {
-    return fail(ErrorCode::invalid_argument,
-                "{} held-back healthy windows to calibrate on (last {:.0f} % of each healthy recording), need at "
-                "least {}: give more healthy data or overlapping windows",
-                calibrate.size(), 100 * config.calibration_fraction, ScoreCalibration::k_min_scores);
-  }
-
-  const std::vector<float> fit_rows = gather(windows, fit);
+  // Before the work of fitting.
+  if (auto ok = check_calibration_count(split->windows.late.size(), config); !ok) return std::unexpected(ok.error());
+  std::vector<float> fit_rows;
+  fit_rows.reserve(fit.size() * k_feature_count);
+  for (auto i : fit) fit_rows.insert(fit_rows.end(), windows.rows[i].features.begin(), windows.rows[i].features.end());
   auto scaler = Scaler::fit(fit_rows, k_feature_count, config.scaler);
   if (!scaler) return std::unexpected(scaler.error().with_context("anomaly scaler"));
   auto stats = GaussianStats::create(k_feature_count);
@@ -150,27 +467,7 @@ Result<TrainedAnomaly> train_anomaly_model(const LabelledWindows& windows, const
   }
   auto detector = GaussianAnomaly::fit(*stats, config.detector);
   if (!detector) return std::unexpected(detector.error().with_context("anomaly detector"));
-  std::vector<double> scores;
-  scores.reserve(calibrate.size());
-  for (auto i : calibrate) {
-    if (auto ok = scaler->transform(windows.rows[i].features, z); !ok) return std::unexpected(ok.error());
-    auto s = detector->score(z);
-    if (!s) return std::unexpected(s.error());
-    scores.push_back(*s);
-  }
-  auto calibration = ScoreCalibration::fit(scores, config.calibration);
-  if (!calibration) return std::unexpected(calibration.error().with_context("anomaly calibration"));
-  auto model = AnomalyModel::create(std::move(*scaler), std::move(*detector), std::move(*calibration),
-                                    config.false_alarm_rate);
-  if (!model) return std::unexpected(model.error());
-  const double threshold = model->threshold();
-  const auto above = std::count_if(scores.begin(), scores.end(), [&](double s) { return s > threshold; });
-  return TrainedAnomaly{.model = std::move(*model),
-                        .recordings = std::move(names),
-                        .fit_windows = fit.size(),
-                        .calibration_windows = calibrate.size(),
-                        .straddling_windows = straddling,
-                        .calibration_alarm_rate = double(above) / double(scores.size())};
+  return calibrate_anomaly_model(std::move(*scaler), std::move(*detector), windows, *split, config);
 }
 
 Result<Bundle> make_anomaly_bundle(const AnomalyModel& model, nlohmann::json training) {
@@ -180,16 +477,29 @@ Result<Bundle> make_anomaly_bundle(const AnomalyModel& model, nlohmann::json tra
   b.kind = ModelKind::anomaly;
   b.feature_schema_version = k_feature_schema_version;
   b.training = std::move(training);
-  b.model_info = {{"false_alarm_rate", model.false_alarm_rate()},
+  // Compact JSON: the gaussian detector's covariance is d^2 numbers, and the bundle has a size limit.
+  b.members.push_back({std::string(k_anomaly_scaler_member), model.scaler().to_json().dump()});
+  b.members.push_back({std::string(k_anomaly_calibration_member), model.calibration().to_json().dump()});
+  nlohmann::json members = {k_anomaly_scaler_member, k_anomaly_calibration_member};
+  std::string_view score;
+  if (const GaussianAnomaly* g = model.gaussian()) {
+    score = "hotelling_t2";
+    b.members.push_back({std::string(k_anomaly_detector_member), g->to_json().dump()});
+    members.push_back(k_anomaly_detector_member);
+  } else {
+    const AutoencoderAnomaly& a = *model.autoencoder();
+    score = "reconstruction_error";
+    b.members.push_back({std::string(k_anomaly_graph_member), a.graph()});
+    b.members.push_back({std::string(k_anomaly_reconstruction_member), a.to_json().dump()});
+    members.push_back(k_anomaly_graph_member);
+    members.push_back(k_anomaly_reconstruction_member);
+  }
+  b.model_info = {{"detector", to_string(model.detector_kind())},
+                  {"score", score},
+                  {"false_alarm_rate", model.false_alarm_rate()},
                   {"threshold", model.threshold()},
                   {"dimension", model.dimension()},
-                  {"score", "hotelling_t2"},
-                  {"members",
-                   {k_anomaly_scaler_member, k_anomaly_detector_member, k_anomaly_calibration_member}}};
-  // Compact JSON: the detector's covariance is d^2 numbers, and the bundle has a size limit.
-  b.members.push_back({std::string(k_anomaly_scaler_member), model.scaler().to_json().dump()});
-  b.members.push_back({std::string(k_anomaly_detector_member), model.detector().to_json().dump()});
-  b.members.push_back({std::string(k_anomaly_calibration_member), model.calibration().to_json().dump()});
+                  {"members", std::move(members)}};
   return b;
 }
 

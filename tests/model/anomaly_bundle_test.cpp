@@ -89,7 +89,8 @@ TEST(AnomalyBundle, HoldsBackTheLastQuarterOfEachHealthyRecordingForCalibration)
   EXPECT_EQ(trained->straddling_windows, 0u);
   EXPECT_EQ(trained->model.calibration().calibration_count(), 30u);
   EXPECT_EQ(trained->recordings, std::vector<std::string>{"healthy.sim"});
-  EXPECT_EQ(trained->model.detector().samples(), 90u);
+  ASSERT_NE(trained->model.gaussian(), nullptr);
+  EXPECT_EQ(trained->model.gaussian()->samples(), 90u);
 }
 
 TEST(AnomalyBundle, LoadedModelScoresExactlyAsTheInMemoryOne) {
@@ -115,7 +116,7 @@ TEST(AnomalyBundle, LoadedModelScoresExactlyAsTheInMemoryOne) {
     auto a = trained->model.score(row.features);
     auto b = loaded->score(row.features);
     ASSERT_TRUE(a.has_value() && b.has_value());
-    EXPECT_NEAR(b->t2, a->t2, 1e-12 * std::max(1.0, a->t2));
+    EXPECT_NEAR(b->score, a->score, 1e-12 * std::max(1.0, a->score));
     EXPECT_NEAR(b->confidence, a->confidence, 1e-12);
     EXPECT_EQ(b->alarm, a->alarm);
   }
@@ -129,10 +130,10 @@ TEST(AnomalyBundle, ScoreIsScalerThenDetectorThenCalibration) {
   for (std::size_t i : {std::size_t{0}, std::size_t{100}, fixture().faults.front()}) {
     const auto& x = fixture().table.rows[i].features;
     ASSERT_TRUE(m.scaler().transform(x, z).has_value());
-    const double t2 = *m.detector().score(z);
+    const double t2 = *m.gaussian()->score(z);
     auto s = m.score(x);
     ASSERT_TRUE(s.has_value());
-    EXPECT_DOUBLE_EQ(s->t2, t2);
+    EXPECT_DOUBLE_EQ(s->score, t2);
     EXPECT_DOUBLE_EQ(s->confidence, m.calibration().confidence(t2));
     EXPECT_EQ(s->alarm, t2 > *m.calibration().threshold(m.false_alarm_rate()));
   }
@@ -162,7 +163,7 @@ TEST(AnomalyBundle, ScoringAllocatesNothingAndIsTimed) {
   constexpr int k_calls = 20000;
   double sink = 0;
   const auto start = std::chrono::steady_clock::now();
-  for (int k = 0; k < k_calls; ++k) sink += m.score(fixture().table.rows[std::size_t(k) % 160].features)->t2;
+  for (int k = 0; k < k_calls; ++k) sink += m.score(fixture().table.rows[std::size_t(k) % 160].features)->score;
   const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
   fmt::print("AnomalyModel::score: {:.3f} us per call ({} features; checksum {:.3g})\n", us / k_calls,
              k_feature_count, sink);
@@ -215,6 +216,73 @@ TEST(AnomalyBundle, RefusesAMissingMemberOrBudget) {
   Bundle bad_budget = *bundle;
   bad_budget.model_info["false_alarm_rate"] = 1.5;
   EXPECT_FALSE(AnomalyModel::from_bundle(bad_budget).has_value());
+}
+
+TEST(AnomalyBundle, ManifestNamesTheGaussianDetectorAndItsMembers) {
+  auto trained = train_anomaly_model(fixture().table);
+  ASSERT_TRUE(trained.has_value()) << trained.error().message;
+  EXPECT_EQ(trained->model.detector_kind(), AnomalyDetectorKind::gaussian);
+  EXPECT_EQ(trained->model.autoencoder(), nullptr);
+  auto bundle = make_anomaly_bundle(trained->model, nlohmann::json::object());
+  ASSERT_TRUE(bundle.has_value());
+  EXPECT_EQ(bundle->model_info.at("detector"), "gaussian");
+  EXPECT_EQ(bundle->model_info.at("score"), "hotelling_t2");
+  EXPECT_EQ(bundle->model_info.at("members"),
+            (nlohmann::json{"scaler.json", "calibration.json", "detector.json"}));
+  std::vector<std::string> names;
+  for (const auto& m : bundle->members) names.push_back(m.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"scaler.json", "calibration.json", "detector.json"}));
+}
+
+// `bundle` must be refused by from_bundle with a message containing `needle`.
+void expect_refused(const Bundle& bundle, const std::string& needle) {
+  auto m = AnomalyModel::from_bundle(bundle);
+  ASSERT_FALSE(m.has_value()) << "accepted; expected an error naming " << needle;
+  EXPECT_NE(m.error().message.find(needle), std::string::npos) << m.error().message;
+}
+
+TEST(AnomalyBundle, RefusesMembersThatDisagree) {
+  auto trained = train_anomaly_model(fixture().table);
+  ASSERT_TRUE(trained.has_value()) << trained.error().message;
+  auto bundle = make_anomaly_bundle(trained->model, nlohmann::json::object());
+  ASSERT_TRUE(bundle.has_value());
+  ASSERT_TRUE(AnomalyModel::from_bundle(*bundle).has_value());
+
+  Bundle no_kind = *bundle;
+  no_kind.model_info.erase("detector");
+  expect_refused(no_kind, "detector");
+  Bundle unknown_kind = *bundle;
+  unknown_kind.model_info["detector"] = "pca";
+  expect_refused(unknown_kind, "pca");
+
+  // A member of the autoencoder kind in a gaussian bundle: put together from two models.
+  Bundle mixed = *bundle;
+  mixed.members.push_back({std::string(k_anomaly_reconstruction_member), "{}"});
+  expect_refused(mixed, "reconstruction.json");
+
+  // A detector of another dimension than the scaler.
+  Bundle narrow = *bundle;
+  auto small = GaussianAnomaly::from_moments(Eigen::VectorXd::Zero(27), Eigen::MatrixXd::Identity(27, 27), 10, 0);
+  ASSERT_TRUE(small.has_value());
+  for (auto& m : narrow.members) {
+    if (m.name == k_anomaly_detector_member) m.bytes = small->to_json().dump();
+  }
+  expect_refused(narrow, "detector.json");
+
+  // The calibration of another model (here: calibrated on the last 40 % instead of 25 %): its threshold at the
+  // budget is not the manifest's.
+  AnomalyTrainingConfig other;
+  other.calibration_fraction = 0.4;
+  auto second = train_anomaly_model(fixture().table, other);
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  Bundle swapped = *bundle;
+  for (auto& m : swapped.members) {
+    if (m.name == k_anomaly_calibration_member) m.bytes = second->model.calibration().to_json().dump();
+  }
+  expect_refused(swapped, "calibration.json");
+  Bundle no_threshold = *bundle;
+  no_threshold.model_info.erase("threshold");
+  expect_refused(no_threshold, "threshold");
 }
 
 TEST(AnomalyBundle, TrainingRefusesTooLittleHealthyData) {
