@@ -1,87 +1,147 @@
-// vigil eval cwru CATALOG --model classifier --split by-load|by-size: learned fault-type classification with
-// folds split by recording metadata, plus the anomaly detector's healthy-vs-fault ROC AUC.
+// vigil eval cwru CATALOG --model classifier|BUNDLE --split by-load|by-size: the learned models evaluated as
+// the product uses them, with folds split by recording metadata.
 //
 // What runs (docs/learned-evaluation.md has the reasoning and the figures):
 // 1. Every recording is brought to 12 kHz, cut into disjoint 4096-sample windows and turned into the schema's
 //    28 features (model::build_labelled_windows); --features-csv writes that table for the scikit-learn peer.
-// 2. Fault type (inner race / outer race / ball), 3 classes: for each fold of the split (model::make_folds:
-//    whole recordings, never one recording on both sides), an MLP is trained (model::train::train_classifier)
-//    on the training recordings, early-stopped on validation recordings drawn from the training side only,
-//    then refitted on all training-side recordings for the epoch count early stopping chose, and predicts
-//    every window of the held-out recordings. Confusion, accuracy and macro-F1 are pooled over
-//    the folds' test windows.
-// 3. Healthy vs fault: CWRU's only healthy recording here is 97.mat (0 hp), so "normal" cannot be trained
-//    and tested in a fold without splitting that recording. It is split by time instead: the first half of
-//    its windows fits the per-asset Scaler (robust) and the Gaussian T^2 detector (Ledoit-Wolf), the second
-//    half is the healthy side of the ROC; every fault window is on the other side (per fold: that fold's
-//    test windows). This number is stated as a time split of one recording, not a split by recording.
-// 4. Optional (--synthetic-normal N): a 4-class MLP whose normal class is N simulated healthy windows per
-// load,
-//    tested on the fold's fault windows and on every real healthy window (never trained on): does synthetic
-//    healthy data stand in for the missing real recordings?
+// 2. Per-asset anomaly model from the one healthy recording (97.mat), split by time: overlapping windows of
+//    its first half fit the robust scaler and the Gaussian T^2 detector, those of its third quarter
+//    calibrate the alarm threshold at the false-alarm budget (model::train_anomaly_model); the DISJOINT
+//    windows of its last quarter are the healthy test windows. No test sample is in a fit or calibration
+//    window.
+// 3. Per fold (model::make_folds: whole recordings, never one recording on both sides) the classifier recipe
+//    (model::train::train_recipe: early stopping on training-side recordings, then a refit on all of them)
+//    learns fault type (inner race / outer race / ball) from the training recordings, optionally plus
+//    simulated fault windows (--synthetic-faults), and
+//    - fault type, 3 classes: argmax on the fold's test windows;
+//    - product decision, 4 classes (+ unknown): a window is "normal" when the anomaly model does not alarm,
+//      else the classifier's class, or "unknown" when its top probability is below the recipe's abstain
+//      threshold; on the fold's test fault windows plus the healthy test windows.
+//    Confusions, accuracy and macro-F1 are pooled over the folds.
+// 4. Healthy vs fault ROC AUC of the anomaly model's T^2: healthy test windows against fault test windows.
+// 5. Optional (--synthetic-normal N): a 4-class MLP whose normal class is N simulated healthy windows per
+//    load, tested on the fold's fault windows and every real healthy window (an earlier experiment, kept).
 #include "learned_eval.hpp"
 
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "io/catalog.hpp"
+#include "model/anomaly_bundle.hpp"
+#include "model/bundle.hpp"
 #include "model/feature_schema.hpp"
 #include "model/features.hpp"
-#include "model/gaussian_anomaly.hpp"
 #include "model/labelled_windows.hpp"
-#include "model/scaler.hpp"
 #include "model/train/classifier.hpp"
+#include "model/train/classifier_recipe.hpp"
 #include "model/train/metrics.hpp"
 #include "sim/simulator.hpp"
 
 namespace vigil::cli {
+
+namespace train = model::train;
+
+RecipeFlags::RecipeFlags() {
+  const train::ClassifierRecipe r = train::default_classifier_recipe();
+  features = "no-levels";
+  hidden = r.hidden;
+  activation = std::string(model::to_string(r.hidden_activation));
+  epochs = r.optimizer.max_epochs;
+  weight_decay = r.optimizer.weight_decay;
+  dropout = r.optimizer.dropout;
+  input_noise_sd = r.optimizer.input_noise_sd;
+  seed = r.optimizer.seed;
+  abstain = r.abstain_threshold;
+}
+
+bool RecipeFlags::any_given() const {
+  return std::any_of(options.begin(), options.end(), [](const CLI::Option* o) { return o->count() > 0; });
+}
+
+Result<train::ClassifierRecipe> RecipeFlags::recipe() const {
+  train::ClassifierRecipe r = train::default_classifier_recipe();
+  auto names = train::parse_feature_set(features);
+  if (!names) return std::unexpected(names.error().with_context("--features"));
+  r.features = std::move(*names);
+  r.hidden = hidden;
+  auto act = model::parse_activation(activation);
+  if (!act) return std::unexpected(act.error().with_context("--activation"));
+  r.hidden_activation = *act;
+  r.optimizer.max_epochs = epochs;
+  r.optimizer.weight_decay = weight_decay;
+  r.optimizer.dropout = dropout;
+  r.optimizer.input_noise_sd = input_noise_sd;
+  r.optimizer.seed = seed;
+  r.abstain_threshold = abstain;
+  if (auto ok = train::check_recipe(r); !ok) return std::unexpected(ok.error());
+  return r;
+}
+
+void add_recipe_options(CLI::App& app, RecipeFlags& f) {
+  f.options.push_back(app.add_option("--features", f.features,
+                                     "Inputs of the classifier: all, no-levels (no absolute levels), envelope "
+                                     "(envelope SNRs only) or a comma-separated list of schema feature names")
+                          ->capture_default_str());
+  f.options.push_back(app.add_option("--hidden", f.hidden, "Hidden layer widths, e.g. 64,32")
+                          ->delimiter(',')
+                          ->capture_default_str());
+  f.options.push_back(app.add_option("--activation", f.activation, "Hidden activation: relu, tanh or sigmoid")
+                          ->check(CLI::IsMember({"relu", "tanh", "sigmoid"}))
+                          ->capture_default_str());
+  f.options.push_back(app.add_option("--epochs", f.epochs, "Most training epochs (early stopping on held-out recordings)")
+                          ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
+                          ->capture_default_str());
+  f.options.push_back(app.add_option("--weight-decay", f.weight_decay, "AdamW decoupled weight decay")
+                          ->check(CLI::Range(0.0, 10.0))
+                          ->capture_default_str());
+  f.options.push_back(app.add_option("--dropout", f.dropout, "Dropout probability of the hidden units in training")
+                          ->check(CLI::Range(0.0, 0.9))
+                          ->capture_default_str());
+  f.options.push_back(app.add_option("--input-noise", f.input_noise_sd,
+                                     "Standard deviation of Gaussian noise added to the standardised inputs in "
+                                     "training (z units)")
+                          ->check(CLI::Range(0.0, 10.0))
+                          ->capture_default_str());
+  f.options.push_back(
+      app.add_option("--seed", f.seed, "Seed of the weight initialisation, batch order and noise")->capture_default_str());
+  f.options.push_back(app.add_option("--abstain", f.abstain, "Answer 'unknown' when the top class probability is below this")
+                          ->check(CLI::Range(0.0, 1.0))
+                          ->capture_default_str());
+}
+
 namespace {
 
 struct LearnedOptions {
-  std::string model;  // "classifier"; empty: the physics evaluation runs instead
+  std::string model;  // "classifier" or a bundle path; empty: the physics evaluation runs instead
   std::string split = "by-size";
   std::string features_csv;
-  std::size_t epochs = 300;
-  std::uint64_t seed = 1;
+  std::size_t synthetic_faults = 0;  // simulated windows per fault class and training load; 0: off
   std::size_t synthetic_normal = 0;  // simulated healthy windows per load for the 4-class experiment; 0: off
+  double false_alarm_rate = model::AnomalyTrainingConfig{}.false_alarm_rate;  // the product's alarm budget
+  RecipeFlags recipe;
 };
 
-// The classifier's classes: fault types only (see the header comment for the healthy class).
+// The classifier's classes: fault types. The product decision adds "normal" (from the anomaly model) in front
+// and "unknown" (abstention) as an extra prediction column.
 constexpr std::array<io::FaultType, 3> k_classes{io::FaultType::inner_race, io::FaultType::outer_race,
                                                  io::FaultType::ball};
-
-int class_of(io::FaultType fault) {
-  for (std::size_t c = 0; c < k_classes.size(); ++c) {
-    if (k_classes[c] == fault) return static_cast<int>(c);
-  }
-  return -1;
-}
-
-model::train::Dataset dataset_of(const model::LabelledWindows& windows,
-                                 const std::vector<std::size_t>& rows) {
-  model::train::Dataset d;
-  d.rows = rows.size();
-  d.features = model::k_feature_count;
-  d.x.reserve(d.rows * d.features);
-  d.labels.reserve(d.rows);
-  for (auto i : rows) {
-    const auto& r = windows.rows[i];
-    d.x.insert(d.x.end(), r.features.begin(), r.features.end());
-    d.labels.push_back(class_of(r.fault));
-  }
-  return d;
-}
+constexpr std::size_t k_normal = 0;   // product classes: normal, inner_race, outer_race, ball
+constexpr std::size_t k_unknown = 4;  // prediction column of abstentions
+const std::array<std::string, 5> k_product_names{"normal", "inner_race", "outer_race", "ball", "unknown"};
 
 std::size_t recording_count(const model::LabelledWindows& windows, const std::vector<std::size_t>& rows) {
   std::set<std::string> names;
@@ -102,86 +162,171 @@ double roc_auc(std::vector<double> healthy, const std::vector<double>& fault) {
   return wins / (double(healthy.size()) * double(fault.size()));
 }
 
-// The anomaly detector fitted on the first half (in time) of the healthy windows; scores of every row.
-struct AnomalyResult {
+// The per-asset anomaly model of the healthy recording, fitted and calibrated on its first three quarters,
+// and which rows of the (disjoint) table are its healthy test windows.
+struct HealthyTimeSplit {
+  std::optional<model::AnomalyModel> model;
   std::size_t fit_windows = 0;
-  std::vector<double> healthy_test_scores;
-  std::vector<double> scores;  // per row of the table (healthy fit rows included, unused)
+  std::size_t calibration_windows = 0;
+  std::size_t hop = 0;
+  std::string recording;
+  std::size_t test_from_sample = 0;       // first sample of the test quarter
+  std::vector<std::size_t> test_rows;     // disjoint windows starting at or after test_from_sample
+  std::vector<double> test_scores;        // their T^2
+  std::vector<bool> score_alarm;          // per row of the table: does the model alarm? (fault and test rows)
+  std::vector<double> scores;             // per row of the table: T^2
 };
 
-Result<AnomalyResult> anomaly_scores(const model::LabelledWindows& windows) {
-  std::vector<std::size_t> healthy;
-  for (std::size_t i = 0; i < windows.rows.size(); ++i) {
-    if (windows.rows[i].fault == io::FaultType::normal) healthy.push_back(i);
+// Overlapping windows (hop window_len / 16) of the healthy recording, cut at 3/4 of its usable length: the
+// windows ending before the cut go to train_anomaly_model with calibration_fraction 1/3 (so the first half
+// fits and the third quarter calibrates, straddling windows unused); the disjoint table's windows starting
+// at or after the cut are the test windows.
+Result<HealthyTimeSplit> healthy_time_split(const io::Catalog& catalog, const model::LabelledWindows& windows,
+                                            const model::LabelledWindowsConfig& table_config,
+                                            double false_alarm_rate) {
+  io::Catalog healthy{catalog.source, {}};
+  for (const auto& e : catalog.entries) {
+    if (e.fault == io::FaultType::normal) healthy.entries.push_back(e);
   }
-  if (healthy.size() < 8) {
+  if (healthy.entries.size() != 1) {
     return fail(ErrorCode::invalid_argument,
-                "anomaly detector: {} healthy windows in the catalog, need at least 8", healthy.size());
+                "the learned evaluation needs exactly one healthy (fault normal) recording in the catalog, found {}",
+                healthy.entries.size());
   }
-  // Time order within the healthy recording(s): by recording, then start sample; the first half fits.
-  std::stable_sort(healthy.begin(), healthy.end(), [&](std::size_t a, std::size_t b) {
-    const auto& ra = windows.rows[a];
-    const auto& rb = windows.rows[b];
-    return ra.start_sample < rb.start_sample;
-  });
-  const std::size_t d = model::k_feature_count;
-  const std::size_t n_fit = healthy.size() / 2;
-  std::vector<float> fit_rows;
-  for (std::size_t k = 0; k < n_fit; ++k) {
-    const auto& f = windows.rows[healthy[k]].features;
-    fit_rows.insert(fit_rows.end(), f.begin(), f.end());
+  HealthyTimeSplit out;
+  model::LabelledWindowsConfig overlap = table_config;
+  overlap.hop = table_config.window_len / 16;
+  out.hop = overlap.hop;
+  auto dense = model::build_labelled_windows(healthy, overlap);
+  if (!dense) return std::unexpected(dense.error());
+  if (dense->rows.empty()) return fail(ErrorCode::invalid_argument, "the healthy recording gave no window");
+  out.recording = dense->rows.front().recording;
+  std::size_t first = dense->rows.front().start_sample, end = 0;
+  for (const auto& r : dense->rows) end = std::max(end, r.start_sample + dense->window_len);
+  out.test_from_sample = first + (3 * (end - first)) / 4;
+  model::LabelledWindows fit_side{dense->sample_rate_hz, dense->window_len, dense->hop, {}};
+  for (auto& r : dense->rows) {
+    if (r.start_sample + dense->window_len <= out.test_from_sample) fit_side.rows.push_back(std::move(r));
   }
-  auto scaler = model::Scaler::fit(fit_rows, d, model::ScalerMethod::robust);
-  if (!scaler) return std::unexpected(scaler.error());
-  auto stats = model::GaussianStats::create(d);
-  if (!stats) return std::unexpected(stats.error());
-  std::vector<float> z(d);
-  for (std::size_t k = 0; k < n_fit; ++k) {
-    if (auto ok = scaler->transform(std::span<const float>(fit_rows).subspan(k * d, d), z); !ok) {
-      return std::unexpected(ok.error());
-    }
-    if (auto ok = stats->add(z); !ok) return std::unexpected(ok.error());
-  }
-  auto detector = model::GaussianAnomaly::fit(*stats);
-  if (!detector) return std::unexpected(detector.error());
-  AnomalyResult out;
-  out.fit_windows = n_fit;
-  out.scores.resize(windows.rows.size());
+  model::AnomalyTrainingConfig config;
+  config.calibration_fraction = 1.0 / 3.0;
+  config.false_alarm_rate = false_alarm_rate;
+  auto trained = model::train_anomaly_model(fit_side, config);
+  if (!trained) return std::unexpected(trained.error().with_context("anomaly model of " + out.recording));
+  out.fit_windows = trained->fit_windows;
+  out.calibration_windows = trained->calibration_windows;
+  out.model.emplace(std::move(trained->model));
+
+  out.scores.assign(windows.rows.size(), 0.0);
+  out.score_alarm.assign(windows.rows.size(), false);
   for (std::size_t i = 0; i < windows.rows.size(); ++i) {
-    if (auto ok = scaler->transform(windows.rows[i].features, z); !ok) return std::unexpected(ok.error());
-    auto s = detector->score(z);
-    if (!s) return std::unexpected(s.error());
-    out.scores[i] = *s;
+    const auto& r = windows.rows[i];
+    if (r.fault == io::FaultType::normal) {
+      if (r.recording != out.recording || r.start_sample < out.test_from_sample) continue;  // fit/calibration time
+      out.test_rows.push_back(i);
+    }
+    auto s = out.model->score(r.features);
+    if (!s) return std::unexpected(s.error().with_context(r.recording));
+    out.scores[i] = s->score;
+    out.score_alarm[i] = s->alarm;
+    if (r.fault == io::FaultType::normal) out.test_scores.push_back(s->score);
   }
-  for (std::size_t k = n_fit; k < healthy.size(); ++k)
-    out.healthy_test_scores.push_back(out.scores[healthy[k]]);
+  if (out.test_rows.empty()) {
+    return fail(ErrorCode::invalid_argument, "{}: no disjoint window in the last quarter to test on",
+                out.recording);
+  }
   return out;
 }
 
-// Simulated healthy windows (sim::Scenario::cwru_like(none) at each load's mean shaft speed, `per_load`
-// disjoint windows each), features as for the real windows. Rows of d features, row-major.
-Result<std::vector<float>> synthetic_normal_rows(const model::LabelledWindows& windows, std::size_t per_load,
-                                                 std::uint64_t seed) {
-  std::map<double, std::pair<double, std::size_t>> speeds;  // load -> (sum rpm, count)
-  for (const auto& r : windows.rows) {
-    if (r.fault == io::FaultType::normal) continue;
-    auto& s = speeds[r.load_hp];
-    s.first += r.speed_rpm;
+// Mean shaft speed of the fault rows at each load among `rows`.
+std::map<double, double> speeds_by_load(const model::LabelledWindows& windows, const std::vector<std::size_t>& rows) {
+  std::map<double, std::pair<double, std::size_t>> sum;
+  for (auto i : rows) {
+    auto& s = sum[windows.rows[i].load_hp];
+    s.first += windows.rows[i].speed_rpm;
     ++s.second;
   }
-  auto extractor = model::FeatureExtractor::create({.sample_rate_hz = windows.sample_rate_hz,
-                                                    .window_len = windows.window_len,
-                                                    .bearing = *dsp::find_bearing("6205-2RS"),
-                                                    .max_speed_rpm = 3600,
-                                                    .unit = dsp::AccelerationUnit::g,
-                                                    .speed_tolerance = 0.02,
-                                                    .effort = dsp::PlanEffort::estimate});
+  std::map<double, double> out;
+  for (const auto& [load, s] : sum) out[load] = s.first / double(s.second);
+  return out;
+}
+
+Result<model::FeatureExtractor> extractor_for(const model::LabelledWindows& windows) {
+  return model::FeatureExtractor::create({.sample_rate_hz = windows.sample_rate_hz,
+                                          .window_len = windows.window_len,
+                                          .bearing = *dsp::find_bearing("6205-2RS"),
+                                          .max_speed_rpm = 3600,
+                                          .unit = dsp::AccelerationUnit::g,
+                                          .speed_tolerance = 0.02,
+                                          .effort = dsp::PlanEffort::estimate});
+}
+
+// Simulated windows of one fault kind at one speed: `count` windows, each from its own simulator (own seed:
+// defect angle, impact jitter, noise), severity log-spaced over [k_min, k_max] x the scenario's 1 g impacts,
+// the first 1024 samples of each dropped (the resonance rings up from rest).
+constexpr double k_synthetic_min_severity = 0.25;
+constexpr double k_synthetic_max_severity = 4.0;
+
+Status simulate_windows(sim::FaultKind kind, double rpm, std::size_t count, std::uint64_t seed,
+                        model::FeatureExtractor& extractor, std::size_t window_len, double sample_rate_hz,
+                        std::vector<float>& rows_out) {
+  std::vector<float> x(window_len + 1024);
+  for (std::size_t k = 0; k < count; ++k) {
+    auto scenario = sim::Scenario::cwru_like(kind, rpm);
+    scenario.machine.sample_rate_hz = sample_rate_hz;
+    const double t = count > 1 ? double(k) / double(count - 1) : 0.5;
+    scenario.fault.impact_g = k_synthetic_min_severity * std::pow(k_synthetic_max_severity / k_synthetic_min_severity, t);
+    auto simulator = sim::Simulator::create(scenario, seed + k);
+    if (!simulator) return std::unexpected(simulator.error());
+    simulator->generate(x);
+    auto f = extractor.extract(std::span<const float>(x).subspan(1024), rpm);
+    if (!f) return std::unexpected(f.error());
+    rows_out.insert(rows_out.end(), f->begin(), f->end());
+  }
+  return {};
+}
+
+// --synthetic-faults: `per` simulated windows per fault class at each load of the fold's training side (the
+// mean speed of that load's training recordings), labelled with the classifier's classes.
+Result<train::Dataset> synthetic_fault_rows(const model::LabelledWindows& windows,
+                                            const std::vector<std::size_t>& training_rows, std::size_t per,
+                                            std::uint64_t seed) {
+  auto extractor = extractor_for(windows);
+  if (!extractor) return std::unexpected(extractor.error());
+  train::Dataset d;
+  d.features = model::k_feature_count;
+  const std::array<sim::FaultKind, 3> kinds{sim::FaultKind::inner_race, sim::FaultKind::outer_race,
+                                            sim::FaultKind::ball};
+  std::uint64_t stream = 0;
+  for (const auto& [load, rpm] : speeds_by_load(windows, training_rows)) {
+    for (std::size_t c = 0; c < kinds.size(); ++c) {
+      const std::uint64_t base = seed * 1000003 + 100000 * (++stream);
+      if (auto ok = simulate_windows(kinds[c], rpm, per, base, *extractor, windows.window_len,
+                                     windows.sample_rate_hz, d.x);
+          !ok) {
+        return std::unexpected(ok.error());
+      }
+      d.labels.insert(d.labels.end(), per, static_cast<int>(c));
+      d.rows += per;
+    }
+  }
+  return d;
+}
+
+// Simulated healthy windows (sim::Scenario::cwru_like(none) at each load's mean shaft speed, `per_load`
+// windows each), features as for the real windows. Rows of d features, row-major.
+Result<std::vector<float>> synthetic_normal_rows(const model::LabelledWindows& windows, std::size_t per_load,
+                                                 std::uint64_t seed) {
+  std::vector<std::size_t> fault_rows;
+  for (std::size_t i = 0; i < windows.rows.size(); ++i) {
+    if (windows.rows[i].fault != io::FaultType::normal) fault_rows.push_back(i);
+  }
+  auto extractor = extractor_for(windows);
   if (!extractor) return std::unexpected(extractor.error());
   std::vector<float> rows;
   std::vector<float> x(windows.window_len);
   std::uint64_t stream = 0;
-  for (const auto& [load, sum] : speeds) {
-    const double rpm = sum.first / double(sum.second);
+  for (const auto& [load, rpm] : speeds_by_load(windows, fault_rows)) {
     auto scenario = sim::Scenario::cwru_like(sim::FaultKind::none, rpm);
     scenario.machine.sample_rate_hz = windows.sample_rate_hz;
     auto simulator = sim::Simulator::create(scenario, seed + 1000 + stream++);
@@ -196,246 +341,349 @@ Result<std::vector<float>> synthetic_normal_rows(const model::LabelledWindows& w
   return rows;
 }
 
-// 4-class experiment of one fold: the normal class is trained on simulated windows only (every 4th held back
-// for early stopping) and tested on every real healthy window (97.mat, never trained on) plus the fold's test
-// fault windows. Returns the report on those test windows (class 3 = normal).
-Result<model::train::ClassificationReport> synthetic_fold(const model::LabelledWindows& windows,
-                                                          const model::Fold& fold,
+// The --synthetic-normal experiment of one fold: the recipe, 4 classes, the normal class trained on simulated
+// windows only (every 4th held back for early stopping) and tested on every real healthy window plus the
+// fold's test fault windows (class 3 = normal).
+Result<train::ClassificationReport> synthetic_normal_fold(const train::Dataset& train_set,
+                                                          const train::Dataset& validation_set,
+                                                          const train::Dataset& test_set,
+                                                          const model::LabelledWindows& windows,
                                                           const std::vector<float>& synthetic,
-                                                          model::train::ClassifierConfig config) {
+                                                          const train::ClassifierRecipe& recipe) {
   const std::size_t d = model::k_feature_count;
-  auto train = dataset_of(windows, fold.train);
-  auto validation = dataset_of(windows, fold.validation);
+  train::Dataset tr = train_set, va = validation_set, te = test_set;
   for (std::size_t k = 0; k < synthetic.size() / d; ++k) {
-    auto& target = k % 4 == 0 ? validation : train;
+    auto& target = k % 4 == 0 ? va : tr;
     target.x.insert(target.x.end(), synthetic.begin() + std::ptrdiff_t(k * d),
                     synthetic.begin() + std::ptrdiff_t(k * d + d));
     target.labels.push_back(3);
     ++target.rows;
   }
-  auto test = dataset_of(windows, fold.test);
   for (const auto& r : windows.rows) {
     if (r.fault != io::FaultType::normal) continue;
-    test.x.insert(test.x.end(), r.features.begin(), r.features.end());
-    test.labels.push_back(3);
-    ++test.rows;
+    te.x.insert(te.x.end(), r.features.begin(), r.features.end());
+    te.labels.push_back(3);
+    ++te.rows;
   }
-  config.classes = 4;
-  auto trained = model::train::train_classifier(train, validation, config);
+  auto trained = train::train_recipe(tr, va, recipe, 4);
   if (!trained) return std::unexpected(trained.error());
-  auto predicted = model::train::predict_classes(trained->spec, test);
+  auto predicted = train::predict_classes(trained->model.spec, te);
   if (!predicted) return std::unexpected(predicted.error());
-  return model::train::classification_report(test.labels, *predicted, 4);
+  return train::classification_report(te.labels, *predicted, 4);
 }
 
-nlohmann::json confusion_json(const model::train::ClassificationReport& report) {
+nlohmann::json confusion_json(const train::ClassificationReport& report, std::size_t first_name,
+                              std::size_t truth_rows) {
   nlohmann::json m = nlohmann::json::object();
-  for (std::size_t t = 0; t < report.classes; ++t) {
+  for (std::size_t t = 0; t < truth_rows; ++t) {
     nlohmann::json row = nlohmann::json::object();
-    for (std::size_t p = 0; p < report.classes; ++p)
-      row[std::string(io::to_string(k_classes[p]))] = report.count(t, p);
-    m[std::string(io::to_string(k_classes[t]))] = row;
+    for (std::size_t p = 0; p < report.classes; ++p) row[k_product_names[first_name + p]] = report.count(t, p);
+    m[k_product_names[first_name + t]] = row;
   }
   return m;
 }
 
+// Macro-F1 of the product decision: mean F1 over the 4 true classes (normal and the faults); an abstention
+// ("unknown") is a miss of its true class and a false alarm of none.
+double product_macro_f1(const train::ClassificationReport& r) {
+  double sum = 0;
+  for (std::size_t c = 0; c < k_unknown; ++c) sum += r.per_class[c].f1;
+  return sum / double(k_unknown);
+}
+double product_accuracy(const train::ClassificationReport& r) {
+  std::size_t correct = 0, rows = 0;
+  for (std::size_t t = 0; t < k_unknown; ++t) {
+    correct += r.count(t, t);
+    for (std::size_t p = 0; p < r.classes; ++p) rows += r.count(t, p);
+  }
+  return rows ? double(correct) / double(rows) : 0.0;
+}
+
+void print_confusion(const train::ClassificationReport& r, std::size_t first_name, std::size_t truth_rows) {
+  fmt::print("{:<11}", "");
+  for (std::size_t p = 0; p < r.classes; ++p) fmt::print(" {:>10}", k_product_names[first_name + p]);
+  fmt::print("\n");
+  for (std::size_t t = 0; t < truth_rows; ++t) {
+    fmt::print("{:<11}", k_product_names[first_name + t]);
+    for (std::size_t p = 0; p < r.classes; ++p) fmt::print(" {:>10}", r.count(t, p));
+    fmt::print("\n");
+  }
+}
+
+// The recipe: the default one, as changed by the recipe options, or the one recorded in a classifier bundle.
+Result<train::ClassifierRecipe> recipe_for(const LearnedOptions& o, nlohmann::json& bundle_info) {
+  if (o.model == "classifier") return o.recipe.recipe();
+  if (o.recipe.any_given()) {
+    return fail(ErrorCode::invalid_argument,
+                "--model {}: the recipe comes from the bundle; the recipe options (--features, --hidden, --activation, --epochs, "
+                "--weight-decay, --dropout, --input-noise, --seed, --abstain) only apply to --model classifier",
+                o.model);
+  }
+  auto bundle = model::read_bundle(o.model, model::ModelKind::classifier, model::k_feature_schema_version);
+  if (!bundle) return std::unexpected(bundle.error());
+  const auto it = bundle->training.find("recipe");
+  if (it == bundle->training.end()) {
+    return fail(ErrorCode::parse,
+                "{}: the manifest's training has no 'recipe' (written before vigil train classifier recorded it?): "
+                "retrain the bundle",
+                o.model);
+  }
+  auto recipe = train::recipe_from_json(*it);
+  if (!recipe) return std::unexpected(recipe.error().with_context(o.model + ": manifest training.recipe"));
+  bundle_info = {{"path", o.model},
+                 {"created_at", bundle->created_at},
+                 {"model_info", bundle->model_info},
+                 {"note", "the bundle's recipe is retrained per fold; its own weights saw every recording and are "
+                          "not scored (that would be in-sample)"}};
+  return recipe;
+}
+
 int run_learned(const LearnedOptions& o, const std::string& catalog_path, double rate_hz, bool json) {
   const auto started = std::chrono::steady_clock::now();
-  if (o.model != "classifier") {
-    fmt::print(stderr, "vigil eval cwru: --model: unknown model '{}' (classifier)\n", o.model);
-    return 2;
-  }
+  auto error = [](int rc, const std::string& message) {
+    fmt::print(stderr, "vigil eval cwru: {}\n", message);
+    return rc;
+  };
+  nlohmann::json bundle_info;
+  auto recipe = recipe_for(o, bundle_info);
+  if (!recipe) return error(2, recipe.error().message);
   auto split = model::parse_split_kind(o.split);
-  if (!split) {
-    fmt::print(stderr, "vigil eval cwru: --split: {}\n", split.error().message);
-    return 2;
-  }
+  if (!split) return error(2, "--split: " + split.error().message);
   auto catalog = io::read_catalog(catalog_path);
-  if (!catalog) {
-    fmt::print(stderr, "vigil eval cwru: {}\n", catalog.error().message);
-    return 2;
-  }
+  if (!catalog) return error(2, catalog.error().message);
   model::LabelledWindowsConfig wc;
   wc.sample_rate_hz = rate_hz > 0 ? rate_hz : 12000;
   auto windows = model::build_labelled_windows(*catalog, wc);
-  if (!windows) {
-    fmt::print(stderr, "vigil eval cwru: {}\n", windows.error().message);
-    return 1;
-  }
+  if (!windows) return error(1, windows.error().message);
   if (!o.features_csv.empty()) {
     if (auto ok = model::write_windows_csv(*windows, o.features_csv); !ok) {
-      fmt::print(stderr, "vigil eval cwru: --features-csv: {}\n", ok.error().message);
-      return 1;
+      return error(1, "--features-csv: " + ok.error().message);
     }
   }
   auto folds = model::make_folds(*windows, *split);
-  if (!folds) {
-    fmt::print(stderr, "vigil eval cwru: {}\n", folds.error().message);
-    return 2;
-  }
-  auto anomaly = anomaly_scores(*windows);
-  if (!anomaly) {
-    fmt::print(stderr, "vigil eval cwru: {}\n", anomaly.error().message);
-    return 1;
-  }
+  if (!folds) return error(2, folds.error().message);
+  auto healthy = healthy_time_split(*catalog, *windows, wc, o.false_alarm_rate);
+  if (!healthy) return error(1, healthy.error().message);
 
-  model::train::ClassifierConfig config;
-  config.classes = k_classes.size();
-  config.optimizer.max_epochs = o.epochs;
-  config.optimizer.seed = o.seed;
-
-  std::vector<float> synthetic;
+  std::vector<float> synthetic_normal;
   if (o.synthetic_normal > 0) {
-    auto rows = synthetic_normal_rows(*windows, o.synthetic_normal, o.seed);
-    if (!rows) {
-      fmt::print(stderr, "vigil eval cwru: --synthetic-normal: {}\n", rows.error().message);
-      return 1;
-    }
-    synthetic = std::move(*rows);
+    auto rows = synthetic_normal_rows(*windows, o.synthetic_normal, recipe->optimizer.seed);
+    if (!rows) return error(1, "--synthetic-normal: " + rows.error().message);
+    synthetic_normal = std::move(*rows);
   }
 
-  std::vector<int> all_truth, all_predicted;
+  // Pooled over folds: 3-class fault type (argmax), 4-class product decision (+ unknown column).
+  std::vector<int> type_truth, type_predicted, product_truth, product_predicted;
   std::vector<double> all_fault_scores;
+  std::size_t synthetic_windows = 0;
   nlohmann::json folds_json = nlohmann::json::array();
   if (!json) {
-    fmt::print(
-        "learned evaluation, split {}: fault type (inner_race, outer_race, ball), {} windows of {} samples "
-        "at {} Hz\n\n",
-        o.split, windows->rows.size(), windows->window_len, windows->sample_rate_hz);
-    fmt::print("{:<15} {:>10} {:>9} {:>10} {:>7} {:>9} {:>8} {:>11}\n", "fold (test)", "train rec", "val rec",
-               "test rec", "epochs", "accuracy", "macro-F1", "anomaly AUC");
+    fmt::print("learned evaluation, split {}: {} windows of {} samples at {} Hz; classifier inputs: {}\n", o.split,
+               windows->rows.size(), windows->window_len, windows->sample_rate_hz,
+               recipe->features.empty() ? std::string("all") : fmt::format("{} features", recipe->features.size()));
+    fmt::print("healthy {}: anomaly model fit on {} and calibrated on {} overlapping windows (hop {}), tested on "
+               "{} disjoint windows from sample {}\n\n",
+               healthy->recording, healthy->fit_windows, healthy->calibration_windows, healthy->hop,
+               healthy->test_rows.size(), healthy->test_from_sample);
+    fmt::print("{:<15} {:>9} {:>7} {:>8} {:>6} {:>10} {:>8} {:>10} {:>8} {:>7}\n", "fold (test)", "train rec",
+               "val rec", "test rec", "epochs", "type acc", "type F1", "4-cls acc", "4-cls F1", "AUC");
   }
   for (const auto& fold : *folds) {
-    const auto train = dataset_of(*windows, fold.train);
-    const auto validation = dataset_of(*windows, fold.validation);
-    const auto test = dataset_of(*windows, fold.test);
-    auto trained = model::train::train_classifier(train, validation, config);
-    if (!trained) {
-      fmt::print(stderr, "vigil eval cwru: fold {}: {}\n", fold.name, trained.error().message);
-      return 1;
+    std::vector<std::size_t> side = fold.train;
+    side.insert(side.end(), fold.validation.begin(), fold.validation.end());
+    const auto rows = train::hold_out_validation(*windows, side, recipe->validation_every);
+    auto train_set = train::windows_dataset(*windows, rows.train, k_classes);
+    auto validation_set = train::windows_dataset(*windows, rows.validation, k_classes);
+    auto test_set = train::windows_dataset(*windows, fold.test, k_classes);
+    if (!train_set || !validation_set || !test_set) {
+      const Error& e = !train_set ? train_set.error() : !validation_set ? validation_set.error() : test_set.error();
+      return error(1, fmt::format("fold {}: {}", fold.name, e.message));
     }
-    // Refit: the epoch count early stopping chose, now on every training-side recording (train +
-    // validation), so the held-back recordings are not lost to the model. No test window is involved.
-    std::vector<std::size_t> all_train = fold.train;
-    all_train.insert(all_train.end(), fold.validation.begin(), fold.validation.end());
-    const auto full = dataset_of(*windows, all_train);
-    model::train::ClassifierConfig refit_config = config;
-    refit_config.optimizer.max_epochs = std::max<std::size_t>(1, trained->best_epoch);
-    auto refit = model::train::train_classifier(full, model::train::Dataset{}, refit_config);
-    if (!refit) {
-      fmt::print(stderr, "vigil eval cwru: fold {}: refit: {}\n", fold.name, refit.error().message);
-      return 1;
+    train::Dataset fit_set = *train_set;
+    std::size_t fold_synthetic = 0;
+    if (o.synthetic_faults > 0) {
+      auto sim_rows = synthetic_fault_rows(*windows, side, o.synthetic_faults, recipe->optimizer.seed);
+      if (!sim_rows) return error(1, "--synthetic-faults: " + sim_rows.error().message);
+      fold_synthetic = sim_rows->rows;
+      auto stacked = train::concat(fit_set, *sim_rows);
+      if (!stacked) return error(1, stacked.error().message);
+      fit_set = std::move(*stacked);
     }
-    auto predicted = model::train::predict_classes(refit->spec, test);
-    if (!predicted) {
-      fmt::print(stderr, "vigil eval cwru: fold {}: {}\n", fold.name, predicted.error().message);
-      return 1;
-    }
-    auto report = model::train::classification_report(test.labels, *predicted, k_classes.size());
-    if (!report) {
-      fmt::print(stderr, "vigil eval cwru: fold {}: {}\n", fold.name, report.error().message);
-      return 1;
-    }
-    nlohmann::json synthetic_json;
-    std::string synthetic_line;
-    if (!synthetic.empty()) {
-      auto four = synthetic_fold(*windows, fold, synthetic, config);
-      if (!four) {
-        fmt::print(stderr, "vigil eval cwru: fold {}: synthetic normal: {}\n", fold.name,
-                   four.error().message);
-        return 1;
+    synthetic_windows += fold_synthetic;
+    auto trained = train::train_recipe(fit_set, *validation_set, *recipe, k_classes.size());
+    if (!trained) return error(1, fmt::format("fold {}: {}", fold.name, trained.error().message));
+
+    // Fault type: argmax of the refitted model on the test fault windows.
+    std::vector<int> fold_type_pred, fold_product_truth, fold_product_pred;
+    std::size_t abstained = 0;
+    auto decide = [&](std::size_t row, int truth) {
+      fold_product_truth.push_back(truth);
+      if (!healthy->score_alarm[row]) {
+        fold_product_pred.push_back(int(k_normal));
+        return;
       }
-      const std::size_t healthy_total = four->per_class[3].support;
-      const double normal_recall = four->per_class[3].recall;
-      std::size_t faults_called_normal = 0;
-      for (std::size_t t = 0; t < 3; ++t) faults_called_normal += four->count(t, 3);
-      synthetic_json = {{"accuracy", four->accuracy},
-                        {"macro_f1", four->macro_f1},
-                        {"real_healthy_windows", healthy_total},
-                        {"real_healthy_recall", normal_recall},
-                        {"fault_windows_called_normal", faults_called_normal}};
-      synthetic_line = fmt::format(
-          "  4-class, normal class simulated: accuracy {:.4f} macro-F1 {:.4f}; real healthy "
-          "windows called normal {:.4f} of {}; fault windows called normal {}\n",
-          four->accuracy, four->macro_f1, normal_recall, healthy_total, faults_called_normal);
+      const auto p = model::reference_forward(trained->model.spec, windows->rows[row].features);
+      const auto top = std::size_t(std::max_element(p.begin(), p.end()) - p.begin());
+      if (double(p[top]) < recipe->abstain_threshold) {
+        fold_product_pred.push_back(int(k_unknown));
+        ++abstained;
+      } else {
+        fold_product_pred.push_back(int(top) + 1);
+      }
+    };
+    for (std::size_t k = 0; k < fold.test.size(); ++k) {
+      const auto p = model::reference_forward(trained->model.spec, windows->rows[fold.test[k]].features);
+      fold_type_pred.push_back(int(std::max_element(p.begin(), p.end()) - p.begin()));
+      decide(fold.test[k], test_set->labels[k] + 1);
+    }
+    for (auto row : healthy->test_rows) decide(row, int(k_normal));
+
+    auto type_report = train::classification_report(test_set->labels, fold_type_pred, k_classes.size());
+    auto product_report = train::classification_report(fold_product_truth, fold_product_pred, k_unknown + 1);
+    if (!type_report || !product_report) {
+      return error(1, fmt::format("fold {}: {}", fold.name,
+                                  (!type_report ? type_report.error() : product_report.error()).message));
     }
     std::vector<double> fault_scores;
-    for (auto i : fold.test) fault_scores.push_back(anomaly->scores[i]);
-    const double auc = roc_auc(anomaly->healthy_test_scores, fault_scores);
-    all_truth.insert(all_truth.end(), test.labels.begin(), test.labels.end());
-    all_predicted.insert(all_predicted.end(), predicted->begin(), predicted->end());
+    std::size_t alarmed = 0;
+    for (auto i : fold.test) {
+      fault_scores.push_back(healthy->scores[i]);
+      alarmed += healthy->score_alarm[i] ? 1 : 0;
+    }
+    const double auc = roc_auc(healthy->test_scores, fault_scores);
+    type_truth.insert(type_truth.end(), test_set->labels.begin(), test_set->labels.end());
+    type_predicted.insert(type_predicted.end(), fold_type_pred.begin(), fold_type_pred.end());
+    product_truth.insert(product_truth.end(), fold_product_truth.begin(), fold_product_truth.end());
+    product_predicted.insert(product_predicted.end(), fold_product_pred.begin(), fold_product_pred.end());
     all_fault_scores.insert(all_fault_scores.end(), fault_scores.begin(), fault_scores.end());
-    const std::size_t train_rec = recording_count(*windows, fold.train);
-    const std::size_t val_rec = recording_count(*windows, fold.validation);
+
+    const std::size_t train_rec = recording_count(*windows, rows.train);
+    const std::size_t val_rec = recording_count(*windows, rows.validation);
     const std::size_t test_rec = recording_count(*windows, fold.test);
-    folds_json.push_back({{"name", fold.name},
-                          {"held_out", fold.held_out_value},
-                          {"train_recordings", train_rec},
-                          {"validation_recordings", val_rec},
-                          {"test_recordings", test_rec},
-                          {"train_windows", train.rows},
-                          {"validation_windows", validation.rows},
-                          {"test_windows", test.rows},
-                          {"best_epoch", trained->best_epoch},
-                          {"epochs_run", trained->curve.size()},
-                          {"accuracy", report->accuracy},
-                          {"macro_f1", report->macro_f1},
-                          {"anomaly_auc", auc},
-                          {"confusion", confusion_json(*report)}});
-    if (!synthetic_json.is_null()) folds_json.back()["synthetic_normal_4class"] = synthetic_json;
+    const double acc4 = product_accuracy(*product_report);
+    const double f14 = product_macro_f1(*product_report);
+    nlohmann::json fj = {{"name", fold.name},
+                         {"held_out", fold.held_out_value},
+                         {"train_recordings", train_rec},
+                         {"validation_recordings", val_rec},
+                         {"test_recordings", test_rec},
+                         {"train_windows", rows.train.size()},
+                         {"synthetic_windows", fold_synthetic},
+                         {"validation_windows", rows.validation.size()},
+                         {"test_windows", fold.test.size() + healthy->test_rows.size()},
+                         {"best_epoch", trained->early.best_epoch},
+                         {"epochs_run", trained->early.curve.size()},
+                         {"accuracy", acc4},
+                         {"macro_f1", f14},
+                         {"anomaly_auc", auc},
+                         {"abstained", abstained},
+                         {"fault_windows_alarmed", alarmed},
+                         {"confusion", confusion_json(*product_report, 0, k_unknown)},
+                         {"fault_type",
+                          {{"accuracy", type_report->accuracy},
+                           {"macro_f1", type_report->macro_f1},
+                           {"confusion", confusion_json(*type_report, 1, k_classes.size())}}}};
+    std::string synthetic_line;
+    if (!synthetic_normal.empty()) {
+      auto four = synthetic_normal_fold(*train_set, *validation_set, *test_set, *windows, synthetic_normal, *recipe);
+      if (!four) return error(1, fmt::format("fold {}: synthetic normal: {}", fold.name, four.error().message));
+      std::size_t faults_called_normal = 0;
+      for (std::size_t t = 0; t < 3; ++t) faults_called_normal += four->count(t, 3);
+      fj["synthetic_normal_4class"] = {{"accuracy", four->accuracy},
+                                       {"macro_f1", four->macro_f1},
+                                       {"real_healthy_windows", four->per_class[3].support},
+                                       {"real_healthy_recall", four->per_class[3].recall},
+                                       {"fault_windows_called_normal", faults_called_normal}};
+      synthetic_line = fmt::format(
+          "  --synthetic-normal 4-class: accuracy {:.4f} macro-F1 {:.4f}; real healthy windows called normal "
+          "{:.4f} of {}; fault windows called normal {}\n",
+          four->accuracy, four->macro_f1, four->per_class[3].recall, four->per_class[3].support,
+          faults_called_normal);
+    }
+    folds_json.push_back(std::move(fj));
     if (!json) {
-      fmt::print("{:<15} {:>10} {:>9} {:>10} {:>7} {:>9.4f} {:>8.4f} {:>11.4f}\n", fold.name, train_rec,
-                 val_rec, test_rec, trained->curve.size(), report->accuracy, report->macro_f1, auc);
+      fmt::print("{:<15} {:>9} {:>7} {:>8} {:>6} {:>10.4f} {:>8.4f} {:>10.4f} {:>8.4f} {:>7.4f}\n", fold.name,
+                 train_rec, val_rec, test_rec, trained->early.curve.size(), type_report->accuracy,
+                 type_report->macro_f1, acc4, f14, auc);
       fmt::print("{}", synthetic_line);
     }
   }
-  auto pooled = model::train::classification_report(all_truth, all_predicted, k_classes.size());
-  if (!pooled) {
-    fmt::print(stderr, "vigil eval cwru: {}\n", pooled.error().message);
-    return 1;
+  auto type_pooled = train::classification_report(type_truth, type_predicted, k_classes.size());
+  auto product_pooled = train::classification_report(product_truth, product_predicted, k_unknown + 1);
+  if (!type_pooled || !product_pooled) {
+    return error(1, (!type_pooled ? type_pooled.error() : product_pooled.error()).message);
   }
-  const double anomaly_auc = roc_auc(anomaly->healthy_test_scores, all_fault_scores);
+  const double anomaly_auc = roc_auc(healthy->test_scores, all_fault_scores);
+  std::size_t healthy_alarms = 0, fault_alarms = 0;
+  for (auto i : healthy->test_rows) healthy_alarms += healthy->score_alarm[i] ? 1 : 0;
+  for (std::size_t i = 0; i < windows->rows.size(); ++i) {
+    if (windows->rows[i].fault != io::FaultType::normal) fault_alarms += healthy->score_alarm[i] ? 1 : 0;
+  }
+  const double acc4 = product_accuracy(*product_pooled);
+  const double f14 = product_macro_f1(*product_pooled);
   const double runtime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string healthy_note = fmt::format(
-      "healthy windows ({} fit, {} test) come from one recording split by time (first half fits the robust "
-      "scaler and the Ledoit-Wolf Gaussian T^2 detector, second half tests); the classifier learns fault "
-      "type "
-      "only, because the single healthy recording cannot sit on both sides of a split by recording",
-      anomaly->fit_windows, anomaly->healthy_test_scores.size());
+      "normal comes from one healthy recording ({}) split by time: its first half fits and its third quarter "
+      "calibrates the anomaly model (overlapping windows), its last quarter gives {} disjoint test windows, which "
+      "every fold scores again (they appear {} times in the pooled confusion); a split by recording is impossible "
+      "with one healthy recording",
+      healthy->recording, healthy->test_rows.size(), folds->size());
   if (json) {
-    std::cout << nlohmann::json{{"catalog", catalog_path},
-                                {"model", o.model},
-                                {"split", o.split},
-                                {"task", "fault type: inner_race, outer_race, ball"},
-                                {"window_len", windows->window_len},
-                                {"sample_rate_hz", windows->sample_rate_hz},
-                                {"windows", windows->rows.size()},
-                                {"accuracy", pooled->accuracy},
-                                {"macro_f1", pooled->macro_f1},
-                                {"anomaly_auc", anomaly_auc},
-                                {"anomaly",
-                                 {{"healthy_fit_windows", anomaly->fit_windows},
-                                  {"healthy_test_windows", anomaly->healthy_test_scores.size()},
-                                  {"fault_windows", all_fault_scores.size()}}},
-                                {"confusion", confusion_json(*pooled)},
-                                {"folds", folds_json},
-                                {"notes", nlohmann::json::array({healthy_note})},
-                                {"runtime_s", runtime_s}}
-                     .dump(2)
-              << "\n";
+    nlohmann::json out = {
+        {"catalog", catalog_path},
+        {"model", o.model},
+        {"recipe", train::recipe_to_json(*recipe)},
+        {"split", o.split},
+        {"task",
+         "product decision, 4 classes: normal when the anomaly model does not alarm, else the classifier's fault "
+         "type, unknown below its abstain threshold"},
+        {"classes", {"normal", "inner_race", "outer_race", "ball"}},
+        {"window_len", windows->window_len},
+        {"sample_rate_hz", windows->sample_rate_hz},
+        {"windows", windows->rows.size()},
+        {"accuracy", acc4},
+        {"macro_f1", f14},
+        {"anomaly_auc", anomaly_auc},
+        {"confusion", confusion_json(*product_pooled, 0, k_unknown)},
+        {"folds", folds_json},
+        {"fault_type",
+         {{"task", "fault type, 3 classes (inner_race, outer_race, ball), argmax, fault test windows only"},
+          {"accuracy", type_pooled->accuracy},
+          {"macro_f1", type_pooled->macro_f1},
+          {"confusion", confusion_json(*type_pooled, 1, k_classes.size())}}},
+        {"anomaly",
+         {{"recording", healthy->recording},
+          {"hop", healthy->hop},
+          {"healthy_fit_windows", healthy->fit_windows},
+          {"healthy_calibration_windows", healthy->calibration_windows},
+          {"healthy_test_windows", healthy->test_rows.size()},
+          {"false_alarm_rate", o.false_alarm_rate},
+          {"threshold_t2", healthy->model->threshold()},
+          {"healthy_test_alarms", healthy_alarms},
+          {"fault_windows", all_fault_scores.size()},
+          {"fault_windows_alarmed", fault_alarms}}},
+        {"synthetic_faults",
+         {{"per_class_and_load", o.synthetic_faults},
+          {"windows_over_folds", synthetic_windows},
+          {"severity_impact_g", {k_synthetic_min_severity, k_synthetic_max_severity}}}},
+        {"notes", nlohmann::json::array({healthy_note})},
+        {"runtime_s", runtime_s}};
+    if (!bundle_info.is_null()) out["bundle"] = bundle_info;
+    std::cout << out.dump(2) << "\n";
     return 0;
   }
-  fmt::print("\nconfusion over all folds' test windows (rows: truth, columns: predicted)\n{:<11}", "");
-  for (auto c : k_classes) fmt::print(" {:>10}", io::to_string(c));
-  fmt::print("\n");
-  for (std::size_t t = 0; t < k_classes.size(); ++t) {
-    fmt::print("{:<11}", io::to_string(k_classes[t]));
-    for (std::size_t p = 0; p < k_classes.size(); ++p) fmt::print(" {:>10}", pooled->count(t, p));
-    fmt::print("\n");
-  }
+  fmt::print("\nproduct decision over all folds (rows: truth, columns: decided)\n");
+  print_confusion(*product_pooled, 0, k_unknown);
+  fmt::print("\nfault type over all folds' test fault windows (argmax)\n");
+  print_confusion(*type_pooled, 1, k_classes.size());
   fmt::print(
-      "\n{} split: accuracy {:.4f}  macro-F1 {:.4f}  anomaly AUC (healthy vs fault) {:.4f}  ({:.1f} s)\n",
-      o.split, pooled->accuracy, pooled->macro_f1, anomaly_auc, runtime_s);
+      "\n{} split: 4-class accuracy {:.4f} macro-F1 {:.4f} | fault type accuracy {:.4f} macro-F1 {:.4f} | anomaly "
+      "AUC {:.4f}, healthy test alarms {} of {}, fault windows alarmed {} of {} ({:.1f} s)\n",
+      o.split, acc4, f14, type_pooled->accuracy, type_pooled->macro_f1, anomaly_auc, healthy_alarms,
+      healthy->test_rows.size(), fault_alarms, all_fault_scores.size(), runtime_s);
+  if (!bundle_info.is_null()) {
+    fmt::print("recipe from {} retrained per fold (its own weights saw every recording: not scored)\n", o.model);
+  }
   fmt::print("note: {}\n", healthy_note);
   return 0;
 }
@@ -444,10 +692,11 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
 
 void add_eval_cwru_learned(CLI::App& cwru) {
   auto o = std::make_shared<LearnedOptions>();
-  cwru.add_option(
-      "--model", o->model,
-      "Evaluate a learned model instead of the physics diagnosis: classifier (fault type, MLP) plus "
-      "the healthy-data anomaly detector");
+  cwru.add_option("--model", o->model,
+                  "Evaluate a learned model instead of the physics diagnosis: 'classifier' (the default recipe) or "
+                  "a classifier bundle (.vigil) whose recorded recipe is retrained on every fold (the bundle's own "
+                  "weights saw every recording, so scoring them here would be in-sample); normal/fault comes from "
+                  "the per-asset anomaly model of the healthy recording");
   cwru.add_option("--split", o->split,
                   "Folds by recording metadata: by-load (leave one load out) or by-size (leave one defect "
                   "diameter out)")
@@ -455,17 +704,20 @@ void add_eval_cwru_learned(CLI::App& cwru) {
       ->capture_default_str();
   cwru.add_option("--features-csv", o->features_csv,
                   "Write the labelled feature windows (metadata + schema features) to this CSV");
-  cwru.add_option("--epochs", o->epochs,
-                  "Most training epochs per fold (early stopping on validation recordings)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
-      ->capture_default_str();
-  cwru.add_option(
-          "--synthetic-normal", o->synthetic_normal,
-          "Also train a 4-class model whose normal class is this many simulated healthy windows per load "
-          "(sim cwru_like), tested on the real healthy recording (never trained on)")
+  cwru.add_option("--synthetic-faults", o->synthetic_faults,
+                  "Add this many simulated windows per fault class and training load (sim cwru_like, impact "
+                  "severities 0.25-4 g) to each fold's training side")
       ->check(CLI::Range(std::size_t{0}, std::size_t{10000}));
-  cwru.add_option("--seed", o->seed, "Seed of the weight initialisation and batch order")
+  cwru.add_option("--synthetic-normal", o->synthetic_normal,
+                  "Also train a 4-class model whose normal class is this many simulated healthy windows per load "
+                  "(sim cwru_like), tested on the real healthy recording (never trained on)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{10000}));
+  cwru.add_option("--false-alarm-rate", o->false_alarm_rate,
+                  "Alarm budget of the anomaly model on healthy windows (calibrated on the healthy recording's "
+                  "third quarter)")
+      ->check(CLI::Range(1e-6, 0.5))
       ->capture_default_str();
+  add_recipe_options(cwru, o->recipe);
   // Runs as soon as `eval cwru` is parsed, before its own (physics) callback; finishing by exception stops
   // the command there, so the physics path only runs when --model is absent.
   cwru.parse_complete_callback([o, &cwru] {

@@ -7,9 +7,14 @@ splits by recording metadata:
 
   by-load  leave one motor load out (4 folds)     by-size  leave one defect diameter out (3 folds)
 
-Task, as in Vigil: fault type (inner_race / outer_race / ball) on the fault recordings; the one healthy
-recording (97.mat) is split by TIME for the anomaly ROC only (first half of its windows fits, second half
-tests), because it cannot be on both sides of a split by recording.
+Task: fault type (inner_race / outer_race / ball) on the fault recordings, Vigil's `fault_type` figures (its
+top-level figures are the 4-class product decision, gated by its anomaly model, which has no peer here). The
+one healthy recording (97.mat) is split by TIME for the anomaly ROC: its disjoint windows that end before 3/4
+of its length fit, those starting after it test (the same 3 test windows as Vigil's), because it cannot be on
+both sides of a split by recording.
+
+Inputs: --features all | no-levels | envelope | a comma-separated list of schema names, the same sets as
+Vigil's recipe (no-levels drops rms_db, peak_db, velocity_rms_db; envelope keeps the *_snr_db features).
 
 Peers (scikit-learn defaults, nothing tuned on the test folds):
   * RandomForestClassifier(n_estimators=300, class_weight="balanced", random_state=0)
@@ -19,9 +24,10 @@ Peers (scikit-learn defaults, nothing tuned on the test folds):
     the held-out healthy windows against the fold's test fault windows (pooled: against all fault windows).
 
 Usage:
-  sklearn_peer.py peer FEATURES.csv --split by-load|by-size [--json]
-  sklearn_peer.py compare --vigil build/bin/vigil --catalog ../shared/data/cwru/catalog.csv
-      runs our CLI for both splits (writing the CSV), then the peers, and prints a comparison table.
+  sklearn_peer.py peer FEATURES.csv --split by-load|by-size [--features SET] [--json]
+  sklearn_peer.py compare --vigil build/bin/vigil --catalog ../shared/data/cwru/catalog.csv [--features SET]
+          [-- EXTRA VIGIL ARGS]
+      runs our CLI for both splits (writing the CSV), then the peers on the same inputs, and prints a table.
 """
 import argparse
 import csv
@@ -44,9 +50,32 @@ CLASSES = ["inner_race", "outer_race", "ball"]
 META = ["recording", "fault", "load_hp", "fault_diameter_in", "speed_rpm", "start_sample"]
 
 
+LEVELS = {"rms_db", "peak_db", "velocity_rms_db"}
+
+
+def select_features(names, features):
+    """Column indices of the feature set (see the module docstring), in schema order."""
+    if features == "all":
+        return list(range(len(names)))
+    if features == "no-levels":
+        return [i for i, n in enumerate(names) if n not in LEVELS]
+    if features == "envelope":
+        return [i for i, n in enumerate(names) if n.endswith("_snr_db")]
+    wanted = features.split(",")
+    missing = [w for w in wanted if w not in names]
+    if missing:
+        raise SystemExit(f"--features: not in the CSV's schema: {missing}")
+    return sorted(names.index(w) for w in wanted)
+
+
 def read_windows(path):
     with open(path, newline="") as f:
-        lines = [line for line in f if not line.startswith("#")]
+        all_lines = list(f)
+    lines = [line for line in all_lines if not line.startswith("#")]
+    window_len = 4096
+    for line in all_lines:
+        if line.startswith("#") and "window_len=" in line:
+            window_len = int(line.split("window_len=")[1].split()[0])
     reader = csv.reader(lines)
     header = next(reader)
     if header[: len(META)] != META:
@@ -54,7 +83,7 @@ def read_windows(path):
     rows = list(reader)
     meta = {name: [r[i] for r in rows] for i, name in enumerate(META)}
     x = np.array([[float(v) for v in r[len(META):]] for r in rows], dtype=np.float64)
-    return meta, x, header[len(META):]
+    return meta, x, header[len(META):], window_len
 
 
 def folds(meta, split):
@@ -73,13 +102,15 @@ def folds(meta, split):
     return out
 
 
-def anomaly_scores(meta, x):
+def anomaly_scores(meta, x, window_len):
     fault = np.array(meta["fault"])
     healthy = np.where(fault == "normal")[0]
     start = np.array([int(v) for v in meta["start_sample"]])
     healthy = healthy[np.argsort(start[healthy], kind="stable")]
-    n_fit = len(healthy) // 2
-    fit, held = healthy[:n_fit], healthy[n_fit:]
+    first, end = start[healthy[0]], start[healthy[-1]] + window_len
+    cut = first + 0.75 * (end - first)
+    fit = healthy[start[healthy] + window_len <= cut]
+    held = healthy[start[healthy] >= cut]
     centre = np.median(x[fit], axis=0)
     scale = 1.4826 * np.median(np.abs(x[fit] - centre), axis=0)
     sd = x[fit].std(axis=0, ddof=1)
@@ -87,7 +118,7 @@ def anomaly_scores(meta, x):
     scale = np.where(scale > 1e-9 * np.maximum(1, np.abs(centre)), scale, 1.0)
     z = (x - centre) / scale
     lw = LedoitWolf().fit(z[fit])
-    return lw.mahalanobis(z), held, n_fit
+    return lw.mahalanobis(z), held, len(fit)
 
 
 def auc(scores, healthy, fault_rows):
@@ -104,11 +135,13 @@ def models():
     }
 
 
-def run_peer(csv_path, split):
-    meta, x, _ = read_windows(csv_path)
+def run_peer(csv_path, split, features="all"):
+    meta, x_all, names, window_len = read_windows(csv_path)
     y = np.array([CLASSES.index(f) if f in CLASSES else -1 for f in meta["fault"]])
-    scores, healthy_test, n_fit = anomaly_scores(meta, x)
-    result = {"split": split, "windows": int(len(y)), "task": "fault type: inner_race, outer_race, ball"}
+    scores, healthy_test, n_fit = anomaly_scores(meta, x_all, window_len)  # the anomaly model reads every feature
+    x = x_all[:, select_features(names, features)]
+    result = {"split": split, "windows": int(len(y)), "task": "fault type: inner_race, outer_race, ball",
+              "features": features, "feature_count": int(x.shape[1])}
     all_fault = []
     fold_list = folds(meta, split)
     for name, make in models().items():
@@ -139,7 +172,8 @@ def run_peer(csv_path, split):
 
 
 def print_peer(r):
-    print(f"scikit-learn peer, split {r['split']}: {r['task']}, {r['windows']} windows")
+    print(f"scikit-learn peer, split {r['split']}: {r['task']}, {r['windows']} windows, inputs {r['features']} "
+          f"({r['feature_count']} features)")
     for name in models():
         m = r[name]
         print(f"\n{name}")
@@ -151,31 +185,37 @@ def print_peer(r):
           f"test {r['anomaly']['healthy_test_windows']} windows): {r['anomaly_auc']:.4f}")
 
 
-def compare(vigil, catalog):
+def compare(vigil, catalog, features, extra):
     lines = []
     with tempfile.TemporaryDirectory() as tmp:
         for split in ("by-load", "by-size"):
             csv_path = os.path.join(tmp, f"windows_{split}.csv")
             started = time.perf_counter()
             out = subprocess.run([vigil, "eval", "cwru", catalog, "--model", "classifier", "--split", split,
-                                  "--json", "--features-csv", csv_path], check=True, capture_output=True, text=True)
+                                  "--json", "--features-csv", csv_path, "--features", features] + extra,
+                                 check=True, capture_output=True, text=True)
             ours_s = time.perf_counter() - started
             ours = json.loads(out.stdout)
-            peer = run_peer(csv_path, split)
-            lines.append((split, "vigil MLP (libtorch)", ours["accuracy"], ours["macro_f1"], ours["anomaly_auc"],
-                          ours_s, [f["accuracy"] for f in ours["folds"]]))
+            peer = run_peer(csv_path, split, features)
+            t = ours["fault_type"]
+            lines.append((split, "vigil MLP (libtorch)", t["accuracy"], t["macro_f1"], ours["anomaly_auc"], ours_s,
+                          [f["fault_type"]["accuracy"] for f in ours["folds"]]))
             for name, label in (("random_forest", "sklearn RandomForest"), ("svm_rbf", "sklearn SVM (RBF)")):
                 m = peer[name]
                 lines.append((split, label, m["accuracy"], m["macro_f1"], peer["anomaly_auc"], m["fit_predict_s"],
                               [f["accuracy"] for f in m["folds"]]))
+            lines.append((split, "vigil 4-class product decision", ours["accuracy"], ours["macro_f1"],
+                          ours["anomaly_auc"], ours_s, [f["accuracy"] for f in ours["folds"]]))
+    print(f"inputs: {features}; vigil extra arguments: {' '.join(extra) or '(none)'}\n")
     print("| split | model | accuracy | macro-F1 | anomaly AUC | per-fold accuracy | time (s) |")
     print("| --- | --- | ---: | ---: | ---: | --- | ---: |")
     for split, label, acc, f1, a, s, per_fold in lines:
         folds_text = " / ".join(f"{v:.3f}" for v in per_fold)
         print(f"| {split} | {label} | {acc:.4f} | {f1:.4f} | {a:.4f} | {folds_text} | {s:.1f} |")
-    print("\nvigil time: whole CLI run (read, decimate, features, train every fold); sklearn time: fit + predict "
-          "of the folds on the CSV features. Anomaly AUC: Vigil's Gaussian T^2 vs the peer's LedoitWolf "
-          "Mahalanobis on the same time split of 97.mat.")
+    print("\nFault type (3 classes, argmax) unless marked 4-class. vigil time: whole CLI run (read, decimate, "
+          "features, anomaly model, train every fold); sklearn time: fit + predict of the folds on the CSV features. "
+          "Anomaly AUC: Vigil's Gaussian T^2 vs the peer's LedoitWolf Mahalanobis on the same 3 healthy test "
+          "windows of 97.mat.")
 
 
 def main():
@@ -184,19 +224,22 @@ def main():
     p = sub.add_parser("peer", help="run the peers on a features CSV")
     p.add_argument("features_csv")
     p.add_argument("--split", choices=["by-load", "by-size"], default="by-size")
+    p.add_argument("--features", default="all")
     p.add_argument("--json", action="store_true")
     c = sub.add_parser("compare", help="run vigil and the peers on both splits, print a table")
     c.add_argument("--vigil", required=True)
     c.add_argument("--catalog", required=True)
+    c.add_argument("--features", default="no-levels")
+    c.add_argument("extra", nargs="*", help="further vigil eval arguments (after --)")
     args = parser.parse_args()
     if args.command == "peer":
-        r = run_peer(args.features_csv, args.split)
+        r = run_peer(args.features_csv, args.split, args.features)
         if args.json:
             print(json.dumps(r, indent=2))
         else:
             print_peer(r)
     else:
-        compare(args.vigil, args.catalog)
+        compare(args.vigil, args.catalog, args.features, args.extra)
     return 0
 
 

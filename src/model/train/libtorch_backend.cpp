@@ -142,11 +142,14 @@ torch::Tensor activate(const torch::Tensor& h, Activation a) {
 }
 
 // Forward pass of rows x inputs; `last_activation` false gives the last layer's pre-activation (the logits
-// the cross-entropy takes, which is more accurate than log(softmax)).
-torch::Tensor forward(const TorchMlp& net, torch::Tensor h, bool last_activation) {
+// the cross-entropy takes, which is more accurate than log(softmax)). `dropout` > 0 (training passes only)
+// applies inverted dropout to every hidden layer's output.
+torch::Tensor forward(const TorchMlp& net, torch::Tensor h, bool last_activation, double dropout = 0) {
   for (std::size_t l = 0; l < net.weight.size(); ++l) {
     h = torch::linear(h, net.weight[l], net.bias[l]);
-    if (l + 1 < net.weight.size() || last_activation) h = activate(h, net.activation[l]);
+    const bool hidden = l + 1 < net.weight.size();
+    if (hidden || last_activation) h = activate(h, net.activation[l]);
+    if (hidden && dropout > 0) h = torch::dropout(h, dropout, /*train=*/true);
   }
   return h;
 }
@@ -209,7 +212,9 @@ Result<LoopResult> run_training(const Problem& p, MlpSpec initial, const Optimiz
       const std::size_t count = std::min(c.batch_size, n - start);
       const torch::Tensor index =
           torch::from_blob(order.data() + start, {std::int64_t(count)}, torch::kInt64);
-      const torch::Tensor output = forward(net, p.x_train.index_select(0, index), false);
+      torch::Tensor x = p.x_train.index_select(0, index);
+      if (c.input_noise_sd > 0) x = x + c.input_noise_sd * torch::randn_like(x);
+      const torch::Tensor output = forward(net, x, false, c.dropout);
       const torch::Tensor losses = row_losses(p, output, p.target_train.index_select(0, index));
       const torch::Tensor loss = (losses * p.weight_train.index_select(0, index)).sum() / double(count);
       optimizer.zero_grad();

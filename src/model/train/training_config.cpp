@@ -18,6 +18,12 @@ Status check_optimizer(const OptimizerConfig& c) {
     return fail(ErrorCode::invalid_argument, "min_improvement must be finite and >= 0, got {}",
                 c.min_improvement);
   }
+  if (!(c.dropout >= 0 && c.dropout <= 0.9)) {
+    return fail(ErrorCode::invalid_argument, "dropout must be in [0, 0.9], got {}", c.dropout);
+  }
+  if (!(c.input_noise_sd >= 0) || !std::isfinite(c.input_noise_sd)) {
+    return fail(ErrorCode::invalid_argument, "input_noise_sd must be finite and >= 0, got {}", c.input_noise_sd);
+  }
   if (c.threads < 1)
     return fail(ErrorCode::invalid_argument, "threads must be at least 1, got {}", c.threads);
   return {};

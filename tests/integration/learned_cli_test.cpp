@@ -1,0 +1,125 @@
+// `vigil train classifier` and `vigil eval cwru --model classifier|BUNDLE` run as real processes: the bundle
+// carries its recipe and the evaluation retrains that recipe per fold (JSON keys a user relies on), and bad
+// input (a missing bundle, a bundle of another kind, recipe options that contradict a bundle, an unknown
+// feature) gets a clear error naming what is wrong.
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "integration/cli_support.hpp"
+#include "support/test_data.hpp"
+
+namespace {
+
+using vigil::test::Cli;
+using vigil::test::CliRun;
+using vigil::test::run;
+
+// A catalog of one simulated healthy recording (20 s, sim cwru_like at 1797 rpm) for an anomaly bundle.
+std::string simulated_healthy_catalog(const std::filesystem::path& dir) {
+  EXPECT_EQ(run("simulate " + (dir / "healthy.mat").string() + " --fault none --duration 20 --seed 4").exit_code, 0);
+  std::ofstream(dir / "healthy.csv") << "path,sample_rate_hz,channel,bearing,fault,rpm\n"
+                                     << "healthy.mat,12000,DE,6205-2RS,normal,1797\n";
+  return (dir / "healthy.csv").string();
+}
+
+TEST_F(Cli, EvalWithAMissingBundleNamesTheFile) {
+  const CliRun r = run("eval cwru " + path("any.csv") + " --model " + path("nope.vigil") + " --split by-load");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("nope.vigil"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, EvalWithABundleOfAnotherKindNamesTheFileAndTheKind) {
+  const std::string catalog = simulated_healthy_catalog(dir_);
+  const CliRun trained = run("train anomaly " + catalog + " --overlap 8 --out " + path("anomaly.vigil"));
+  ASSERT_EQ(trained.exit_code, 0) << trained.out;
+  const CliRun r = run("eval cwru " + catalog + " --model " + path("anomaly.vigil") + " --split by-load");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("anomaly.vigil"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("classifier"), std::string::npos) << r.out;  // what was expected
+}
+
+TEST_F(Cli, EvalWithAFileThatIsNoBundleNamesIt) {
+  std::ofstream(path("junk.vigil")) << std::string(2000, 'j');
+  const CliRun r = run("eval cwru " + path("any.csv") + " --model " + path("junk.vigil") + " --split by-size");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("junk.vigil"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, EvalRefusesAnUnknownFeatureByName) {
+  const CliRun r = run("eval cwru " + path("any.csv") + " --model classifier --features crest_factor,bogus_db");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("bogus_db"), std::string::npos) << r.out;
+}
+
+// CWRU subset: loads 0 and 1 of every fault type and size (18 recordings) plus 97.mat, so by-size has 3 folds
+// whose training side holds 4 recordings per class (1 held back for early stopping). Few epochs: this checks
+// the plumbing, not accuracy.
+std::string cwru_subset(const std::string& out) {
+  const std::filesystem::path dir = vigil::test::data_dir() / "cwru";
+  std::ifstream in(dir / "catalog.csv");
+  std::ofstream subset(out);
+  std::string line;
+  std::getline(in, line);
+  subset << line << "\n";
+  while (std::getline(in, line)) {
+    // path,sample_rate_hz,channel,bearing,fault,rpm,load_hp,...: keep loads 0 and 1.
+    std::size_t comma = 0;
+    for (int k = 0; k < 6; ++k) comma = line.find(',', comma) + 1;
+    const char load = line[comma];
+    if (load == '0' || load == '1') {
+      subset << (dir / line.substr(0, line.find(','))).string() << line.substr(line.find(',')) << "\n";
+    }
+  }
+  return out;
+}
+
+TEST_F(Cli, EvalRetrainsTheBundlesRecipePerFoldAndReportsTheIssuesKeys) {
+  VIGIL_REQUIRE_DATA("cwru/catalog.csv");
+  const std::string catalog = cwru_subset(path("subset.csv"));
+  const CliRun trained = run("train classifier " + catalog + " --out " + path("c.vigil") +
+                             " --hidden 8 --epochs 4 --features envelope --seed 3");
+  ASSERT_EQ(trained.exit_code, 0) << trained.out;
+
+  // Recipe options contradict a bundle's recipe.
+  const CliRun both = run("eval cwru " + catalog + " --model " + path("c.vigil") + " --hidden 4");
+  EXPECT_EQ(both.exit_code, 2) << both.out;
+  EXPECT_NE(both.out.find("recipe comes from the bundle"), std::string::npos) << both.out;
+
+  const CliRun r = run("eval cwru " + catalog + " --model " + path("c.vigil") + " --split by-size --json", true);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"accuracy", "macro_f1", "anomaly_auc", "confusion", "folds", "fault_type", "recipe",
+                          "anomaly", "bundle", "task"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  // The recipe that ran is the bundle's.
+  EXPECT_EQ(j.at("recipe").at("hidden"), nlohmann::json::array({8}));
+  EXPECT_EQ(j.at("recipe").at("max_epochs"), 4);
+  EXPECT_EQ(j.at("recipe").at("seed"), 3);
+  EXPECT_EQ(j.at("recipe").at("features").size(), 14u);
+  EXPECT_EQ(j.at("folds").size(), 3u);  // sizes 0.007, 0.014, 0.021 in
+  // Top level: the 4-class product decision (normal, three faults; unknown as a prediction column).
+  const auto& confusion = j.at("confusion");
+  EXPECT_EQ(confusion.size(), 4u);
+  EXPECT_TRUE(confusion.at("normal").contains("unknown"));
+  std::size_t normal_rows = 0;
+  for (const auto& [column, n] : confusion.at("normal").items()) normal_rows += n.get<std::size_t>();
+  EXPECT_EQ(normal_rows, 3 * j.at("anomaly").at("healthy_test_windows").get<std::size_t>());  // once per fold
+  EXPECT_EQ(j.at("fault_type").at("confusion").size(), 3u);
+  for (const char* key : {"accuracy", "macro_f1"}) {
+    const double v = j.at(key).get<double>();
+    EXPECT_TRUE(v >= 0 && v <= 1) << key << " " << v;
+    EXPECT_TRUE(j.at("fault_type").at(key).is_number()) << key;
+  }
+  // Every fold tests whole recordings the training never saw: 12 fault recordings over 3 folds, 6 each.
+  for (const auto& f : j.at("folds")) {
+    EXPECT_EQ(f.at("test_recordings"), 6) << f.dump();
+    EXPECT_EQ(f.at("train_recordings").get<int>() + f.at("validation_recordings").get<int>(), 12) << f.dump();
+  }
+}
+
+}  // namespace
