@@ -1,13 +1,21 @@
-// vigil analyze FILE: physics-only diagnosis of one recording, as a table or JSON.
+// vigil analyze FILE...: the physics diagnosis of each recording (ISO severity, envelope evidence, verdict)
+// and, with --models / --anomaly / --classifier, the learned models' assessment beside it
+// (model::assess_recording), as a table or JSON.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "diag/diagnosis.hpp"
+#include "model/assessment.hpp"
+#include "model/bundle.hpp"
+#include "model/feature_schema.hpp"
 #include "recording_input.hpp"
 #include "report.hpp"
 
@@ -20,7 +28,96 @@ struct AnalyzeOptions {
   std::string machine_class = "class_I";
   double window_s = 1.0;
   bool json = false;
+  std::string models_dir;       // anomaly.vigil / classifier.vigil looked for here
+  std::string anomaly_path;     // explicit bundles (override models_dir)
+  std::string classifier_path;
 };
+
+// The bundles given on the command line, read and checked once for all files.
+struct LearnedModels {
+  std::optional<model::Bundle> anomaly;
+  std::optional<model::Bundle> classifier;
+  model::WindowSetup setup;
+  std::vector<std::string> names;  // file names, for the report
+};
+
+// nullopt when no model option is given.
+Result<std::optional<LearnedModels>> load_models(const AnalyzeOptions& o) {
+  namespace fs = std::filesystem;
+  std::string anomaly_path = o.anomaly_path;
+  std::string classifier_path = o.classifier_path;
+  if (!o.models_dir.empty()) {
+    std::error_code ec;
+    if (!fs::is_directory(o.models_dir, ec)) {
+      return fail(ErrorCode::not_found, "--models {}: not a folder", o.models_dir);
+    }
+    const fs::path a = fs::path(o.models_dir) / "anomaly.vigil";
+    const fs::path c = fs::path(o.models_dir) / "classifier.vigil";
+    if (anomaly_path.empty() && fs::exists(a, ec)) anomaly_path = a.string();
+    if (classifier_path.empty() && fs::exists(c, ec)) classifier_path = c.string();
+    if (anomaly_path.empty() && classifier_path.empty()) {
+      return fail(ErrorCode::not_found, "--models {}: holds neither anomaly.vigil nor classifier.vigil (make models "
+                  "writes them to build/models)", o.models_dir);
+    }
+  }
+  if (anomaly_path.empty() && classifier_path.empty()) return std::optional<LearnedModels>{};
+  LearnedModels m;
+  std::optional<model::WindowSetup> setup;
+  auto load = [&](const std::string& path, model::ModelKind kind) -> Result<model::Bundle> {
+    auto bundle = model::read_bundle(path, kind, model::k_feature_schema_version);
+    if (!bundle) return std::unexpected(bundle.error());
+    auto s = model::window_setup_of(*bundle);
+    if (!s) return std::unexpected(s.error().with_context(path));
+    if (setup && (setup->sample_rate_hz != s->sample_rate_hz || setup->window_len != s->window_len)) {
+      return fail(ErrorCode::invalid_argument,
+                  "{}: trained on {}-sample windows at {} Hz, the other bundle on {}-sample windows at {} Hz; "
+                  "the models must see the same windows",
+                  path, s->window_len, s->sample_rate_hz, setup->window_len, setup->sample_rate_hz);
+    }
+    setup = *s;
+    m.names.push_back(std::filesystem::path(path).filename().string());
+    return bundle;
+  };
+  if (!anomaly_path.empty()) {
+    auto b = load(anomaly_path, model::ModelKind::anomaly);
+    if (!b) return std::unexpected(b.error());
+    m.anomaly = std::move(*b);
+  }
+  if (!classifier_path.empty()) {
+    auto b = load(classifier_path, model::ModelKind::classifier);
+    if (!b) return std::unexpected(b.error());
+    m.classifier = std::move(*b);
+  }
+  m.setup = *setup;
+  return std::optional<LearnedModels>{std::move(m)};
+}
+
+// The learned assessment of one signal: the models instantiated for its bearing and speed.
+Result<model::RecordingAssessment> assess(const Signal& signal, const LearnedModels& m) {
+  std::optional<model::AnomalyModel> anomaly;
+  std::optional<model::ClassifierModel> classifier;
+  if (m.anomaly) {
+    auto a = model::AnomalyModel::from_bundle(*m.anomaly);
+    if (!a) return std::unexpected(a.error());
+    anomaly = std::move(*a);
+  }
+  if (m.classifier) {
+    auto c = model::ClassifierModel::from_bundle(*m.classifier);
+    if (!c) return std::unexpected(c.error());
+    classifier = std::move(*c);
+  }
+  auto assessor = model::WindowAssessor::create({.sample_rate_hz = m.setup.sample_rate_hz,
+                                                 .window_len = m.setup.window_len,
+                                                 .bearing = signal.bearing,
+                                                 .max_speed_rpm = std::max(3600.0, signal.speed_rpm),
+                                                 .unit = dsp::AccelerationUnit::g,
+                                                 .speed_tolerance = 0.02,
+                                                 .effort = dsp::PlanEffort::estimate},
+                                                std::move(anomaly), std::move(classifier));
+  if (!assessor) return std::unexpected(assessor.error());
+  return model::assess_recording(*assessor, signal.samples, signal.sample_rate_hz, signal.speed_rpm,
+                                 signal.source);
+}
 
 Result<std::pair<Signal, diag::Diagnosis>> analyze_one(const std::string& path, const AnalyzeOptions& o,
                                                        diag::MachineClass machine_class) {
@@ -45,10 +142,16 @@ int run_analyze(const AnalyzeOptions& o) {
     fmt::print(stderr, "vigil analyze: --machine-class: {}\n", machine_class.error().message);
     return 2;
   }
+  auto models = load_models(o);
+  if (!models) {
+    fmt::print(stderr, "vigil analyze: {}\n", models.error().message);
+    return 2;
+  }
   const bool many = o.paths.size() > 1;
   nlohmann::json all = nlohmann::json::array();
   if (many && !o.json) {
-    fmt::print("{:<16} {:<11} {:>5} {:>9} {:>4}  {}\n", "file", "verdict", "conf", "mm/s", "ISO", "evidence");
+    fmt::print("{:<16} {:<11} {:>5} {:>9} {:>4}  {}{}\n", "file", "verdict", "conf", "mm/s", "ISO",
+               *models ? fmt::format("{:<17} ", "learned") : "", "evidence");
   }
   int rc = 0;
   for (const auto& path : o.paths) {
@@ -59,13 +162,28 @@ int run_analyze(const AnalyzeOptions& o) {
       continue;
     }
     const auto& [signal, d] = *result;
+    std::optional<model::RecordingAssessment> learned;
+    if (*models) {
+      auto a = assess(signal, **models);
+      if (!a) {
+        fmt::print(stderr, "vigil analyze: {}\n", a.error().message);
+        rc = 2;
+        continue;
+      }
+      learned = std::move(*a);
+    }
     if (o.json) {
       all.push_back(diagnosis_json(signal, d));
+      if (learned) all.back()["learned"] = assessment_json(*learned, (*models)->setup, (*models)->names);
     } else if (many) {
-      fmt::print("{:<16} {:<11} {:>4.0f}% {:>9.2f} {:>4}  {}\n", signal.source, diag::to_string(d.verdict),
-                 100.0 * d.confidence, d.velocity_rms_mm_s, diag::to_string(d.iso_zone), d.explanation);
+      const std::string learned_column =
+          learned ? fmt::format("{:<12} {:>3.0f}% ", learned->verdict, 100 * learned->confidence) : "";
+      fmt::print("{:<16} {:<11} {:>4.0f}% {:>9.2f} {:>4}  {}{}\n", signal.source, diag::to_string(d.verdict),
+                 100.0 * d.confidence, d.velocity_rms_mm_s, diag::to_string(d.iso_zone), learned_column,
+                 d.explanation);
     } else {
       print_diagnosis(signal, d);
+      if (learned) print_assessment(*learned, (*models)->setup, (*models)->names);
     }
   }
   if (o.json)
@@ -98,6 +216,12 @@ void add_analyze(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--window", o->window_s, "Analysis window in seconds (envelope resolution 1/window Hz)")
       ->capture_default_str();
+  cmd->add_option("--models", o->models_dir,
+                  "Also assess with the learned models in this folder (anomaly.vigil, classifier.vigil; `make "
+                  "models` writes them to build/models)");
+  cmd->add_option("--anomaly", o->anomaly_path, "Anomaly model bundle (vigil train anomaly); overrides --models");
+  cmd->add_option("--classifier", o->classifier_path,
+                  "Fault classifier bundle (vigil train classifier); overrides --models");
   cmd->add_flag("--json", o->json, "Print one JSON object instead of the table");
   cmd->callback([o] {
     const int rc = run_analyze(*o);

@@ -1,9 +1,11 @@
 #include "report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace vigil::cli {
 namespace {
@@ -97,6 +99,57 @@ void print_diagnosis(const Signal& s, const diag::Diagnosis& d) {
                e.harmonics_found, e.harmonics_checked, e.sidebands_found, e.score,
                method_name(d.evidence_method[i]));
   }
+}
+
+nlohmann::json assessment_json(const model::RecordingAssessment& a, const model::WindowSetup& setup,
+                               const std::vector<std::string>& models) {
+  nlohmann::json j = {{"models", models},
+                      {"sample_rate_hz", setup.sample_rate_hz},
+                      {"window_len", setup.window_len},
+                      {"windows", a.windows},
+                      {"verdict", a.verdict},
+                      {"confidence", a.confidence}};
+  if (a.has_anomaly) {
+    j["anomaly"] = {{"alarms", a.alarms},
+                    {"alarms_needed", a.alarms_needed},
+                    {"abnormal", a.abnormal},
+                    {"median_confidence", a.median_confidence},
+                    {"threshold", a.alarm_threshold},
+                    {"false_alarm_rate", a.false_alarm_rate}};
+  }
+  if (a.has_classifier) {
+    nlohmann::json p = nlohmann::json::object();
+    for (std::size_t c = 0; c < a.labels.size(); ++c) p[a.labels[c]] = a.mean_probabilities[c];
+    j["classifier"] = {{"fault", a.fault},
+                       {"probability", a.fault_probability},
+                       {"probabilities", p},
+                       {"windows", a.classified_windows}};
+  }
+  return j;
+}
+
+void print_assessment(const model::RecordingAssessment& a, const model::WindowSetup& setup,
+                      const std::vector<std::string>& models) {
+  fmt::print("\n  learned     {} ({} windows of {} samples at {} Hz)\n", fmt::join(models, ", "), a.windows,
+             setup.window_len, setup.sample_rate_hz);
+  if (a.has_anomaly) {
+    fmt::print("  anomaly     {} of {} windows above the healthy threshold ({} needed at a {:g} % false-alarm "
+               "budget): {}\n",
+               a.alarms, a.windows, a.alarms_needed, 100 * a.false_alarm_rate, a.abnormal ? "abnormal" : "normal");
+  }
+  if (a.has_classifier) {
+    std::vector<std::size_t> order(a.labels.size());
+    for (std::size_t c = 0; c < order.size(); ++c) order[c] = c;
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t x, std::size_t y) { return a.mean_probabilities[x] > a.mean_probabilities[y]; });
+    std::string ranked;
+    for (auto c : order) {
+      ranked += fmt::format("{}{} {:.2f}", ranked.empty() ? "" : ", ", a.labels[c], a.mean_probabilities[c]);
+    }
+    fmt::print("  fault type  {} (mean over {} {}windows)\n", ranked, a.classified_windows,
+               a.abnormal ? "alarming " : "");
+  }
+  fmt::print("  verdict     {}  (confidence {:.0f} %)\n", a.verdict, 100 * a.confidence);
 }
 
 }  // namespace vigil::cli
