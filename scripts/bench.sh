@@ -4,7 +4,10 @@
 #   2. pipeline_bench: N channels x 1 s windows through WindowAnalyzer on one core, beside the FFT floor
 #      and a single FFT per window (median of repetitions, interleaved at random);
 #   3. the numpy/scipy peer on the same signals (one core), which also checks agreement of the features;
-#   4. BUILD_DIR/bench/pipeline.json: the figures, the ratios, the machine, the date, the command.
+#   4. BUILD_DIR/bench/pipeline.json: the figures, the ratios, the machine, the date, the command;
+#   5. model_bench: learned-model latency per window (features, anomaly score, classifier, end to end)
+#      beside its floors, and the numpy peer of the inference (bench/peer/model_peer.py), into
+#      BUILD_DIR/bench/model.json.
 # Usage: scripts/bench.sh [BUILD_DIR] (default build). Env: BENCH_CHANNELS (8), BENCH_MIN_TIME (0.5 s for the
 # pipeline, a third of it per hot path), BENCH_REPETITIONS (5), PEER_MIN_CPU_S (3).
 # Exit status: non-zero when a program fails or the peer disagrees with our features; missed throughput
@@ -21,7 +24,7 @@ REPETITIONS="${BENCH_REPETITIONS:-5}"
 PEER_MIN_CPU_S="${PEER_MIN_CPU_S:-3}"
 PYTHON=/usr/bin/python3  # Debian's numpy/scipy, not whatever python3 is first on PATH
 
-for program in dsp_bench sim_bench diag_bench pipeline_bench; do
+for program in dsp_bench sim_bench diag_bench pipeline_bench model_bench; do
   if [ ! -x "$BENCH/$program" ]; then
     echo "bench: $BENCH/$program is missing: configure with -DVIGIL_BUILD_BENCH=ON and build first" >&2
     exit 2
@@ -153,7 +156,64 @@ print(f"  machine: {cpu_model}, {cores} cores, load average {os.getloadavg()[0]:
       f"written {os.path.join(bench, 'pipeline.json')}")
 PY
 
+echo "== learned models: latency per window, one core ($REPETITIONS repetitions of >= $MIN_TIME s)"
+"$BENCH/model_bench" --out_dir="$BENCH" \
+  --benchmark_min_time="$MIN_TIME" --benchmark_repetitions="$REPETITIONS" \
+  --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true \
+  --benchmark_out="$BENCH/model_bench.json" --benchmark_out_format=json
+model_peer_status=0
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+  "$PYTHON" "$ROOT/bench/peer/model_peer.py" "$BENCH/model_peer_input.json" \
+  --min-cpu-s "$PEER_MIN_CPU_S" --out "$BENCH/model_peer.json" || model_peer_status=$?
+"$PYTHON" - "$BENCH" "$model_peer_status" "$COMMAND" <<'PY'
+import datetime, json, os, sys
+
+bench, peer_status, command = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(os.path.join(bench, "model_bench.json")) as fh:
+    doc = json.load(fh)
+us = {}
+for b in doc["benchmarks"]:
+    if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+        continue
+    us[b.get("run_name", b["name"])] = b["us_per_window"]
+peer = {}
+if os.path.exists(os.path.join(bench, "model_peer.json")):
+    with open(os.path.join(bench, "model_peer.json")) as fh:
+        peer = json.load(fh)
+inference = us["model/inference_and_scoring"]
+peer_us = peer.get("peer_us_per_window")
+result = {
+    "us_per_window": us,
+    "peer_us_per_window": peer_us,
+    "ratios": {"peer_over_vigil_inference": peer_us / inference if peer_us else None,
+               "vigil_inference_over_dense_floor": inference / us["floor/dense_arithmetic"],
+               "features_over_window_fft": us["model/features"] / us["floor/window_fft"]},
+    "targets": {"inference + scoring <= 50 us": inference <= 50},
+    "agreement": {"result": peer.get("agreement", "not run"), "peer_exit_status": peer_status,
+                  "problems": peer.get("problems", []), "worst_deviation": peer.get("worst_deviation")},
+    "context": {k: doc["context"].get(k) for k in ("window", "classifier", "host_name", "num_cpus")},
+    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    "command": command,
+}
+with open(os.path.join(bench, "model.json"), "w") as fh:
+    json.dump(result, fh, indent=1)
+print("\n== learned models, microseconds per window (median)")
+for name in ("model/features", "model/anomaly_score", "model/classify", "model/inference_and_scoring",
+             "model/window_end_to_end", "floor/window_fft", "floor/dense_arithmetic"):
+    print(f"  {name:<30} {us[name]:8.2f}")
+if peer_us:
+    print(f"  {'numpy peer (T^2 + classifier)':<30} {peer_us:8.2f}   (peer/vigil = {peer_us / inference:.1f})")
+print(f"  agreement with peer: {result['agreement']['result']}")
+for name, ok in result["targets"].items():
+    print(f"  target {name:<38} {'met' if ok else 'MISSED'}")
+print(f"  written {os.path.join(bench, 'model.json')}")
+PY
+
 if [ "$peer_status" -ne 0 ]; then
   echo "bench: the peer disagrees with our features (exit $peer_status); see $BENCH/peer.json" >&2
   exit "$peer_status"
+fi
+if [ "$model_peer_status" -ne 0 ]; then
+  echo "bench: the numpy peer disagrees with our model outputs (exit $model_peer_status); see $BENCH/model_peer.json" >&2
+  exit "$model_peer_status"
 fi
