@@ -40,6 +40,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "diag/metrics.hpp"
 #include "io/catalog.hpp"
 #include "model/anomaly_bundle.hpp"
 #include "model/bundle.hpp"
@@ -147,19 +148,6 @@ std::size_t recording_count(const model::LabelledWindows& windows, const std::ve
   std::set<std::string> names;
   for (auto i : rows) names.insert(windows.rows[i].recording);
   return names.size();
-}
-
-// Mann-Whitney estimate of the ROC AUC: P(fault score > healthy score), ties counting one half.
-double roc_auc(std::vector<double> healthy, const std::vector<double>& fault) {
-  if (healthy.empty() || fault.empty()) return 0;
-  std::sort(healthy.begin(), healthy.end());
-  double wins = 0;
-  for (double f : fault) {
-    const auto below = std::lower_bound(healthy.begin(), healthy.end(), f) - healthy.begin();
-    const auto not_above = std::upper_bound(healthy.begin(), healthy.end(), f) - healthy.begin();
-    wins += double(below) + 0.5 * double(not_above - below);
-  }
-  return wins / (double(healthy.size()) * double(fault.size()));
 }
 
 // The per-asset anomaly model of the healthy recording, fitted and calibrated on its first three quarters,
@@ -550,7 +538,7 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
       fault_scores.push_back(healthy->scores[i]);
       alarmed += healthy->score_alarm[i] ? 1 : 0;
     }
-    const double auc = roc_auc(healthy->test_scores, fault_scores);
+    const double auc = diag::roc_auc(healthy->test_scores, fault_scores);
     type_truth.insert(type_truth.end(), test_set->labels.begin(), test_set->labels.end());
     type_predicted.insert(type_predicted.end(), fold_type_pred.begin(), fold_type_pred.end());
     product_truth.insert(product_truth.end(), fold_product_truth.begin(), fold_product_truth.end());
@@ -613,7 +601,7 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
   if (!type_pooled || !product_pooled) {
     return error(1, (!type_pooled ? type_pooled.error() : product_pooled.error()).message);
   }
-  const double anomaly_auc = roc_auc(healthy->test_scores, all_fault_scores);
+  const double anomaly_auc = diag::roc_auc(healthy->test_scores, all_fault_scores);
   std::size_t healthy_alarms = 0, fault_alarms = 0;
   for (auto i : healthy->test_rows) healthy_alarms += healthy->score_alarm[i] ? 1 : 0;
   for (std::size_t i = 0; i < windows->rows.size(); ++i) {

@@ -28,6 +28,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "diag/metrics.hpp"
 #include "io/catalog.hpp"
 #include "model/anomaly_bundle.hpp"
 #include "model/bundle.hpp"
@@ -52,19 +53,6 @@ struct TrainAnomalyOptions {
   std::uint64_t seed = 1;
   bool evaluate_faults = false;
 };
-
-// ROC AUC of "fault scores higher": P(f > h) + P(f = h) / 2 over all pairs (Mann-Whitney U / (n_h n_f)),
-// by sorting the healthy scores once.
-double roc_auc(std::vector<double> healthy, const std::vector<double>& fault) {
-  std::sort(healthy.begin(), healthy.end());
-  double wins = 0;
-  for (double f : fault) {
-    const auto below = std::lower_bound(healthy.begin(), healthy.end(), f) - healthy.begin();
-    const auto not_above = std::upper_bound(healthy.begin(), healthy.end(), f) - healthy.begin();
-    wins += double(below) + 0.5 * double(not_above - below);
-  }
-  return wins / (double(healthy.size()) * double(fault.size()));
-}
 
 // Scores of the calibration segment (held back from fitting) against the catalog's other recordings.
 Result<nlohmann::json> evaluate_faults(model::AnomalyModel& m, const io::Catalog& catalog,
@@ -96,7 +84,7 @@ Result<nlohmann::json> evaluate_faults(model::AnomalyModel& m, const io::Catalog
     alarms += s->alarm ? 1 : 0;
   }
   if (fault.empty()) return fail(ErrorCode::invalid_argument, "the fault recordings gave no window");
-  return nlohmann::json{{"fault_auc", roc_auc(healthy, fault)},
+  return nlohmann::json{{"fault_auc", diag::roc_auc(healthy, fault)},
                         {"fault_auc_healthy_side", "calibration segment (overlapping windows, held back from fitting)"},
                         {"fault_recordings", faults.entries.size()},
                         {"fault_windows", fault.size()},

@@ -1,5 +1,9 @@
 #include "diag/metrics.hpp"
 
+#include <algorithm>
+#include <limits>
+#include <vector>
+
 namespace vigil::diag {
 
 std::size_t ConfusionMatrix::total() const {
@@ -45,6 +49,19 @@ double ConfusionMatrix::macro_f1() const {
     ++classes;
   }
   return classes == 0 ? 0.0 : sum / double(classes);
+}
+
+double roc_auc(std::span<const double> healthy, std::span<const double> abnormal) {
+  if (healthy.empty() || abnormal.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> sorted(healthy.begin(), healthy.end());
+  std::sort(sorted.begin(), sorted.end());
+  double wins = 0;
+  for (double a : abnormal) {
+    const auto below = std::lower_bound(sorted.begin(), sorted.end(), a) - sorted.begin();
+    const auto not_above = std::upper_bound(sorted.begin(), sorted.end(), a) - sorted.begin();
+    wins += double(below) + 0.5 * double(not_above - below);
+  }
+  return wins / (double(sorted.size()) * double(abnormal.size()));
 }
 
 }  // namespace vigil::diag

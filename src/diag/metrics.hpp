@@ -1,9 +1,11 @@
 // Classification quality over labelled recordings: confusion matrix, accuracy, per-class precision /
-// recall / F1 and macro-F1 (the mean F1 over the classes present in the truth or the predictions).
+// recall / F1 and macro-F1 (the mean F1 over the classes present in the truth or the predictions); and
+// the ROC AUC of a score that should rank abnormal above healthy.
 #pragma once
 
 #include <array>
 #include <cstddef>
+#include <span>
 
 #include "diag/diagnosis.hpp"
 
@@ -33,5 +35,10 @@ class ConfusionMatrix {
  private:
   std::array<std::array<std::size_t, k_verdict_count>, k_verdict_count> counts_{};
 };
+
+// Area under the ROC curve of a score meant to be higher for `abnormal` than for `healthy`, by the
+// Mann-Whitney statistic: AUC = P(a > h) + P(a = h) / 2 over all pairs (Hanley & McNeil, Radiology 143,
+// 1982). O((n_h + n_a) log n_h). NaN when either side is empty.
+double roc_auc(std::span<const double> healthy, std::span<const double> abnormal);
 
 }  // namespace vigil::diag

@@ -1,5 +1,9 @@
 #include "diag/metrics.hpp"
 
+#include <cmath>
+#include <random>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace vigil::diag {
@@ -30,6 +34,27 @@ TEST(ConfusionMatrix, EmptyIsZero) {
   ConfusionMatrix m;
   EXPECT_EQ(m.accuracy(), 0.0);
   EXPECT_EQ(m.macro_f1(), 0.0);
+}
+
+// By hand: healthy {1, 2, 3}, abnormal {2, 4}: pairs (a > h) = 1 + 3 = 4, ties = 1 (2 vs 2), so
+// AUC = (4 + 0.5) / 6 = 0.75; and against the brute-force count over every pair on random scores.
+TEST(RocAuc, IsTheMannWhitneyProbabilityOfRankingAbnormalHigher) {
+  const std::vector<double> healthy{3, 1, 2};
+  const std::vector<double> abnormal{2, 4};
+  EXPECT_DOUBLE_EQ(roc_auc(healthy, abnormal), 0.75);
+  EXPECT_DOUBLE_EQ(roc_auc(abnormal, healthy), 0.25);
+  EXPECT_DOUBLE_EQ(roc_auc(std::vector<double>{0, 0}, std::vector<double>{0}), 0.5);
+  EXPECT_TRUE(std::isnan(roc_auc(std::vector<double>{}, abnormal)));
+
+  std::mt19937 rng(3);
+  std::normal_distribution<double> n(0, 1);
+  std::vector<double> h(200), a(150);
+  for (auto& v : h) v = std::round(4 * n(rng)) / 4;  // rounded: plenty of ties
+  for (auto& v : a) v = std::round(4 * (n(rng) + 0.7)) / 4;
+  double wins = 0;
+  for (double x : a)
+    for (double y : h) wins += x > y ? 1.0 : (x == y ? 0.5 : 0.0);
+  EXPECT_NEAR(roc_auc(h, a), wins / (200.0 * 150.0), 1e-12);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 
 #include <gtest/gtest.h>
 
+#include "diag/metrics.hpp"
 #include "dsp/iir.hpp"
 #include "io/catalog.hpp"
 #include "model/calibration.hpp"
@@ -48,18 +49,6 @@ std::vector<float> feature_rows(FeatureExtractor& e, std::span<const float> x, s
     if (f) rows.insert(rows.end(), f->begin(), f->end());
   }
   return rows;
-}
-
-// Mann-Whitney estimate of P(fault score > healthy score), ties counting one half.
-double roc_auc(std::vector<double> healthy, const std::vector<double>& fault) {
-  std::sort(healthy.begin(), healthy.end());
-  double wins = 0;
-  for (double f : fault) {
-    const auto below = std::lower_bound(healthy.begin(), healthy.end(), f) - healthy.begin();
-    const auto not_above = std::upper_bound(healthy.begin(), healthy.end(), f) - healthy.begin();
-    wins += double(below) + 0.5 * double(not_above - below);
-  }
-  return wins / (double(healthy.size()) * double(fault.size()));
 }
 
 TEST(CwruAnomaly, HealthyBaselineAgainstEverySeededFault) {
@@ -139,7 +128,7 @@ TEST(CwruAnomaly, HealthyBaselineAgainstEverySeededFault) {
     s.insert(s.end(), scores.begin(), scores.end());
   }
 
-  const double auc = roc_auc(healthy_scores, fault_scores);
+  const double auc = diag::roc_auc(healthy_scores, fault_scores);
   const auto alarms =
       std::count_if(healthy_scores.begin(), healthy_scores.end(), [&](double s) { return s > threshold; });
   const auto detected =
@@ -152,7 +141,7 @@ TEST(CwruAnomaly, HealthyBaselineAgainstEverySeededFault) {
   std::printf("[ cwru anomaly ] ROC AUC healthy vs all faults: %.4f\n", auc);
   for (const auto& [size, scores] : by_size) {
     std::printf("[ cwru anomaly ]   fault diameter %s in: AUC %.4f (%zu windows)\n", size.c_str(),
-                roc_auc(healthy_scores, scores), scores.size());
+                diag::roc_auc(healthy_scores, scores), scores.size());
   }
   std::printf(
       "[ cwru anomaly ] threshold at a 0.1 %% budget: T^2 = %.1f; healthy test alarms %zd / %zu, faults "
