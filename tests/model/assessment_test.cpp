@@ -19,25 +19,18 @@
 #include "model/features.hpp"
 #include "model/labelled_windows.hpp"
 #include "sim/simulator.hpp"
+#include "support/simulated_windows.hpp"
 
 namespace vigil::model {
 namespace {
 
-constexpr double k_rate_hz = 12000;
-constexpr std::size_t k_window_len = 4096;
-constexpr double k_speed_rpm = 1797;
+constexpr double k_rate_hz = test::k_sim_rate_hz;
+constexpr std::size_t k_window_len = test::k_sim_window_len;
+constexpr double k_speed_rpm = test::k_sim_speed_rpm;
 const std::vector<std::string> k_labels = {"inner_race", "outer_race", "ball"};
 const double k_first_label_probability = std::exp(2.0) / (std::exp(2.0) + 2.0);  // 0.786986
 
-FeatureExtractorConfig extractor_config() {
-  return {.sample_rate_hz = k_rate_hz,
-          .window_len = k_window_len,
-          .bearing = *dsp::find_bearing("6205-2RS"),
-          .max_speed_rpm = 3600,
-          .unit = dsp::AccelerationUnit::g,
-          .speed_tolerance = 0.02,
-          .effort = dsp::PlanEffort::estimate};
-}
+FeatureExtractorConfig extractor_config() { return test::simulated_extractor_config(); }
 
 std::vector<float> simulate(sim::FaultKind kind, double rate_hz, std::size_t samples, std::uint64_t seed) {
   auto scenario = sim::Scenario::cwru_like(kind, k_speed_rpm);
@@ -51,19 +44,8 @@ std::vector<float> simulate(sim::FaultKind kind, double rate_hz, std::size_t sam
 
 // The anomaly model of 120 simulated healthy windows (one recording; the last quarter calibrates).
 AnomalyModel healthy_model() {
-  auto extractor = FeatureExtractor::create(extractor_config());
-  EXPECT_TRUE(extractor.has_value());
-  const auto x = simulate(sim::FaultKind::none, k_rate_hz, 120 * k_window_len, 5);
   LabelledWindows table{.sample_rate_hz = k_rate_hz, .window_len = k_window_len, .hop = k_window_len, .rows = {}};
-  for (std::size_t k = 0; k < 120; ++k) {
-    auto f = extractor->extract(std::span<const float>(x).subspan(k * k_window_len, k_window_len), k_speed_rpm);
-    EXPECT_TRUE(f.has_value());
-    table.rows.push_back(WindowRow{.recording = "healthy",
-                                   .fault = io::FaultType::normal,
-                                   .speed_rpm = k_speed_rpm,
-                                   .start_sample = k * k_window_len,
-                                   .features = std::vector<float>(f->begin(), f->end())});
-  }
+  test::add_simulated(table, sim::FaultKind::none, io::FaultType::normal, "healthy", 120, 5);
   auto trained = train_anomaly_model(table);
   EXPECT_TRUE(trained.has_value()) << trained.error().message;
   return std::move(trained->model);

@@ -23,39 +23,16 @@
 #include "model/train/autoencoder_anomaly.hpp"
 #include "sim/simulator.hpp"
 #include "support/alloc_counter.hpp"
+#include "support/simulated_windows.hpp"
 
 namespace vigil::model {
 namespace {
 
-constexpr double k_rate_hz = 12000;
-constexpr std::size_t k_window_len = 4096;
-constexpr double k_speed_rpm = 1797;
+constexpr double k_rate_hz = test::k_sim_rate_hz;
+constexpr std::size_t k_window_len = test::k_sim_window_len;
+constexpr double k_speed_rpm = test::k_sim_speed_rpm;
 
-// `count` consecutive disjoint simulated windows of one recording, as a labelled-windows table holds them.
-void add_simulated(LabelledWindows& table, sim::FaultKind kind, io::FaultType fault, const std::string& name,
-                   std::size_t count, std::uint64_t seed) {
-  auto extractor = FeatureExtractor::create({.sample_rate_hz = k_rate_hz,
-                                             .window_len = k_window_len,
-                                             .bearing = *dsp::find_bearing("6205-2RS"),
-                                             .max_speed_rpm = 3600,
-                                             .unit = dsp::AccelerationUnit::g,
-                                             .speed_tolerance = 0.02,
-                                             .effort = dsp::PlanEffort::estimate});
-  ASSERT_TRUE(extractor.has_value()) << extractor.error().message;
-  auto simulator = sim::Simulator::create(sim::Scenario::cwru_like(kind, k_speed_rpm), seed);
-  ASSERT_TRUE(simulator.has_value()) << simulator.error().message;
-  std::vector<float> x(k_window_len);
-  for (std::size_t k = 0; k < count; ++k) {
-    simulator->generate(x);
-    auto f = extractor->extract(x, k_speed_rpm);
-    ASSERT_TRUE(f.has_value()) << f.error().message;
-    table.rows.push_back(WindowRow{.recording = name,
-                                   .fault = fault,
-                                   .speed_rpm = k_speed_rpm,
-                                   .start_sample = k * k_window_len,
-                                   .features = std::vector<float>(f->begin(), f->end())});
-  }
-}
+using vigil::test::add_simulated;
 
 struct Fixture {
   LabelledWindows train;  // 400 healthy windows of one recording
