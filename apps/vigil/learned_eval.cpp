@@ -479,7 +479,7 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
   for (const auto& fold : *folds) {
     std::vector<std::size_t> side = fold.train;
     side.insert(side.end(), fold.validation.begin(), fold.validation.end());
-    const auto rows = train::hold_out_validation(*windows, side, recipe->validation_every);
+    const auto rows = model::hold_out_validation(*windows, side, recipe->validation_every);
     auto train_set = train::windows_dataset(*windows, rows.train, k_classes);
     auto validation_set = train::windows_dataset(*windows, rows.validation, k_classes);
     auto test_set = train::windows_dataset(*windows, fold.test, k_classes);

@@ -74,7 +74,7 @@ int run_train_classifier(const TrainClassifierOptions& o) {
 
   std::vector<std::size_t> all_rows(windows->rows.size());
   for (std::size_t i = 0; i < all_rows.size(); ++i) all_rows[i] = i;
-  const auto rows = model::train::hold_out_validation(*windows, all_rows, recipe->validation_every);
+  const auto rows = model::hold_out_validation(*windows, all_rows, recipe->validation_every);
   auto train = model::train::windows_dataset(*windows, rows.train, classes);
   if (!train) return error(train.error().message);
   auto validation = model::train::windows_dataset(*windows, rows.validation, classes);

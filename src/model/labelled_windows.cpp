@@ -283,6 +283,23 @@ Result<SplitKind> parse_split_kind(std::string_view text) {
   return fail(ErrorCode::not_found, "unknown split '{}' (by-load, by-size)", text);
 }
 
+RowSplit hold_out_validation(const LabelledWindows& windows, std::span<const std::size_t> rows,
+                             std::size_t validation_every) {
+  std::map<io::FaultType, std::set<std::string>> names;
+  for (auto i : rows) names[windows.rows[i].fault].insert(windows.rows[i].recording);
+  std::set<std::string> held;
+  for (const auto& [fault, recordings] : names) {
+    if (recordings.size() < 2 || validation_every == 0) continue;
+    std::size_t k = 0;
+    for (const auto& n : recordings) {
+      if (k++ % validation_every == 0) held.insert(n);
+    }
+  }
+  RowSplit split;
+  for (auto i : rows) (held.count(windows.rows[i].recording) ? split.validation : split.train).push_back(i);
+  return split;
+}
+
 Result<std::vector<Fold>> make_folds(const LabelledWindows& windows, SplitKind split,
                                      std::size_t validation_every) {
   auto key_of = [split](const WindowRow& r) {
@@ -308,32 +325,21 @@ Result<std::vector<Fold>> make_folds(const LabelledWindows& windows, SplitKind s
     fold.held_out_value = held_out;
     fold.name = split == SplitKind::by_load ? fmt::format("load {} hp", held_out)
                                             : fmt::format("size {} in", held_out);
-    // Training recordings per fault class, sorted by name, for the validation pick.
-    std::map<io::FaultType, std::set<std::string>> train_recordings;
-    for (const auto& r : windows.rows) {
-      if (r.fault != io::FaultType::normal && key_of(r) != held_out)
-        train_recordings[r.fault].insert(r.recording);
-    }
-    std::set<std::string> validation_recordings;
-    if (validation_every > 0) {
-      for (const auto& [fault, names] : train_recordings) {
-        std::size_t i = 0;
-        for (const auto& n : names) {
-          if (i++ % validation_every == 0 && names.size() > 1) validation_recordings.insert(n);
-        }
-      }
-    }
+    std::map<io::FaultType, std::set<std::string>> train_recordings;  // per fault class
+    std::vector<std::size_t> train_side;
     for (std::size_t i = 0; i < windows.rows.size(); ++i) {
       const auto& r = windows.rows[i];
       if (r.fault == io::FaultType::normal) continue;
       if (key_of(r) == held_out) {
         fold.test.push_back(i);
-      } else if (validation_recordings.contains(r.recording)) {
-        fold.validation.push_back(i);
       } else {
-        fold.train.push_back(i);
+        train_side.push_back(i);
+        train_recordings[r.fault].insert(r.recording);
       }
     }
+    auto held = hold_out_validation(windows, train_side, validation_every);
+    fold.train = std::move(held.train);
+    fold.validation = std::move(held.validation);
     std::set<io::FaultType> test_classes;
     for (auto i : fold.test) test_classes.insert(windows.rows[i].fault);
     for (auto c : test_classes) {

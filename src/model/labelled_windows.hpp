@@ -78,6 +78,16 @@ Status write_windows_csv(const LabelledWindows& windows, const std::filesystem::
 Result<LabelledWindows> parse_windows_csv(std::string_view text, std::string_view name);
 Result<LabelledWindows> read_windows_csv(const std::filesystem::path& path);
 
+// An early-stopping hold-out by recording: within each fault class of `rows`, the recordings sorted by name,
+// every `validation_every`-th one (starting with the first) moves to validation; a class with a single
+// recording keeps it in train; validation_every == 0 holds nothing out. Rows keep their order.
+struct RowSplit {
+  std::vector<std::size_t> train;
+  std::vector<std::size_t> validation;
+};
+RowSplit hold_out_validation(const LabelledWindows& windows, std::span<const std::size_t> rows,
+                             std::size_t validation_every);
+
 // How recordings are split into folds (always whole recordings, by catalog metadata):
 //   by_load: leave one motor load out (one fold per distinct load_hp);
 //   by_size: leave one defect diameter out (one fold per distinct fault_diameter_in > 0).
@@ -95,9 +105,8 @@ struct Fold {
   std::vector<std::size_t> test;        // row indices, fault rows only
 };
 
-// The folds of `split` over the fault rows of `windows`. Validation: within each fault class, the training
-// recordings sorted by name, every `validation_every`-th one (starting with the first) moves from train to
-// validation (0 = no validation). Errors when a fold would have an empty train or test side or a fault
+// The folds of `split` over the fault rows of `windows`. Validation: hold_out_validation of each fold's
+// training side. Errors when a fold would have an empty train or test side or a fault
 // class missing from training.
 Result<std::vector<Fold>> make_folds(const LabelledWindows& windows, SplitKind split,
                                      std::size_t validation_every = 4);

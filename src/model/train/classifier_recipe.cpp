@@ -278,23 +278,6 @@ Result<Dataset> windows_dataset(const LabelledWindows& windows, std::span<const 
   return d;
 }
 
-RowSplit hold_out_validation(const LabelledWindows& windows, std::span<const std::size_t> rows,
-                             std::size_t validation_every) {
-  std::map<io::FaultType, std::set<std::string>> names;
-  for (auto i : rows) names[windows.rows[i].fault].insert(windows.rows[i].recording);
-  std::set<std::string> held;
-  for (const auto& [fault, recordings] : names) {
-    if (recordings.size() < 2 || validation_every == 0) continue;
-    std::size_t k = 0;
-    for (const auto& n : recordings) {
-      if (k++ % validation_every == 0) held.insert(n);
-    }
-  }
-  RowSplit split;
-  for (auto i : rows) (held.count(windows.rows[i].recording) ? split.validation : split.train).push_back(i);
-  return split;
-}
-
 Result<Dataset> concat(const Dataset& a, const Dataset& b) {
   if (a.rows == 0) return b;
   if (b.rows == 0) return a;

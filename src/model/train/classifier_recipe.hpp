@@ -72,15 +72,6 @@ Result<ClassifierRecipe> recipe_from_json(const nlohmann::json& json);
 Result<Dataset> windows_dataset(const LabelledWindows& windows, std::span<const std::size_t> rows,
                                 std::span<const io::FaultType> classes);
 
-// The early-stopping hold-out of `rows` (see ClassifierRecipe::validation_every): classes with a single
-// recording keep it in train.
-struct RowSplit {
-  std::vector<std::size_t> train;
-  std::vector<std::size_t> validation;
-};
-RowSplit hold_out_validation(const LabelledWindows& windows, std::span<const std::size_t> rows,
-                             std::size_t validation_every);
-
 // What train_recipe returns. Both specs take the full schema vector.
 struct RecipeResult {
   TrainedClassifier early;  // trained on `train`, early-stopped on `validation`; early.validation = its metrics
