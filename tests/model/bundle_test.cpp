@@ -260,7 +260,7 @@ TEST_F(BundleFile, RefusesTheWrongKind) {
   ASSERT_TRUE(write_bundle(path, classifier_bundle(spec_)));
   auto r = read_bundle(path, ModelKind::anomaly, 3);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("is a classifier bundle, expected anomaly"), std::string::npos)
+  EXPECT_NE(r.error().message.find("is a bundle of kind classifier, expected kind anomaly"), std::string::npos)
       << r.error().message;
 }
 
