@@ -45,7 +45,7 @@ test: build
 bench: build
 	scripts/bench.sh $(BUILD_DIR)
 
-demo: build
+demo: models
 	scripts/demo.sh $(BUILD_DIR)
 
 # Default model bundles, trained reproducibly from ../shared/data (or VIGIL_DATA_DIR) into build/models/.
