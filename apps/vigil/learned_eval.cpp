@@ -50,6 +50,7 @@
 #include "model/train/classifier.hpp"
 #include "model/train/classifier_recipe.hpp"
 #include "model/train/metrics.hpp"
+#include "model/train/synthetic_faults.hpp"
 #include "sim/simulator.hpp"
 
 namespace vigil::cli {
@@ -67,6 +68,7 @@ RecipeFlags::RecipeFlags() {
   input_noise_sd = r.optimizer.input_noise_sd;
   seed = r.optimizer.seed;
   abstain = r.abstain_threshold;
+  synthetic_faults = r.synthetic_faults;
 }
 
 bool RecipeFlags::any_given() const {
@@ -88,6 +90,7 @@ Result<train::ClassifierRecipe> RecipeFlags::recipe() const {
   r.optimizer.input_noise_sd = input_noise_sd;
   r.optimizer.seed = seed;
   r.abstain_threshold = abstain;
+  r.synthetic_faults = synthetic_faults;
   if (auto ok = train::check_recipe(r); !ok) return std::unexpected(ok.error());
   return r;
 }
@@ -119,6 +122,11 @@ void add_recipe_options(CLI::App& app, RecipeFlags& f) {
                           ->capture_default_str());
   f.options.push_back(
       app.add_option("--seed", f.seed, "Seed of the weight initialisation, batch order and noise")->capture_default_str());
+  f.options.push_back(app.add_option("--synthetic-faults", f.synthetic_faults,
+                                     "Simulated windows per fault class and training load added to the training "
+                                     "side (sim cwru_like, impacts 0.25-4 g); 0: real windows only")
+                          ->check(CLI::Range(std::size_t{0}, std::size_t{10000}))
+                          ->capture_default_str());
   f.options.push_back(app.add_option("--abstain", f.abstain, "Answer 'unknown' when the top class probability is below this")
                           ->check(CLI::Range(0.0, 1.0))
                           ->capture_default_str());
@@ -130,7 +138,6 @@ struct LearnedOptions {
   std::string model;  // "classifier" or a bundle path; empty: the physics evaluation runs instead
   std::string split = "by-size";
   std::string features_csv;
-  std::size_t synthetic_faults = 0;  // simulated windows per fault class and training load; 0: off
   std::size_t synthetic_normal = 0;  // simulated healthy windows per load for the 4-class experiment; 0: off
   double false_alarm_rate = model::AnomalyTrainingConfig{}.false_alarm_rate;  // the product's alarm budget
   RecipeFlags recipe;
@@ -224,109 +231,6 @@ Result<HealthyTimeSplit> healthy_time_split(const io::Catalog& catalog, const mo
                 out.recording);
   }
   return out;
-}
-
-// Mean shaft speed of the fault rows at each load among `rows`.
-std::map<double, double> speeds_by_load(const model::LabelledWindows& windows, const std::vector<std::size_t>& rows) {
-  std::map<double, std::pair<double, std::size_t>> sum;
-  for (auto i : rows) {
-    auto& s = sum[windows.rows[i].load_hp];
-    s.first += windows.rows[i].speed_rpm;
-    ++s.second;
-  }
-  std::map<double, double> out;
-  for (const auto& [load, s] : sum) out[load] = s.first / double(s.second);
-  return out;
-}
-
-Result<model::FeatureExtractor> extractor_for(const model::LabelledWindows& windows) {
-  return model::FeatureExtractor::create({.sample_rate_hz = windows.sample_rate_hz,
-                                          .window_len = windows.window_len,
-                                          .bearing = *dsp::find_bearing("6205-2RS"),
-                                          .max_speed_rpm = 3600,
-                                          .unit = dsp::AccelerationUnit::g,
-                                          .speed_tolerance = 0.02,
-                                          .effort = dsp::PlanEffort::estimate});
-}
-
-// Simulated windows of one fault kind at one speed: `count` windows, each from its own simulator (own seed:
-// defect angle, impact jitter, noise), severity log-spaced over [k_min, k_max] x the scenario's 1 g impacts,
-// the first 1024 samples of each dropped (the resonance rings up from rest).
-constexpr double k_synthetic_min_severity = 0.25;
-constexpr double k_synthetic_max_severity = 4.0;
-
-Status simulate_windows(sim::FaultKind kind, double rpm, std::size_t count, std::uint64_t seed,
-                        model::FeatureExtractor& extractor, std::size_t window_len, double sample_rate_hz,
-                        std::vector<float>& rows_out) {
-  std::vector<float> x(window_len + 1024);
-  for (std::size_t k = 0; k < count; ++k) {
-    auto scenario = sim::Scenario::cwru_like(kind, rpm);
-    scenario.machine.sample_rate_hz = sample_rate_hz;
-    const double t = count > 1 ? double(k) / double(count - 1) : 0.5;
-    scenario.fault.impact_g = k_synthetic_min_severity * std::pow(k_synthetic_max_severity / k_synthetic_min_severity, t);
-    auto simulator = sim::Simulator::create(scenario, seed + k);
-    if (!simulator) return std::unexpected(simulator.error());
-    simulator->generate(x);
-    auto f = extractor.extract(std::span<const float>(x).subspan(1024), rpm);
-    if (!f) return std::unexpected(f.error());
-    rows_out.insert(rows_out.end(), f->begin(), f->end());
-  }
-  return {};
-}
-
-// --synthetic-faults: `per` simulated windows per fault class at each load of the fold's training side (the
-// mean speed of that load's training recordings), labelled with the classifier's classes.
-Result<train::Dataset> synthetic_fault_rows(const model::LabelledWindows& windows,
-                                            const std::vector<std::size_t>& training_rows, std::size_t per,
-                                            std::uint64_t seed) {
-  auto extractor = extractor_for(windows);
-  if (!extractor) return std::unexpected(extractor.error());
-  train::Dataset d;
-  d.features = model::k_feature_count;
-  const std::array<sim::FaultKind, 3> kinds{sim::FaultKind::inner_race, sim::FaultKind::outer_race,
-                                            sim::FaultKind::ball};
-  std::uint64_t stream = 0;
-  for (const auto& [load, rpm] : speeds_by_load(windows, training_rows)) {
-    for (std::size_t c = 0; c < kinds.size(); ++c) {
-      const std::uint64_t base = seed * 1000003 + 100000 * (++stream);
-      if (auto ok = simulate_windows(kinds[c], rpm, per, base, *extractor, windows.window_len,
-                                     windows.sample_rate_hz, d.x);
-          !ok) {
-        return std::unexpected(ok.error());
-      }
-      d.labels.insert(d.labels.end(), per, static_cast<int>(c));
-      d.rows += per;
-    }
-  }
-  return d;
-}
-
-// Simulated healthy windows (sim::Scenario::cwru_like(none) at each load's mean shaft speed, `per_load`
-// windows each), features as for the real windows. Rows of d features, row-major.
-Result<std::vector<float>> synthetic_normal_rows(const model::LabelledWindows& windows, std::size_t per_load,
-                                                 std::uint64_t seed) {
-  std::vector<std::size_t> fault_rows;
-  for (std::size_t i = 0; i < windows.rows.size(); ++i) {
-    if (windows.rows[i].fault != io::FaultType::normal) fault_rows.push_back(i);
-  }
-  auto extractor = extractor_for(windows);
-  if (!extractor) return std::unexpected(extractor.error());
-  std::vector<float> rows;
-  std::vector<float> x(windows.window_len);
-  std::uint64_t stream = 0;
-  for (const auto& [load, rpm] : speeds_by_load(windows, fault_rows)) {
-    auto scenario = sim::Scenario::cwru_like(sim::FaultKind::none, rpm);
-    scenario.machine.sample_rate_hz = windows.sample_rate_hz;
-    auto simulator = sim::Simulator::create(scenario, seed + 1000 + stream++);
-    if (!simulator) return std::unexpected(simulator.error());
-    for (std::size_t k = 0; k < per_load; ++k) {
-      simulator->generate(x);
-      auto f = extractor->extract(x, rpm);
-      if (!f) return std::unexpected(f.error());
-      rows.insert(rows.end(), f->begin(), f->end());
-    }
-  }
-  return rows;
 }
 
 // The --synthetic-normal experiment of one fold: the recipe, 4 classes, the normal class trained on simulated
@@ -455,7 +359,11 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
 
   std::vector<float> synthetic_normal;
   if (o.synthetic_normal > 0) {
-    auto rows = synthetic_normal_rows(*windows, o.synthetic_normal, recipe->optimizer.seed);
+    std::vector<std::size_t> fault_rows;
+    for (std::size_t i = 0; i < windows->rows.size(); ++i) {
+      if (windows->rows[i].fault != io::FaultType::normal) fault_rows.push_back(i);
+    }
+    auto rows = train::synthetic_healthy_rows(*windows, fault_rows, o.synthetic_normal, recipe->optimizer.seed);
     if (!rows) return error(1, "--synthetic-normal: " + rows.error().message);
     synthetic_normal = std::move(*rows);
   }
@@ -481,24 +389,19 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
     side.insert(side.end(), fold.validation.begin(), fold.validation.end());
     const auto rows = model::hold_out_validation(*windows, side, recipe->validation_every);
     auto train_set = train::windows_dataset(*windows, rows.train, k_classes);
+    auto fit_set = train::training_side(*windows, rows.train, k_classes, *recipe);  // + simulated faults
     auto validation_set = train::windows_dataset(*windows, rows.validation, k_classes);
     auto test_set = train::windows_dataset(*windows, fold.test, k_classes);
-    if (!train_set || !validation_set || !test_set) {
-      const Error& e = !train_set ? train_set.error() : !validation_set ? validation_set.error() : test_set.error();
+    if (!train_set || !fit_set || !validation_set || !test_set) {
+      const Error& e = !train_set        ? train_set.error()
+                       : !fit_set        ? fit_set.error()
+                       : !validation_set ? validation_set.error()
+                                         : test_set.error();
       return error(1, fmt::format("fold {}: {}", fold.name, e.message));
     }
-    train::Dataset fit_set = *train_set;
-    std::size_t fold_synthetic = 0;
-    if (o.synthetic_faults > 0) {
-      auto sim_rows = synthetic_fault_rows(*windows, side, o.synthetic_faults, recipe->optimizer.seed);
-      if (!sim_rows) return error(1, "--synthetic-faults: " + sim_rows.error().message);
-      fold_synthetic = sim_rows->rows;
-      auto stacked = train::concat(fit_set, *sim_rows);
-      if (!stacked) return error(1, stacked.error().message);
-      fit_set = std::move(*stacked);
-    }
+    const std::size_t fold_synthetic = fit_set->rows - train_set->rows;
     synthetic_windows += fold_synthetic;
-    auto trained = train::train_recipe(fit_set, *validation_set, *recipe, k_classes.size());
+    auto trained = train::train_recipe(*fit_set, *validation_set, *recipe, k_classes.size());
     if (!trained) return error(1, fmt::format("fold {}: {}", fold.name, trained.error().message));
 
     // Fault type: argmax of the refitted model on the test fault windows.
@@ -651,9 +554,9 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
           {"fault_windows", all_fault_scores.size()},
           {"fault_windows_alarmed", fault_alarms}}},
         {"synthetic_faults",
-         {{"per_class_and_load", o.synthetic_faults},
+         {{"per_class_and_load", recipe->synthetic_faults},
           {"windows_over_folds", synthetic_windows},
-          {"severity_impact_g", {k_synthetic_min_severity, k_synthetic_max_severity}}}},
+          {"severity_impact_g", {train::k_synthetic_min_impact_g, train::k_synthetic_max_impact_g}}}},
         {"notes", nlohmann::json::array({healthy_note})},
         {"runtime_s", runtime_s}};
     if (!bundle_info.is_null()) out["bundle"] = bundle_info;
@@ -692,10 +595,6 @@ void add_eval_cwru_learned(CLI::App& cwru) {
       ->capture_default_str();
   cwru.add_option("--features-csv", o->features_csv,
                   "Write the labelled feature windows (metadata + schema features) to this CSV");
-  cwru.add_option("--synthetic-faults", o->synthetic_faults,
-                  "Add this many simulated windows per fault class and training load (sim cwru_like, impact "
-                  "severities 0.25-4 g) to each fold's training side")
-      ->check(CLI::Range(std::size_t{0}, std::size_t{10000}));
   cwru.add_option("--synthetic-normal", o->synthetic_normal,
                   "Also train a 4-class model whose normal class is this many simulated healthy windows per load "
                   "(sim cwru_like), tested on the real healthy recording (never trained on)")

@@ -27,6 +27,7 @@ struct RecipeFlags {
   double input_noise_sd = 0;
   std::uint64_t seed = 0;
   double abstain = 0;
+  std::size_t synthetic_faults = 0;
   std::vector<CLI::Option*> options;  // the options add_recipe_options created
 
   RecipeFlags();
@@ -36,11 +37,12 @@ struct RecipeFlags {
   Result<model::train::ClassifierRecipe> recipe() const;
 };
 
-// Adds --features, --hidden, --activation, --epochs, --weight-decay, --dropout, --input-noise, --seed, --abstain to `app`,
+// Adds --features, --hidden, --activation, --epochs, --weight-decay, --dropout, --input-noise, --seed,
+// --synthetic-faults, --abstain to `app`,
 // bound to `flags` (which must outlive the parse).
 void add_recipe_options(CLI::App& app, RecipeFlags& flags);
 
-// Adds --model, --split, --features-csv, --synthetic-faults, --synthetic-normal and the recipe options to the
+// Adds --model, --split, --features-csv, --synthetic-normal and the recipe options to the
 // `eval cwru` subcommand. When --model is given, the learned evaluation runs once the command line is parsed
 // and the physics evaluation is skipped; without it, `eval cwru` behaves exactly as before. Reads the
 // subcommand's own catalog, --resample and --json options.

@@ -75,7 +75,7 @@ int run_train_classifier(const TrainClassifierOptions& o) {
   std::vector<std::size_t> all_rows(windows->rows.size());
   for (std::size_t i = 0; i < all_rows.size(); ++i) all_rows[i] = i;
   const auto rows = model::hold_out_validation(*windows, all_rows, recipe->validation_every);
-  auto train = model::train::windows_dataset(*windows, rows.train, classes);
+  auto train = model::train::training_side(*windows, rows.train, classes, *recipe);  // + simulated faults
   if (!train) return error(train.error().message);
   auto validation = model::train::windows_dataset(*windows, rows.validation, classes);
   if (!validation) return error(validation.error().message);
@@ -98,14 +98,14 @@ int run_train_classifier(const TrainClassifierOptions& o) {
   std::set<std::string> validation_recordings;
   for (auto i : rows.validation) validation_recordings.insert(windows->rows[i].recording);
   std::vector<std::string> labels;
-  nlohmann::json per_class = nlohmann::json::object();
+  nlohmann::json per_class = nlohmann::json::object();  // real windows (training side and validation)
   for (std::size_t c = 0; c < classes.size(); ++c) {
     labels.emplace_back(io::to_string(classes[c]));
-    std::size_t n = 0;
-    for (auto label : train->labels) n += label == int(c) ? 1 : 0;
-    for (auto label : validation->labels) n += label == int(c) ? 1 : 0;
-    per_class[labels.back()] = n;
+    per_class[labels.back()] = std::count_if(windows->rows.begin(), windows->rows.end(),
+                                             [&](const auto& r) { return r.fault == classes[c]; });
   }
+  const std::size_t real_training = rows.train.size();
+  const std::size_t simulated = train->rows - real_training;
   nlohmann::json training = {
       {"source", absolute_name(o.catalog)},
       {"sample_rate_hz", windows->sample_rate_hz},
@@ -114,6 +114,7 @@ int run_train_classifier(const TrainClassifierOptions& o) {
       {"windows_per_class", per_class},
       {"validation_recordings", std::vector<std::string>(validation_recordings.begin(), validation_recordings.end())},
       {"validation_windows", validation->rows},
+      {"simulated_fault_windows", simulated},
       {"best_epoch", early.best_epoch},
       {"recipe", model::train::recipe_to_json(*recipe)}};
   nlohmann::json metrics = {
@@ -126,10 +127,10 @@ int run_train_classifier(const TrainClassifierOptions& o) {
                                               std::move(training), std::move(metrics));
   if (!bundle) return error(bundle.error().message);
   if (auto ok = model::write_bundle(o.out, *bundle); !ok) return error(ok.error().message);
-  fmt::print("wrote {} ({} bytes): {}-class fault-type MLP on {} of {} features from {} windows; validation "
-             "accuracy {:.4f}, macro-F1 {:.4f} (early stop at epoch {}); abstains below {:.2f} ({:.1f} s)\n",
+  fmt::print("wrote {} ({} bytes): {}-class fault-type MLP on {} of {} features from {} windows (+ {} simulated); "
+             "validation accuracy {:.4f}, macro-F1 {:.4f} (early stop at epoch {}); abstains below {:.2f} ({:.1f} s)\n",
              o.out, file_size_or_zero(o.out), classes.size(), trained->feature_columns.size(),
-             model::k_feature_count, windows->rows.size(), early.validation.accuracy, early.validation.macro_f1,
+             model::k_feature_count, windows->rows.size(), simulated, early.validation.accuracy, early.validation.macro_f1,
              early.best_epoch, recipe->abstain_threshold, seconds_since(started));
   return 0;
 }

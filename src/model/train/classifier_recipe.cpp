@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "model/feature_schema.hpp"
+#include "model/train/synthetic_faults.hpp"
 
 namespace vigil::model::train {
 namespace {
@@ -186,6 +187,7 @@ nlohmann::json recipe_to_json(const ClassifierRecipe& r) {
           {"seed", o.seed},
           {"validation_every", r.validation_every},
           {"abstain_threshold", r.abstain_threshold},
+          {"synthetic_faults", r.synthetic_faults},
           {"refit", "train + validation, best_epoch epochs"}};
 }
 
@@ -218,6 +220,7 @@ Result<ClassifierRecipe> recipe_from_json(const nlohmann::json& j) {
   auto seed = get<std::uint64_t>(j, "seed");
   auto every = get<std::size_t>(j, "validation_every");
   auto abstain = get<double>(j, "abstain_threshold");
+  auto synthetic = get<std::size_t>(j, "synthetic_faults");
   for (const Error* e : {features ? nullptr : &features.error(), hidden ? nullptr : &hidden.error(),
                          activation ? nullptr : &activation.error(), weighting ? nullptr : &weighting.error(),
                          max_epochs ? nullptr : &max_epochs.error(), patience ? nullptr : &patience.error(),
@@ -225,7 +228,7 @@ Result<ClassifierRecipe> recipe_from_json(const nlohmann::json& j) {
                          lr ? nullptr : &lr.error(), decay ? nullptr : &decay.error(),
                          dropout ? nullptr : &dropout.error(), noise ? nullptr : &noise.error(),
                          seed ? nullptr : &seed.error(), every ? nullptr : &every.error(),
-                         abstain ? nullptr : &abstain.error()}) {
+                         abstain ? nullptr : &abstain.error(), synthetic ? nullptr : &synthetic.error()}) {
     if (e != nullptr) return std::unexpected(*e);
   }
   auto act = parse_activation(*activation);
@@ -247,8 +250,18 @@ Result<ClassifierRecipe> recipe_from_json(const nlohmann::json& j) {
   r.optimizer.seed = *seed;
   r.validation_every = *every;
   r.abstain_threshold = *abstain;
+  r.synthetic_faults = *synthetic;
   if (auto ok = check_recipe(r); !ok) return fail(ErrorCode::parse, "{}", ok.error().message);
   return r;
+}
+
+Result<Dataset> training_side(const LabelledWindows& windows, std::span<const std::size_t> rows,
+                              std::span<const io::FaultType> classes, const ClassifierRecipe& recipe) {
+  auto real = windows_dataset(windows, rows, classes);
+  if (!real || recipe.synthetic_faults == 0) return real;
+  auto simulated = synthetic_fault_dataset(windows, rows, classes, recipe.synthetic_faults, recipe.optimizer.seed);
+  if (!simulated) return std::unexpected(simulated.error());
+  return concat(*real, *simulated);
 }
 
 Result<Dataset> windows_dataset(const LabelledWindows& windows, std::span<const std::size_t> rows,

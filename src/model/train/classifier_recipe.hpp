@@ -22,7 +22,7 @@
 namespace vigil::model::train {
 
 // Version of the recipe's JSON form (recipe_to_json); recipe_from_json refuses other versions.
-inline constexpr int k_classifier_recipe_version = 1;
+inline constexpr int k_classifier_recipe_version = 2;  // 2: synthetic_faults
 
 struct ClassifierRecipe {
   // Schema feature names (feature_schema()) the network reads, in any order; empty = all k_feature_count.
@@ -38,6 +38,10 @@ struct ClassifierRecipe {
   // validation_every-th one (from the first) is held back (as model::make_folds does). >= 2.
   std::size_t validation_every = 4;
   double abstain_threshold = 0.6;  // the deployed model answers "unknown" below this top probability
+  // Physics-simulated fault windows added to the training side only (synthetic_faults.hpp): this many per
+  // class and training load; 0 = real windows only. The issue's recipe is "labelled real data plus
+  // physics-simulated faults"; docs/learned-evaluation.md measures that they help on both CWRU splits.
+  std::size_t synthetic_faults = 60;
 };
 
 // The default recipe of `vigil train classifier` and `vigil eval cwru --model classifier`: the struct's
@@ -66,6 +70,12 @@ nlohmann::json recipe_to_json(const ClassifierRecipe& recipe);
 // Inverse of recipe_to_json; every key is required (a recipe that silently took defaults would not be the
 // recipe that was recorded). Errors (parse) name the key; the result passes check_recipe.
 Result<ClassifierRecipe> recipe_from_json(const nlohmann::json& json);
+
+// The training side of the recipe: windows_dataset of `rows` plus, when recipe.synthetic_faults > 0, that many
+// simulated windows per class at every load of `rows` (synthetic_fault_dataset, seeded by the recipe's
+// seed). Validation and test sets are always real windows (windows_dataset).
+Result<Dataset> training_side(const LabelledWindows& windows, std::span<const std::size_t> rows,
+                              std::span<const io::FaultType> classes, const ClassifierRecipe& recipe);
 
 // Rows `rows` of `windows` as a labelled Dataset over all k_feature_count features; the label of a row is
 // the position of its fault in `classes` (invalid_argument for a row whose fault is not listed).

@@ -1,0 +1,114 @@
+#include "model/train/synthetic_faults.hpp"
+
+#include <cmath>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "dsp/bearing.hpp"
+#include "model/features.hpp"
+#include "sim/simulator.hpp"
+
+namespace vigil::model::train {
+namespace {
+
+constexpr std::size_t k_ring_up_samples = 1024;
+
+Result<sim::FaultKind> simulated_kind(io::FaultType fault) {
+  switch (fault) {
+    case io::FaultType::inner_race: return sim::FaultKind::inner_race;
+    case io::FaultType::outer_race: return sim::FaultKind::outer_race;
+    case io::FaultType::ball: return sim::FaultKind::ball;
+    case io::FaultType::cage: return sim::FaultKind::cage;
+    default: break;
+  }
+  return fail(ErrorCode::invalid_argument, "synthetic faults: the simulator has no '{}' defect", io::to_string(fault));
+}
+
+// Mean shaft speed of `rows` at each load.
+std::map<double, double> speeds_by_load(const LabelledWindows& windows, std::span<const std::size_t> rows) {
+  std::map<double, std::pair<double, std::size_t>> sum;
+  for (auto i : rows) {
+    auto& s = sum[windows.rows[i].load_hp];
+    s.first += windows.rows[i].speed_rpm;
+    ++s.second;
+  }
+  std::map<double, double> out;
+  for (const auto& [load, s] : sum) out[load] = s.first / double(s.second);
+  return out;
+}
+
+Result<FeatureExtractor> extractor_for(const LabelledWindows& windows) {
+  auto extractor = FeatureExtractor::create({.sample_rate_hz = windows.sample_rate_hz,
+                                             .window_len = windows.window_len,
+                                             .bearing = *dsp::find_bearing("6205-2RS"),
+                                             .max_speed_rpm = 3600,
+                                             .unit = dsp::AccelerationUnit::g,
+                                             .speed_tolerance = 0.02,
+                                             .effort = dsp::PlanEffort::estimate});
+  if (!extractor) return std::unexpected(extractor.error().with_context("synthetic windows"));
+  return extractor;
+}
+
+}  // namespace
+
+Result<Dataset> synthetic_fault_dataset(const LabelledWindows& windows, std::span<const std::size_t> training_rows,
+                                        std::span<const io::FaultType> classes, std::size_t per, std::uint64_t seed) {
+  std::vector<sim::FaultKind> kinds;
+  for (auto c : classes) {
+    auto kind = simulated_kind(c);
+    if (!kind) return std::unexpected(kind.error());
+    kinds.push_back(*kind);
+  }
+  auto extractor = extractor_for(windows);
+  if (!extractor) return std::unexpected(extractor.error());
+  Dataset d;
+  d.features = k_feature_count;
+  std::vector<float> x(windows.window_len + k_ring_up_samples);
+  std::uint64_t stream = 0;
+  for (const auto& [load, rpm] : speeds_by_load(windows, training_rows)) {
+    for (std::size_t c = 0; c < kinds.size(); ++c) {
+      const std::uint64_t base = seed * 1000003 + 100000 * (++stream);
+      for (std::size_t k = 0; k < per; ++k) {
+        auto scenario = sim::Scenario::cwru_like(kinds[c], rpm);
+        scenario.machine.sample_rate_hz = windows.sample_rate_hz;
+        const double t = per > 1 ? double(k) / double(per - 1) : 0.5;
+        scenario.fault.impact_g =
+            k_synthetic_min_impact_g * std::pow(k_synthetic_max_impact_g / k_synthetic_min_impact_g, t);
+        auto simulator = sim::Simulator::create(scenario, base + k);
+        if (!simulator) return std::unexpected(simulator.error().with_context("synthetic faults"));
+        simulator->generate(x);
+        auto f = extractor->extract(std::span<const float>(x).subspan(k_ring_up_samples), rpm);
+        if (!f) return std::unexpected(f.error().with_context("synthetic faults"));
+        d.x.insert(d.x.end(), f->begin(), f->end());
+        d.labels.push_back(static_cast<int>(c));
+        ++d.rows;
+      }
+    }
+  }
+  return d;
+}
+
+Result<std::vector<float>> synthetic_healthy_rows(const LabelledWindows& windows, std::span<const std::size_t> rows,
+                                                  std::size_t per, std::uint64_t seed) {
+  auto extractor = extractor_for(windows);
+  if (!extractor) return std::unexpected(extractor.error());
+  std::vector<float> out;
+  std::vector<float> x(windows.window_len);
+  std::uint64_t stream = 0;
+  for (const auto& [load, rpm] : speeds_by_load(windows, rows)) {
+    auto scenario = sim::Scenario::cwru_like(sim::FaultKind::none, rpm);
+    scenario.machine.sample_rate_hz = windows.sample_rate_hz;
+    auto simulator = sim::Simulator::create(scenario, seed + 1000 + stream++);
+    if (!simulator) return std::unexpected(simulator.error().with_context("synthetic healthy windows"));
+    for (std::size_t k = 0; k < per; ++k) {
+      simulator->generate(x);
+      auto f = extractor->extract(x, rpm);
+      if (!f) return std::unexpected(f.error().with_context("synthetic healthy windows"));
+      out.insert(out.end(), f->begin(), f->end());
+    }
+  }
+  return out;
+}
+
+}  // namespace vigil::model::train
