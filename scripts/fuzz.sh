@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (when available) and runs them.
-#   fuzz.sh smoke   short run of every target (part of `make test`; FUZZ_SECONDS default 10)
+#   fuzz.sh smoke   short run of every target (part of `make test`; FUZZ_SECONDS default 5)
 #   fuzz.sh run     longer run of every target (FUZZ_SECONDS each, default 60)
 # Build folder: $FUZZ_BUILD_DIR (default build-fuzz beside the sources). Seed corpora are generated
 # here at run time (nothing is committed); a crash leaves its input in $FUZZ_BUILD_DIR/artifacts.
@@ -8,7 +8,7 @@ set -euo pipefail
 
 mode=${1:-smoke}
 case "$mode" in
-  smoke) seconds=${FUZZ_SECONDS:-10} ;;
+  smoke) seconds=${FUZZ_SECONDS:-5} ;;
   run) seconds=${FUZZ_SECONDS:-60} ;;
   *) echo "usage: $0 smoke|run" >&2; exit 2 ;;
 esac
