@@ -164,13 +164,15 @@ int run_analyze(const AnalyzeOptions& o) {
     const auto& [signal, d] = *result;
     std::optional<model::RecordingAssessment> learned;
     if (*models) {
+      // The physics report stands on its own: a recording the models cannot take (e.g. a rate that is not
+      // a multiple of theirs) still gets it, and the reason goes to stderr with a failing exit status.
       auto a = assess(signal, **models);
-      if (!a) {
-        fmt::print(stderr, "vigil analyze: {}\n", a.error().message);
+      if (a) {
+        learned = std::move(*a);
+      } else {
+        fmt::print(stderr, "vigil analyze: learned models: {}\n", a.error().message);
         rc = 2;
-        continue;
       }
-      learned = std::move(*a);
     }
     if (o.json) {
       all.push_back(diagnosis_json(signal, d));
