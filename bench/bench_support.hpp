@@ -13,7 +13,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <map>
+#include <string>
+#include <string_view>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include <fmt/core.h>
 
@@ -90,6 +95,26 @@ inline diag::WindowAnalyzerConfig analyzer_config() {
   config.bearing = value_or_die(dsp::find_bearing("pronostia"), "bearing");
   config.max_speed_rpm = k_max_speed_rpm;
   return config;
+}
+
+// Takes the program's own flags out of the command line ("--name=value" for each name in `flags`, whose
+// values are the defaults and receive what was given) and hands the rest to Google Benchmark. False when
+// Google Benchmark meets an argument it does not know (it has printed why).
+inline bool initialize(int argc, char** argv, std::map<std::string, std::string>& flags) {
+  std::vector<char*> rest{argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const auto eq = arg.find('=');
+    const auto it = eq == std::string_view::npos ? flags.end() : flags.find(std::string(arg.substr(0, eq)));
+    if (it != flags.end()) {
+      it->second = std::string(arg.substr(eq + 1));
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  int rest_argc = static_cast<int>(rest.size());
+  benchmark::Initialize(&rest_argc, rest.data());
+  return !benchmark::ReportUnrecognizedArguments(rest_argc, rest.data());
 }
 
 // The kurtogram and envelope configurations WindowAnalyzer::create derives from a configuration.

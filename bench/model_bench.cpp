@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <random>
 #include <string>
 #include <string_view>
@@ -140,19 +141,9 @@ void set_counters(benchmark::State& state, std::size_t windows_per_iteration) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string out_dir = ".";
-  std::vector<char*> rest{argv[0]};
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg.starts_with("--out_dir=")) {
-      out_dir = std::string(arg.substr(10));
-    } else {
-      rest.push_back(argv[i]);
-    }
-  }
-  int rest_argc = static_cast<int>(rest.size());
-  benchmark::Initialize(&rest_argc, rest.data());
-  if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 1;
+  std::map<std::string, std::string> flags{{"--out_dir", "."}};
+  if (!bench::initialize(argc, argv, flags)) return 1;
+  const std::string out_dir = flags["--out_dir"];
 
   auto extractor = value_or_die(model::FeatureExtractor::create(extractor_config()), "extractor");
   auto anomaly = fit_anomaly(extractor);

@@ -490,23 +490,11 @@ void set_counters(benchmark::State& state, std::size_t channels) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::size_t channels = 8;
-  std::string out_dir = ".";
-  std::vector<char*> rest{argv[0]};
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg.starts_with("--channels=")) {
-      channels = static_cast<std::size_t>(std::stoul(std::string(arg.substr(11))));
-      if (channels == 0 || channels > 4096) die("--channels must be in [1, 4096]");
-    } else if (arg.starts_with("--out_dir=")) {
-      out_dir = std::string(arg.substr(10));
-    } else {
-      rest.push_back(argv[i]);
-    }
-  }
-  int rest_argc = static_cast<int>(rest.size());
-  benchmark::Initialize(&rest_argc, rest.data());
-  if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 1;
+  std::map<std::string, std::string> flags{{"--channels", "8"}, {"--out_dir", "."}};
+  if (!bench::initialize(argc, argv, flags)) return 1;
+  const std::string out_dir = flags["--out_dir"];
+  const std::size_t channels = static_cast<std::size_t>(std::strtoul(flags["--channels"].c_str(), nullptr, 10));
+  if (channels == 0 || channels > 4096) die("--channels must be in [1, 4096]");
 
   Workload workload = make_workload(channels);
   write_signals(workload, out_dir + "/pipeline_signals.f32");
