@@ -39,7 +39,8 @@ class AnalyzeWithModels : public Cli {
     std::ofstream(at("catalog.csv")) << catalog;
     CliRun a = run(fmt::format("train anomaly {} --out {}", at("catalog.csv"), at("models/anomaly.vigil")));
     ASSERT_EQ(a.exit_code, 0) << a.out;
-    CliRun c = run(fmt::format("train classifier {} --out {} --epochs 60", at("catalog.csv"),
+    // Simulated recordings already: no simulated faults on top (--synthetic-faults 0) keeps the test quick.
+    CliRun c = run(fmt::format("train classifier {} --out {} --epochs 60 --synthetic-faults 0", at("catalog.csv"),
                                at("models/classifier.vigil")));
     ASSERT_EQ(c.exit_code, 0) << c.out;
   }
