@@ -35,7 +35,9 @@
 #include "model/classifier_bundle.hpp"
 #include "model/feature_schema.hpp"
 #include "model/features.hpp"
-#include "model/labelled_windows.hpp"
+#include "eval/anomaly_training.hpp"
+#include "eval/labelled_windows.hpp"
+#include "model/train/model_export.hpp"
 #include "model/mlp.hpp"
 #include "model/train/classifier.hpp"
 
@@ -69,16 +71,16 @@ std::vector<float> simulate(sim::FaultKind kind, std::size_t samples, std::uint6
 
 model::AnomalyModel fit_anomaly(model::FeatureExtractor& extractor) {
   const auto x = simulate(sim::FaultKind::none, 120 * k_len, 5);
-  model::LabelledWindows table{.sample_rate_hz = k_rate_hz, .window_len = k_len, .hop = k_len, .rows = {}};
+  eval::LabelledWindows table{.sample_rate_hz = k_rate_hz, .window_len = k_len, .hop = k_len, .rows = {}};
   for (std::size_t k = 0; k < 120; ++k) {
     auto f = value_or_die(extractor.extract(std::span<const float>(x).subspan(k * k_len, k_len), k_rpm), "features");
-    table.rows.push_back(model::WindowRow{.recording = "healthy",
-                                          .fault = io::FaultType::normal,
+    table.rows.push_back(eval::WindowRow{.recording = "healthy",
+                                          .fault = domain::FaultType::normal,
                                           .speed_rpm = k_rpm,
                                           .start_sample = k * k_len,
                                           .features = std::vector<float>(f.begin(), f.end())});
   }
-  return std::move(value_or_die(model::train_anomaly_model(table), "anomaly model").model);
+  return std::move(value_or_die(eval::train_anomaly_model(table), "anomaly model").model);
 }
 
 model::MlpSpec classifier_spec() {
@@ -148,7 +150,7 @@ int main(int argc, char** argv) {
   auto extractor = value_or_die(model::FeatureExtractor::create(extractor_config()), "extractor");
   auto anomaly = fit_anomaly(extractor);
   const auto spec = classifier_spec();
-  auto bundle = value_or_die(model::make_classifier_bundle(spec, k_labels, 0.6, {}), "classifier bundle");
+  auto bundle = value_or_die(model::train::make_classifier_bundle(spec, k_labels, 0.6, {}), "classifier bundle");
   auto classifier = value_or_die(model::ClassifierModel::from_bundle(bundle), "classifier");
 
   // The workload: k_windows windows and their feature vectors.

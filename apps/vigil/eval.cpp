@@ -25,17 +25,17 @@ struct EvalCwruOptions {
   bool json = false;
 };
 
-diag::Verdict truth_verdict(io::FaultType f) {
+diag::Verdict truth_verdict(domain::FaultType f) {
   switch (f) {
-    case io::FaultType::normal:
+    case domain::FaultType::normal:
       return diag::Verdict::normal;
-    case io::FaultType::inner_race:
+    case domain::FaultType::inner_race:
       return diag::Verdict::inner_race;
-    case io::FaultType::outer_race:
+    case domain::FaultType::outer_race:
       return diag::Verdict::outer_race;
-    case io::FaultType::ball:
+    case domain::FaultType::ball:
       return diag::Verdict::ball;
-    case io::FaultType::cage:
+    case domain::FaultType::cage:
       return diag::Verdict::cage;
   }
   return diag::Verdict::unknown;

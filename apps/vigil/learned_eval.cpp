@@ -1,27 +1,8 @@
 // vigil eval cwru CATALOG --model classifier|BUNDLE --split by-load|by-size: the learned models evaluated as
-// the product uses them, with folds split by recording metadata.
-//
-// What runs (docs/learned-evaluation.md has the reasoning and the figures):
-// 1. Every recording is brought to 12 kHz, cut into disjoint 4096-sample windows and turned into the schema's
-//    28 features (model::build_labelled_windows); --features-csv writes that table for the scikit-learn peer.
-// 2. Per-asset anomaly model from the one healthy recording (97.mat), split by time: overlapping windows of
-//    its first half fit the robust scaler and the Gaussian T^2 detector, those of its third quarter
-//    calibrate the alarm threshold at the false-alarm budget (model::train_anomaly_model); the DISJOINT
-//    windows of its last quarter are the healthy test windows. No test sample is in a fit or calibration
-//    window.
-// 3. Per fold (model::make_folds: whole recordings, never one recording on both sides) the classifier recipe
-//    (model::train::train_recipe: early stopping on training-side recordings, then a refit on all of them)
-//    learns fault type (inner race / outer race / ball) from the training recordings, optionally plus
-//    simulated fault windows (--synthetic-faults), and
-//    - fault type, 3 classes: argmax on the fold's test windows;
-//    - product decision, 4 classes (+ unknown): a window is "normal" when the anomaly model does not alarm,
-//      else the classifier's class, or "unknown" when its top probability is below the recipe's abstain
-//      threshold; on the fold's test fault windows plus the healthy test windows.
-//    Confusions, accuracy and macro-F1 are pooled over the folds.
-// 4. Healthy vs fault ROC AUC of the anomaly model's T^2: healthy test windows against fault test windows.
-// 5. Optional (--synthetic-normal N): a 4-class MLP whose normal class is N simulated healthy windows per
-//    load, tested on the fold's fault windows and every real healthy window (an earlier experiment, kept).
+// the product uses them (eval::evaluate_cwru_learned, which says what runs), printed as a table or JSON.
 #include "learned_eval.hpp"
+
+#include "exit_codes.hpp"
 
 #include <algorithm>
 #include <array>
@@ -40,18 +21,15 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
-#include "diag/metrics.hpp"
+#include "eval/cwru_learned.hpp"
+#include "eval/labelled_windows.hpp"
+#include "eval/synthetic_faults.hpp"
 #include "io/catalog.hpp"
-#include "model/anomaly_bundle.hpp"
+#include "model/anomaly_fit.hpp"
 #include "model/bundle.hpp"
 #include "model/feature_schema.hpp"
-#include "model/features.hpp"
-#include "model/labelled_windows.hpp"
-#include "model/train/classifier.hpp"
 #include "model/train/classifier_recipe.hpp"
 #include "model/train/metrics.hpp"
-#include "model/train/synthetic_faults.hpp"
-#include "sim/simulator.hpp"
 
 namespace vigil::cli {
 
@@ -139,164 +117,27 @@ struct LearnedOptions {
   std::string split = "by-size";
   std::string features_csv;
   std::size_t synthetic_normal = 0;  // simulated healthy windows per load for the 4-class experiment; 0: off
-  double false_alarm_rate = model::AnomalyTrainingConfig{}.false_alarm_rate;  // the product's alarm budget
+  double false_alarm_rate = model::AnomalyFitConfig{}.false_alarm_rate;  // the product's alarm budget
   RecipeFlags recipe;
 };
-
-// The classifier's classes: fault types. The product decision adds "normal" (from the anomaly model) in front
-// and "unknown" (abstention) as an extra prediction column.
-constexpr std::array<io::FaultType, 3> k_classes{io::FaultType::inner_race, io::FaultType::outer_race,
-                                                 io::FaultType::ball};
-constexpr std::size_t k_normal = 0;   // product classes: normal, inner_race, outer_race, ball
-constexpr std::size_t k_unknown = 4;  // prediction column of abstentions
-const std::array<std::string, 5> k_product_names{"normal", "inner_race", "outer_race", "ball", "unknown"};
-
-std::size_t recording_count(const model::LabelledWindows& windows, const std::vector<std::size_t>& rows) {
-  std::set<std::string> names;
-  for (auto i : rows) names.insert(windows.rows[i].recording);
-  return names.size();
-}
-
-// The per-asset anomaly model of the healthy recording, fitted and calibrated on its first three quarters,
-// and which rows of the (disjoint) table are its healthy test windows.
-struct HealthyTimeSplit {
-  std::optional<model::AnomalyModel> model;
-  std::size_t fit_windows = 0;
-  std::size_t calibration_windows = 0;
-  std::size_t hop = 0;
-  std::string recording;
-  std::size_t test_from_sample = 0;       // first sample of the test quarter
-  std::vector<std::size_t> test_rows;     // disjoint windows starting at or after test_from_sample
-  std::vector<double> test_scores;        // their T^2
-  std::vector<bool> score_alarm;          // per row of the table: does the model alarm? (fault and test rows)
-  std::vector<double> scores;             // per row of the table: T^2
-};
-
-// Overlapping windows (hop window_len / 16) of the healthy recording, cut at 3/4 of its usable length: the
-// windows ending before the cut go to train_anomaly_model with calibration_fraction 1/3 (so the first half
-// fits and the third quarter calibrates, straddling windows unused); the disjoint table's windows starting
-// at or after the cut are the test windows.
-Result<HealthyTimeSplit> healthy_time_split(const io::Catalog& catalog, const model::LabelledWindows& windows,
-                                            const model::LabelledWindowsConfig& table_config,
-                                            double false_alarm_rate) {
-  io::Catalog healthy{catalog.source, {}};
-  for (const auto& e : catalog.entries) {
-    if (e.fault == io::FaultType::normal) healthy.entries.push_back(e);
-  }
-  if (healthy.entries.size() != 1) {
-    return fail(ErrorCode::invalid_argument,
-                "the learned evaluation needs exactly one healthy (fault normal) recording in the catalog, found {}",
-                healthy.entries.size());
-  }
-  HealthyTimeSplit out;
-  model::LabelledWindowsConfig overlap = table_config;
-  overlap.hop = table_config.window_len / 16;
-  out.hop = overlap.hop;
-  auto dense = model::build_labelled_windows(healthy, overlap);
-  if (!dense) return std::unexpected(dense.error());
-  if (dense->rows.empty()) return fail(ErrorCode::invalid_argument, "the healthy recording gave no window");
-  out.recording = dense->rows.front().recording;
-  std::size_t first = dense->rows.front().start_sample, end = 0;
-  for (const auto& r : dense->rows) end = std::max(end, r.start_sample + dense->window_len);
-  out.test_from_sample = first + (3 * (end - first)) / 4;
-  model::LabelledWindows fit_side{dense->sample_rate_hz, dense->window_len, dense->hop, {}};
-  for (auto& r : dense->rows) {
-    if (r.start_sample + dense->window_len <= out.test_from_sample) fit_side.rows.push_back(std::move(r));
-  }
-  model::AnomalyTrainingConfig config;
-  config.calibration_fraction = 1.0 / 3.0;
-  config.false_alarm_rate = false_alarm_rate;
-  auto trained = model::train_anomaly_model(fit_side, config);
-  if (!trained) return std::unexpected(trained.error().with_context("anomaly model of " + out.recording));
-  out.fit_windows = trained->fit_windows;
-  out.calibration_windows = trained->calibration_windows;
-  out.model.emplace(std::move(trained->model));
-
-  out.scores.assign(windows.rows.size(), 0.0);
-  out.score_alarm.assign(windows.rows.size(), false);
-  for (std::size_t i = 0; i < windows.rows.size(); ++i) {
-    const auto& r = windows.rows[i];
-    if (r.fault == io::FaultType::normal) {
-      if (r.recording != out.recording || r.start_sample < out.test_from_sample) continue;  // fit/calibration time
-      out.test_rows.push_back(i);
-    }
-    auto s = out.model->score(r.features);
-    if (!s) return std::unexpected(s.error().with_context(r.recording));
-    out.scores[i] = s->score;
-    out.score_alarm[i] = s->alarm;
-    if (r.fault == io::FaultType::normal) out.test_scores.push_back(s->score);
-  }
-  if (out.test_rows.empty()) {
-    return fail(ErrorCode::invalid_argument, "{}: no disjoint window in the last quarter to test on",
-                out.recording);
-  }
-  return out;
-}
-
-// The --synthetic-normal experiment of one fold: the recipe, 4 classes, the normal class trained on simulated
-// windows only (every 4th held back for early stopping) and tested on every real healthy window plus the
-// fold's test fault windows (class 3 = normal).
-Result<train::ClassificationReport> synthetic_normal_fold(const train::Dataset& train_set,
-                                                          const train::Dataset& validation_set,
-                                                          const train::Dataset& test_set,
-                                                          const model::LabelledWindows& windows,
-                                                          const std::vector<float>& synthetic,
-                                                          const train::ClassifierRecipe& recipe) {
-  const std::size_t d = model::k_feature_count;
-  train::Dataset tr = train_set, va = validation_set, te = test_set;
-  for (std::size_t k = 0; k < synthetic.size() / d; ++k) {
-    auto& target = k % 4 == 0 ? va : tr;
-    target.x.insert(target.x.end(), synthetic.begin() + std::ptrdiff_t(k * d),
-                    synthetic.begin() + std::ptrdiff_t(k * d + d));
-    target.labels.push_back(3);
-    ++target.rows;
-  }
-  for (const auto& r : windows.rows) {
-    if (r.fault != io::FaultType::normal) continue;
-    te.x.insert(te.x.end(), r.features.begin(), r.features.end());
-    te.labels.push_back(3);
-    ++te.rows;
-  }
-  auto trained = train::train_recipe(tr, va, recipe, 4);
-  if (!trained) return std::unexpected(trained.error());
-  auto predicted = train::predict_classes(trained->model.spec, te);
-  if (!predicted) return std::unexpected(predicted.error());
-  return train::classification_report(te.labels, *predicted, 4);
-}
 
 nlohmann::json confusion_json(const train::ClassificationReport& report, std::size_t first_name,
                               std::size_t truth_rows) {
   nlohmann::json m = nlohmann::json::object();
   for (std::size_t t = 0; t < truth_rows; ++t) {
     nlohmann::json row = nlohmann::json::object();
-    for (std::size_t p = 0; p < report.classes; ++p) row[k_product_names[first_name + p]] = report.count(t, p);
-    m[k_product_names[first_name + t]] = row;
+    for (std::size_t p = 0; p < report.classes; ++p) row[std::string(eval::k_product_names[first_name + p])] = report.count(t, p);
+    m[std::string(eval::k_product_names[first_name + t])] = row;
   }
   return m;
 }
 
-// Macro-F1 of the product decision: mean F1 over the 4 true classes (normal and the faults); an abstention
-// ("unknown") is a miss of its true class and a false alarm of none.
-double product_macro_f1(const train::ClassificationReport& r) {
-  double sum = 0;
-  for (std::size_t c = 0; c < k_unknown; ++c) sum += r.per_class[c].f1;
-  return sum / double(k_unknown);
-}
-double product_accuracy(const train::ClassificationReport& r) {
-  std::size_t correct = 0, rows = 0;
-  for (std::size_t t = 0; t < k_unknown; ++t) {
-    correct += r.count(t, t);
-    for (std::size_t p = 0; p < r.classes; ++p) rows += r.count(t, p);
-  }
-  return rows ? double(correct) / double(rows) : 0.0;
-}
-
 void print_confusion(const train::ClassificationReport& r, std::size_t first_name, std::size_t truth_rows) {
   fmt::print("{:<11}", "");
-  for (std::size_t p = 0; p < r.classes; ++p) fmt::print(" {:>10}", k_product_names[first_name + p]);
+  for (std::size_t p = 0; p < r.classes; ++p) fmt::print(" {:>10}", eval::k_product_names[first_name + p]);
   fmt::print("\n");
   for (std::size_t t = 0; t < truth_rows; ++t) {
-    fmt::print("{:<11}", k_product_names[first_name + t]);
+    fmt::print("{:<11}", eval::k_product_names[first_name + t]);
     for (std::size_t p = 0; p < r.classes; ++p) fmt::print(" {:>10}", r.count(t, p));
     fmt::print("\n");
   }
@@ -330,196 +171,102 @@ Result<train::ClassifierRecipe> recipe_for(const LearnedOptions& o, nlohmann::js
   return recipe;
 }
 
+nlohmann::json fold_json(const eval::LearnedFold& f) {
+  nlohmann::json j = {{"name", f.name},
+                      {"held_out", f.held_out_value},
+                      {"train_recordings", f.train_recordings},
+                      {"validation_recordings", f.validation_recordings},
+                      {"test_recordings", f.test_recordings},
+                      {"train_windows", f.train_windows},
+                      {"synthetic_windows", f.synthetic_windows},
+                      {"validation_windows", f.validation_windows},
+                      {"test_windows", f.test_windows},
+                      {"best_epoch", f.best_epoch},
+                      {"epochs_run", f.epochs_run},
+                      {"accuracy", eval::product_accuracy(f.product)},
+                      {"macro_f1", eval::product_macro_f1(f.product)},
+                      {"anomaly_auc", f.anomaly_auc},
+                      {"abstained", f.abstained},
+                      {"fault_windows_alarmed", f.fault_windows_alarmed},
+                      {"confusion", confusion_json(f.product, 0, eval::k_product_unknown)},
+                      {"fault_type",
+                       {{"accuracy", f.fault_type.accuracy},
+                        {"macro_f1", f.fault_type.macro_f1},
+                        {"confusion", confusion_json(f.fault_type, 1, eval::k_fault_classes.size())}}}};
+  if (f.synthetic_normal) {
+    const auto& four = *f.synthetic_normal;
+    j["synthetic_normal_4class"] = {{"accuracy", four.accuracy},
+                                    {"macro_f1", four.macro_f1},
+                                    {"real_healthy_windows", four.per_class[3].support},
+                                    {"real_healthy_recall", four.per_class[3].recall},
+                                    {"fault_windows_called_normal", f.faults_called_normal}};
+  }
+  return j;
+}
+
+void print_fold(const eval::LearnedFold& f) {
+  fmt::print("{:<15} {:>9} {:>7} {:>8} {:>6} {:>10.4f} {:>8.4f} {:>10.4f} {:>8.4f} {:>7.4f}\n", f.name,
+             f.train_recordings, f.validation_recordings, f.test_recordings, f.epochs_run, f.fault_type.accuracy,
+             f.fault_type.macro_f1, eval::product_accuracy(f.product), eval::product_macro_f1(f.product),
+             f.anomaly_auc);
+  if (f.synthetic_normal) {
+    const auto& four = *f.synthetic_normal;
+    fmt::print(
+        "  --synthetic-normal 4-class: accuracy {:.4f} macro-F1 {:.4f}; real healthy windows called normal "
+        "{:.4f} of {}; fault windows called normal {}\n",
+        four.accuracy, four.macro_f1, four.per_class[3].recall, four.per_class[3].support, f.faults_called_normal);
+  }
+  std::fflush(stdout);
+}
+
 int run_learned(const LearnedOptions& o, const std::string& catalog_path, double rate_hz, bool json) {
   const auto started = std::chrono::steady_clock::now();
-  auto error = [](int rc, const std::string& message) {
-    fmt::print(stderr, "vigil eval cwru: {}\n", message);
-    return rc;
-  };
   nlohmann::json bundle_info;
   auto recipe = recipe_for(o, bundle_info);
-  if (!recipe) return error(2, recipe.error().message);
-  auto split = model::parse_split_kind(o.split);
-  if (!split) return error(2, "--split: " + split.error().message);
+  if (!recipe) return report_error("eval cwru", recipe.error());
+  auto split = eval::parse_split_kind(o.split);
+  if (!split) return report_error("eval cwru", split.error().with_context("--split"));
   auto catalog = io::read_catalog(catalog_path);
-  if (!catalog) return error(2, catalog.error().message);
-  model::LabelledWindowsConfig wc;
+  if (!catalog) return report_error("eval cwru", catalog.error());
+  eval::LabelledWindowsConfig wc;
   wc.sample_rate_hz = rate_hz > 0 ? rate_hz : 12000;
-  auto windows = model::build_labelled_windows(*catalog, wc);
-  if (!windows) return error(1, windows.error().message);
+  auto windows = eval::build_labelled_windows(*catalog, wc);
+  if (!windows) return report_error("eval cwru", windows.error());
   if (!o.features_csv.empty()) {
-    if (auto ok = model::write_windows_csv(*windows, o.features_csv); !ok) {
-      return error(1, "--features-csv: " + ok.error().message);
+    if (auto ok = eval::write_windows_csv(*windows, o.features_csv); !ok) {
+      return report_error("eval cwru", ok.error().with_context("--features-csv"));
     }
   }
-  auto folds = model::make_folds(*windows, *split);
-  if (!folds) return error(2, folds.error().message);
-  auto healthy = healthy_time_split(*catalog, *windows, wc, o.false_alarm_rate);
-  if (!healthy) return error(1, healthy.error().message);
-
-  std::vector<float> synthetic_normal;
-  if (o.synthetic_normal > 0) {
-    std::vector<std::size_t> fault_rows;
-    for (std::size_t i = 0; i < windows->rows.size(); ++i) {
-      if (windows->rows[i].fault != io::FaultType::normal) fault_rows.push_back(i);
-    }
-    auto rows = train::synthetic_healthy_rows(*windows, fault_rows, o.synthetic_normal, recipe->optimizer.seed);
-    if (!rows) return error(1, "--synthetic-normal: " + rows.error().message);
-    synthetic_normal = std::move(*rows);
-  }
-
-  // Pooled over folds: 3-class fault type (argmax), 4-class product decision (+ unknown column).
-  std::vector<int> type_truth, type_predicted, product_truth, product_predicted;
-  std::vector<double> all_fault_scores;
-  std::size_t synthetic_windows = 0;
-  nlohmann::json folds_json = nlohmann::json::array();
+  eval::CwruLearnedConfig config;
+  config.split = *split;
+  config.recipe = *recipe;
+  config.false_alarm_rate = o.false_alarm_rate;
+  config.synthetic_normal = o.synthetic_normal;
   if (!json) {
     fmt::print("learned evaluation, split {}: {} windows of {} samples at {} Hz; classifier inputs: {}\n", o.split,
                windows->rows.size(), windows->window_len, windows->sample_rate_hz,
                recipe->features.empty() ? std::string("all") : fmt::format("{} features", recipe->features.size()));
-    fmt::print("healthy {}: anomaly model fit on {} and calibrated on {} overlapping windows (hop {}), tested on "
-               "{} disjoint windows from sample {}\n\n",
-               healthy->recording, healthy->fit_windows, healthy->calibration_windows, healthy->hop,
-               healthy->test_rows.size(), healthy->test_from_sample);
     fmt::print("{:<15} {:>9} {:>7} {:>8} {:>6} {:>10} {:>8} {:>10} {:>8} {:>7}\n", "fold (test)", "train rec",
                "val rec", "test rec", "epochs", "type acc", "type F1", "4-cls acc", "4-cls F1", "AUC");
+    std::fflush(stdout);
   }
-  for (const auto& fold : *folds) {
-    std::vector<std::size_t> side = fold.train;
-    side.insert(side.end(), fold.validation.begin(), fold.validation.end());
-    const auto rows = model::hold_out_validation(*windows, side, recipe->validation_every);
-    auto train_set = train::windows_dataset(*windows, rows.train, k_classes);
-    auto fit_set = train::training_side(*windows, rows.train, k_classes, *recipe);  // + simulated faults
-    auto validation_set = train::windows_dataset(*windows, rows.validation, k_classes);
-    auto test_set = train::windows_dataset(*windows, fold.test, k_classes);
-    if (!train_set || !fit_set || !validation_set || !test_set) {
-      const Error& e = !train_set        ? train_set.error()
-                       : !fit_set        ? fit_set.error()
-                       : !validation_set ? validation_set.error()
-                                         : test_set.error();
-      return error(1, fmt::format("fold {}: {}", fold.name, e.message));
-    }
-    const std::size_t fold_synthetic = fit_set->rows - train_set->rows;
-    synthetic_windows += fold_synthetic;
-    auto trained = train::train_recipe(*fit_set, *validation_set, *recipe, k_classes.size());
-    if (!trained) return error(1, fmt::format("fold {}: {}", fold.name, trained.error().message));
-
-    // Fault type: argmax of the refitted model on the test fault windows.
-    std::vector<int> fold_type_pred, fold_product_truth, fold_product_pred;
-    std::size_t abstained = 0;
-    auto decide = [&](std::size_t row, int truth) {
-      fold_product_truth.push_back(truth);
-      if (!healthy->score_alarm[row]) {
-        fold_product_pred.push_back(int(k_normal));
-        return;
-      }
-      const auto p = model::reference_forward(trained->model.spec, windows->rows[row].features);
-      const auto top = std::size_t(std::max_element(p.begin(), p.end()) - p.begin());
-      if (double(p[top]) < recipe->abstain_threshold) {
-        fold_product_pred.push_back(int(k_unknown));
-        ++abstained;
-      } else {
-        fold_product_pred.push_back(int(top) + 1);
-      }
-    };
-    for (std::size_t k = 0; k < fold.test.size(); ++k) {
-      const auto p = model::reference_forward(trained->model.spec, windows->rows[fold.test[k]].features);
-      fold_type_pred.push_back(int(std::max_element(p.begin(), p.end()) - p.begin()));
-      decide(fold.test[k], test_set->labels[k] + 1);
-    }
-    for (auto row : healthy->test_rows) decide(row, int(k_normal));
-
-    auto type_report = train::classification_report(test_set->labels, fold_type_pred, k_classes.size());
-    auto product_report = train::classification_report(fold_product_truth, fold_product_pred, k_unknown + 1);
-    if (!type_report || !product_report) {
-      return error(1, fmt::format("fold {}: {}", fold.name,
-                                  (!type_report ? type_report.error() : product_report.error()).message));
-    }
-    std::vector<double> fault_scores;
-    std::size_t alarmed = 0;
-    for (auto i : fold.test) {
-      fault_scores.push_back(healthy->scores[i]);
-      alarmed += healthy->score_alarm[i] ? 1 : 0;
-    }
-    const double auc = diag::roc_auc(healthy->test_scores, fault_scores);
-    type_truth.insert(type_truth.end(), test_set->labels.begin(), test_set->labels.end());
-    type_predicted.insert(type_predicted.end(), fold_type_pred.begin(), fold_type_pred.end());
-    product_truth.insert(product_truth.end(), fold_product_truth.begin(), fold_product_truth.end());
-    product_predicted.insert(product_predicted.end(), fold_product_pred.begin(), fold_product_pred.end());
-    all_fault_scores.insert(all_fault_scores.end(), fault_scores.begin(), fault_scores.end());
-
-    const std::size_t train_rec = recording_count(*windows, rows.train);
-    const std::size_t val_rec = recording_count(*windows, rows.validation);
-    const std::size_t test_rec = recording_count(*windows, fold.test);
-    const double acc4 = product_accuracy(*product_report);
-    const double f14 = product_macro_f1(*product_report);
-    nlohmann::json fj = {{"name", fold.name},
-                         {"held_out", fold.held_out_value},
-                         {"train_recordings", train_rec},
-                         {"validation_recordings", val_rec},
-                         {"test_recordings", test_rec},
-                         {"train_windows", rows.train.size()},
-                         {"synthetic_windows", fold_synthetic},
-                         {"validation_windows", rows.validation.size()},
-                         {"test_windows", fold.test.size() + healthy->test_rows.size()},
-                         {"best_epoch", trained->early.best_epoch},
-                         {"epochs_run", trained->early.curve.size()},
-                         {"accuracy", acc4},
-                         {"macro_f1", f14},
-                         {"anomaly_auc", auc},
-                         {"abstained", abstained},
-                         {"fault_windows_alarmed", alarmed},
-                         {"confusion", confusion_json(*product_report, 0, k_unknown)},
-                         {"fault_type",
-                          {{"accuracy", type_report->accuracy},
-                           {"macro_f1", type_report->macro_f1},
-                           {"confusion", confusion_json(*type_report, 1, k_classes.size())}}}};
-    std::string synthetic_line;
-    if (!synthetic_normal.empty()) {
-      auto four = synthetic_normal_fold(*train_set, *validation_set, *test_set, *windows, synthetic_normal, *recipe);
-      if (!four) return error(1, fmt::format("fold {}: synthetic normal: {}", fold.name, four.error().message));
-      std::size_t faults_called_normal = 0;
-      for (std::size_t t = 0; t < 3; ++t) faults_called_normal += four->count(t, 3);
-      fj["synthetic_normal_4class"] = {{"accuracy", four->accuracy},
-                                       {"macro_f1", four->macro_f1},
-                                       {"real_healthy_windows", four->per_class[3].support},
-                                       {"real_healthy_recall", four->per_class[3].recall},
-                                       {"fault_windows_called_normal", faults_called_normal}};
-      synthetic_line = fmt::format(
-          "  --synthetic-normal 4-class: accuracy {:.4f} macro-F1 {:.4f}; real healthy windows called normal "
-          "{:.4f} of {}; fault windows called normal {}\n",
-          four->accuracy, four->macro_f1, four->per_class[3].recall, four->per_class[3].support,
-          faults_called_normal);
-    }
-    folds_json.push_back(std::move(fj));
-    if (!json) {
-      fmt::print("{:<15} {:>9} {:>7} {:>8} {:>6} {:>10.4f} {:>8.4f} {:>10.4f} {:>8.4f} {:>7.4f}\n", fold.name,
-                 train_rec, val_rec, test_rec, trained->early.curve.size(), type_report->accuracy,
-                 type_report->macro_f1, acc4, f14, auc);
-      fmt::print("{}", synthetic_line);
-    }
-  }
-  auto type_pooled = train::classification_report(type_truth, type_predicted, k_classes.size());
-  auto product_pooled = train::classification_report(product_truth, product_predicted, k_unknown + 1);
-  if (!type_pooled || !product_pooled) {
-    return error(1, (!type_pooled ? type_pooled.error() : product_pooled.error()).message);
-  }
-  const double anomaly_auc = diag::roc_auc(healthy->test_scores, all_fault_scores);
-  std::size_t healthy_alarms = 0, fault_alarms = 0;
-  for (auto i : healthy->test_rows) healthy_alarms += healthy->score_alarm[i] ? 1 : 0;
-  for (std::size_t i = 0; i < windows->rows.size(); ++i) {
-    if (windows->rows[i].fault != io::FaultType::normal) fault_alarms += healthy->score_alarm[i] ? 1 : 0;
-  }
-  const double acc4 = product_accuracy(*product_pooled);
-  const double f14 = product_macro_f1(*product_pooled);
+  auto r = eval::evaluate_cwru_learned(*catalog, *windows, wc, config,
+                                       json ? std::function<void(const eval::LearnedFold&)>{} : print_fold);
+  if (!r) return report_error("eval cwru", r.error());
+  const auto& healthy = r->healthy;
+  const double acc4 = eval::product_accuracy(r->product);
+  const double f14 = eval::product_macro_f1(r->product);
   const double runtime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string healthy_note = fmt::format(
       "normal comes from one healthy recording ({}) split by time: its first half fits and its third quarter "
-      "calibrates the anomaly model (overlapping windows), its last quarter gives {} disjoint test windows, which "
-      "every fold scores again (they appear {} times in the pooled confusion); a split by recording is impossible "
-      "with one healthy recording",
-      healthy->recording, healthy->test_rows.size(), folds->size());
+      "calibrates the anomaly model ({} and {} overlapping windows, hop {}), its last quarter gives {} disjoint "
+      "test windows from sample {}, which every fold scores again (they appear {} times in the pooled "
+      "confusion); a split by recording is impossible with one healthy recording",
+      healthy.recording, healthy.fit_windows, healthy.calibration_windows, healthy.hop, healthy.test_rows.size(),
+      healthy.test_from_sample, r->folds.size());
   if (json) {
+    nlohmann::json folds_json = nlohmann::json::array();
+    for (const auto& f : r->folds) folds_json.push_back(fold_json(f));
     nlohmann::json out = {
         {"catalog", catalog_path},
         {"model", o.model},
@@ -534,29 +281,29 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
         {"windows", windows->rows.size()},
         {"accuracy", acc4},
         {"macro_f1", f14},
-        {"anomaly_auc", anomaly_auc},
-        {"confusion", confusion_json(*product_pooled, 0, k_unknown)},
+        {"anomaly_auc", r->anomaly_auc},
+        {"confusion", confusion_json(r->product, 0, eval::k_product_unknown)},
         {"folds", folds_json},
         {"fault_type",
          {{"task", "fault type, 3 classes (inner_race, outer_race, ball), argmax, fault test windows only"},
-          {"accuracy", type_pooled->accuracy},
-          {"macro_f1", type_pooled->macro_f1},
-          {"confusion", confusion_json(*type_pooled, 1, k_classes.size())}}},
+          {"accuracy", r->fault_type.accuracy},
+          {"macro_f1", r->fault_type.macro_f1},
+          {"confusion", confusion_json(r->fault_type, 1, eval::k_fault_classes.size())}}},
         {"anomaly",
-         {{"recording", healthy->recording},
-          {"hop", healthy->hop},
-          {"healthy_fit_windows", healthy->fit_windows},
-          {"healthy_calibration_windows", healthy->calibration_windows},
-          {"healthy_test_windows", healthy->test_rows.size()},
+         {{"recording", healthy.recording},
+          {"hop", healthy.hop},
+          {"healthy_fit_windows", healthy.fit_windows},
+          {"healthy_calibration_windows", healthy.calibration_windows},
+          {"healthy_test_windows", healthy.test_rows.size()},
           {"false_alarm_rate", o.false_alarm_rate},
-          {"threshold_t2", healthy->model->threshold()},
-          {"healthy_test_alarms", healthy_alarms},
-          {"fault_windows", all_fault_scores.size()},
-          {"fault_windows_alarmed", fault_alarms}}},
+          {"threshold_t2", healthy.model->threshold()},
+          {"healthy_test_alarms", r->healthy_alarms},
+          {"fault_windows", r->fault_windows},
+          {"fault_windows_alarmed", r->fault_alarms}}},
         {"synthetic_faults",
          {{"per_class_and_load", recipe->synthetic_faults},
-          {"windows_over_folds", synthetic_windows},
-          {"severity_impact_g", {train::k_synthetic_min_impact_g, train::k_synthetic_max_impact_g}}}},
+          {"windows_over_folds", r->synthetic_windows},
+          {"severity_impact_g", {eval::k_synthetic_min_impact_g, eval::k_synthetic_max_impact_g}}}},
         {"notes", nlohmann::json::array({healthy_note})},
         {"runtime_s", runtime_s}};
     if (!bundle_info.is_null()) out["bundle"] = bundle_info;
@@ -564,14 +311,14 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
     return 0;
   }
   fmt::print("\nproduct decision over all folds (rows: truth, columns: decided)\n");
-  print_confusion(*product_pooled, 0, k_unknown);
+  print_confusion(r->product, 0, eval::k_product_unknown);
   fmt::print("\nfault type over all folds' test fault windows (argmax)\n");
-  print_confusion(*type_pooled, 1, k_classes.size());
+  print_confusion(r->fault_type, 1, eval::k_fault_classes.size());
   fmt::print(
       "\n{} split: 4-class accuracy {:.4f} macro-F1 {:.4f} | fault type accuracy {:.4f} macro-F1 {:.4f} | anomaly "
       "AUC {:.4f}, healthy test alarms {} of {}, fault windows alarmed {} of {} ({:.1f} s)\n",
-      o.split, acc4, f14, type_pooled->accuracy, type_pooled->macro_f1, anomaly_auc, healthy_alarms,
-      healthy->test_rows.size(), fault_alarms, all_fault_scores.size(), runtime_s);
+      o.split, acc4, f14, r->fault_type.accuracy, r->fault_type.macro_f1, r->anomaly_auc, r->healthy_alarms,
+      healthy.test_rows.size(), r->fault_alarms, r->fault_windows, runtime_s);
   if (!bundle_info.is_null()) {
     fmt::print("recipe from {} retrained per fold (its own weights saw every recording: not scored)\n", o.model);
   }

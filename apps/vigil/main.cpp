@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "exit_codes.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -18,6 +19,13 @@ int main(int argc, char** argv) {
   vigil::cli::add_simulate(app);
   vigil::cli::add_rul_commands(app);
   vigil::cli::add_train_models(app);  // after add_rul_commands: joins its `train` group
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  // Usage errors exit 2 like every other bad input (exit_codes.hpp); a command's own failure arrives as a
+  // CLI::RuntimeError carrying its exit status.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 || dynamic_cast<const CLI::RuntimeError*>(&e) != nullptr ? rc : vigil::cli::k_exit_input;
+  }
+  return vigil::cli::k_exit_ok;
 }

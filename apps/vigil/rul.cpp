@@ -21,6 +21,7 @@
 #include "dsp/bearing.hpp"
 #include "io/femto.hpp"
 #include "model/bundle.hpp"
+#include "eval/rul_evaluation.hpp"
 #include "model/rul_pipeline.hpp"
 
 namespace vigil::cli {
@@ -93,7 +94,7 @@ Result<std::vector<model::LifeFeatures>> read_lives(const fs::path& dir, const d
     auto speed = speed_for(d, speed_rpm);
     if (!speed) return std::unexpected(speed.error());
     const auto started = std::chrono::steady_clock::now();
-    auto life = model::read_femto_life(d, folder_name(d), bearing, *speed, score);
+    auto life = eval::read_femto_life(d, folder_name(d), bearing, *speed, score);
     if (!life) return std::unexpected(life.error());
     fmt::print(stderr, "{}: [{}/{}] {}: {} snapshots, life {:.0f} s, {:.1f} s\n", who, i + 1, folders->size(),
                life->name, life->time_s.size(), life->time_s.back(),
@@ -222,7 +223,7 @@ int run_rul(const RulOptions& o) {
   }
   auto m = model::rul_model_from_bundle(*bundle);
   if (!m) return error(fmt::format("{}: not a usable RUL model: {}", path->string(), m.error().message));
-  auto life = model::read_femto_life(o.dir, folder_name(o.dir), *bearing, *speed, m->score);
+  auto life = eval::read_femto_life(o.dir, folder_name(o.dir), *bearing, *speed, m->score);
   if (!life) return error(life.error().message);
   auto r = model::replay_rul(*m, *life);
   if (!r) return error(r.error().message);
@@ -273,10 +274,10 @@ int run_eval_femto_rul(const std::string& dir, std::optional<double> speed_rpm, 
         fmt::format("{} (--rul needs a Learning_set-like folder of at least 3 run-to-failure bearings)",
                     lives.error().message));
   }
-  auto report = model::evaluate_rul_lobo(*lives, config, score, k_cut_fractions, k_early_fraction);
+  auto report = eval::evaluate_rul_lobo(*lives, config, score, k_cut_fractions, k_early_fraction);
   if (!report) return error(report.error().message);
   if (json) {
-    nlohmann::json j = model::to_json(*report);
+    nlohmann::json j = eval::to_json(*report);
     j["score_kind"] = model::to_string(score.kind);
     std::cout << j.dump(2) << "\n";
     return 0;

@@ -1,10 +1,10 @@
 // vigil train anomaly (see train_models.hpp).
 //
 // The healthy recordings of the catalog are cut into 4096-sample windows at 12 kHz
-// (model::build_labelled_windows) and split per recording by time: the last 25 % calibrates, the rest fits
+// (eval::build_labelled_windows) and split per recording by time: the last 25 % calibrates, the rest fits
 // the robust Scaler and the detector: --detector gaussian (Ledoit-Wolf Gaussian T^2,
-// model::train_anomaly_model) or --detector autoencoder (libtorch autoencoder, whose last 20 % of the fit
-// segment chooses the stopping epoch; model::train::train_autoencoder_anomaly). A calibration needs at least
+// eval::train_anomaly_model) or --detector autoencoder (libtorch autoencoder, whose last 20 % of the fit
+// segment chooses the stopping epoch; eval::train_autoencoder_anomaly). A calibration needs at least
 // 20 held-back scores, and CWRU's only healthy recording (97.mat, 5 s) gives 14 disjoint windows in all; so
 // windows overlap: --overlap N starts N windows per window length (hop window_len / N). Overlapping
 // calibration windows are correlated: the manifest states how many disjoint window lengths the calibration
@@ -33,8 +33,9 @@
 #include "model/anomaly_bundle.hpp"
 #include "model/bundle.hpp"
 #include "model/feature_schema.hpp"
-#include "model/labelled_windows.hpp"
-#include "model/train/autoencoder_anomaly.hpp"
+#include "eval/anomaly_training.hpp"
+#include "eval/labelled_windows.hpp"
+#include "eval/autoencoder_anomaly.hpp"
 
 namespace vigil::cli {
 namespace {
@@ -56,19 +57,19 @@ struct TrainAnomalyOptions {
 
 // Scores of the calibration segment (held back from fitting) against the catalog's other recordings.
 Result<nlohmann::json> evaluate_faults(model::AnomalyModel& m, const io::Catalog& catalog,
-                                       const model::LabelledWindows& healthy_windows,
-                                       const model::AnomalyTrainingConfig& config) {
+                                       const eval::LabelledWindows& healthy_windows,
+                                       const eval::AnomalyTrainingConfig& config) {
   io::Catalog faults{catalog.source, {}};
   for (const auto& e : catalog.entries) {
     if (e.fault != config.healthy) faults.entries.push_back(e);
   }
   if (faults.entries.empty()) return fail(ErrorCode::invalid_argument, "no fault recording to evaluate on");
-  model::LabelledWindowsConfig disjoint;
+  eval::LabelledWindowsConfig disjoint;
   disjoint.sample_rate_hz = healthy_windows.sample_rate_hz;
   disjoint.window_len = healthy_windows.window_len;
-  auto fault_windows = model::build_labelled_windows(faults, disjoint);
+  auto fault_windows = eval::build_labelled_windows(faults, disjoint);
   if (!fault_windows) return std::unexpected(fault_windows.error());
-  auto split = model::split_healthy_windows(healthy_windows, config);
+  auto split = eval::split_healthy_windows(healthy_windows, config);
   if (!split) return std::unexpected(split.error());
   std::vector<double> healthy, fault;
   for (auto i : split->windows.late) {
@@ -99,7 +100,7 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
   const auto started = Clock::now();
   const auto detector = model::parse_anomaly_detector_kind(o.detector);
   if (!detector) return error(fmt::format("--detector: {}", detector.error().message));
-  const auto healthy = io::parse_fault_type(o.fault);
+  const auto healthy = domain::parse_fault_type(o.fault);
   if (!healthy) return error(fmt::format("--fault {}: unknown fault type (normal, inner_race, outer_race, ball, cage)", o.fault));
   auto catalog = io::read_catalog(o.catalog);
   if (!catalog) return error(catalog.error().message);
@@ -110,25 +111,25 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
   if (selected.entries.empty()) {
     return error(fmt::format("{}: no recording of fault '{}' to learn the healthy state from", o.catalog, o.fault));
   }
-  model::LabelledWindowsConfig wc;
+  eval::LabelledWindowsConfig wc;
   wc.hop = std::max<std::size_t>(1, wc.window_len / o.overlap);
-  auto windows = model::build_labelled_windows(selected, wc);
+  auto windows = eval::build_labelled_windows(selected, wc);
   if (!windows) return error(windows.error().message);
-  model::AnomalyTrainingConfig config;
+  eval::AnomalyTrainingConfig config;
   config.healthy = *healthy;
   config.false_alarm_rate = o.false_alarm_rate;
   nlohmann::json detector_summary;
-  Result<model::TrainedAnomaly> trained = [&]() -> Result<model::TrainedAnomaly> {
+  Result<eval::TrainedAnomaly> trained = [&]() -> Result<eval::TrainedAnomaly> {
     if (*detector == model::AnomalyDetectorKind::gaussian) {
-      auto g = model::train_anomaly_model(*windows, config);
+      auto g = eval::train_anomaly_model(*windows, config);
       if (g) detector_summary = {{"shrinkage", g->model.gaussian()->shrinkage()}};
       return g;
     }
-    model::train::AutoencoderAnomalyConfig ac;
+    eval::AutoencoderAnomalyConfig ac;
     ac.anomaly = config;
     ac.autoencoder.optimizer.max_epochs = o.epochs;
     ac.autoencoder.optimizer.seed = o.seed;
-    auto a = model::train::train_autoencoder_anomaly(*windows, ac);
+    auto a = eval::train_autoencoder_anomaly(*windows, ac);
     if (!a) return std::unexpected(a.error());
     std::vector<std::size_t> widths{a->network.input_size()};
     for (const auto& l : a->network.layers) widths.push_back(l.outputs);

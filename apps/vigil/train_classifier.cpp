@@ -29,7 +29,9 @@
 #include "model/bundle.hpp"
 #include "model/classifier_bundle.hpp"
 #include "model/feature_schema.hpp"
-#include "model/labelled_windows.hpp"
+#include "eval/labelled_windows.hpp"
+#include "eval/windows_dataset.hpp"
+#include "model/train/model_export.hpp"
 #include "model/train/classifier.hpp"
 #include "model/train/classifier_recipe.hpp"
 #include "model/train/metrics.hpp"
@@ -58,14 +60,14 @@ int run_train_classifier(const TrainClassifierOptions& o) {
   if (!catalog) return error(catalog.error().message);
   io::Catalog faults{catalog->source, {}};
   for (const auto& e : catalog->entries) {
-    if (e.fault != io::FaultType::normal) faults.entries.push_back(e);
+    if (e.fault != domain::FaultType::normal) faults.entries.push_back(e);
   }
-  auto windows = model::build_labelled_windows(faults, {});
+  auto windows = eval::build_labelled_windows(faults, {});
   if (!windows) return error(windows.error().message);
 
   // Classes: the fault types present, in enum order.
-  std::vector<io::FaultType> classes;
-  for (auto f : {io::FaultType::inner_race, io::FaultType::outer_race, io::FaultType::ball, io::FaultType::cage}) {
+  std::vector<domain::FaultType> classes;
+  for (auto f : {domain::FaultType::inner_race, domain::FaultType::outer_race, domain::FaultType::ball, domain::FaultType::cage}) {
     if (std::any_of(windows->rows.begin(), windows->rows.end(), [&](const auto& r) { return r.fault == f; })) {
       classes.push_back(f);
     }
@@ -74,10 +76,10 @@ int run_train_classifier(const TrainClassifierOptions& o) {
 
   std::vector<std::size_t> all_rows(windows->rows.size());
   for (std::size_t i = 0; i < all_rows.size(); ++i) all_rows[i] = i;
-  const auto rows = model::hold_out_validation(*windows, all_rows, recipe->validation_every);
-  auto train = model::train::training_side(*windows, rows.train, classes, *recipe);  // + simulated faults
+  const auto rows = eval::hold_out_validation(*windows, all_rows, recipe->validation_every);
+  auto train = eval::training_side(*windows, rows.train, classes, *recipe);  // + simulated faults
   if (!train) return error(train.error().message);
-  auto validation = model::train::windows_dataset(*windows, rows.validation, classes);
+  auto validation = eval::windows_dataset(*windows, rows.validation, classes);
   if (!validation) return error(validation.error().message);
   auto trained = model::train::train_recipe(*train, *validation, *recipe, classes.size());
   if (!trained) return error(trained.error().message);
@@ -100,7 +102,7 @@ int run_train_classifier(const TrainClassifierOptions& o) {
   std::vector<std::string> labels;
   nlohmann::json per_class = nlohmann::json::object();  // real windows (training side and validation)
   for (std::size_t c = 0; c < classes.size(); ++c) {
-    labels.emplace_back(io::to_string(classes[c]));
+    labels.emplace_back(domain::to_string(classes[c]));
     per_class[labels.back()] = std::count_if(windows->rows.begin(), windows->rows.end(),
                                              [&](const auto& r) { return r.fault == classes[c]; });
   }
@@ -123,7 +125,7 @@ int run_train_classifier(const TrainClassifierOptions& o) {
       {"validation_macro_f1", early.validation.macro_f1},
       {"validation_abstained_fraction", validation->rows ? double(abstained) / double(validation->rows) : 0.0},
       {"validation_accuracy_when_not_abstaining", kept ? double(correct_kept) / double(kept) : 0.0}};
-  auto bundle = model::make_classifier_bundle(trained->model.spec, labels, recipe->abstain_threshold,
+  auto bundle = model::train::make_classifier_bundle(trained->model.spec, labels, recipe->abstain_threshold,
                                               std::move(training), std::move(metrics));
   if (!bundle) return error(bundle.error().message);
   if (auto ok = model::write_bundle(o.out, *bundle); !ok) return error(ok.error().message);

@@ -30,30 +30,6 @@ std::vector<std::string_view> split(std::string_view line) {
 
 }  // namespace
 
-std::string_view to_string(FaultType fault) {
-  switch (fault) {
-    case FaultType::normal:
-      return "normal";
-    case FaultType::inner_race:
-      return "inner_race";
-    case FaultType::outer_race:
-      return "outer_race";
-    case FaultType::ball:
-      return "ball";
-    case FaultType::cage:
-      return "cage";
-  }
-  return "unknown";
-}
-
-std::optional<FaultType> parse_fault_type(std::string_view text) {
-  for (const FaultType f :
-       {FaultType::normal, FaultType::inner_race, FaultType::outer_race, FaultType::ball, FaultType::cage}) {
-    if (text == to_string(f)) return f;
-  }
-  return std::nullopt;
-}
-
 std::optional<std::string_view> CatalogEntry::extra(std::string_view key) const {
   for (const auto& [k, v] : extras) {
     if (k == key) return std::string_view(v);
@@ -131,7 +107,7 @@ Result<Catalog> parse_catalog(std::string_view text, std::string_view name,
     if (cell(3).empty()) return bad(3, "empty bearing");
     e.bearing = std::string(cell(3));
 
-    const auto fault = parse_fault_type(cell(4));
+    const auto fault = domain::parse_fault_type(cell(4));
     if (!fault) return bad(4, "not one of normal, inner_race, outer_race, ball, cage:");
     e.fault = *fault;
 

@@ -11,23 +11,17 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "domain/fault_type.hpp"
 #include "io/recording.hpp"
 
 namespace vigil::io {
-
-// Ground-truth label of a recording.
-enum class FaultType { normal, inner_race, outer_race, ball, cage };
-
-std::string_view to_string(FaultType fault);
-// "normal", "inner_race", "outer_race", "ball", "cage" (exact).
-std::optional<FaultType> parse_fault_type(std::string_view text);
 
 struct CatalogEntry {
   std::filesystem::path path;   // resolved against the catalog's folder
   double sample_rate_hz = 0.0;  // > 0
   std::string channel;          // channel to analyse, e.g. "DE"
   std::string bearing;          // bearing designation, e.g. "6205-2RS"
-  FaultType fault = FaultType::normal;
+  domain::FaultType fault = domain::FaultType::normal;
   std::optional<double> speed_rpm;                          // > 0; empty cell = unknown
   std::vector<std::pair<std::string, std::string>> extras;  // other columns in file order
   std::size_t line = 0;                                     // line in the catalog, for messages

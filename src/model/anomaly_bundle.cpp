@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "model/feature_schema.hpp"
-#include "model/onnx_export.hpp"
 
 namespace vigil::model {
 
@@ -87,7 +86,7 @@ AutoencoderAnomaly& AutoencoderAnomaly::operator=(const AutoencoderAnomaly& othe
   return *this;
 }
 
-Result<AutoencoderAnomaly> AutoencoderAnomaly::create(const MlpSpec& network, std::vector<float> scale) {
+Result<AutoencoderAnomaly> AutoencoderAnomaly::create(const MlpSpec& network, std::string graph, std::vector<float> scale) {
   if (auto ok = validate(network); !ok) return std::unexpected(ok.error().with_context("autoencoder"));
   if (network.input_size() != network.output_size()) {
     return fail(ErrorCode::invalid_argument, "autoencoder: {} inputs but {} outputs (must reconstruct its input)",
@@ -102,16 +101,7 @@ Result<AutoencoderAnomaly> AutoencoderAnomaly::create(const MlpSpec& network, st
                 network.input_size());
   }
   if (auto ok = check_scale(scale, "autoencoder"); !ok) return std::unexpected(ok.error());
-  ExportOptions options;
-  options.output_name = "reconstruction";
-  options.graph_name = "vigil_anomaly_autoencoder";
-  options.doc_string = fmt::format(
-      "Vigil anomaly autoencoder: {} standardised features in, their reconstruction out; the anomaly score is the "
-      "mean squared reconstruction error divided by the scales of reconstruction.json",
-      network.input_size());
-  auto graph = export_onnx(network, options);
-  if (!graph) return std::unexpected(graph.error().with_context("autoencoder"));
-  auto onnx = OnnxModel::create(*graph, k_anomaly_graph_member);
+  auto onnx = OnnxModel::create(graph, k_anomaly_graph_member);
   if (!onnx) return std::unexpected(onnx.error());
   const std::vector<float> zeros(scale.size(), 0.0f);
   const double reference = mean_squared_error(zeros, reference_forward(network, zeros), scale);
@@ -121,7 +111,7 @@ Result<AutoencoderAnomaly> AutoencoderAnomaly::create(const MlpSpec& network, st
     return fail(ErrorCode::internal, "{}: OpenCV gives e(0) = {:.9g}, the reference forward {:.9g}",
                 k_anomaly_graph_member, *measured, reference);
   }
-  return AutoencoderAnomaly(std::move(*onnx), std::move(*graph), std::move(scale), reference);
+  return AutoencoderAnomaly(std::move(*onnx), std::move(graph), std::move(scale), reference);
 }
 
 Result<AutoencoderAnomaly> AutoencoderAnomaly::from_members(std::string graph, const nlohmann::json& j) {
@@ -327,147 +317,6 @@ Result<AnomalyModel> AnomalyModel::from_bundle(const Bundle& bundle) {
                 k_anomaly_calibration_member, model->threshold(), *rate, *recorded_threshold);
   }
   return model;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Training (shared split and calibration; the gaussian kind)
-
-namespace {
-
-Status check_calibration_count(std::size_t count, const AnomalyTrainingConfig& config) {
-  if (count < ScoreCalibration::k_min_scores) {
-    return fail(ErrorCode::invalid_argument,
-                "{} held-back healthy windows to calibrate on (last {:.0f} % of each healthy recording), need at "
-                "least {}: give more healthy data or overlapping windows",
-                count, 100 * config.calibration_fraction, ScoreCalibration::k_min_scores);
-  }
-  return {};
-}
-
-}  // namespace
-
-TimeSplit split_by_time(const LabelledWindows& windows, std::span<const std::size_t> rows, double late_fraction) {
-  std::vector<std::string_view> names;
-  std::map<std::string_view, std::vector<std::size_t>> by_recording;
-  for (auto i : rows) {
-    auto [it, inserted] = by_recording.try_emplace(windows.rows[i].recording);
-    if (inserted) names.push_back(windows.rows[i].recording);
-    it->second.push_back(i);
-  }
-  TimeSplit out;
-  const double len = double(windows.window_len);
-  for (const auto name : names) {
-    auto& r = by_recording[name];
-    std::stable_sort(r.begin(), r.end(), [&](std::size_t a, std::size_t b) {
-      return windows.rows[a].start_sample < windows.rows[b].start_sample;
-    });
-    // Cut in samples: windows starting at or after it are late, windows ending at or before it early.
-    const double first = double(windows.rows[r.front()].start_sample);
-    const double last = double(windows.rows[r.back()].start_sample);
-    const double cut = first + (1.0 - late_fraction) * (last - first + len);
-    for (auto i : r) {
-      const double start = double(windows.rows[i].start_sample);
-      if (start >= cut) {
-        out.late.push_back(i);
-      } else if (start + len <= cut) {
-        out.early.push_back(i);
-      } else {
-        ++out.straddling;
-      }
-    }
-  }
-  return out;
-}
-
-Result<AnomalySplit> split_healthy_windows(const LabelledWindows& windows, const AnomalyTrainingConfig& config) {
-  if (!(config.calibration_fraction > 0 && config.calibration_fraction < 1)) {
-    return fail(ErrorCode::invalid_argument, "calibration_fraction {} outside (0, 1)", config.calibration_fraction);
-  }
-  if (!(config.false_alarm_rate > 0 && config.false_alarm_rate < 1)) {
-    return fail(ErrorCode::invalid_argument, "false_alarm_rate {} outside (0, 1)", config.false_alarm_rate);
-  }
-  AnomalySplit out;
-  std::vector<std::size_t> healthy;
-  for (std::size_t i = 0; i < windows.rows.size(); ++i) {
-    const WindowRow& r = windows.rows[i];
-    if (r.fault != config.healthy) continue;
-    if (r.features.size() != k_feature_count) {
-      return fail(ErrorCode::invalid_argument, "{}: window at sample {} has {} features, schema has {}", r.recording,
-                  r.start_sample, r.features.size(), k_feature_count);
-    }
-    if (std::find(out.recordings.begin(), out.recordings.end(), r.recording) == out.recordings.end()) {
-      out.recordings.push_back(r.recording);
-    }
-    healthy.push_back(i);
-  }
-  if (healthy.empty()) {
-    return fail(ErrorCode::invalid_argument, "no windows of fault '{}' to learn the healthy state from",
-                io::to_string(config.healthy));
-  }
-  out.windows = split_by_time(windows, healthy, config.calibration_fraction);
-  return out;
-}
-
-Result<TrainedAnomaly> calibrate_anomaly_model(Scaler scaler, AnomalyDetector detector,
-                                               const LabelledWindows& windows, const AnomalySplit& split,
-                                               const AnomalyTrainingConfig& config) {
-  const auto& calibrate = split.windows.late;
-  if (auto ok = check_calibration_count(calibrate.size(), config); !ok) return std::unexpected(ok.error());
-  if (scaler.dimension() != detector_dimension(detector)) {
-    return fail(ErrorCode::invalid_argument, "anomaly model: scaler has {} features, detector {}",
-                scaler.dimension(), detector_dimension(detector));
-  }
-  std::vector<float> z(scaler.dimension());
-  std::vector<double> scores;
-  scores.reserve(calibrate.size());
-  for (auto i : calibrate) {
-    if (auto ok = scaler.transform(windows.rows[i].features, z); !ok) return std::unexpected(ok.error());
-    auto s = detector_score(detector, z);
-    if (!s) return std::unexpected(s.error());
-    scores.push_back(*s);
-  }
-  auto calibration = ScoreCalibration::fit(scores, config.calibration);
-  if (!calibration) return std::unexpected(calibration.error().with_context("anomaly calibration"));
-  auto model = AnomalyModel::create(std::move(scaler), std::move(detector), std::move(*calibration),
-                                    config.false_alarm_rate);
-  if (!model) return std::unexpected(model.error());
-  const double threshold = model->threshold();
-  const auto above = std::count_if(scores.begin(), scores.end(), [&](double s) { return s > threshold; });
-  return TrainedAnomaly{.model = std::move(*model),
-                        .recordings = split.recordings,
-                        .fit_windows = split.windows.early.size(),
-                        .calibration_windows = calibrate.size(),
-                        .straddling_windows = split.windows.straddling,
-                        .calibration_alarm_rate = double(above) / double(scores.size())};
-}
-
-Result<TrainedAnomaly> train_anomaly_model(const LabelledWindows& windows, const AnomalyTrainingConfig& config) {
-  auto split = split_healthy_windows(windows, config);
-  if (!split) return std::unexpected(split.error());
-  const auto& fit = split->windows.early;
-  if (fit.size() < 2) {
-    return fail(ErrorCode::invalid_argument, "{} healthy windows to fit on, need at least 2", fit.size());
-  }
-  // Before the work of fitting.
-  if (auto ok = check_calibration_count(split->windows.late.size(), config); !ok) return std::unexpected(ok.error());
-  std::vector<float> fit_rows;
-  fit_rows.reserve(fit.size() * k_feature_count);
-  for (auto i : fit) fit_rows.insert(fit_rows.end(), windows.rows[i].features.begin(), windows.rows[i].features.end());
-  auto scaler = Scaler::fit(fit_rows, k_feature_count, config.scaler);
-  if (!scaler) return std::unexpected(scaler.error().with_context("anomaly scaler"));
-  auto stats = GaussianStats::create(k_feature_count);
-  if (!stats) return std::unexpected(stats.error());
-  std::vector<float> z(k_feature_count);
-  for (std::size_t k = 0; k < fit.size(); ++k) {
-    if (auto ok = scaler->transform(std::span<const float>(fit_rows).subspan(k * k_feature_count, k_feature_count), z);
-        !ok) {
-      return std::unexpected(ok.error());
-    }
-    if (auto ok = stats->add(z); !ok) return std::unexpected(ok.error());
-  }
-  auto detector = GaussianAnomaly::fit(*stats, config.detector);
-  if (!detector) return std::unexpected(detector.error().with_context("anomaly detector"));
-  return calibrate_anomaly_model(std::move(*scaler), std::move(*detector), windows, *split, config);
 }
 
 Result<Bundle> make_anomaly_bundle(const AnomalyModel& model, nlohmann::json training) {

@@ -7,8 +7,9 @@
 //                with libtorch (train/autoencoder.hpp, train/autoencoder_anomaly.hpp), exported to ONNX and
 //                served through OpenCV DNN (onnx_inference.hpp).
 // Both sit behind one interface (AnomalyModel::score) and one bundle kind, anomaly (bundle.hpp), whose
-// manifest says which detector it carries (model_info.detector). Training of the gaussian kind is here; the
-// autoencoder kind is trained in vigil_model_train (libtorch), which reuses the split and calibration below.
+// manifest says which detector it carries (model_info.detector). Fitting and calibration from healthy feature
+// rows: anomaly_fit.hpp (the gaussian kind, no learning library); the autoencoder kind is trained with libtorch
+// (vigil_model_train) and from labelled windows in vigil_eval (eval/anomaly_training.hpp).
 #pragma once
 
 #include <cstddef>
@@ -22,11 +23,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "io/catalog.hpp"
 #include "model/bundle.hpp"
 #include "model/calibration.hpp"
 #include "model/gaussian_anomaly.hpp"
-#include "model/labelled_windows.hpp"
 #include "model/mlp.hpp"
 #include "model/onnx_inference.hpp"
 #include "model/scaler.hpp"
@@ -59,11 +58,11 @@ class AutoencoderAnomaly {
   AutoencoderAnomaly& operator=(AutoencoderAnomaly&&) noexcept = default;
   ~AutoencoderAnomaly() = default;
 
-  // From a trained network (input_size() == output_size() == d, the last layer linear) and d positive finite
-  // scales. The network is exported to ONNX and loaded through OpenCV here, and e(0) through OpenCV must match
-  // e(0) through reference_forward (double) within k_probe_tolerance relative: the probe recorded in
-  // reconstruction.json, checked again when a bundle is loaded.
-  static Result<AutoencoderAnomaly> create(const MlpSpec& network, std::vector<float> scale);
+  // From a trained network (input_size() == output_size() == d, the last layer linear), its ONNX form
+  // (train::autoencoder_graph) and d positive finite scales. The graph is loaded through OpenCV here, and e(0)
+  // through OpenCV must match e(0) through reference_forward (double) within k_probe_tolerance relative: the
+  // probe recorded in reconstruction.json, checked again when a bundle is loaded.
+  static Result<AutoencoderAnomaly> create(const MlpSpec& network, std::string graph, std::vector<float> scale);
   // From bundle members: the ONNX bytes and reconstruction.json (see to_json). Refuses (naming the member)
   // shapes that disagree (graph input / output vs the scales) and a graph whose e(0) is not the probe's,
   // i.e. a graph and scales of two different trainings.
@@ -147,63 +146,6 @@ class AnomalyModel {
   double threshold_ = 0;
   std::vector<float> z_;  // standardised features, dimension() values
 };
-
-struct AnomalyTrainingConfig {
-  io::FaultType healthy = io::FaultType::normal;  // rows of this fault are the asset's "healthy" data
-  // Per recording, windows starting at or after first_start + (1 - calibration_fraction) x (time span of its
-  // windows) are held back for calibration; only windows ending before that point fit the scaler and
-  // detector (with overlapping windows, none straddles the cut). In (0, 1). The same for both kinds.
-  double calibration_fraction = 0.25;
-  ScalerMethod scaler = ScalerMethod::robust;
-  GaussianFitConfig detector;     // gaussian kind: Ledoit-Wolf shrinkage by default
-  CalibrationConfig calibration;
-  double false_alarm_rate = 1e-3;  // alarm budget on healthy windows, in (0, 1)
-};
-
-// Row indices of a time split (split_by_time, split_healthy_windows).
-struct TimeSplit {
-  std::vector<std::size_t> early;  // windows ending at or before their recording's cut
-  std::vector<std::size_t> late;   // windows starting at or after it
-  std::size_t straddling = 0;      // overlapping windows across a cut, in neither
-};
-
-// Splits `rows` of `windows` per recording by time: with first / last the recording's first and last window
-// starts among `rows`, the cut is first + (1 - late_fraction) (last - first + window_len) samples. Recordings
-// in order of first appearance in `rows`, windows in time order within each. late_fraction in (0, 1).
-TimeSplit split_by_time(const LabelledWindows& windows, std::span<const std::size_t> rows, double late_fraction);
-
-// The healthy rows (fault == config.healthy) split by split_by_time at config.calibration_fraction: early =
-// fit, late = calibration. recordings: the healthy recordings in table order. Errors (invalid_argument): bad
-// config, no healthy rows, a healthy row without k_feature_count features.
-struct AnomalySplit {
-  std::vector<std::string> recordings;
-  TimeSplit windows;
-};
-Result<AnomalySplit> split_healthy_windows(const LabelledWindows& windows, const AnomalyTrainingConfig& config);
-
-// What training did besides the model.
-struct TrainedAnomaly {
-  AnomalyModel model;
-  std::vector<std::string> recordings;   // healthy recordings used, in table order
-  std::size_t fit_windows = 0;           // the fit segment (autoencoder: training + early-stopping windows)
-  std::size_t calibration_windows = 0;
-  std::size_t straddling_windows = 0;    // overlapping windows across a cut, used for neither
-  double calibration_alarm_rate = 0;     // fraction of calibration windows above the threshold
-};
-
-// The step both kinds share after fitting: scores split.windows.late through scaler + detector, fits the
-// ScoreCalibration on them, and builds the model with its threshold at config.false_alarm_rate. Errors:
-// fewer than ScoreCalibration::k_min_scores calibration windows (invalid_argument), scaler / detector /
-// calibration errors.
-Result<TrainedAnomaly> calibrate_anomaly_model(Scaler scaler, AnomalyDetector detector,
-                                               const LabelledWindows& windows, const AnomalySplit& split,
-                                               const AnomalyTrainingConfig& config);
-
-// The gaussian kind: fits the scaler and T^2 detector on the fit segment of split_healthy_windows, then
-// calibrate_anomaly_model. Errors (invalid_argument): those of split_healthy_windows, fewer than 2 fit
-// windows, fewer than ScoreCalibration::k_min_scores calibration windows; the scaler / detector /
-// calibration errors otherwise. (The autoencoder kind: train::train_autoencoder_anomaly, vigil_model_train.)
-Result<TrainedAnomaly> train_anomaly_model(const LabelledWindows& windows, const AnomalyTrainingConfig& config = {});
 
 // The bundle: kind anomaly, feature_schema_version = k_feature_schema_version, scaler.json, calibration.json
 // and the detector's members (detector.json, or autoencoder.onnx + reconstruction.json), model_info

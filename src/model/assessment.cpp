@@ -60,7 +60,32 @@ Result<WindowAssessment> WindowAssessor::assess(std::span<const float> window, d
     if (!c) return std::unexpected(c.error());
     out.classification = *c;
   }
+  out.decision = decide_window(out.anomaly, out.classification);
   return out;
+}
+
+std::string_view to_string(WindowVerdict verdict) {
+  switch (verdict) {
+    case WindowVerdict::none:
+      return "none";
+    case WindowVerdict::normal:
+      return "normal";
+    case WindowVerdict::fault:
+      return "fault";
+    case WindowVerdict::unknown:
+      return "unknown";
+    case WindowVerdict::abnormal:
+      return "abnormal";
+  }
+  return "?";
+}
+
+WindowDecision decide_window(const std::optional<AnomalyScore>& anomaly,
+                             const std::optional<Classification>& classification) {
+  if (anomaly && !anomaly->alarm) return {WindowVerdict::normal, 0};
+  if (!classification) return {anomaly ? WindowVerdict::abnormal : WindowVerdict::none, 0};
+  if (classification->abstained) return {WindowVerdict::unknown, 0};
+  return {WindowVerdict::fault, classification->top};
 }
 
 Result<std::size_t> alarms_needed(std::size_t windows, double false_alarm_rate) {

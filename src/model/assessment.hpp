@@ -18,7 +18,7 @@
 #include "model/bundle.hpp"
 #include "model/classifier_bundle.hpp"
 #include "model/features.hpp"
-#include "model/labelled_windows.hpp"
+#include "model/model_rate.hpp"
 
 namespace vigil::model {
 
@@ -31,11 +31,31 @@ struct WindowSetup {
 };
 Result<WindowSetup> window_setup_of(const Bundle& bundle);
 
+// The product's decision on one window, from whichever models it has:
+//   normal     the anomaly model does not alarm (it learned this asset's healthy running);
+//   fault      the anomaly model alarms (or there is none) and the classifier names a class (`fault_class`,
+//              its index in the classifier's labels) with at least its abstain threshold;
+//   unknown    the anomaly model alarms (or there is none) and the classifier abstains;
+//   abnormal   the anomaly model alarms and there is no classifier.
+// With neither model there is no decision (the physics decides alone): kind none.
+// The edge, `vigil analyze --models` and the learned evaluation (eval/cwru_learned.hpp) all decide through
+// decide_window, so what is evaluated is what runs.
+enum class WindowVerdict { none, normal, fault, unknown, abnormal };
+std::string_view to_string(WindowVerdict verdict);  // "none", "normal", "fault", "unknown", "abnormal"
+
+struct WindowDecision {
+  WindowVerdict verdict = WindowVerdict::none;
+  std::size_t fault_class = 0;  // for verdict == fault
+};
+WindowDecision decide_window(const std::optional<AnomalyScore>& anomaly,
+                             const std::optional<Classification>& classification);
+
 // One window's outcome. `classification.probabilities` views the classifier's buffer (valid until the
 // next assess()).
 struct WindowAssessment {
   std::optional<AnomalyScore> anomaly;
   std::optional<Classification> classification;
+  WindowDecision decision;  // decide_window of the two
 };
 
 class WindowAssessor {

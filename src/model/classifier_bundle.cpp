@@ -1,6 +1,7 @@
 #include "model/classifier_bundle.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <set>
 #include <utility>
@@ -8,7 +9,6 @@
 #include <fmt/format.h>
 
 #include "model/feature_schema.hpp"
-#include "model/onnx_export.hpp"
 
 namespace vigil::model {
 namespace {
@@ -35,8 +35,8 @@ Status check_threshold(double abstain_threshold, std::string_view what) {
 
 }  // namespace
 
-Result<Bundle> make_classifier_bundle(const MlpSpec& spec, std::vector<std::string> labels, double abstain_threshold,
-                                      nlohmann::json training, nlohmann::json metrics) {
+Result<Bundle> make_classifier_bundle(const MlpSpec& spec, std::string graph, std::vector<std::string> labels,
+                                      double abstain_threshold, nlohmann::json training, nlohmann::json metrics) {
   if (auto ok = validate(spec); !ok) return std::unexpected(ok.error().with_context("classifier"));
   if (spec.input_size() != k_feature_count) {
     return fail(ErrorCode::invalid_argument, "classifier: {} inputs, feature schema {} has {}", spec.input_size(),
@@ -55,16 +55,25 @@ Result<Bundle> make_classifier_bundle(const MlpSpec& spec, std::vector<std::stri
   if (!training.is_object() || !metrics.is_object()) {
     return fail(ErrorCode::invalid_argument, "classifier: training and metrics must be JSON objects");
   }
-  ExportOptions options;
-  options.output_name = "probabilities";
-  options.graph_name = "vigil_fault_classifier";
-  options.doc_string = fmt::format("Vigil fault-type classifier: {} schema-v{} features in, class probabilities out",
-                                   k_feature_count, k_feature_schema_version);
-  std::string joined;
-  for (const auto& l : labels) joined += (joined.empty() ? "" : ",") + l;
-  options.metadata = {{"labels", joined}, {"feature_schema_version", std::to_string(k_feature_schema_version)}};
-  auto onnx = export_onnx(spec, options);
+  // The graph must be this network: its output on a probe input agrees with the reference forward.
+  auto onnx = OnnxModel::create(graph, k_classifier_graph_member);
   if (!onnx) return std::unexpected(onnx.error().with_context("classifier"));
+  if (onnx->input_size() != spec.input_size() || onnx->output_size() != spec.output_size()) {
+    return fail(ErrorCode::invalid_argument, "classifier: graph {} -> {}, network {} -> {}", onnx->input_size(),
+                onnx->output_size(), spec.input_size(), spec.output_size());
+  }
+  {
+    const std::vector<float> probe(spec.input_size(), 0.5f);
+    std::vector<float> out(spec.output_size());
+    if (auto ok = onnx->run(probe, out); !ok) return std::unexpected(ok.error().with_context("classifier"));
+    const auto reference = reference_forward(spec, probe);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (!(std::abs(double(out[i]) - double(reference[i])) <= 1e-4)) {
+        return fail(ErrorCode::invalid_argument, "classifier: the graph gives {} for class {}, the network {}",
+                    out[i], i, reference[i]);
+      }
+    }
+  }
 
   Bundle b;
   b.kind = ModelKind::classifier;
@@ -77,7 +86,7 @@ Result<Bundle> make_classifier_bundle(const MlpSpec& spec, std::vector<std::stri
                   {"input_size", spec.input_size()},
                   {"abstain_threshold", abstain_threshold},
                   {"unknown_label", k_classifier_unknown_label}};
-  b.members.push_back({std::string(k_classifier_graph_member), std::move(*onnx)});
+  b.members.push_back({std::string(k_classifier_graph_member), std::move(graph)});
   b.members.push_back({std::string(k_classifier_labels_member),
                        nlohmann::json{{"type", "class_labels"}, {"version", 1}, {"labels", labels}}.dump(2)});
   return b;
@@ -141,14 +150,20 @@ Result<Classification> ClassifierModel::classify(std::span<const float> features
     }
   }
   if (auto ok = onnx_.run(features, probabilities_); !ok) return std::unexpected(ok.error());
-  const auto top = static_cast<std::size_t>(std::max_element(probabilities_.begin(), probabilities_.end()) -
-                                            probabilities_.begin());
+  return classification_of(probabilities_, abstain_threshold_, labels_);
+}
+
+Classification classification_of(std::span<const float> probabilities, double abstain_threshold,
+                                  std::span<const std::string> labels) {
+  assert(!probabilities.empty() && probabilities.size() == labels.size());
+  const auto top =
+      static_cast<std::size_t>(std::max_element(probabilities.begin(), probabilities.end()) - probabilities.begin());
   Classification c;
-  c.probabilities = probabilities_;
+  c.probabilities = probabilities;
   c.top = top;
-  c.top_probability = probabilities_[top];
-  c.abstained = double(c.top_probability) < abstain_threshold_;
-  c.label = c.abstained ? k_classifier_unknown_label : std::string_view(labels_[top]);
+  c.top_probability = probabilities[top];
+  c.abstained = double(c.top_probability) < abstain_threshold;
+  c.label = c.abstained ? k_classifier_unknown_label : std::string_view(labels[top]);
   return c;
 }
 

@@ -23,13 +23,15 @@ inline constexpr std::string_view k_classifier_labels_member = "labels.json";
 inline constexpr std::string_view k_classifier_unknown_label = "unknown";
 
 // The bundle: kind classifier, feature_schema_version = k_feature_schema_version, members classifier.onnx
-// (export_onnx of `spec`, input "features" [1, d], output "probabilities" [1, C]) and labels.json
+// (`graph`: the ONNX form of `spec`, input "features" [1, d], output "probabilities" [1, C], made by
+// train::classifier_graph; refused when its output on a probe input is not the reference forward's) and labels.json
 // {"type": "class_labels", "version": 1, "labels": [...]}, model_info {graph, labels, classes, input_size,
 // abstain_threshold}. `spec` must take k_feature_count inputs and end in a softmax over labels.size() >= 2
 // distinct, non-empty labels (none called "unknown"); abstain_threshold in [0, 1]. training / metrics
 // (objects) go to the manifest as given (null counts as {}).
-Result<Bundle> make_classifier_bundle(const MlpSpec& spec, std::vector<std::string> labels, double abstain_threshold,
-                                      nlohmann::json training, nlohmann::json metrics = nlohmann::json::object());
+Result<Bundle> make_classifier_bundle(const MlpSpec& spec, std::string graph, std::vector<std::string> labels,
+                                      double abstain_threshold, nlohmann::json training,
+                                      nlohmann::json metrics = nlohmann::json::object());
 
 // classify() of one window. `probabilities` views the model's buffer: valid until the next classify().
 struct Classification {
@@ -39,6 +41,12 @@ struct Classification {
   bool abstained = false;                // top_probability < abstain_threshold()
   std::string_view label;                // labels()[top], or "unknown" when abstained
 };
+
+// The classification a probability vector gives: its argmax (first on ties), and "unknown" when the top
+// probability is below abstain_threshold. `probabilities` (one per label, non-empty) is viewed, not copied.
+// ClassifierModel::classify and the evaluation of a classifier's network both decide through this.
+Classification classification_of(std::span<const float> probabilities, double abstain_threshold,
+                                 std::span<const std::string> labels);
 
 class ClassifierModel {
  public:

@@ -1,12 +1,11 @@
 // The remaining-useful-life pipeline end to end, shared by `vigil train rul`, `vigil rul`, `vigil eval femto
 // --rul` and the FEMTO data tests, so that there is one implementation: per-snapshot features -> anomaly
 // score against the asset's own baseline -> health index and onset (health_index.hpp) -> Bayesian RUL
-// (rul.hpp); the learned prior and configs packed as a model bundle (bundle.hpp, kind rul);
-// leave-one-asset-out evaluation with the PHM 2012 score (phm_score.hpp). No file reading here: callers pass
-// sample spans.
+// (rul.hpp); the learned prior and configs packed as a model bundle (bundle.hpp, kind rul). No file reading and
+// no evaluation here: callers pass sample spans; the FEMTO reader and the leave-one-bearing-out evaluation are
+// in vigil_eval (eval/rul_evaluation.hpp).
 #pragma once
 
-#include <filesystem>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -118,14 +117,6 @@ struct LifeFeatures {
   std::vector<SchemaFeatures> schema = {};  // same length (schema_t2; may be empty for the other kind)
 };
 
-// Features of every snapshot of one FEMTO-layout bearing folder (acc_NNNNN.csv, index order), on
-// config.channel, both feature sets whatever config.kind; `name` is recorded in the result. Errors name
-// the snapshot file (unreadable, channel missing, a snapshot length differing from the first, a dead
-// channel).
-Result<LifeFeatures> read_femto_life(const std::filesystem::path& dir, std::string name,
-                                     const dsp::BearingGeometry& bearing, double speed_rpm,
-                                     const RulScoreConfig& config = {});
-
 // Number of baseline snapshots of a life (the HealthMonitor's rule above; all of them when the life is
 // shorter than the baseline). time_s as in LifeFeatures.
 std::size_t baseline_snapshot_count(std::span<const double> time_s, const HealthIndexConfig& health);
@@ -166,6 +157,10 @@ struct RulModel {
 };
 Status validate(const RulModel& model);
 
+// A life fit for score `kind`: snapshots present, times finite and increasing, one finite feature vector (and
+// one schema vector for schema_t2) per snapshot. invalid_argument naming the life otherwise.
+Status validate(const LifeFeatures& life, RulScoreKind kind);
+
 // learn_prior on the scores of run-to-failure lives. The PriorFit lists per life whether it was used.
 Result<PriorFit> fit_rul_prior(std::span<const LifeFeatures> lives, const RulConfig& config,
                                const RulScoreConfig& score);
@@ -197,46 +192,5 @@ Result<RulReplay> replay_rul(const RulModel& model, const LifeFeatures& life,
 // 2,100 s (90 % interval 800–4,500 s): plan replacement within 35 min". `what` names the asset kind.
 std::string rul_sentence(const RulReplay& replay, double interval_probability, double horizon_s,
                          std::string_view what = "bearing");
-
-// Leave-one-life-out evaluation: for each life, the prior from the others only, then
-//  - the alarm (onset rule on the whole life; it does not depend on the prior): onset_s, detected_s, lead
-//    time before the end of life (= last snapshot), and whether it fell in the first early_fraction of life;
-//  - at each cut fraction f: the estimate at the last snapshot with t <= f * life, ActRUL = life - t, the
-//    PHM 2012 percent error and accuracy A.
-// Scores: mean A per cut over the lives, and over all cuts.
-struct LoboCut {
-  double fraction = 0;
-  RulReplay replay;
-  double actual_rul_s = 0;
-  double percent_error = 0;
-  double accuracy = 0;
-};
-struct LoboLife {
-  std::string name;
-  double life_s = 0;
-  std::size_t snapshots = 0;
-  bool alarm = false;
-  double onset_s = std::numeric_limits<double>::quiet_NaN();
-  double detected_s = std::numeric_limits<double>::quiet_NaN();
-  double lead_s = std::numeric_limits<double>::quiet_NaN();
-  bool early_alarm = false;  // detected_s < early_fraction * life_s
-  DegradationPrior prior;    // learned without this life
-  std::vector<LoboCut> cuts;
-};
-struct LoboReport {
-  std::vector<double> fractions;
-  double early_fraction = 0.3;
-  std::vector<LoboLife> lives;
-  std::vector<double> phm_score_per_cut;  // same order as fractions
-  double phm_score_all = 0;
-  std::size_t alarms_before_end = 0;  // lives with an alarm before their last snapshot
-  std::size_t early_alarms = 0;       // lives alarming in their first early_fraction
-};
-// invalid_argument with fewer than 3 lives (2 must remain to learn a prior), a fraction outside (0, 1),
-// or a cut before a life's first snapshot; errors of fit_rul_prior name the held-out life.
-Result<LoboReport> evaluate_rul_lobo(std::span<const LifeFeatures> lives, const RulConfig& config,
-                                     const RulScoreConfig& score, std::span<const double> fractions,
-                                     double early_fraction = 0.3);
-nlohmann::json to_json(const LoboReport& report);
 
 }  // namespace vigil::model

@@ -105,7 +105,7 @@ TEST(CwruData, EveryCatalogRowIsReadable) {
     ASSERT_TRUE(e.speed_rpm.has_value());
     EXPECT_EQ(*rec->speed_rpm, *e.speed_rpm);
     EXPECT_TRUE(e.extra("load_hp").has_value());
-    faults += e.fault != FaultType::normal ? 1 : 0;
+    faults += e.fault != domain::FaultType::normal ? 1 : 0;
   }
   EXPECT_EQ(faults, 36u);
 }

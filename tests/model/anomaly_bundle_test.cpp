@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dsp/bearing.hpp"
+#include "eval/anomaly_training.hpp"
 #include "model/anomaly_bundle.hpp"
 #include "model/bundle.hpp"
 #include "model/feature_schema.hpp"
@@ -25,6 +26,8 @@
 
 namespace vigil::model {
 namespace {
+
+using namespace vigil::eval;
 
 constexpr double k_rate_hz = test::k_sim_rate_hz;
 constexpr std::size_t k_window_len = test::k_sim_window_len;
@@ -42,9 +45,9 @@ const Fixture& fixture() {
     Fixture out;
     out.table.sample_rate_hz = k_rate_hz;
     out.table.window_len = k_window_len;
-    add_simulated(out.table, sim::FaultKind::none, io::FaultType::normal, "healthy.sim", 120, 11);
+    add_simulated(out.table, sim::FaultKind::none, domain::FaultType::normal, "healthy.sim", 120, 11);
     const std::size_t first_fault = out.table.rows.size();
-    add_simulated(out.table, sim::FaultKind::outer_race, io::FaultType::outer_race, "outer.sim", 40, 12);
+    add_simulated(out.table, sim::FaultKind::outer_race, domain::FaultType::outer_race, "outer.sim", 40, 12);
     for (std::size_t i = first_fault; i < out.table.rows.size(); ++i) out.faults.push_back(i);
     return out;
   }();
@@ -265,14 +268,14 @@ TEST(AnomalyBundle, RefusesMembersThatDisagree) {
 TEST(AnomalyBundle, TrainingRefusesTooLittleHealthyData) {
   LabelledWindows few = fixture().table;
   // 40 healthy windows: 10 held back, fewer than the calibration's 20.
-  std::erase_if(few.rows, [](const WindowRow& r) { return r.fault == io::FaultType::normal && r.start_sample >= 40 * k_window_len; });
+  std::erase_if(few.rows, [](const WindowRow& r) { return r.fault == domain::FaultType::normal && r.start_sample >= 40 * k_window_len; });
   auto a = train_anomaly_model(few);
   ASSERT_FALSE(a.has_value());
   EXPECT_EQ(a.error().code, ErrorCode::invalid_argument);
   EXPECT_NE(a.error().message.find("calibrate"), std::string::npos) << a.error().message;
 
   AnomalyTrainingConfig cage;
-  cage.healthy = io::FaultType::cage;  // no such rows
+  cage.healthy = domain::FaultType::cage;  // no such rows
   EXPECT_FALSE(train_anomaly_model(fixture().table, cage).has_value());
   AnomalyTrainingConfig bad;
   bad.calibration_fraction = 1.0;

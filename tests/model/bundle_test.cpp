@@ -1,6 +1,7 @@
 // Model bundles: round trip, the archive read by GNU tar (an independent reader), and every way a bundle
 // file can be wrong — truncated, bit-flipped, tampered, oversized, the wrong kind or feature schema.
 #include "model/bundle.hpp"
+#include "model/train/onnx_export.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -16,7 +17,6 @@
 #include <unistd.h>
 
 #include "model/mlp.hpp"
-#include "model/onnx_export.hpp"
 #include "model/onnx_inference.hpp"
 #include "support/random_mlp.hpp"
 
@@ -36,7 +36,7 @@ Bundle classifier_bundle(const MlpSpec& spec) {
   b.training = {{"dataset", "cwru"}, {"recordings", 36}, {"windows", 14400}, {"split", "leave-one-load-out"}};
   b.metrics = {{"accuracy", 0.995}, {"macro_f1", 0.991}};
   b.model_info = {{"graph", "classifier.onnx"}, {"classes", {"normal", "inner_race", "outer_race", "ball"}}};
-  auto onnx = export_onnx(spec);
+  auto onnx = train::export_onnx(spec);
   EXPECT_TRUE(onnx) << onnx.error().message;
   b.members.push_back({"classifier.onnx", *onnx});
   nlohmann::json scaler = {{"mean", std::vector<double>(30, 0.123456789)},

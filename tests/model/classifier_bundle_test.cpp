@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "dsp/bearing.hpp"
+#include "model/train/model_export.hpp"
 #include "model/bundle.hpp"
 #include "model/classifier_bundle.hpp"
 #include "model/feature_schema.hpp"
@@ -106,7 +107,7 @@ Result<ClassifierModel> load(const Bundle& bundle) {
 TEST(ClassifierBundle, LoadedProbabilitiesMatchTheReferenceForwardPass) {
   const Fixture& f = fixture();
   ASSERT_FALSE(f.spec.layers.empty());
-  auto bundle = make_classifier_bundle(f.spec, k_labels, 0.6, {{"source", "simulator"}}, {{"accuracy", 1.0}});
+  auto bundle = train::make_classifier_bundle(f.spec, k_labels, 0.6, {{"source", "simulator"}}, {{"accuracy", 1.0}});
   ASSERT_TRUE(bundle.has_value()) << bundle.error().message;
   auto bytes = serialize_bundle(*bundle);
   ASSERT_TRUE(bytes.has_value()) << bytes.error().message;
@@ -147,7 +148,7 @@ TEST(ClassifierBundle, LoadedProbabilitiesMatchTheReferenceForwardPass) {
 TEST(ClassifierBundle, AbstainsBelowTheThresholdWithKnownProbabilities) {
   const std::vector<float> x(k_feature_count, 0.5f);
   for (auto [threshold, abstains] : {std::pair{0.6, true}, std::pair{0.4, false}}) {
-    auto bundle = make_classifier_bundle(constant_spec({0.5, 0.3, 0.2}), k_labels, threshold, {});
+    auto bundle = train::make_classifier_bundle(constant_spec({0.5, 0.3, 0.2}), k_labels, threshold, {});
     ASSERT_TRUE(bundle.has_value()) << bundle.error().message;
     auto model = load(*bundle);
     ASSERT_TRUE(model.has_value()) << model.error().message;
@@ -165,7 +166,7 @@ TEST(ClassifierBundle, AbstainsBelowTheThresholdWithKnownProbabilities) {
 TEST(ClassifierBundle, ClassifyIsTimed) {
   const Fixture& f = fixture();
   ASSERT_FALSE(f.spec.layers.empty());
-  auto bundle = make_classifier_bundle(f.spec, k_labels, 0.6, {});
+  auto bundle = train::make_classifier_bundle(f.spec, k_labels, 0.6, {});
   ASSERT_TRUE(bundle.has_value());
   auto model = load(*bundle);
   ASSERT_TRUE(model.has_value()) << model.error().message;
@@ -179,7 +180,7 @@ TEST(ClassifierBundle, ClassifyIsTimed) {
 }
 
 TEST(ClassifierBundle, RefusesAnotherKindOrFeatureSchema) {
-  auto bundle = make_classifier_bundle(constant_spec({0.5, 0.3, 0.2}), k_labels, 0.5, {});
+  auto bundle = train::make_classifier_bundle(constant_spec({0.5, 0.3, 0.2}), k_labels, 0.5, {});
   ASSERT_TRUE(bundle.has_value());
   Bundle wrong_kind = *bundle;
   wrong_kind.kind = ModelKind::anomaly;
@@ -206,18 +207,18 @@ TEST(ClassifierBundle, RefusesAnotherKindOrFeatureSchema) {
 
 TEST(ClassifierBundle, MakeRefusesMismatchedLabelsSpecsAndThresholds) {
   const MlpSpec spec = constant_spec({0.5, 0.3, 0.2});
-  EXPECT_FALSE(make_classifier_bundle(spec, {"a", "b"}, 0.5, {}).has_value());            // 2 labels, 3 outputs
-  EXPECT_FALSE(make_classifier_bundle(spec, {"a", "b", "a"}, 0.5, {}).has_value());       // duplicate
-  EXPECT_FALSE(make_classifier_bundle(spec, {"a", "b", "unknown"}, 0.5, {}).has_value()); // reserved
-  EXPECT_FALSE(make_classifier_bundle(spec, k_labels, 1.5, {}).has_value());              // threshold
-  EXPECT_FALSE(make_classifier_bundle(spec, k_labels, 0.5, nlohmann::json::array()).has_value());
+  EXPECT_FALSE(train::make_classifier_bundle(spec, {"a", "b"}, 0.5, {}).has_value());            // 2 labels, 3 outputs
+  EXPECT_FALSE(train::make_classifier_bundle(spec, {"a", "b", "a"}, 0.5, {}).has_value());       // duplicate
+  EXPECT_FALSE(train::make_classifier_bundle(spec, {"a", "b", "unknown"}, 0.5, {}).has_value()); // reserved
+  EXPECT_FALSE(train::make_classifier_bundle(spec, k_labels, 1.5, {}).has_value());              // threshold
+  EXPECT_FALSE(train::make_classifier_bundle(spec, k_labels, 0.5, nlohmann::json::array()).has_value());
   MlpSpec logits = spec;
   logits.layers.back().activation = Activation::none;  // logits, not probabilities
-  EXPECT_FALSE(make_classifier_bundle(logits, k_labels, 0.5, {}).has_value());
+  EXPECT_FALSE(train::make_classifier_bundle(logits, k_labels, 0.5, {}).has_value());
   MlpSpec narrow = spec;
   narrow.layers.front().inputs = 10;
   narrow.layers.front().weight.resize(30);
-  EXPECT_FALSE(make_classifier_bundle(narrow, k_labels, 0.5, {}).has_value());  // not the schema's width
+  EXPECT_FALSE(train::make_classifier_bundle(narrow, k_labels, 0.5, {}).has_value());  // not the schema's width
 }
 
 }  // namespace

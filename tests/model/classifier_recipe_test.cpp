@@ -13,6 +13,9 @@
 #include <gtest/gtest.h>
 
 #include "dsp/bearing.hpp"
+#include "model/train/model_export.hpp"
+#include "eval/anomaly_training.hpp"
+#include "eval/windows_dataset.hpp"
 #include "model/classifier_bundle.hpp"
 #include "model/feature_schema.hpp"
 #include "model/features.hpp"
@@ -22,6 +25,8 @@
 
 namespace vigil::model::train {
 namespace {
+
+using namespace vigil::eval;
 
 TEST(ClassifierRecipe, NamedFeatureSetsFollowTheSchema) {
   const auto all = parse_feature_set("all");
@@ -172,11 +177,11 @@ LabelledWindows table(std::size_t per_class, std::size_t windows) {
   t.sample_rate_hz = 12000;
   t.window_len = 4096;
   t.hop = 4096;
-  for (auto f : {io::FaultType::inner_race, io::FaultType::outer_race}) {
+  for (auto f : {domain::FaultType::inner_race, domain::FaultType::outer_race}) {
     for (std::size_t k = 0; k < per_class; ++k) {
       for (std::size_t w = 0; w < windows; ++w) {
         WindowRow r;
-        r.recording = fmt::format("{}_{}.mat", io::to_string(f), k);
+        r.recording = fmt::format("{}_{}.mat", domain::to_string(f), k);
         r.fault = f;
         r.start_sample = w * 4096;
         r.features.assign(k_feature_count, float(k));
@@ -211,12 +216,12 @@ TEST(ClassifierRecipe, HoldsOutEveryNthRecordingPerClassNeverSplittingOne) {
 TEST(ClassifierRecipe, DatasetLabelsAreClassPositionsAndForeignFaultsAreRefused) {
   const LabelledWindows t = table(2, 2);
   const std::vector<std::size_t> rows{0, 5};
-  const std::array<io::FaultType, 2> classes{io::FaultType::outer_race, io::FaultType::inner_race};
+  const std::array<domain::FaultType, 2> classes{domain::FaultType::outer_race, domain::FaultType::inner_race};
   const auto d = windows_dataset(t, rows, classes);
   ASSERT_TRUE(d.has_value()) << d.error().message;
   EXPECT_EQ(d->labels, (std::vector<int>{1, 0}));  // row 0 inner race, row 5 outer race
   EXPECT_EQ(d->features, k_feature_count);
-  const std::array<io::FaultType, 1> only_inner{io::FaultType::inner_race};
+  const std::array<domain::FaultType, 1> only_inner{domain::FaultType::inner_race};
   const auto bad = windows_dataset(t, rows, only_inner);
   ASSERT_FALSE(bad.has_value());
   EXPECT_NE(bad.error().message.find("outer_race_0.mat"), std::string::npos) << bad.error().message;
@@ -279,7 +284,7 @@ TEST(ClassifierRecipe, SelectedFeaturesAreTheOnlyNonZeroInputWeightsAndTheRefitR
 
   // A bundle of the selected-feature network loads through ONNX / OpenCV and gives the reference
   // probabilities (float32 inference against double: 1e-5).
-  auto bundle = make_classifier_bundle(result->model.spec, {"a", "b"}, 0.6, {{"recipe", recipe_to_json(r)}});
+  auto bundle = train::make_classifier_bundle(result->model.spec, {"a", "b"}, 0.6, {{"recipe", recipe_to_json(r)}});
   ASSERT_TRUE(bundle.has_value()) << bundle.error().message;
   auto served = ClassifierModel::from_bundle(*bundle);
   ASSERT_TRUE(served.has_value()) << served.error().message;

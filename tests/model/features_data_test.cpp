@@ -69,7 +69,7 @@ TEST(CwruAnomaly, HealthyBaselineAgainstEverySeededFault) {
   // --- Healthy: 97.mat, 48 kHz -> 12 kHz.
   const auto normal =
       std::find_if(catalog->entries.begin(), catalog->entries.end(),
-                   [](const io::CatalogEntry& e) { return e.fault == io::FaultType::normal; });
+                   [](const io::CatalogEntry& e) { return e.fault == domain::FaultType::normal; });
   ASSERT_NE(normal, catalog->entries.end());
   auto rec = io::read_entry(*normal);
   ASSERT_TRUE(rec.has_value()) << rec.error().message;
@@ -116,7 +116,7 @@ TEST(CwruAnomaly, HealthyBaselineAgainstEverySeededFault) {
   std::vector<double> fault_scores;
   std::map<std::string, std::vector<double>> by_size;
   for (const auto& entry : catalog->entries) {
-    if (entry.fault == io::FaultType::normal) continue;
+    if (entry.fault == domain::FaultType::normal) continue;
     ASSERT_EQ(entry.sample_rate_hz, k_rate_hz) << entry.path;
     auto r = io::read_entry(entry);
     ASSERT_TRUE(r.has_value()) << r.error().message;

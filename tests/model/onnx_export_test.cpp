@@ -1,6 +1,6 @@
 // ONNX export: the bytes are read back with libonnx's own protobuf classes (not our code) and the graph
 // is checked node by node against the ONNX operator definitions the exporter promises.
-#include "model/onnx_export.hpp"
+#include "model/train/onnx_export.hpp"
 
 #include <cmath>
 #include <limits>
@@ -20,7 +20,7 @@
 
 #include "support/random_mlp.hpp"
 
-namespace vigil::model {
+namespace vigil::model::train {
 namespace {
 
 using test::random_mlp;
@@ -193,4 +193,4 @@ TEST(OnnxExport, RefusesEmptyClashingOrReservedTensorNames) {
 }
 
 }  // namespace
-}  // namespace vigil::model
+}  // namespace vigil::model::train

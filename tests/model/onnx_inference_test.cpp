@@ -2,6 +2,7 @@
 // pass gives (and, for a hand-made network, what arithmetic by hand gives); bad models and bad calls
 // are errors, never exceptions.
 #include "model/onnx_inference.hpp"
+#include "model/train/onnx_export.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -21,7 +22,6 @@
 #include <onnx/onnx_pb.h>
 
 #include "model/mlp.hpp"
-#include "model/onnx_export.hpp"
 #include "support/alloc_counter.hpp"
 #include "support/random_mlp.hpp"
 
@@ -30,8 +30,8 @@ namespace {
 
 using test::random_mlp;
 
-OnnxModel load(const MlpSpec& spec, const ExportOptions& options = {}) {
-  auto bytes = export_onnx(spec, options);
+OnnxModel load(const MlpSpec& spec, const train::ExportOptions& options = {}) {
+  auto bytes = train::export_onnx(spec, options);
   EXPECT_TRUE(bytes) << bytes.error().message;
   auto model = OnnxModel::create(*bytes, "test.onnx");
   EXPECT_TRUE(model) << model.error().message;
@@ -107,7 +107,7 @@ TEST(OnnxModel, AutoencoderMatchesTheReferenceForwardPassOn100Inputs) {
 
 TEST(OnnxModel, SigmoidAndDynamicBatchGraphsMatchTheReference) {
   const MlpSpec spec = random_mlp({12, 6, 1}, {Activation::relu, Activation::sigmoid}, 13);
-  ExportOptions options;
+  train::ExportOptions options;
   options.dynamic_batch = true;
   OnnxModel model = load(spec, options);
   EXPECT_LE(max_deviation(model, spec, 100, 103), k_tolerance);
@@ -160,7 +160,7 @@ TEST(OnnxModel, RefusesBytesThatAreNotAnOnnxModel) {
 }
 
 TEST(OnnxModel, RefusesATruncatedModel) {
-  auto bytes = export_onnx(random_mlp({30, 32, 4}, {Activation::relu, Activation::softmax}, 16));
+  auto bytes = train::export_onnx(random_mlp({30, 32, 4}, {Activation::relu, Activation::softmax}, 16));
   ASSERT_TRUE(bytes);
   for (const std::size_t keep : {std::size_t{10}, bytes->size() / 2, bytes->size() - 3}) {
     auto m = OnnxModel::create(std::string_view(*bytes).substr(0, keep), "cut.onnx");

@@ -2,6 +2,7 @@
 // growing exponentially to 20 g at the end of life), written as FEMTO-layout CSV folders and read back the
 // way `vigil rul` reads them; plus the score's baseline arithmetic, the bundle round trip, the operator
 // sentence and the error paths.
+#include "eval/rul_evaluation.hpp"
 #include "model/rul_pipeline.hpp"
 
 #include <cmath>
@@ -87,7 +88,7 @@ void write_life(const fs::path& dir, double life_s, std::uint64_t seed) {
 
 // What `vigil rul` does with a folder: the library's one reader.
 LifeFeatures read_life(const fs::path& dir) {
-  auto life = read_femto_life(dir, dir.filename().string(), *dsp::find_bearing("pronostia"), 1800);
+  auto life = eval::read_femto_life(dir, dir.filename().string(), *dsp::find_bearing("pronostia"), 1800);
   EXPECT_TRUE(life.has_value()) << (life ? "" : life.error().message);
   return life ? std::move(*life) : LifeFeatures{dir.filename().string(), {}, {}, {}};
 }
@@ -188,7 +189,7 @@ TEST_F(RulPipelineSim, LeaveOneOutAlarmsOnEveryLifeAndNeverEarlyWithBothScores) 
   const double fractions[] = {0.5, 0.9};
   for (RulScoreKind kind : k_rul_score_kinds) {
     SCOPED_TRACE(to_string(kind));
-    auto report = evaluate_rul_lobo(*lives_, RulConfig{}, score_of(kind), fractions);
+    auto report = eval::evaluate_rul_lobo(*lives_, RulConfig{}, score_of(kind), fractions);
     ASSERT_TRUE(report.has_value()) << report.error().message;
     ASSERT_EQ(report->lives.size(), lives_->size());
     EXPECT_EQ(report->alarms_before_end, lives_->size());
@@ -261,10 +262,10 @@ TEST(RulPipeline, MalformedLivesAreRejectedWithTheirName) {
 TEST(RulPipeline, LeaveOneOutNeedsThreeLivesAndCutsInsideTheLife) {
   const std::vector<LifeFeatures> two{hand_life(), hand_life()};
   const double ok[] = {0.5};
-  EXPECT_FALSE(evaluate_rul_lobo(two, RulConfig{}, score_of(RulScoreKind::log_rms_kurtosis), ok).has_value());
+  EXPECT_FALSE(eval::evaluate_rul_lobo(two, RulConfig{}, score_of(RulScoreKind::log_rms_kurtosis), ok).has_value());
   const std::vector<LifeFeatures> three{hand_life(), hand_life(), hand_life()};
   const double bad[] = {1.0};
-  EXPECT_FALSE(evaluate_rul_lobo(three, RulConfig{}, score_of(RulScoreKind::log_rms_kurtosis), bad).has_value());
+  EXPECT_FALSE(eval::evaluate_rul_lobo(three, RulConfig{}, score_of(RulScoreKind::log_rms_kurtosis), bad).has_value());
 }
 
 // --- schema_t2 on synthetic feature lives (truth known by construction) ---

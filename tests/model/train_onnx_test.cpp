@@ -8,7 +8,7 @@
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
-#include "model/onnx_export.hpp"
+#include "model/train/onnx_export.hpp"
 #include "model/onnx_inference.hpp"
 #include "model/train/autoencoder.hpp"
 #include "model/train/classifier.hpp"
@@ -45,7 +45,7 @@ struct Deviation {
 
 Deviation onnx_deviation(const MlpSpec& spec, const Dataset& data) {
   Deviation dev;
-  const auto bytes = export_onnx(spec);
+  const auto bytes = train::export_onnx(spec);
   EXPECT_TRUE(bytes.has_value()) << bytes.error().message;
   if (!bytes) return {1e9, 1e9};
   auto model = OnnxModel::create(*bytes, "trained.onnx");

@@ -12,7 +12,7 @@
 
 #include "dsp/bearing.hpp"
 #include "model/features.hpp"
-#include "model/labelled_windows.hpp"
+#include "eval/labelled_windows.hpp"
 #include "sim/simulator.hpp"
 
 namespace vigil::test {
@@ -31,7 +31,7 @@ inline model::FeatureExtractorConfig simulated_extractor_config() {
           .effort = dsp::PlanEffort::estimate};
 }
 
-inline void add_simulated(model::LabelledWindows& table, sim::FaultKind kind, io::FaultType fault,
+inline void add_simulated(eval::LabelledWindows& table, sim::FaultKind kind, domain::FaultType fault,
                           const std::string& name, std::size_t count, std::uint64_t seed) {
   auto extractor = model::FeatureExtractor::create(simulated_extractor_config());
   ASSERT_TRUE(extractor.has_value()) << extractor.error().message;
@@ -42,7 +42,7 @@ inline void add_simulated(model::LabelledWindows& table, sim::FaultKind kind, io
     simulator->generate(x);
     auto f = extractor->extract(x, k_sim_speed_rpm);
     ASSERT_TRUE(f.has_value()) << f.error().message;
-    table.rows.push_back(model::WindowRow{.recording = name,
+    table.rows.push_back(eval::WindowRow{.recording = name,
                                           .fault = fault,
                                           .speed_rpm = k_sim_speed_rpm,
                                           .start_sample = k * k_sim_window_len,

@@ -14,8 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "io/catalog.hpp"
-#include "model/labelled_windows.hpp"
 #include "model/train/classifier.hpp"
 #include "model/train/dataset.hpp"
 
@@ -35,7 +33,7 @@ struct ClassifierRecipe {
   ClassWeighting weighting = ClassWeighting::balanced;
   OptimizerConfig optimizer;  // epochs, patience, batch, learning rate, weight decay, dropout, input noise, seed
   // Early-stopping hold-out: within each class, the training recordings sorted by name, every
-  // validation_every-th one (from the first) is held back (as model::make_folds does). >= 2.
+  // validation_every-th one (from the first) is held back (as eval::make_folds does). >= 2.
   std::size_t validation_every = 4;
   double abstain_threshold = 0.6;  // the deployed model answers "unknown" below this top probability
   // Physics-simulated fault windows added to the training side only (synthetic_faults.hpp): this many per
@@ -70,17 +68,6 @@ nlohmann::json recipe_to_json(const ClassifierRecipe& recipe);
 // Inverse of recipe_to_json; every key is required (a recipe that silently took defaults would not be the
 // recipe that was recorded). Errors (parse) name the key; the result passes check_recipe.
 Result<ClassifierRecipe> recipe_from_json(const nlohmann::json& json);
-
-// The training side of the recipe: windows_dataset of `rows` plus, when recipe.synthetic_faults > 0, that many
-// simulated windows per class at every load of `rows` (synthetic_fault_dataset, seeded by the recipe's
-// seed). Validation and test sets are always real windows (windows_dataset).
-Result<Dataset> training_side(const LabelledWindows& windows, std::span<const std::size_t> rows,
-                              std::span<const io::FaultType> classes, const ClassifierRecipe& recipe);
-
-// Rows `rows` of `windows` as a labelled Dataset over all k_feature_count features; the label of a row is
-// the position of its fault in `classes` (invalid_argument for a row whose fault is not listed).
-Result<Dataset> windows_dataset(const LabelledWindows& windows, std::span<const std::size_t> rows,
-                                std::span<const io::FaultType> classes);
 
 // What train_recipe returns. Both specs take the full schema vector.
 struct RecipeResult {

@@ -1,4 +1,4 @@
-#include "model/onnx_export.hpp"
+#include "model/train/onnx_export.hpp"
 
 #include <exception>
 #include <string_view>
@@ -7,7 +7,7 @@
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
-namespace vigil::model {
+namespace vigil::model::train {
 namespace {
 
 void add_dimension(onnx::TensorShapeProto* shape, std::int64_t value) {
@@ -157,4 +157,4 @@ Result<std::string> export_onnx(const MlpSpec& spec, const ExportOptions& option
   return bytes;
 }
 
-}  // namespace vigil::model
+}  // namespace vigil::model::train

@@ -2,7 +2,7 @@
 // window counts from the recording lengths (and the decimation of a 48 kHz recording), labels and metadata
 // from the catalog, features equal to a direct FeatureExtractor run on the simulated samples, the CSV round
 // trip and its error paths, and folds that never put one recording on both sides.
-#include "model/labelled_windows.hpp"
+#include "eval/labelled_windows.hpp"
 
 #include <cmath>
 #include <filesystem>
@@ -22,8 +22,10 @@
 #include "model/features.hpp"
 #include "sim/simulator.hpp"
 
-namespace vigil::model {
+namespace vigil::eval {
 namespace {
+
+using namespace vigil::model;
 
 namespace fs = std::filesystem;
 
@@ -65,7 +67,7 @@ std::vector<float> simulate(sim::FaultKind kind, double speed_rpm, double rate_h
 
 struct SimRecording {
   int number;
-  io::FaultType fault;
+  domain::FaultType fault;
   sim::FaultKind kind;
   int load_hp;
   double diameter_in;
@@ -75,11 +77,11 @@ struct SimRecording {
 
 // 3 fault types x loads {0, 1} x sizes {0.007, 0.014} at 12 kHz, plus one healthy recording at 48 kHz.
 std::vector<SimRecording> recordings() {
-  std::vector<SimRecording> out{{97, io::FaultType::normal, sim::FaultKind::none, 0, 0.0, 48000, 1796}};
-  const std::pair<io::FaultType, sim::FaultKind> kinds[] = {
-      {io::FaultType::inner_race, sim::FaultKind::inner_race},
-      {io::FaultType::outer_race, sim::FaultKind::outer_race},
-      {io::FaultType::ball, sim::FaultKind::ball}};
+  std::vector<SimRecording> out{{97, domain::FaultType::normal, sim::FaultKind::none, 0, 0.0, 48000, 1796}};
+  const std::pair<domain::FaultType, sim::FaultKind> kinds[] = {
+      {domain::FaultType::inner_race, sim::FaultKind::inner_race},
+      {domain::FaultType::outer_race, sim::FaultKind::outer_race},
+      {domain::FaultType::ball, sim::FaultKind::ball}};
   int number = 100;
   for (const auto& [fault, kind] : kinds) {
     for (int load : {0, 1}) {
@@ -104,7 +106,7 @@ class LabelledWindowsTest : public ::testing::Test {
       samples_[r.number] = rec.channels.front().samples;
       const auto file = fmt::format("{}.mat", r.number);
       ASSERT_TRUE(io::write_cwru_mat(dir_.path() / file, rec, fmt::format("X{:03d}", r.number)).has_value());
-      csv += fmt::format("{},{},DE,6205-2RS,{},{},{},{}\n", file, r.rate_hz, io::to_string(r.fault),
+      csv += fmt::format("{},{},DE,6205-2RS,{},{},{},{}\n", file, r.rate_hz, domain::to_string(r.fault),
                          r.speed_rpm, r.load_hp, r.diameter_in);
     }
     std::ofstream(dir_.path() / "catalog.csv") << csv;
@@ -224,12 +226,12 @@ TEST_F(LabelledWindowsTest, FoldsNeverPutOneRecordingOnBothSides) {
         EXPECT_EQ(split == SplitKind::by_load ? row.load_hp : row.fault_diameter_in, fold.held_out_value);
         tested.insert(i);
       }
-      for (auto i : fold.train) EXPECT_NE(windows_.rows[i].fault, io::FaultType::normal);
+      for (auto i : fold.train) EXPECT_NE(windows_.rows[i].fault, domain::FaultType::normal);
     }
     // Every fault window is tested exactly once over the folds; healthy windows never are.
     std::size_t fault_rows = 0;
     for (std::size_t i = 0; i < windows_.rows.size(); ++i) {
-      if (windows_.rows[i].fault == io::FaultType::normal) {
+      if (windows_.rows[i].fault == domain::FaultType::normal) {
         EXPECT_EQ(tested.count(i), 0u);
       } else {
         ++fault_rows;
@@ -280,7 +282,7 @@ TEST(LabelledWindowsCsv, ParsesAMinimalTableWithCrlfLineEnds) {
   auto t = parse_windows_csv(header() + "\r\n" + valid_csv_line() + "\r\n", "t.csv");
   ASSERT_TRUE(t.has_value()) << t.error().message;
   ASSERT_EQ(t->rows.size(), 1u);
-  EXPECT_EQ(t->rows[0].fault, io::FaultType::ball);
+  EXPECT_EQ(t->rows[0].fault, domain::FaultType::ball);
   EXPECT_EQ(t->rows[0].features[0], 1.5f);
 }
 
@@ -328,7 +330,7 @@ TEST_F(LabelledWindowsTest, FoldsNeedTwoValuesAndTheSplitMetadata) {
   // A class present only at the held-out value has nothing to learn from.
   LabelledWindows lonely = windows_;
   std::erase_if(lonely.rows,
-                [](const WindowRow& r) { return r.fault == io::FaultType::ball && r.load_hp == 0; });
+                [](const WindowRow& r) { return r.fault == domain::FaultType::ball && r.load_hp == 0; });
   folds = make_folds(lonely, SplitKind::by_load);
   ASSERT_FALSE(folds.has_value());
   EXPECT_NE(folds.error().message.find("class ball has no training recording"), std::string::npos)
@@ -362,4 +364,4 @@ TEST_F(LabelledWindowsTest, RefusesARateThatIsNotAMultipleAndAnUnknownSpeed) {
 }
 
 }  // namespace
-}  // namespace vigil::model
+}  // namespace vigil::eval

@@ -22,11 +22,14 @@
 #include "io/femto.hpp"
 #include "model/bundle.hpp"
 #include "model/health_index.hpp"
+#include "eval/rul_evaluation.hpp"
 #include "model/rul_pipeline.hpp"
 #include "support/test_data.hpp"
 
-namespace vigil::model {
+namespace vigil::eval {
 namespace {
+
+using namespace vigil::model;
 
 namespace fs = std::filesystem;
 
@@ -184,4 +187,4 @@ TEST_F(RulPipelineData, ModelTrainedOnAllBearingsSurvivesTheBundleFile) {
 }
 
 }  // namespace
-}  // namespace vigil::model
+}  // namespace vigil::eval

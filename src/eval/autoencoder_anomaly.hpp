@@ -1,17 +1,19 @@
 // Training of the autoencoder kind of the per-asset anomaly model (anomaly_bundle.hpp): the same split by time
 // and the same calibration as the gaussian kind (train_anomaly_model), with the T^2 detector replaced by an
-// autoencoder trained with libtorch (autoencoder.hpp) on the standardised healthy windows. Lives in
-// vigil_model_train so that vigil_model (the edge) stays free of libtorch; no torch in this header.
+// autoencoder trained with libtorch (model/train/autoencoder.hpp) on the standardised healthy windows. No torch
+// in this header.
 #pragma once
 
 #include <cstddef>
 
 #include "core/error.hpp"
+#include "eval/anomaly_training.hpp"
+#include "eval/labelled_windows.hpp"
 #include "model/anomaly_bundle.hpp"
-#include "model/labelled_windows.hpp"
+#include "model/mlp.hpp"
 #include "model/train/autoencoder.hpp"
 
-namespace vigil::model::train {
+namespace vigil::eval {
 
 struct AutoencoderAnomalyConfig {
   // Healthy fault, split (calibration_fraction), scaler, calibration and false-alarm budget, as for the
@@ -19,8 +21,8 @@ struct AutoencoderAnomalyConfig {
   AnomalyTrainingConfig anomaly;
   // The network d -> 16 -> 4 -> 16 -> d (tanh, linear output) and its optimiser. Healthy windows of one asset
   // are few (CWRU: ~150 overlapping windows of one 5 s recording), so the net is small and the steps many.
-  AutoencoderConfig autoencoder = [] {
-    AutoencoderConfig c;
+  model::train::AutoencoderConfig autoencoder = [] {
+    model::train::AutoencoderConfig c;
     c.hidden = {16};
     c.bottleneck = 4;
     c.optimizer.batch_size = 32;
@@ -37,7 +39,7 @@ struct AutoencoderAnomalyConfig {
 
 struct TrainedAutoencoderAnomaly {
   TrainedAnomaly anomaly;  // the model; fit_windows counts the whole fit segment
-  MlpSpec network;         // what autoencoder.onnx was exported from (standardised features in and out)
+  model::MlpSpec network;         // what autoencoder.onnx was exported from (standardised features in and out)
   std::size_t training_windows = 0;        // fit segment minus the early-stopping part: scaler and network
   std::size_t early_stopping_windows = 0;  // the fit segment's last early_stopping_fraction
   std::size_t epochs = 0;                  // epochs run
@@ -55,4 +57,4 @@ struct TrainedAutoencoderAnomaly {
 Result<TrainedAutoencoderAnomaly> train_autoencoder_anomaly(const LabelledWindows& windows,
                                                             const AutoencoderAnomalyConfig& config = {});
 
-}  // namespace vigil::model::train
+}  // namespace vigil::eval

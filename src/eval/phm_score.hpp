@@ -6,7 +6,7 @@
 
 #include "core/error.hpp"
 
-namespace vigil::model {
+namespace vigil::eval {
 
 // Challenge PDF, section 5.1, eq. (1)-(3) (see ../shared/data/femto/README.md):
 //     Er = 100 (ActRUL - RUL) / ActRUL                    percent error; < 0 is an over-estimate (late)
@@ -25,4 +25,4 @@ double phm_accuracy(double percent_error);
 // pair phm_percent_error rejects (the message names its index).
 Result<double> phm_score(std::span<const double> actual_rul_s, std::span<const double> estimated_rul_s);
 
-}  // namespace vigil::model
+}  // namespace vigil::eval

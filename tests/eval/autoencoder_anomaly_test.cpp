@@ -17,16 +17,20 @@
 
 #include "dsp/bearing.hpp"
 #include "model/anomaly_bundle.hpp"
+#include "model/train/model_export.hpp"
 #include "model/bundle.hpp"
 #include "model/feature_schema.hpp"
 #include "model/features.hpp"
-#include "model/train/autoencoder_anomaly.hpp"
+#include "eval/autoencoder_anomaly.hpp"
 #include "sim/simulator.hpp"
 #include "support/alloc_counter.hpp"
 #include "support/simulated_windows.hpp"
 
-namespace vigil::model {
+namespace vigil::eval {
 namespace {
+
+using namespace vigil::model;
+using namespace vigil::model::train;
 
 constexpr double k_rate_hz = test::k_sim_rate_hz;
 constexpr std::size_t k_window_len = test::k_sim_window_len;
@@ -46,15 +50,15 @@ const Fixture& fixture() {
     out.train.sample_rate_hz = k_rate_hz;
     out.train.window_len = k_window_len;
     out.train.hop = k_window_len;
-    add_simulated(out.train, sim::FaultKind::none, io::FaultType::normal, "healthy.sim", 400, 21);
+    add_simulated(out.train, sim::FaultKind::none, domain::FaultType::normal, "healthy.sim", 400, 21);
     LabelledWindows other = out.train;
     other.rows.clear();
-    add_simulated(other, sim::FaultKind::none, io::FaultType::normal, "healthy2.sim", 1000, 22);
+    add_simulated(other, sim::FaultKind::none, domain::FaultType::normal, "healthy2.sim", 1000, 22);
     for (auto& r : other.rows) out.fresh_healthy.push_back(std::move(r.features));
     other.rows.clear();
-    add_simulated(other, sim::FaultKind::outer_race, io::FaultType::outer_race, "outer.sim", 40, 23);
-    add_simulated(other, sim::FaultKind::inner_race, io::FaultType::inner_race, "inner.sim", 40, 24);
-    add_simulated(other, sim::FaultKind::ball, io::FaultType::ball, "ball.sim", 40, 25);
+    add_simulated(other, sim::FaultKind::outer_race, domain::FaultType::outer_race, "outer.sim", 40, 23);
+    add_simulated(other, sim::FaultKind::inner_race, domain::FaultType::inner_race, "inner.sim", 40, 24);
+    add_simulated(other, sim::FaultKind::ball, domain::FaultType::ball, "ball.sim", 40, 25);
     for (auto& r : other.rows) out.faults.push_back(std::move(r.features));
     return out;
   }();
@@ -62,15 +66,15 @@ const Fixture& fixture() {
 }
 
 // Small and quick: the simulated healthy cloud is easy to learn.
-train::AutoencoderAnomalyConfig small_config() {
-  train::AutoencoderAnomalyConfig c;
+eval::AutoencoderAnomalyConfig small_config() {
+  eval::AutoencoderAnomalyConfig c;
   c.autoencoder.optimizer.max_epochs = 120;
   return c;
 }
 
-const train::TrainedAutoencoderAnomaly& trained_autoencoder() {
-  static const train::TrainedAutoencoderAnomaly t = [] {
-    auto r = train::train_autoencoder_anomaly(fixture().train, small_config());
+const eval::TrainedAutoencoderAnomaly& trained_autoencoder() {
+  static const eval::TrainedAutoencoderAnomaly t = [] {
+    auto r = eval::train_autoencoder_anomaly(fixture().train, small_config());
     if (!r) throw std::runtime_error(r.error().message);  // test setup only
     return std::move(*r);
   }();
@@ -226,7 +230,7 @@ TEST(AutoencoderAnomaly, RefusesCorruptOrMismatchedMembers) {
   auto other_config = small_config();
   other_config.autoencoder.optimizer.seed = 7;
   other_config.autoencoder.optimizer.max_epochs = 20;
-  auto other = train::train_autoencoder_anomaly(fixture().train, other_config);
+  auto other = eval::train_autoencoder_anomaly(fixture().train, other_config);
   ASSERT_TRUE(other.has_value()) << other.error().message;
   expect_refused(with_member(*bundle, k_anomaly_graph_member, other->anomaly.model.autoencoder()->graph()),
                  {"autoencoder.onnx", "reconstruction.json", "disagree"});
@@ -286,7 +290,7 @@ TEST(AutoencoderAnomaly, AlarmRateOnHeldBackHealthyWindowsIsWithinTheBudgetsBino
   auto ae_config = small_config();
   ae_config.anomaly.false_alarm_rate = k_budget;
   ae_config.anomaly.calibration_fraction = 0.5;
-  auto ae = train::train_autoencoder_anomaly(fixture().train, ae_config);
+  auto ae = eval::train_autoencoder_anomaly(fixture().train, ae_config);
   ASSERT_TRUE(ae.has_value()) << ae.error().message;
   auto gaussian = train_anomaly_model(fixture().train, ae_config.anomaly);
   ASSERT_TRUE(gaussian.has_value()) << gaussian.error().message;
@@ -337,32 +341,32 @@ TEST(AutoencoderAnomaly, ScoreLatencyOfBothKinds) {
 TEST(AutoencoderAnomaly, TrainingRefusesTooLittleDataAndBadSettings) {
   LabelledWindows few = fixture().train;
   std::erase_if(few.rows, [](const WindowRow& r) { return r.start_sample >= 40 * k_window_len; });
-  auto a = train::train_autoencoder_anomaly(few, small_config());  // 10 calibration windows
+  auto a = eval::train_autoencoder_anomaly(few, small_config());  // 10 calibration windows
   ASSERT_FALSE(a.has_value());
   EXPECT_NE(a.error().message.find("calibrate"), std::string::npos) << a.error().message;
 
   auto bad = small_config();
   bad.early_stopping_fraction = 0;
-  EXPECT_FALSE(train::train_autoencoder_anomaly(fixture().train, bad).has_value());
+  EXPECT_FALSE(eval::train_autoencoder_anomaly(fixture().train, bad).has_value());
   bad = small_config();
   bad.autoencoder.bottleneck = k_feature_count;  // the identity would be learnable
-  EXPECT_FALSE(train::train_autoencoder_anomaly(fixture().train, bad).has_value());
+  EXPECT_FALSE(eval::train_autoencoder_anomaly(fixture().train, bad).has_value());
   bad = small_config();
-  bad.anomaly.healthy = io::FaultType::cage;  // no such rows
-  EXPECT_FALSE(train::train_autoencoder_anomaly(fixture().train, bad).has_value());
+  bad.anomaly.healthy = domain::FaultType::cage;  // no such rows
+  EXPECT_FALSE(eval::train_autoencoder_anomaly(fixture().train, bad).has_value());
 }
 
 TEST(AutoencoderAnomaly, CreateRefusesANetworkThatCannotReconstruct) {
   MlpSpec narrowing{{DenseLayer{.inputs = 3, .outputs = 2, .weight = std::vector<float>(6, 0.1f),
                                 .bias = {0, 0}, .activation = Activation::none}}};
-  EXPECT_FALSE(AutoencoderAnomaly::create(narrowing, {1, 1, 1}).has_value());
+  EXPECT_FALSE(make_autoencoder_anomaly(narrowing, {1, 1, 1}).has_value());
   MlpSpec square{{DenseLayer{.inputs = 2, .outputs = 2, .weight = {1, 0, 0, 1}, .bias = {0, 0},
                              .activation = Activation::sigmoid}}};
-  EXPECT_FALSE(AutoencoderAnomaly::create(square, {1, 1}).has_value());  // last layer not linear
+  EXPECT_FALSE(make_autoencoder_anomaly(square, {1, 1}).has_value());  // last layer not linear
   square.layers[0].activation = Activation::none;
-  EXPECT_FALSE(AutoencoderAnomaly::create(square, {1, 0}).has_value());  // zero scale
-  EXPECT_FALSE(AutoencoderAnomaly::create(square, {1}).has_value());     // scale count
-  auto ok = AutoencoderAnomaly::create(square, {1, 2});
+  EXPECT_FALSE(make_autoencoder_anomaly(square, {1, 0}).has_value());  // zero scale
+  EXPECT_FALSE(make_autoencoder_anomaly(square, {1}).has_value());     // scale count
+  auto ok = make_autoencoder_anomaly(square, {1, 2});
   ASSERT_TRUE(ok.has_value()) << ok.error().message;
   // Identity network: e(z) = 0 for every z (an analytic check of the served error).
   EXPECT_EQ(*ok->score(std::vector<float>{3.5f, -2.0f}), 0.0);
@@ -370,4 +374,4 @@ TEST(AutoencoderAnomaly, CreateRefusesANetworkThatCannotReconstruct) {
 }
 
 }  // namespace
-}  // namespace vigil::model
+}  // namespace vigil::eval

@@ -1,8 +1,8 @@
-#include "model/phm_score.hpp"
+#include "eval/phm_score.hpp"
 
 #include <cmath>
 
-namespace vigil::model {
+namespace vigil::eval {
 
 Result<double> phm_percent_error(double actual_rul_s, double estimated_rul_s) {
   if (!(std::isfinite(actual_rul_s) && actual_rul_s > 0)) {
@@ -35,4 +35,4 @@ Result<double> phm_score(std::span<const double> actual_rul_s, std::span<const d
   return sum / static_cast<double>(actual_rul_s.size());
 }
 
-}  // namespace vigil::model
+}  // namespace vigil::eval

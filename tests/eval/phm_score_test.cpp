@@ -1,14 +1,15 @@
 // PHM 2012 challenge score (model/phm_score.hpp) against the check values of the challenge PDF (figure 7,
 // quoted in ../shared/data/femto/README.md) and hand-computed means; error paths.
-#include "model/phm_score.hpp"
+#include "eval/phm_score.hpp"
 
 #include <cmath>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-namespace vigil::model {
+namespace vigil::eval {
 namespace {
+
 
 TEST(PhmScore, AccuracyMatchesTheChallengeCheckValues) {
   EXPECT_NEAR(phm_accuracy(-10), 0.25, 1e-15);
@@ -51,4 +52,4 @@ TEST(PhmScore, RejectsPairsItCannotScore) {
 }
 
 }  // namespace
-}  // namespace vigil::model
+}  // namespace vigil::eval

@@ -9,19 +9,22 @@
 
 #include "io/catalog.hpp"
 #include "model/feature_schema.hpp"
-#include "model/labelled_windows.hpp"
-#include "model/train/synthetic_faults.hpp"
+#include "eval/labelled_windows.hpp"
+#include "eval/synthetic_faults.hpp"
 
-namespace vigil::model::train {
+namespace vigil::eval {
 namespace {
+
+using namespace vigil::model;
+using namespace vigil::model::train;
 
 // A table with rows at two loads (only load and speed matter to the generator).
 LabelledWindows two_loads() {
   LabelledWindows t{.sample_rate_hz = 12000, .window_len = 4096, .hop = 4096, .rows = {}};
   for (int k = 0; k < 4; ++k) {
-    t.rows.push_back(WindowRow{.recording = "a.mat", .fault = io::FaultType::ball, .load_hp = 0,
+    t.rows.push_back(WindowRow{.recording = "a.mat", .fault = domain::FaultType::ball, .load_hp = 0,
                                .speed_rpm = 1797, .features = std::vector<float>(k_feature_count, 0.0f)});
-    t.rows.push_back(WindowRow{.recording = "b.mat", .fault = io::FaultType::ball, .load_hp = 2,
+    t.rows.push_back(WindowRow{.recording = "b.mat", .fault = domain::FaultType::ball, .load_hp = 2,
                                .speed_rpm = 1750, .features = std::vector<float>(k_feature_count, 0.0f)});
   }
   return t;
@@ -30,7 +33,7 @@ LabelledWindows two_loads() {
 TEST(SyntheticFaults, GivesPerWindowsOfEachClassAtEachLoadLabelledByPosition) {
   const auto t = two_loads();
   const std::vector<std::size_t> rows{0, 1, 2, 3, 4, 5, 6, 7};
-  const std::vector<io::FaultType> classes{io::FaultType::inner_race, io::FaultType::outer_race};
+  const std::vector<domain::FaultType> classes{domain::FaultType::inner_race, domain::FaultType::outer_race};
   auto d = synthetic_fault_dataset(t, rows, classes, 5, 1);
   ASSERT_TRUE(d.has_value()) << d.error().message;
   EXPECT_EQ(d->rows, 2u * 2u * 5u);  // loads x classes x per
@@ -51,7 +54,7 @@ TEST(SyntheticFaults, GivesPerWindowsOfEachClassAtEachLoadLabelledByPosition) {
 TEST(SyntheticFaults, EachLabelCarriesItsDefectLineInTheEnvelope) {
   const auto t = two_loads();
   const std::vector<std::size_t> rows{0, 2, 4, 6};  // load 0 only
-  const std::vector<io::FaultType> classes{io::FaultType::inner_race, io::FaultType::outer_race};
+  const std::vector<domain::FaultType> classes{domain::FaultType::inner_race, domain::FaultType::outer_race};
   auto d = synthetic_fault_dataset(t, rows, classes, 8, 3);
   ASSERT_TRUE(d.has_value()) << d.error().message;
   const auto bpfo = *feature_index("bpfo_h1_snr_db");
@@ -71,7 +74,7 @@ TEST(SyntheticFaults, EachLabelCarriesItsDefectLineInTheEnvelope) {
 TEST(SyntheticFaults, RefusesAClassTheSimulatorCannotMake) {
   const auto t = two_loads();
   const std::vector<std::size_t> rows{0, 1};
-  const std::vector<io::FaultType> classes{io::FaultType::normal, io::FaultType::ball};
+  const std::vector<domain::FaultType> classes{domain::FaultType::normal, domain::FaultType::ball};
   auto d = synthetic_fault_dataset(t, rows, classes, 2, 1);
   ASSERT_FALSE(d.has_value());
   EXPECT_EQ(d.error().code, ErrorCode::invalid_argument);
@@ -79,4 +82,4 @@ TEST(SyntheticFaults, RefusesAClassTheSimulatorCannotMake) {
 }
 
 }  // namespace
-}  // namespace vigil::model::train
+}  // namespace vigil::eval

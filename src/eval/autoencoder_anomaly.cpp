@@ -1,14 +1,21 @@
 // The autoencoder kind of the anomaly model: split, scaler, libtorch training (through train_autoencoder, so
 // this file includes no torch), export, calibration.
-#include "model/train/autoencoder_anomaly.hpp"
+#include "eval/autoencoder_anomaly.hpp"
 
 #include <utility>
 #include <vector>
 
 #include "model/feature_schema.hpp"
 #include "model/train/dataset.hpp"
+#include "model/train/model_export.hpp"
 
-namespace vigil::model::train {
+namespace vigil::eval {
+
+using model::k_feature_count;
+using model::Scaler;
+using model::ScoreCalibration;
+using model::train::Dataset;
+
 namespace {
 
 // Standardised rows (scaler applied) as a Dataset.
@@ -33,7 +40,7 @@ Result<TrainedAutoencoderAnomaly> train_autoencoder_anomaly(const LabelledWindow
     return fail(ErrorCode::invalid_argument, "early_stopping_fraction {} outside (0, 1)",
                 config.early_stopping_fraction);
   }
-  if (auto ok = check_config(config.autoencoder, k_feature_count); !ok) return std::unexpected(ok.error());
+  if (auto ok = model::train::check_config(config.autoencoder, k_feature_count); !ok) return std::unexpected(ok.error());
   auto split = split_healthy_windows(windows, config.anomaly);
   if (!split) return std::unexpected(split.error());
   if (split->windows.late.size() < ScoreCalibration::k_min_scores) {  // before training, not after
@@ -61,9 +68,9 @@ Result<TrainedAutoencoderAnomaly> train_autoencoder_anomaly(const LabelledWindow
   auto stop = standardised(windows, inner.late, *scaler);
   if (!stop) return std::unexpected(stop.error());
 
-  auto net = train_autoencoder(*train, *stop, config.autoencoder);
+  auto net = model::train::train_autoencoder(*train, *stop, config.autoencoder);
   if (!net) return std::unexpected(net.error().with_context("anomaly autoencoder"));
-  auto detector = AutoencoderAnomaly::create(net->spec, net->scaling.scale);
+  auto detector = model::train::make_autoencoder_anomaly(net->spec, net->scaling.scale);
   if (!detector) return std::unexpected(detector.error());
 
   auto trained = calibrate_anomaly_model(std::move(*scaler), std::move(*detector), windows, *split, config.anomaly);
@@ -82,4 +89,4 @@ Result<TrainedAutoencoderAnomaly> train_autoencoder_anomaly(const LabelledWindow
                                    .training_s = net->training_s};
 }
 
-}  // namespace vigil::model::train
+}  // namespace vigil::eval

@@ -14,11 +14,9 @@
 #include "core/error.hpp"
 #include "io/catalog.hpp"
 #include "model/feature_schema.hpp"
+#include "model/model_rate.hpp"
 
-namespace vigil::model {
-
-// Samples dropped at the start of a decimated recording (see LabelledWindowsConfig::settle_samples).
-inline constexpr std::size_t k_default_settle_samples = 1024;
+namespace vigil::eval {
 
 struct LabelledWindowsConfig {
   double sample_rate_hz = 12000;  // common rate; a recording at an integer multiple is decimated to it
@@ -29,22 +27,14 @@ struct LabelledWindowsConfig {
   std::size_t hop = 0;
   // Samples dropped at the start of a decimated recording: the anti-alias filter (dsp::Decimator) starts
   // from rest and rings on the recording's DC offset for a few hundred output samples.
-  std::size_t settle_samples = k_default_settle_samples;
+  std::size_t settle_samples = model::k_default_settle_samples;
   double max_speed_rpm = 3600;  // FeatureExtractor's speed limit
 };
-
-// The samples a model sees from a recording at rate_hz: brought to model_rate_hz by integer-factor
-// decimation (dsp::decimate, anti-aliased) with the first settle_samples of the decimated series dropped,
-// or copied unchanged when the rates agree. unsupported (naming `name`) when rate_hz is not an integer
-// multiple of model_rate_hz. Training (build_labelled_windows) and inference (model::assess_recording) call
-// this one function, so both see the same samples.
-Result<std::vector<float>> at_model_rate(std::span<const float> x, double rate_hz, double model_rate_hz,
-                                         std::size_t settle_samples, std::string_view name);
 
 // One window: where it came from, what is true about it, and its features in schema order.
 struct WindowRow {
   std::string recording;  // file name as listed in the catalog ("105.mat")
-  io::FaultType fault = io::FaultType::normal;
+  domain::FaultType fault = domain::FaultType::normal;
   double load_hp = -1;            // catalog extra "load_hp"; -1 when absent
   double fault_diameter_in = -1;  // catalog extra "fault_diameter_in"; -1 when absent (0 for healthy)
   double speed_rpm = 0;
@@ -111,4 +101,4 @@ struct Fold {
 Result<std::vector<Fold>> make_folds(const LabelledWindows& windows, SplitKind split,
                                      std::size_t validation_every = 4);
 
-}  // namespace vigil::model
+}  // namespace vigil::eval

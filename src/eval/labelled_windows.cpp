@@ -1,4 +1,4 @@
-#include "model/labelled_windows.hpp"
+#include "eval/labelled_windows.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -15,7 +15,14 @@
 #include "dsp/iir.hpp"
 #include "model/features.hpp"
 
-namespace vigil::model {
+namespace vigil::eval {
+
+using model::FeatureExtractor;
+using model::FeatureExtractorConfig;
+using model::k_feature_count;
+using model::at_model_rate;
+using model::feature_schema;
+using model::k_feature_schema_version;
 namespace {
 
 constexpr std::string_view k_metadata_columns[] = {"recording",         "fault",     "load_hp",
@@ -57,26 +64,6 @@ std::vector<std::string_view> split_fields(std::string_view line) {
 }
 
 }  // namespace
-
-Result<std::vector<float>> at_model_rate(std::span<const float> x, double rate_hz, double model_rate_hz,
-                                         std::size_t settle_samples, std::string_view name) {
-  if (!(rate_hz > 0) || !(model_rate_hz > 0)) {
-    return fail(ErrorCode::invalid_argument, "{}: sample rates must be positive ({} Hz to {} Hz)", name, rate_hz,
-                model_rate_hz);
-  }
-  const double ratio = rate_hz / model_rate_hz;
-  const auto factor = static_cast<std::size_t>(std::lround(ratio));
-  if (factor < 1 || std::abs(ratio - double(factor)) > 1e-9 * ratio) {
-    return fail(ErrorCode::unsupported, "{}: sampled at {} Hz, not an integer multiple of {} Hz", name, rate_hz,
-                model_rate_hz);
-  }
-  if (factor == 1) return std::vector<float>(x.begin(), x.end());
-  auto decimated = dsp::decimate(x, factor, rate_hz);
-  if (!decimated) return std::unexpected(decimated.error().with_context(name));
-  const std::size_t settle = std::min(settle_samples, decimated->size());
-  decimated->erase(decimated->begin(), decimated->begin() + std::ptrdiff_t(settle));
-  return std::move(*decimated);
-}
 
 Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog,
                                                const LabelledWindowsConfig& config) {
@@ -160,7 +147,7 @@ Status write_windows_csv(const LabelledWindows& windows, const std::filesystem::
   out << header_line() << '\n';
   std::string line;
   for (const auto& row : windows.rows) {
-    line = fmt::format("{},{},{},{},{},{}", row.recording, io::to_string(row.fault), row.load_hp,
+    line = fmt::format("{},{},{},{},{},{}", row.recording, domain::to_string(row.fault), row.load_hp,
                        row.fault_diameter_in, row.speed_rpm, row.start_sample);
     for (float f : row.features) line += fmt::format(",{:.9g}", f);
     out << line << '\n';
@@ -222,7 +209,7 @@ Result<LabelledWindows> parse_windows_csv(std::string_view text, std::string_vie
     row.recording = std::string(fields[0]);
     if (row.recording.empty())
       return fail(ErrorCode::parse, "{} line {}: empty recording name", name, line_no);
-    auto fault = io::parse_fault_type(fields[1]);
+    auto fault = domain::parse_fault_type(fields[1]);
     if (!fault)
       return fail(ErrorCode::parse, "{} line {}, column fault: unknown fault '{}'", name, line_no, fields[1]);
     row.fault = *fault;
@@ -285,7 +272,7 @@ Result<SplitKind> parse_split_kind(std::string_view text) {
 
 RowSplit hold_out_validation(const LabelledWindows& windows, std::span<const std::size_t> rows,
                              std::size_t validation_every) {
-  std::map<io::FaultType, std::set<std::string>> names;
+  std::map<domain::FaultType, std::set<std::string>> names;
   for (auto i : rows) names[windows.rows[i].fault].insert(windows.rows[i].recording);
   std::set<std::string> held;
   for (const auto& [fault, recordings] : names) {
@@ -307,7 +294,7 @@ Result<std::vector<Fold>> make_folds(const LabelledWindows& windows, SplitKind s
   };
   std::set<double> values;
   for (const auto& r : windows.rows) {
-    if (r.fault == io::FaultType::normal) continue;
+    if (r.fault == domain::FaultType::normal) continue;
     const double key = key_of(r);
     if (key < 0 || (split == SplitKind::by_size && key == 0)) {
       return fail(ErrorCode::invalid_argument, "{}: no {} for the {} split", r.recording,
@@ -325,11 +312,11 @@ Result<std::vector<Fold>> make_folds(const LabelledWindows& windows, SplitKind s
     fold.held_out_value = held_out;
     fold.name = split == SplitKind::by_load ? fmt::format("load {} hp", held_out)
                                             : fmt::format("size {} in", held_out);
-    std::map<io::FaultType, std::set<std::string>> train_recordings;  // per fault class
+    std::map<domain::FaultType, std::set<std::string>> train_recordings;  // per fault class
     std::vector<std::size_t> train_side;
     for (std::size_t i = 0; i < windows.rows.size(); ++i) {
       const auto& r = windows.rows[i];
-      if (r.fault == io::FaultType::normal) continue;
+      if (r.fault == domain::FaultType::normal) continue;
       if (key_of(r) == held_out) {
         fold.test.push_back(i);
       } else {
@@ -340,12 +327,12 @@ Result<std::vector<Fold>> make_folds(const LabelledWindows& windows, SplitKind s
     auto held = hold_out_validation(windows, train_side, validation_every);
     fold.train = std::move(held.train);
     fold.validation = std::move(held.validation);
-    std::set<io::FaultType> test_classes;
+    std::set<domain::FaultType> test_classes;
     for (auto i : fold.test) test_classes.insert(windows.rows[i].fault);
     for (auto c : test_classes) {
       if (!train_recordings.contains(c)) {
         return fail(ErrorCode::invalid_argument, "{} split, fold {}: class {} has no training recording",
-                    to_string(split), fold.name, io::to_string(c));
+                    to_string(split), fold.name, domain::to_string(c));
       }
     }
     if (fold.train.empty() || fold.test.empty()) {
@@ -357,4 +344,4 @@ Result<std::vector<Fold>> make_folds(const LabelledWindows& windows, SplitKind s
   return folds;
 }
 
-}  // namespace vigil::model
+}  // namespace vigil::eval

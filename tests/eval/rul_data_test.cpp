@@ -24,13 +24,16 @@
 
 #include "io/femto.hpp"
 #include "model/health_index.hpp"
-#include "model/phm_score.hpp"
+#include "eval/phm_score.hpp"
 #include "model/rul.hpp"
+#include "eval/rul_evaluation.hpp"
 #include "model/rul_pipeline.hpp"
 #include "support/test_data.hpp"
 
-namespace vigil::model {
+namespace vigil::eval {
 namespace {
+
+using namespace vigil::model;
 
 struct LearningBearing {
   const char* name;
@@ -176,4 +179,4 @@ TEST_F(RulData, LeaveOneBearingOutRulAndPhmScoreArePrinted) {
 }
 
 }  // namespace
-}  // namespace vigil::model
+}  // namespace vigil::eval

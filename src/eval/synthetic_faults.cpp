@@ -1,4 +1,4 @@
-#include "model/train/synthetic_faults.hpp"
+#include "eval/synthetic_faults.hpp"
 
 #include <cmath>
 #include <map>
@@ -9,20 +9,25 @@
 #include "model/features.hpp"
 #include "sim/simulator.hpp"
 
-namespace vigil::model::train {
+namespace vigil::eval {
+
+using model::FeatureExtractor;
+using model::FeatureExtractorConfig;
+using model::k_feature_count;
+using model::train::Dataset;
 namespace {
 
 constexpr std::size_t k_ring_up_samples = 1024;
 
-Result<sim::FaultKind> simulated_kind(io::FaultType fault) {
+Result<sim::FaultKind> simulated_kind(domain::FaultType fault) {
   switch (fault) {
-    case io::FaultType::inner_race: return sim::FaultKind::inner_race;
-    case io::FaultType::outer_race: return sim::FaultKind::outer_race;
-    case io::FaultType::ball: return sim::FaultKind::ball;
-    case io::FaultType::cage: return sim::FaultKind::cage;
+    case domain::FaultType::inner_race: return sim::FaultKind::inner_race;
+    case domain::FaultType::outer_race: return sim::FaultKind::outer_race;
+    case domain::FaultType::ball: return sim::FaultKind::ball;
+    case domain::FaultType::cage: return sim::FaultKind::cage;
     default: break;
   }
-  return fail(ErrorCode::invalid_argument, "synthetic faults: the simulator has no '{}' defect", io::to_string(fault));
+  return fail(ErrorCode::invalid_argument, "synthetic faults: the simulator has no '{}' defect", domain::to_string(fault));
 }
 
 // Mean shaft speed of `rows` at each load.
@@ -53,7 +58,7 @@ Result<FeatureExtractor> extractor_for(const LabelledWindows& windows) {
 }  // namespace
 
 Result<Dataset> synthetic_fault_dataset(const LabelledWindows& windows, std::span<const std::size_t> training_rows,
-                                        std::span<const io::FaultType> classes, std::size_t per, std::uint64_t seed) {
+                                        std::span<const domain::FaultType> classes, std::size_t per, std::uint64_t seed) {
   std::vector<sim::FaultKind> kinds;
   for (auto c : classes) {
     auto kind = simulated_kind(c);
@@ -111,4 +116,4 @@ Result<std::vector<float>> synthetic_healthy_rows(const LabelledWindows& windows
   return out;
 }
 
-}  // namespace vigil::model::train
+}  // namespace vigil::eval

@@ -15,21 +15,24 @@
 #include <gtest/gtest.h>
 
 #include "io/catalog.hpp"
-#include "model/labelled_windows.hpp"
+#include "eval/labelled_windows.hpp"
 #include "model/train/classifier.hpp"
 #include "model/train/metrics.hpp"
 #include "support/test_data.hpp"
 
-namespace vigil::model {
+namespace vigil::eval {
 namespace {
 
-int class_of(io::FaultType f) {
+using namespace vigil::model;
+using namespace vigil::model::train;
+
+int class_of(domain::FaultType f) {
   switch (f) {
-    case io::FaultType::inner_race:
+    case domain::FaultType::inner_race:
       return 0;
-    case io::FaultType::outer_race:
+    case domain::FaultType::outer_race:
       return 1;
-    case io::FaultType::ball:
+    case domain::FaultType::ball:
       return 2;
     default:
       return -1;
@@ -91,7 +94,7 @@ TEST(CwruLabelledWindows, SizeSplitIsHarderThanLoadSplitForTheFaultTypeClassifie
   std::size_t healthy = 0;
   for (const auto& r : windows->rows) {
     recordings.insert(r.recording);
-    healthy += r.fault == io::FaultType::normal ? 1 : 0;
+    healthy += r.fault == domain::FaultType::normal ? 1 : 0;
   }
   EXPECT_EQ(recordings.size(), 37u);
   // Fault files hold ~10 s at 12 kHz (~29 windows each); 97.mat ~5 s at 48 kHz (~14 after decimation).
@@ -116,4 +119,4 @@ TEST(CwruLabelledWindows, SizeSplitIsHarderThanLoadSplitForTheFaultTypeClassifie
 }
 
 }  // namespace
-}  // namespace vigil::model
+}  // namespace vigil::eval

@@ -10,7 +10,7 @@
 #include "core/error.hpp"
 #include "model/mlp.hpp"
 
-namespace vigil::model {
+namespace vigil::model::train {
 
 // Opset 13 is the newest default-domain opset OpenCV 4.6's importer was written against (Gemm-13,
 // Softmax-13 with a single `axis`); IR version 7 is the IR that shipped with opset 13 (ONNX 1.8,
@@ -38,4 +38,4 @@ struct ExportOptions {
 // or empty / clashing input and output names.
 Result<std::string> export_onnx(const MlpSpec& spec, const ExportOptions& options = {});
 
-}  // namespace vigil::model
+}  // namespace vigil::model::train
