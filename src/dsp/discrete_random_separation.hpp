@@ -29,6 +29,9 @@ namespace vigil::dsp {
 //    R = X up to a prediction error of relative power |H|^2 ~ 1/K. Were the windows to overlap by
 //    N - delay samples, the shared samples would make E[X conj(Y)] = (N - delay)/N of the power and DRS
 //    would remove that share of the random part too: create() refuses delay < window_len.
+//  - Limit: one H per bin predicts one phase rotation. Where the leakage of two strong tones of different
+//    frequency mixes in a bin (untapered windows, tones a few bins apart), their sum cannot be predicted
+//    and is only partly removed.
 // The filter is estimated from all the pairs seen (accumulate), then applied (random_part). Accumulation
 // is in double; nothing allocates after create().
 class DiscreteRandomSeparation {
