@@ -1,6 +1,8 @@
 // vigil eval cwru|femto: the diagnosis run over labelled data, with quality figures.
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include <fmt/format.h>
@@ -9,6 +11,7 @@
 #include "commands.hpp"
 #include "diag/diagnosis.hpp"
 #include "diag/metrics.hpp"
+#include "diag/multi_method.hpp"
 #include "eval_femto.hpp"
 #include "io/catalog.hpp"
 #include "learned_eval.hpp"
@@ -23,7 +26,41 @@ struct EvalCwruOptions {
   double target_rate_hz = 12000;
   std::string machine_class = "class_I";
   bool json = false;
+  std::string reference;  // CSV "file,grade,..." of published grades printed beside each verdict
 };
+
+// Published per-record grades (e.g. docs/cwru-smith-randall-grades.csv): first column the file name,
+// second the grade; '#' lines and the header are skipped.
+std::map<std::string, std::string> read_reference(const std::string& path) {
+  std::map<std::string, std::string> grades;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto a = line.find(',');
+    if (a == std::string::npos) continue;
+    const auto b = line.find(',', a + 1);
+    grades[line.substr(0, a)] = line.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
+  }
+  return grades;
+}
+
+std::string_view verdict_code(diag::Verdict v) {
+  switch (v) {
+    case diag::Verdict::normal:
+      return "-";
+    case diag::Verdict::inner_race:
+      return "IR";
+    case diag::Verdict::outer_race:
+      return "OR";
+    case diag::Verdict::ball:
+      return "B";
+    case diag::Verdict::cage:
+      return "C";
+    case diag::Verdict::unknown:
+      return "?";
+  }
+  return "?";
+}
 
 diag::Verdict truth_verdict(domain::FaultType f) {
   switch (f) {
@@ -52,11 +89,19 @@ int run_eval_cwru(const EvalCwruOptions& o) {
     fmt::print(stderr, "vigil eval cwru: --machine-class: {}\n", machine_class.error().message);
     return 2;
   }
+  std::map<std::string, std::string> reference;
+  if (!o.reference.empty()) {
+    if (!std::ifstream(o.reference)) {
+      fmt::print(stderr, "vigil eval cwru: --reference: cannot read {}\n", o.reference);
+      return 2;
+    }
+    reference = read_reference(o.reference);
+  }
   diag::ConfusionMatrix confusion;
   nlohmann::json files = nlohmann::json::array();
   if (!o.json) {
-    fmt::print("{:<10} {:<11} {:>5} {:>6} {:<11} {:>5}  {}\n", "file", "truth", "size", "load", "verdict",
-               "conf", "evidence");
+    fmt::print("{:<10} {:<11} {:>5} {:>6} {:<11} {:>5}  {:<19} {:<5} {}\n", "file", "truth", "size", "load",
+               "verdict", "conf", "SK CPW RAW DRS", "ref", "evidence");
   }
   std::size_t failures = 0;
   for (const auto& entry : catalog->entries) {
@@ -74,7 +119,8 @@ int run_eval_cwru(const EvalCwruOptions& o) {
                                                   .bearing = signal->bearing,
                                                   .machine_class = *machine_class,
                                                   .evidence = {},
-                                                  .impulsive_kurtosis = 4.0})
+                                                  .impulsive_kurtosis = 4.0,
+                                                  .all_methods = true})
                : Result<diag::Diagnosis>(std::unexpected(signal.error()));
     const diag::Verdict truth = truth_verdict(entry.fault);
     const std::string size = std::string(entry.extra("fault_diameter_in").value_or(""));
@@ -94,10 +140,19 @@ int run_eval_cwru(const EvalCwruOptions& o) {
     j["fault_diameter_in"] = size;
     j["load_hp"] = load;
     j["correct"] = truth == d->verdict;
+    std::string per_method;
+    for (const auto& m : d->methods) {
+      j["method_verdicts"][std::string(diag::to_string(m.method))] = diag::to_string(m.verdict);
+      per_method += fmt::format("{:<4}", verdict_code(m.verdict));
+    }
+    const auto grade = reference.find(entry.path.filename().string());
+    const std::string ref = grade == reference.end() ? "" : grade->second;
+    if (!ref.empty()) j["reference_grade"] = ref;
     files.push_back(j);
     if (!o.json) {
-      fmt::print("{:<10} {:<11} {:>5} {:>6} {:<11} {:>4.0f}%  {}{}\n", entry.path.filename().string(),
-                 diag::to_string(truth), size, load, diag::to_string(d->verdict), 100 * d->confidence,
+      fmt::print("{:<10} {:<11} {:>5} {:>6} {:<11} {:>4.0f}%  {:<19} {:<5} {}{}\n",
+                 entry.path.filename().string(), diag::to_string(truth), size, load,
+                 diag::to_string(d->verdict), 100 * d->confidence, per_method, ref.empty() ? "." : ref,
                  truth == d->verdict ? "" : "MISS: ", d->explanation);
     }
   }
@@ -156,6 +211,9 @@ void add_eval(CLI::App& app) {
   cwru->add_option("--machine-class", o->machine_class, "ISO 10816 machine class or group")
       ->capture_default_str();
   cwru->add_flag("--json", o->json, "Print one JSON object (accuracy, macro_f1, confusion, files)");
+  cwru->add_option("--reference", o->reference,
+                   "CSV of published per-file grades (file,grade,...) to print beside each verdict, e.g. "
+                   "docs/cwru-smith-randall-grades.csv");
   cwru->callback([o] {
     const int rc = run_eval_cwru(*o);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -7,12 +7,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "diag/multi_method.hpp"
+
 namespace vigil::cli {
 namespace {
 
-std::string_view method_name(diag::Demodulation m) {
-  return m == diag::Demodulation::kurtogram ? "kurtogram" : "prewhitened";
-}
+std::string_view method_name(diag::Demodulation m) { return diag::to_string(m); }
 
 double finite_or_zero(double v) { return std::isfinite(v) ? v : 0.0; }
 

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "diag/multi_method.hpp"
+
 namespace vigil::diag {
 namespace {
 
@@ -20,12 +22,12 @@ double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 // A defect pattern an analyst would accept: a harmonic series (two or more lines), or one line that
 // stands well clear of the background, or one line with the modulation sidebands its kinematics predict.
-bool is_significant(const dsp::DefectEvidence& e, double min_snr_db) {
+bool is_significant(const dsp::DefectEvidence& e, double strong_snr_db) {
   if (e.harmonics_checked == 0) return false;
   if (e.defect == dsp::Defect::cage) return e.harmonics_found >= 2;
   if (e.harmonics_found >= 2) return true;
   const auto& first = e.harmonics[0];
-  if (first.found && first.snr_db >= min_snr_db + 6.0) return true;
+  if (first.found && first.snr_db >= strong_snr_db) return true;
   return first.found && e.sidebands_found >= 1;
 }
 
@@ -93,7 +95,7 @@ VerdictResult judge(const VerdictInput& in) {
   const dsp::DefectEvidence* best = nullptr;
   const dsp::DefectEvidence* runner_up = nullptr;
   for (const auto& e : in.evidence) {
-    if (!is_significant(e, in.min_snr_db)) continue;
+    if (!is_significant(e, in.strong_snr_db > 0 ? in.strong_snr_db : in.min_snr_db + 6.0)) continue;
     if (best == nullptr) {
       best = &e;
     } else if (runner_up == nullptr) {
@@ -166,78 +168,104 @@ Result<Diagnosis> diagnose(std::span<const float> signal, const DiagnosisConfig&
                           .machine_class = config.machine_class,
                           .evidence = config.evidence,
                           .effort = dsp::PlanEffort::estimate};
-  std::vector<WindowAnalyzer> analyzers;
-  for (Demodulation method : {Demodulation::kurtogram, Demodulation::prewhitened}) {
-    wc.demodulation = method;
-    auto a = WindowAnalyzer::create(wc);
-    if (!a) return std::unexpected(a.error());
-    analyzers.push_back(std::move(*a));
-  }
 
   Diagnosis d;
   d.time = dsp::time_stats(signal);
   d.frequencies = dsp::defect_frequencies(config.bearing, config.speed_rpm);
   std::vector<double> velocities, kurtoses;
-  std::vector<std::vector<double>> sums(analyzers.size());
-  std::vector<std::vector<dsp::FrequencyBand>> bands(analyzers.size());
-  for (std::size_t m = 0; m < analyzers.size(); ++m) sums[m].assign(analyzers[m].envelope_bins(), 0.0);
 
-  for (std::size_t start = 0; start + window_len <= signal.size(); start += hop) {
-    const auto window = signal.subspan(start, window_len);
+  // Runs per-window methods over the recording and appends their averaged evidence to d.methods.
+  auto run_window_methods = [&](std::initializer_list<Demodulation> list, bool primary) -> Result<void> {
+    std::vector<WindowAnalyzer> analyzers;
+    for (Demodulation method : list) {
+      wc.demodulation = method;
+      auto a = WindowAnalyzer::create(wc);
+      if (!a) return std::unexpected(a.error());
+      analyzers.push_back(std::move(*a));
+    }
+    std::vector<std::vector<double>> sums(analyzers.size());
+    std::vector<std::vector<dsp::FrequencyBand>> bands(analyzers.size());
+    for (std::size_t m = 0; m < analyzers.size(); ++m) sums[m].assign(analyzers[m].envelope_bins(), 0.0);
+    std::size_t windows = 0;
+    for (std::size_t start = 0; start + window_len <= signal.size(); start += hop) {
+      const auto window = signal.subspan(start, window_len);
+      for (std::size_t m = 0; m < analyzers.size(); ++m) {
+        const WindowFeatures& f = analyzers[m].analyze(window, config.speed_rpm);
+        for (std::size_t k = 0; k < f.envelope.amplitude.size() && k < sums[m].size(); ++k)
+          sums[m][k] += f.envelope.amplitude[k];
+        bands[m].push_back(f.band);
+        if (primary && m == 0) {
+          velocities.push_back(f.velocity_rms_mm_s);
+          kurtoses.push_back(f.band_kurtosis);
+        }
+      }
+      ++windows;
+    }
+    if (primary) d.windows = windows;
     for (std::size_t m = 0; m < analyzers.size(); ++m) {
-      const WindowFeatures& f = analyzers[m].analyze(window, config.speed_rpm);
-      for (std::size_t k = 0; k < f.envelope.amplitude.size() && k < sums[m].size(); ++k)
-        sums[m][k] += f.envelope.amplitude[k];
-      bands[m].push_back(f.band);
-      if (m == 0) {
-        velocities.push_back(f.velocity_rms_mm_s);
-        kurtoses.push_back(f.band_kurtosis);
+      MethodEvidence me;
+      me.method = analyzers[m].config().demodulation;
+      me.bin_hz = analyzers[m].envelope_bin_hz();
+      me.envelope.resize(sums[m].size());
+      for (std::size_t k = 0; k < sums[m].size(); ++k) me.envelope[k] = float(sums[m][k] / double(windows));
+      // The band most windows chose (the kurtogram's choice can move between windows).
+      std::size_t best_count = 0;
+      for (const auto& b : bands[m]) {
+        const auto count =
+            static_cast<std::size_t>(std::count_if(bands[m].begin(), bands[m].end(), [&](const auto& o) {
+              return o.low_hz == b.low_hz && o.high_hz == b.high_hz;
+            }));
+        if (count > best_count) {
+          best_count = count;
+          me.band = b;
+        }
       }
+      me.evidence = analyzers[m].evidence({me.envelope, me.bin_hz, me.band}, d.frequencies);
+      d.methods.push_back(std::move(me));
     }
-    ++d.windows;
-  }
+    return {};
+  };
 
-  for (std::size_t m = 0; m < analyzers.size(); ++m) {
-    MethodEvidence me;
-    me.method = analyzers[m].config().demodulation;
-    me.bin_hz = analyzers[m].envelope_bin_hz();
-    me.envelope.resize(sums[m].size());
-    for (std::size_t k = 0; k < sums[m].size(); ++k) me.envelope[k] = float(sums[m][k] / double(d.windows));
-    // The band most windows chose (the kurtogram's choice can move between windows).
-    std::size_t best_count = 0;
-    for (const auto& b : bands[m]) {
-      const auto count =
-          static_cast<std::size_t>(std::count_if(bands[m].begin(), bands[m].end(), [&](const auto& o) {
-            return o.low_hz == b.low_hz && o.high_hz == b.high_hz;
-          }));
-      if (count > best_count) {
-        best_count = count;
-        me.band = b;
-      }
-    }
-    me.evidence = analyzers[m].evidence({me.envelope, me.bin_hz, me.band}, d.frequencies);
-    d.methods.push_back(std::move(me));
+  // Stage 1, the primary methods: kurtogram band and cepstrum pre-whitening (docs/diagnosis.md, section 3).
+  if (auto ok = run_window_methods({Demodulation::kurtogram, Demodulation::prewhitened}, true); !ok) {
+    return std::unexpected(ok.error());
   }
+  const Significance base{config.evidence.min_snr_db, config.evidence.min_snr_db + 6.0};
+  CombinedEvidence combined = combine(d.methods, base);
+  // Clear: a significant pattern whose mean harmonic SNR reaches twice the line threshold (the centre of
+  // the confidence logistic, where judge() gives 50 %).
+  const bool clear =
+      is_significant(combined.evidence[0], base) && combined.evidence[0].score >= 2.0 * base.line_snr_db;
 
-  // Per defect, the method that shows it best.
-  for (std::size_t i = 0; i < dsp::k_defect_count; ++i) {
-    std::size_t best = 0;
-    for (std::size_t m = 1; m < d.methods.size(); ++m) {
-      if (d.methods[m].evidence[i].score > d.methods[best].evidence[i].score) best = m;
+  // Stage 2, only without a clear pattern: the raw signal's full band (method 1 of Smith & Randall) and
+  // discrete/random separation + kurtogram (their method 3).
+  if (!clear || config.all_methods) {
+    if (auto ok = run_window_methods({Demodulation::full_band}, false); !ok)
+      return std::unexpected(ok.error());
+    if (signal.size() >= 2 * window_len) {
+      wc.demodulation = Demodulation::drs_kurtogram;
+      auto drs = DrsKurtogram::create(wc);
+      if (!drs) return std::unexpected(drs.error());
+      auto me = drs->analyze(signal, hop, d.frequencies);
+      if (!me) return std::unexpected(me.error());
+      d.methods.push_back(std::move(*me));
     }
-    d.evidence[i] = d.methods[best].evidence[i];
-    d.evidence_method[i] = d.methods[best].method;
   }
-  std::array<std::size_t, dsp::k_defect_count> order{};
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return d.evidence[a].score > d.evidence[b].score; });
-  const auto evidence = d.evidence;
-  const auto methods = d.evidence_method;
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    d.evidence[i] = evidence[order[i]];
-    d.evidence_method[i] = methods[order[i]];
+  for (auto& me : d.methods) {
+    const MethodVerdict v = method_verdict(me, base);
+    me.verdict = v.verdict;
+    me.verdict_score = v.score;
   }
+  Significance used = base;
+  if (!clear && d.methods.size() > 2) {
+    // More methods tried, more chances of a chance pattern: thresholds corrected (Bonferroni) for the
+    // number of methods against the two primary ones.
+    used = corrected(base, double(d.methods.size()) / 2.0);
+    combined = combine(d.methods, used);
+    d.extra_methods_decided = true;
+  }
+  d.evidence = combined.evidence;
+  d.evidence_method = combined.method;
 
   d.velocity_rms_mm_s = median(velocities);
   d.iso_zone = iso_zone(d.velocity_rms_mm_s, config.machine_class);
@@ -245,8 +273,9 @@ Result<Diagnosis> diagnose(std::span<const float> signal, const DiagnosisConfig&
   const VerdictResult v = judge({.evidence = d.evidence,
                                  .kurtosis = d.time.kurtosis,
                                  .iso_zone = d.iso_zone,
-                                 .min_snr_db = config.evidence.min_snr_db,
-                                 .impulsive_kurtosis = config.impulsive_kurtosis});
+                                 .min_snr_db = used.line_snr_db,
+                                 .impulsive_kurtosis = config.impulsive_kurtosis,
+                                 .strong_snr_db = used.strong_line_snr_db});
   d.verdict = v.verdict;
   d.confidence = v.confidence;
   d.explanation = v.explanation;

@@ -29,6 +29,9 @@ struct DiagnosisConfig {
   dsp::EvidenceConfig evidence;
   // Kurtosis of the raw signal above which it is called impulsive (3 for Gaussian vibration).
   double impulsive_kurtosis = 4.0;
+  // Run every demodulation method and report its evidence, even when the primary methods already show
+  // a clear pattern (the verdict is the same either way; this only costs time). For evaluations.
+  bool all_methods = false;
 };
 
 // Evidence from one demodulation method, read off the recording's average envelope spectrum.
@@ -38,6 +41,9 @@ struct MethodEvidence {
   std::array<dsp::DefectEvidence, dsp::k_defect_count> evidence{};
   std::vector<float> envelope;  // average squared-envelope spectrum
   double bin_hz = 0;
+  // What this method alone says (single-method thresholds, see multi_method.hpp), and that pattern's score.
+  Verdict verdict = Verdict::normal;
+  double verdict_score = 0;
 };
 
 struct Diagnosis {
@@ -52,7 +58,12 @@ struct Diagnosis {
   // The evidence behind the verdict, strongest first (the better of the two methods per defect).
   std::array<dsp::DefectEvidence, dsp::k_defect_count> evidence{};
   std::array<Demodulation, dsp::k_defect_count> evidence_method{};
-  std::vector<MethodEvidence> methods;  // full per-method detail (kurtogram, pre-whitened)
+  // Full per-method detail: kurtogram and pre-whitened always; full band and DRS + kurtogram when the
+  // first two show no clear pattern (or DiagnosisConfig::all_methods).
+  std::vector<MethodEvidence> methods;
+  // The verdict weighed all four methods (thresholds corrected for the extra tests): the kurtogram and
+  // pre-whitened methods showed no clear pattern (docs/diagnosis.md, section 3).
+  bool extra_methods_decided = false;
   std::size_t windows = 0;
 };
 
@@ -68,6 +79,7 @@ struct VerdictInput {
   IsoZone iso_zone = IsoZone::A;
   double min_snr_db = 6;
   double impulsive_kurtosis = 4;
+  double strong_snr_db = 0;  // one line alone makes a pattern at this SNR; 0 = min_snr_db + 6
 };
 struct VerdictResult {
   Verdict verdict = Verdict::unknown;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "dsp/cepstrum_prewhitening.hpp"
+
 namespace vigil::diag {
 double envelope_reach_hz(const WindowAnalyzerConfig& config) {
   const dsp::DefectFrequencies f = dsp::defect_frequencies(config.bearing, config.max_speed_rpm);
@@ -47,6 +49,10 @@ Result<WindowAnalyzer> WindowAnalyzer::create(const WindowAnalyzerConfig& config
   if (auto ok = dsp::validate(config.bearing); !ok) return std::unexpected(ok.error());
   if (!(config.max_speed_rpm > 0)) {
     return fail(ErrorCode::invalid_argument, "maximum speed {} rpm must be positive", config.max_speed_rpm);
+  }
+  if (config.demodulation == Demodulation::drs_kurtogram) {
+    return fail(ErrorCode::invalid_argument,
+                "discrete/random separation needs the whole recording: use diag::DrsKurtogram");
   }
   const double nyquist_hz = config.sample_rate_hz / 2.0;
   const double reach_hz = envelope_reach_hz(config);
@@ -112,12 +118,12 @@ const WindowFeatures& WindowAnalyzer::analyze(std::span<const float> window, dou
     const dsp::KurtogramResult best = kurtogram_->best_band(spectrum);
     f.band_kurtosis = best.kurtosis;
     f.envelope = envelope_->analyze(spectrum, best.band);
+  } else if (config_.demodulation == Demodulation::full_band) {
+    f.band_kurtosis = std::numeric_limits<double>::quiet_NaN();
+    f.envelope = envelope_->analyze(spectrum, dsp::FrequencyBand{0.0, config_.sample_rate_hz / 2.0});
   } else {
     // Cepstral pre-whitening: X[k] / |X[k]| (zero real cepstrum except at zero quefrency).
-    for (std::size_t k = 0; k < bins; ++k) {
-      const float mag = std::abs(spectrum[k]);
-      work_spectrum_[k] = mag > 0 ? spectrum[k] / mag : std::complex<float>{};
-    }
+    dsp::cepstrum_prewhiten(spectrum, work_spectrum_);
     f.band_kurtosis = std::numeric_limits<double>::quiet_NaN();
     f.envelope = envelope_->analyze(std::span<const std::complex<float>>(work_spectrum_), broad_band_);
   }

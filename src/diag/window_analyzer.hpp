@@ -33,6 +33,13 @@ enum class Demodulation {
   // dominate wherever they are (Sawalhi & Randall 2011; Smith & Randall 2015 found it among the most
   // effective ways to diagnose the CWRU records).
   prewhitened,
+  // The whole band of the raw window (Smith & Randall's method 1: envelope analysis of the raw signal).
+  // Cheapest, and sufficient whenever nothing masks the impacts.
+  full_band,
+  // Discrete/random separation, then the kurtogram's band of the random part (Smith & Randall's method
+  // 3). Recording-level: the separation filter is estimated over the whole recording, so it is run by
+  // diag::DrsKurtogram (multi_method.hpp), not by WindowAnalyzer (create() refuses it).
+  drs_kurtogram,
 };
 
 struct WindowAnalyzerConfig {

@@ -100,6 +100,37 @@ TEST(InjectedDefect, InnerRaceShowsShaftSidebands) {
   EXPECT_GE(d->evidence.front().sidebands_found, 2);
 }
 
+// The two-stage rule (docs/diagnosis.md, section 3): a clear pattern from the primary methods is the
+// verdict and the extra methods are not run; asking for them (all_methods) reports them without changing
+// the verdict. Without a clear pattern (healthy machine) all four methods are weighed.
+TEST(Diagnose, ExtraMethodsRunOnlyWithoutAClearPatternAndNeverChangeIt) {
+  const sim::Scenario faulty = sim::Scenario::cwru_like(sim::FaultKind::outer_race, 1772);
+  const auto x = simulate(faulty, 31, 6.0);
+  DiagnosisConfig config = config_for(faulty);
+  auto primary = diagnose(x, config);
+  ASSERT_TRUE(primary.has_value());
+  EXPECT_EQ(primary->verdict, Verdict::outer_race);
+  EXPECT_EQ(primary->methods.size(), 2u);
+  EXPECT_FALSE(primary->extra_methods_decided);
+  config.all_methods = true;
+  auto all = diagnose(x, config);
+  ASSERT_TRUE(all.has_value());
+  ASSERT_EQ(all->methods.size(), 4u);
+  EXPECT_EQ(all->verdict, primary->verdict);
+  EXPECT_EQ(all->confidence, primary->confidence);
+  EXPECT_EQ(all->methods[2].method, Demodulation::full_band);
+  EXPECT_EQ(all->methods[3].method, Demodulation::drs_kurtogram);
+  // Each method alone sees the simulated outer-race defect (impacts 1 g over 0.05 g noise).
+  for (const auto& m : all->methods) EXPECT_EQ(m.verdict, Verdict::outer_race) << static_cast<int>(m.method);
+
+  const sim::Scenario healthy = sim::Scenario::cwru_like(sim::FaultKind::none, 1772);
+  auto h = diagnose(simulate(healthy, 32, 6.0), config_for(healthy));
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->verdict, Verdict::normal) << h->explanation;
+  EXPECT_EQ(h->methods.size(), 4u);
+  EXPECT_TRUE(h->extra_methods_decided);
+}
+
 TEST(Diagnose, RejectsBadConfigurationWithClearErrors) {
   const std::vector<float> x(12000, 0.0f);
   DiagnosisConfig config = config_for(sim::Scenario::cwru_like(sim::FaultKind::none));
