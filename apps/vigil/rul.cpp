@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "exit_codes.hpp"
 #include "dsp/bearing.hpp"
 #include "io/femto.hpp"
 #include "model/bundle.hpp"
@@ -32,71 +33,21 @@ namespace fs = std::filesystem;
 constexpr std::array<double, 3> k_cut_fractions{0.5, 0.7, 0.9};
 constexpr double k_early_fraction = 0.3;
 
-// Operating condition from a PRONOSTIA name "BearingC_N": C = 1, 2, 3 -> 1800, 1650, 1500 rpm (challenge
-// PDF).
-std::optional<double> speed_from_name(std::string_view name) {
-  constexpr std::string_view prefix = "Bearing";
-  if (name.size() < prefix.size() + 3 || name.substr(0, prefix.size()) != prefix) return std::nullopt;
-  const char c = name[prefix.size()];
-  if (c < '1' || c > '3' || name[prefix.size() + 1] != '_') return std::nullopt;
-  constexpr double k_speed_rpm[] = {0, 1800, 1650, 1500};
-  return k_speed_rpm[c - '0'];
-}
-
-std::string folder_name(const fs::path& dir) {
-  std::error_code ec;
-  const fs::path full = fs::absolute(dir, ec).lexically_normal();
-  std::string name = full.filename().string();
-  if (name.empty()) name = full.parent_path().filename().string();
-  return name.empty() ? std::string("bearing") : name;
-}
-
-Result<double> speed_for(const fs::path& dir, std::optional<double> speed_rpm) {
-  if (speed_rpm) {
-    if (!(std::isfinite(*speed_rpm) && *speed_rpm > 0)) {
-      return fail(ErrorCode::invalid_argument, "--rpm {}: must be a positive speed", *speed_rpm);
-    }
-    return *speed_rpm;
-  }
-  if (auto s = speed_from_name(folder_name(dir))) return *s;
-  return fail(
-      ErrorCode::invalid_argument,
-      "{}: cannot tell the speed from the name (expected BearingC_N with C = 1, 2 or 3); give it with --rpm",
-      dir.string());
-}
-
-// Bearing* sub-folders of a Learning_set-like folder, sorted by name.
-Result<std::vector<fs::path>> bearing_folders(const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return fail(ErrorCode::not_found, "{}: no such folder", dir.string());
-  std::vector<fs::path> out;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::error_code dir_ec;
-    if (it->is_directory(dir_ec) && it->path().filename().string().starts_with("Bearing"))
-      out.push_back(it->path());
-  }
-  if (ec) return fail(ErrorCode::io, "{}: cannot list: {}", dir.string(), ec.message());
-  if (out.empty()) return fail(ErrorCode::not_found, "{}: no Bearing* folders (FEMTO layout)", dir.string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 // Every bearing of a learning folder, with progress on stderr.
 Result<std::vector<model::LifeFeatures>> read_lives(const fs::path& dir, const dsp::BearingGeometry& bearing,
                                                     std::optional<double> speed_rpm,
-                                                    const model::RulScoreConfig& score,
-                                                    std::string_view who) {
-  auto folders = bearing_folders(dir);
-  if (!folders) return std::unexpected(folders.error());
+                                                    const model::RulScoreConfig& score, std::string_view who) {
+  auto bearings = io::find_femto_bearings(dir);
+  if (!bearings) return std::unexpected(bearings.error());
   std::vector<model::LifeFeatures> lives;
-  for (std::size_t i = 0; i < folders->size(); ++i) {
-    const fs::path& d = (*folders)[i];
-    auto speed = speed_for(d, speed_rpm);
+  for (std::size_t i = 0; i < bearings->size(); ++i) {
+    const io::FemtoBearing& b = (*bearings)[i];
+    auto speed = io::femto_speed_rpm(b, speed_rpm);
     if (!speed) return std::unexpected(speed.error());
     const auto started = std::chrono::steady_clock::now();
-    auto life = eval::read_femto_life(d, folder_name(d), bearing, *speed, score);
+    auto life = eval::read_femto_life(b.dir, b.name, bearing, *speed, score);
     if (!life) return std::unexpected(life.error());
-    fmt::print(stderr, "{}: [{}/{}] {}: {} snapshots, life {:.0f} s, {:.1f} s\n", who, i + 1, folders->size(),
+    fmt::print(stderr, "{}: [{}/{}] {}: {} snapshots, life {:.0f} s, {:.1f} s\n", who, i + 1, bearings->size(),
                life->name, life->time_s.size(), life->time_s.back(),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     lives.push_back(std::move(*life));
@@ -211,8 +162,14 @@ int run_rul(const RulOptions& o) {
   };
   auto bearing = dsp::find_bearing(o.bearing);
   if (!bearing) return error(fmt::format("--bearing {}: unknown (see `vigil bearings`)", o.bearing));
-  auto speed = speed_for(o.dir, o.speed_rpm);
-  if (!speed) return error(speed.error().message);
+  auto found = io::find_femto_bearings(o.dir);
+  if (!found) return report_error("rul", found.error());
+  if (found->size() != 1) {
+    return error(fmt::format("{}: holds {} bearing folders; give one bearing's folder", o.dir, found->size()));
+  }
+  const io::FemtoBearing& target = found->front();
+  auto speed = io::femto_speed_rpm(target, o.speed_rpm);
+  if (!speed) return report_error("rul", speed.error());
   auto path = find_model(o.model_path);
   if (!path) return error(path.error().message);
   auto bundle = model::read_bundle(*path, model::ModelKind::rul, model::k_rul_score_version);
@@ -223,8 +180,8 @@ int run_rul(const RulOptions& o) {
   }
   auto m = model::rul_model_from_bundle(*bundle);
   if (!m) return error(fmt::format("{}: not a usable RUL model: {}", path->string(), m.error().message));
-  auto life = eval::read_femto_life(o.dir, folder_name(o.dir), *bearing, *speed, m->score);
-  if (!life) return error(life.error().message);
+  auto life = eval::read_femto_life(target.dir, target.name, *bearing, *speed, m->score);
+  if (!life) return report_error("rul", life.error());
   auto r = model::replay_rul(*m, *life);
   if (!r) return error(r.error().message);
   const model::RulEstimate& e = r->estimate;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <string>
 #include <system_error>
 
@@ -148,6 +149,79 @@ Result<Recording> read_femto_temperature(const std::filesystem::path& path) {
   auto bytes = detail::read_input_file(path);
   if (!bytes) return std::unexpected(bytes.error());
   return parse_femto_temperature(*bytes, path.string());
+}
+
+std::optional<PronostiaCondition> pronostia_condition(std::string_view name) {
+  static constexpr PronostiaCondition k_conditions[] = {{1, 1800, 4000}, {2, 1650, 4200}, {3, 1500, 5000}};
+  constexpr std::string_view prefix = "Bearing";
+  if (name.size() < prefix.size() + 3 || !name.starts_with(prefix)) return std::nullopt;
+  const char c = name[prefix.size()];
+  if (c < '1' || c > '3' || name[prefix.size() + 1] != '_') return std::nullopt;
+  return k_conditions[c - '1'];
+}
+
+namespace {
+
+std::string folder_name(const std::filesystem::path& dir) {
+  std::error_code ec;
+  const std::filesystem::path full = std::filesystem::absolute(dir, ec).lexically_normal();
+  std::string name = full.filename().string();  // "Bearing1_1/", ".", "../x" name a folder too
+  if (name.empty()) name = full.parent_path().filename().string();
+  return name.empty() ? std::string("bearing") : name;
+}
+
+FemtoBearing bearing_at(const std::filesystem::path& dir) {
+  FemtoBearing b;
+  b.dir = dir;
+  b.name = folder_name(dir);
+  b.condition = pronostia_condition(b.name);
+  return b;
+}
+
+}  // namespace
+
+Result<std::vector<FemtoBearing>> find_femto_bearings(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return fail(ErrorCode::not_found, "{}: no such folder", dir.string());
+  std::vector<FemtoBearing> out;
+  std::vector<fs::path> subdirs;
+  bool snapshots = false;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string f = it->path().filename().string();
+    std::error_code entry_ec;
+    if (it->is_directory(entry_ec)) {
+      if (f.starts_with("Bearing")) subdirs.push_back(it->path());
+    } else if (f.starts_with("acc_") && f.ends_with(".csv")) {
+      snapshots = true;
+    }
+  }
+  if (ec) return fail(ErrorCode::io, "{}: cannot list: {}", dir.string(), ec.message());
+  if (snapshots) {
+    out.push_back(bearing_at(dir));
+    return out;
+  }
+  if (subdirs.empty()) {
+    return fail(ErrorCode::not_found, "{}: no acc_NNNNN.csv snapshots and no Bearing* folders (FEMTO layout)",
+                dir.string());
+  }
+  std::sort(subdirs.begin(), subdirs.end());
+  for (const auto& d : subdirs) out.push_back(bearing_at(d));
+  return out;
+}
+
+Result<double> femto_speed_rpm(const FemtoBearing& bearing, std::optional<double> given_rpm) {
+  if (given_rpm) {
+    if (!(std::isfinite(*given_rpm) && *given_rpm > 0)) {
+      return fail(ErrorCode::invalid_argument, "speed {} rpm: must be a positive speed", *given_rpm);
+    }
+    return *given_rpm;
+  }
+  if (bearing.condition) return bearing.condition->speed_rpm;
+  return fail(ErrorCode::invalid_argument,
+              "{}: cannot tell the operating condition from the name (expected BearingC_N with C = 1, 2 or 3); "
+              "give the speed",
+              bearing.dir.string());
 }
 
 }  // namespace vigil::io

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,5 +44,31 @@ Result<Recording> read_femto_snapshot(const std::filesystem::path& path);
 // Result: channel "temperature" (unit as stored; the dataset does not state it) at 10 Hz.
 Result<Recording> parse_femto_temperature(std::string_view text, std::string_view name);
 Result<Recording> read_femto_temperature(const std::filesystem::path& path);
+
+// The three PRONOSTIA operating conditions (challenge PDF, table 1): a bearing named "BearingC_N" ran under
+// condition C. The one table of them in the code.
+struct PronostiaCondition {
+  int number = 0;        // 1, 2, 3
+  double speed_rpm = 0;  // 1800, 1650, 1500
+  double load_n = 0;     // radial load: 4000, 4200, 5000 N
+};
+// The condition of a bearing named "BearingC_N" (C = 1, 2 or 3, then '_'), nullopt for any other name.
+std::optional<PronostiaCondition> pronostia_condition(std::string_view bearing_name);
+
+// A bearing folder found by find_femto_bearings.
+struct FemtoBearing {
+  std::string name;  // the folder's name ("Bearing1_1"), or "bearing" when it has none
+  std::filesystem::path dir;
+  std::optional<PronostiaCondition> condition;  // from the name
+};
+
+// The bearings under `dir`: `dir` itself when it holds acc_*.csv snapshots, else its Bearing* sub-folders
+// sorted by name (a Learning_set-like folder). not_found when `dir` is missing or holds neither; io when it
+// cannot be listed.
+Result<std::vector<FemtoBearing>> find_femto_bearings(const std::filesystem::path& dir);
+
+// The shaft speed of a bearing: `given_rpm` when set (finite, > 0, else invalid_argument), else its
+// condition's; invalid_argument naming the folder when neither is known.
+Result<double> femto_speed_rpm(const FemtoBearing& bearing, std::optional<double> given_rpm);
 
 }  // namespace vigil::io

@@ -155,5 +155,62 @@ TEST(Femto, ReadErrorsNameTheFile) {
   EXPECT_NE(bad.error().message.find(path.string() + ": line 2"), std::string::npos) << bad.error().message;
 }
 
+// Challenge PDF, table 1: conditions 1-3 at 1800 / 1650 / 1500 rpm under 4000 / 4200 / 5000 N.
+TEST(Femto, PronostiaConditionComesFromTheBearingName) {
+  const struct {
+    std::string_view name;
+    int number;
+    double rpm, load_n;
+  } cases[] = {{"Bearing1_1", 1, 1800, 4000}, {"Bearing2_7", 2, 1650, 4200}, {"Bearing3_3", 3, 1500, 5000}};
+  for (const auto& c : cases) {
+    auto got = pronostia_condition(c.name);
+    ASSERT_TRUE(got.has_value()) << c.name;
+    EXPECT_EQ(got->number, c.number);
+    EXPECT_EQ(got->speed_rpm, c.rpm);
+    EXPECT_EQ(got->load_n, c.load_n);
+  }
+  for (std::string_view bad : {"Bearing4_1", "Bearing0_1", "Bearing1", "bearing1_1", "Bearing12", "x"}) {
+    EXPECT_FALSE(pronostia_condition(bad).has_value()) << bad;
+  }
+}
+
+TEST(Femto, FindsOneBearingFolderOrTheBearingFoldersOfALearningSet) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "Bearing2_1");
+  std::filesystem::create_directories(dir / "Bearing1_2");
+  std::filesystem::create_directories(dir / "notes");
+  dir.write("Bearing2_1/acc_00001.csv", "9,39,39,65664,0.5,-0.1\n");
+  dir.write("Bearing1_2/acc_00001.csv", "9,39,39,65664,0.5,-0.1\n");
+
+  auto all = find_femto_bearings(dir.path());
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->size(), 2u);  // sorted by name, "notes" is not a bearing
+  EXPECT_EQ((*all)[0].name, "Bearing1_2");
+  EXPECT_EQ((*all)[1].name, "Bearing2_1");
+  ASSERT_TRUE((*all)[1].condition.has_value());
+  EXPECT_EQ((*all)[1].condition->speed_rpm, 1650);
+
+  auto one = find_femto_bearings(dir / "Bearing2_1");
+  ASSERT_TRUE(one.has_value()) << one.error().message;
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ(one->front().name, "Bearing2_1");
+  auto speed = femto_speed_rpm(one->front(), std::nullopt);
+  ASSERT_TRUE(speed.has_value());
+  EXPECT_EQ(*speed, 1650);
+  EXPECT_EQ(femto_speed_rpm(one->front(), 1234.0).value_or(0), 1234.0);  // given speed wins
+  EXPECT_FALSE(femto_speed_rpm(one->front(), -1.0).has_value());
+
+  auto missing = find_femto_bearings(dir / "nothing");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::not_found);
+  auto empty = find_femto_bearings(dir / "notes");
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_EQ(empty.error().code, ErrorCode::not_found);
+  FemtoBearing plain{"run7", dir / "notes", std::nullopt};
+  auto unknown = femto_speed_rpm(plain, std::nullopt);
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message.find("BearingC_N"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vigil::io
