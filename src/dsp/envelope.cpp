@@ -100,7 +100,8 @@ Result<EnvelopeAnalyzer> EnvelopeAnalyzer::create(const Config& config) {
   const std::size_t m_low = ladder_ceil(3 * q + 1);
   const std::size_t m_high = ladder_ceil(a.max_bin_ + q);
   for (std::size_t m = m_low; m <= m_high; m = ladder_ceil(m + 1)) {
-    auto baseband = ComplexFft::create(m, config.effort, FftDirections::inverse_only);
+    auto baseband =
+        ComplexFft::create(m, config.effort, FftDirections::inverse_only, FftPlacement::out_of_place);
     if (!baseband) return std::unexpected(baseband.error().with_context("envelope"));
     auto squared = RealFft::create(m, config.effort, FftDirections::forward_only);
     if (!squared) return std::unexpected(squared.error().with_context("envelope"));
@@ -181,10 +182,11 @@ EnvelopeSpectrum EnvelopeAnalyzer::analyze(std::span<const std::complex<float>> 
   for (std::size_t d = 1; d <= taper_low; ++d) place(bins.low - d, taper_[d - 1]);
   for (std::size_t d = 1; d <= taper_high; ++d) place(bins.high + d, taper_[d - 1]);
   stage->baseband.inverse();
+  const auto envelope = stage->baseband.output();
 
   // Squared envelope, its mean, then the mean-removed, Hann-weighted copy for the FFT (see header).
   auto squared = stage->squared.time();
-  for (std::size_t i = 0; i < m; ++i) squared[i] = std::norm(buffer[i]);
+  for (std::size_t i = 0; i < m; ++i) squared[i] = std::norm(envelope[i]);
   const auto mean = static_cast<float>(sum(squared) / static_cast<double>(m));
   const float* hann = stage->hann.data();
   for (std::size_t i = 0; i < m; ++i) squared[i] = (squared[i] - mean) * hann[i];
