@@ -1,6 +1,7 @@
 #include "dsp/stats.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 
@@ -28,7 +29,9 @@ Float4 sqrt4(Float4 v) {
 #endif
 }
 
-Float4 abs4(Float4 v) { return v < 0 ? -v : v; }
+using Int4 = int __attribute__((vector_size(16)));
+// |v| by clearing the sign bits: one AND instead of a compare and a select.
+Float4 abs4(Float4 v) { return std::bit_cast<Float4>(std::bit_cast<Int4>(v) & 0x7fffffff); }
 Float4 min4(Float4 a, Float4 b) { return a < b ? a : b; }
 Float4 max4(Float4 a, Float4 b) { return a > b ? a : b; }
 double total(Float4 v) { return (double(v[0]) + double(v[1])) + (double(v[2]) + double(v[3])); }
