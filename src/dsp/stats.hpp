@@ -41,8 +41,8 @@ struct TimeStats {
 // (m2 = u2 - e^2, m3 = u3 - 3 e u2 + 2 e^3, m4 = u4 - 4 e u3 + 6 e^2 u2 - 3 e^4, e = mean - p). When p turns
 // out more than two standard deviations from the mean (the cancellation would then cost digits), a second
 // pass runs about the mean. Results equal the two-pass double computation to ~1e-7 relative (float rounding
-// of one block); a large DC offset costs nothing. ~0.7 ns per sample on SSE2 (no AVX needed). Allocates
-// nothing.
+// of one block); a large DC offset costs nothing. ~0.9 ns per sample at -O2 on SSE2 (no AVX needed).
+// Allocates nothing.
 TimeStats time_stats(std::span<const float> x);
 
 }  // namespace vigil::dsp

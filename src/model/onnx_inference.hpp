@@ -41,7 +41,7 @@ class OnnxModel {
   bool allocation_free() const;
 
   // y = f(x) for one window: x.size() must be input_size(), y.size() output_size(). Through the evaluator:
-  // allocates nothing, ~0.3 us for a 28 -> 64 -> 32 -> 3 MLP. Otherwise through OpenCV (run_opencv). Not
+  // allocates nothing, ~0.6 us for a 28 -> 64 -> 32 -> 3 MLP. Otherwise through OpenCV (run_opencv). Not
   // thread-safe: one OnnxModel per worker.
   Status run(std::span<const float> x, std::span<float> y);
 
