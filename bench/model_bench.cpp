@@ -1,9 +1,11 @@
 // Learned-model latency per window, the edge's budget: feature extraction, the anomaly score (scaler +
-// Gaussian T^2 + calibration), the fault classifier (ONNX graph through OpenCV DNN), and all of it
-// together (model::WindowAssessor), beside two floors in the same run:
+// Gaussian T^2 + calibration), the fault classifier (its ONNX graph through the allocation-free evaluator,
+// model/dense_graph.hpp), and all of it together (model::WindowAssessor), beside two floors in the same run:
 //   floor/window_fft        the one FFT of the window that the features cannot avoid;
 //   floor/dense_arithmetic  the inference arithmetic alone in plain loops (standardise, the triangular
 //                           whitening product of T^2, the classifier's dense layers and softmax).
+// and, for reference, the classifier graph through OpenCV DNN (reference/classifier_graph_opencv) beside the
+// same graph through the evaluator (model/classifier_graph).
 // Workload: CWRU-like windows (sim::Scenario::cwru_like, 12 kHz, 4096 samples, 6205-2RS at 1797 rpm),
 // eight windows cycling healthy / outer race / inner race / ball. The anomaly model is fitted here on 120
 // simulated healthy windows; the classifier has the default recipe's shape (train::ClassifierConfig:
@@ -12,8 +14,6 @@
 // Writes OUT_DIR/model_peer_input.json (the eight feature vectors, the scaler, the detector, the network and
 // our scores) for bench/peer/model_peer.py, the numpy peer that scores the same vectors one window at a
 // time and checks it gets the same numbers.
-#include <benchmark/benchmark.h>
-
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include <Eigen/Cholesky>
+#include <benchmark/benchmark.h>
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
@@ -39,6 +40,7 @@
 #include "eval/labelled_windows.hpp"
 #include "model/train/model_export.hpp"
 #include "model/mlp.hpp"
+#include "model/onnx_inference.hpp"
 #include "model/train/classifier.hpp"
 
 namespace {
@@ -63,7 +65,8 @@ model::FeatureExtractorConfig extractor_config() {
 }
 
 std::vector<float> simulate(sim::FaultKind kind, std::size_t samples, std::uint64_t seed) {
-  auto simulator = value_or_die(sim::Simulator::create(sim::Scenario::cwru_like(kind, k_rpm), seed), "simulator");
+  auto simulator =
+      value_or_die(sim::Simulator::create(sim::Scenario::cwru_like(kind, k_rpm), seed), "simulator");
   std::vector<float> x(samples);
   simulator.generate(x);
   return x;
@@ -90,8 +93,12 @@ model::MlpSpec classifier_spec() {
   std::mt19937 rng(7);
   model::MlpSpec spec;
   for (std::size_t i = 0; i + 1 < widths.size(); ++i) {
-    model::DenseLayer l{.inputs = widths[i], .outputs = widths[i + 1], .weight = {}, .bias = {},
-                        .activation = i + 2 == widths.size() ? model::Activation::softmax : model::Activation::relu};
+    model::DenseLayer l{
+        .inputs = widths[i],
+        .outputs = widths[i + 1],
+        .weight = {},
+        .bias = {},
+        .activation = i + 2 == widths.size() ? model::Activation::softmax : model::Activation::relu};
     std::normal_distribution<float> w(0.0f, 1.0f / std::sqrt(float(l.inputs)));
     for (std::size_t k = 0; k < l.inputs * l.outputs; ++k) l.weight.push_back(w(rng));
     for (std::size_t k = 0; k < l.outputs; ++k) l.bias.push_back(0.1f * w(rng));
@@ -154,8 +161,8 @@ int main(int argc, char** argv) {
   auto classifier = value_or_die(model::ClassifierModel::from_bundle(bundle), "classifier");
 
   // The workload: k_windows windows and their feature vectors.
-  const sim::FaultKind kinds[] = {sim::FaultKind::none, sim::FaultKind::outer_race, sim::FaultKind::inner_race,
-                                  sim::FaultKind::ball};
+  const sim::FaultKind kinds[] = {sim::FaultKind::none, sim::FaultKind::outer_race,
+                                  sim::FaultKind::inner_race, sim::FaultKind::ball};
   std::vector<std::vector<float>> windows, features;
   for (std::size_t w = 0; w < k_windows; ++w) {
     windows.push_back(simulate(kinds[w % 4], k_len, 100 + w));
@@ -187,20 +194,21 @@ int main(int argc, char** argv) {
   std::ofstream(out_dir + "/model_peer_input.json") << peer.dump();
 
   // The floors' own copies.
-  auto fft = value_or_die(dsp::RealFft::create(k_len, dsp::PlanEffort::measure, dsp::FftDirections::forward_only),
-                          "fft");
+  auto fft = value_or_die(
+      dsp::RealFft::create(k_len, dsp::PlanEffort::measure, dsp::FftDirections::forward_only), "fft");
   DenseFloor dense;
   dense.centre = anomaly.scaler().to_json().at("centre").get<std::vector<double>>();
   dense.scale = anomaly.scaler().to_json().at("scale").get<std::vector<double>>();
   const auto& mean = gaussian.mean();
   dense.mean.assign(mean.data(), mean.data() + mean.size());
   const Eigen::MatrixXd lower = gaussian.covariance().llt().matrixL();
-  const Eigen::MatrixXd inverse = lower.triangularView<Eigen::Lower>().solve(
-      Eigen::MatrixXd::Identity(lower.rows(), lower.cols()));
+  const Eigen::MatrixXd inverse =
+      lower.triangularView<Eigen::Lower>().solve(Eigen::MatrixXd::Identity(lower.rows(), lower.cols()));
   const std::size_t d = dense.centre.size();
   dense.whitening.resize(d * d);
   for (std::size_t i = 0; i < d; ++i)
-    for (std::size_t j = 0; j < d; ++j) dense.whitening[i * d + j] = inverse(Eigen::Index(i), Eigen::Index(j));
+    for (std::size_t j = 0; j < d; ++j)
+      dense.whitening[i * d + j] = inverse(Eigen::Index(i), Eigen::Index(j));
   dense.spec = spec;
   dense.z.resize(d);
 
@@ -240,6 +248,20 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("model/window_end_to_end", [&](benchmark::State& state) {
     for (auto _ : state)
       for (const auto& w : windows) benchmark::DoNotOptimize(assessor.assess(w, k_rpm));
+    set_counters(state, k_windows);
+  })->Unit(benchmark::kMicrosecond);
+  auto graph = value_or_die(
+      model::OnnxModel::create(bundle.find(model::k_classifier_graph_member)->bytes, "classifier.onnx"),
+      "classifier graph");
+  std::vector<float> graph_out(graph.output_size());
+  benchmark::RegisterBenchmark("model/classifier_graph", [&](benchmark::State& state) {
+    for (auto _ : state)
+      for (const auto& f : features) benchmark::DoNotOptimize(graph.run(f, graph_out));
+    set_counters(state, k_windows);
+  })->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("reference/classifier_graph_opencv", [&](benchmark::State& state) {
+    for (auto _ : state)
+      for (const auto& f : features) benchmark::DoNotOptimize(graph.run_opencv(f, graph_out));
     set_counters(state, k_windows);
   })->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("floor/window_fft", [&](benchmark::State& state) {

@@ -15,9 +15,17 @@
 //   pipeline/fft_floor_kurtogram   the kurtogram's share of the floor;
 //   pipeline/fft_floor_envelope    the envelope's share of the floor;
 //   pipeline/single_fft            one real FFT per window (r2c, N = 25,600), the floor of any spectral
-//   method. diagnostic/kurtogram_ffts_*    the kurtogram's transforms, each after the copy that restores its
-//   input,
-//                                  in place through dsp::ComplexFft (as Kurtogram runs them) or out of place.
+//                                  method.
+//   stage/*                        each stage of analyze() alone, on the inputs the pipeline gives it, with
+//                                  its own instances configured as the analyzer's: time_stats, window_fft
+//                                  (copy + r2c), velocity (3-tap Hann + velocity_rms_mm_s), kurtogram
+//                                  (best_band), envelope (analyze in the chosen band), evidence (find).
+//                                  Beside the floors above (window_fft vs single_fft, kurtogram vs
+//                                  fft_floor_kurtogram, envelope vs fft_floor_envelope), they give the gap to
+//                                  the floor per stage in the same run (scripts/bench.sh: pipeline.json
+//                                  "stages").
+//   diagnostic/kurtogram_ffts_*    the kurtogram's transforms, each after the copy that restores its input,
+//                                  in place through dsp::ComplexFft or out of place (as Kurtogram runs them).
 // Counters: channel_s_per_core_s = signal seconds / CPU seconds; ns_per_sample = CPU ns / samples.
 //
 // Before measuring it writes, for the peer (bench/peer/pipeline_peer.py):
@@ -37,6 +45,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -49,6 +58,8 @@
 #include "dsp/defect_evidence.hpp"
 #include "dsp/envelope.hpp"
 #include "dsp/kurtogram.hpp"
+#include "dsp/stats.hpp"
+#include "dsp/velocity.hpp"
 
 namespace {
 
@@ -231,8 +242,8 @@ class FftFloor {
     }
   }
   // Diagnostics: the kurtogram's transforms, each after restoring its input by a copy, executed in place
-  // through dsp::ComplexFft (as Kurtogram does) or out of place as in the floor. The difference is the
-  // cost of in-place planning at these sizes.
+  // through dsp::ComplexFft (as Kurtogram did before it planned out of place) or out of place as in the
+  // floor. The difference is the cost of in-place planning at these sizes.
   void kurtogram_ffts_with_copy(bool in_place) {
     for (std::size_t c = 0; c < channels_; ++c) {
       for (KurtogramRow& row : rows_) {
@@ -266,7 +277,7 @@ class FftFloor {
     fftwf_plan plan = nullptr;      // owned by complex_plans_
     AlignedBuffer<cfloat> inputs;   // channels x m: folded bins of the row's first band, per channel
     AlignedBuffer<cfloat> scratch;  // diagnostics: copy target of the out-of-place variant
-    std::optional<dsp::ComplexFft> in_place;  // diagnostics: the plan Kurtogram itself would use
+    std::optional<dsp::ComplexFft> in_place;  // diagnostics: an in-place plan of the same size
   };
   struct EnvelopeInput {
     std::size_t m = 0;
@@ -336,8 +347,8 @@ FftFloor::FftFloor(Workload& w) : workload_(w), channels_(w.channels) {
       bench::value_or_die(dsp::EnvelopeAnalyzer::create(bench::envelope_config(w.config)), "envelope");
   const std::size_t tiled = n / 2;
   const double bin_hz = k_sample_rate_hz / double(n);
-  const std::size_t first_bin = std::max<std::size_t>(
-      1, static_cast<std::size_t>(std::ceil(diag::band_low_hz(w.config) / bin_hz)));
+  const std::size_t first_bin =
+      std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(diag::band_low_hz(w.config) / bin_hz)));
   const auto begin_bin = [&](std::size_t bands, std::size_t index) {
     return (index * tiled + bands - 1) / bands;
   };
@@ -475,6 +486,83 @@ std::string FftFloor::describe() const {
 }
 
 // -------------------------------------------------------------------------------------------------------
+// The stages of analyze(), one at a time, on the inputs the pipeline gives each (computed once here).
+
+class Stages {
+ public:
+  explicit Stages(Workload& w)
+      : w_(w),
+        fft_(bench::value_or_die(
+            dsp::RealFft::create(k_window_len, w.config.effort, dsp::FftDirections::forward_only), "fft")),
+        kurtogram_(
+            bench::value_or_die(dsp::Kurtogram::create(bench::kurtogram_config(w.config)), "kurtogram")),
+        envelope_(
+            bench::value_or_die(dsp::EnvelopeAnalyzer::create(bench::envelope_config(w.config)), "envelope")),
+        finder_(bench::value_or_die(
+            dsp::DefectEvidenceFinder::create(envelope_.envelope_bins(), w.config.evidence), "evidence")),
+        tapered_(k_window_len / 2 + 1) {
+    for (std::size_t c = 0; c < w.channels; ++c) {
+      const auto spectrum = fft_.forward(w.window(c));
+      spectra_.emplace_back(spectrum.begin(), spectrum.end());
+      bands_.push_back(kurtogram_.best_band(spectra_.back()).band);
+      const dsp::EnvelopeSpectrum e =
+          envelope_.analyze(std::span<const cfloat>(spectra_.back()), bands_.back());
+      amplitudes_.emplace_back(e.amplitude.begin(), e.amplitude.end());
+      envelopes_.push_back(e);
+      frequencies_.push_back(dsp::defect_frequencies(w.config.bearing, w.speed_rpm(c)));
+    }
+    for (std::size_t c = 0; c < w.channels; ++c) envelopes_[c].amplitude = amplitudes_[c];
+  }
+
+  void time_stats() {
+    for (std::size_t c = 0; c < w_.channels; ++c) benchmark::DoNotOptimize(dsp::time_stats(w_.window(c)));
+  }
+  void window_fft() {
+    for (std::size_t c = 0; c < w_.channels; ++c) benchmark::DoNotOptimize(fft_.forward(w_.window(c)).data());
+  }
+  // As WindowAnalyzer::analyze: Hann taper of the velocity band's bins by the 3-tap convolution, then the
+  // sum.
+  void velocity() {
+    const double bin_hz = k_sample_rate_hz / double(k_window_len);
+    const auto first = static_cast<std::size_t>(std::floor(dsp::k_iso_velocity_band.low_hz / bin_hz));
+    const auto last = static_cast<std::size_t>(std::ceil(dsp::k_iso_velocity_band.high_hz / bin_hz));
+    for (std::size_t c = 0; c < w_.channels; ++c) {
+      const auto& x = spectra_[c];
+      for (std::size_t k = std::max<std::size_t>(first, 1); k <= last; ++k)
+        tapered_[k] = 0.5f * (x[k] - 0.5f * (x[k - 1] + x[k + 1]));
+      benchmark::DoNotOptimize(dsp::velocity_rms_mm_s(tapered_, k_window_len, k_sample_rate_hz,
+                                                      dsp::k_iso_velocity_band, w_.config.unit,
+                                                      3.0 * double(k_window_len) / 8.0));
+    }
+  }
+  void kurtogram() {
+    for (const auto& x : spectra_) benchmark::DoNotOptimize(kurtogram_.best_band(x));
+  }
+  void envelope() {
+    for (std::size_t c = 0; c < w_.channels; ++c)
+      benchmark::DoNotOptimize(
+          envelope_.analyze(std::span<const cfloat>(spectra_[c]), bands_[c]).amplitude.data());
+  }
+  void evidence() {
+    for (std::size_t c = 0; c < w_.channels; ++c)
+      benchmark::DoNotOptimize(finder_.find(envelopes_[c], frequencies_[c]));
+  }
+
+ private:
+  Workload& w_;
+  dsp::RealFft fft_;
+  dsp::Kurtogram kurtogram_;
+  dsp::EnvelopeAnalyzer envelope_;
+  dsp::DefectEvidenceFinder finder_;
+  std::vector<cfloat> tapered_;
+  std::vector<std::vector<cfloat>> spectra_;
+  std::vector<dsp::FrequencyBand> bands_;
+  std::vector<std::vector<float>> amplitudes_;
+  std::vector<dsp::EnvelopeSpectrum> envelopes_;
+  std::vector<dsp::DefectFrequencies> frequencies_;
+};
+
+// -------------------------------------------------------------------------------------------------------
 
 void set_counters(benchmark::State& state, std::size_t channels) {
   const double windows = double(state.iterations()) * double(channels);
@@ -493,7 +581,8 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> flags{{"--channels", "8"}, {"--out_dir", "."}};
   if (!bench::initialize(argc, argv, flags)) return 1;
   const std::string out_dir = flags["--out_dir"];
-  const std::size_t channels = static_cast<std::size_t>(std::strtoul(flags["--channels"].c_str(), nullptr, 10));
+  const std::size_t channels =
+      static_cast<std::size_t>(std::strtoul(flags["--channels"].c_str(), nullptr, 10));
   if (channels == 0 || channels > 4096) die("--channels must be in [1, 4096]");
 
   Workload workload = make_workload(channels);
@@ -545,6 +634,21 @@ int main(int argc, char** argv) {
     }
     set_counters(state, channels);
   })->Unit(benchmark::kMicrosecond);
+
+  Stages stages(workload);
+  const std::pair<const char*, void (Stages::*)()> stage_list[] = {
+      {"stage/time_stats", &Stages::time_stats}, {"stage/window_fft", &Stages::window_fft},
+      {"stage/velocity", &Stages::velocity},     {"stage/kurtogram", &Stages::kurtogram},
+      {"stage/envelope", &Stages::envelope},     {"stage/evidence", &Stages::evidence}};
+  for (const auto& [name, run] : stage_list) {
+    benchmark::RegisterBenchmark(name, [&stages, run = run, channels](benchmark::State& state) {
+      for (auto _ : state) {
+        (stages.*run)();
+        benchmark::ClobberMemory();
+      }
+      set_counters(state, channels);
+    })->Unit(benchmark::kMicrosecond);
+  }
 
   benchmark::RegisterBenchmark("diagnostic/kurtogram_ffts_in_place_with_copy", [&](benchmark::State& state) {
     for (auto _ : state) {

@@ -95,6 +95,14 @@ class WindowAnalyzer {
   // nothing.
   const WindowFeatures& analyze(std::span<const float> window, double speed_rpm);
 
+  // The last analyzed window's power spectrum with a periodic Hann taper, |X_w[k]|^2 for bins 0..N/2, from
+  // its spectrum by the three-term convolution X_w[k] = X[k]/2 - (X[k-1] + X[k+1])/4 (the periodic Hann
+  // window's DFT has taps -1/4, 1/2, -1/4), unscaled; bins 0 and N/2, which lack a neighbour, read 0. The
+  // taper keeps the leakage of strong lines out of weak bands (rectangular sidelobes fall as 1/f, Hann's as
+  // 1/f^3). Computed on the first call after each analyze() (the physics pipeline itself needs only the
+  // velocity band of it), into this analyzer's buffer; valid until the next analyze(). Allocates nothing.
+  std::span<const float> hann_power();
+
   const WindowAnalyzerConfig& config() const { return config_; }
   std::size_t envelope_bins() const { return envelope_->envelope_bins(); }
   double envelope_bin_hz() const { return envelope_->bin_hz(); }
@@ -114,6 +122,8 @@ class WindowAnalyzer {
   std::optional<dsp::DefectEvidenceFinder> finder_;
   std::vector<std::complex<float>> work_spectrum_;  // Hann-tapered for velocity, or pre-whitened
   dsp::FrequencyBand broad_band_;                   // the band demodulated after pre-whitening
+  std::vector<float> hann_power_;                   // hann_power(), bins 0..N/2
+  bool hann_power_ready_ = false;                   // hann_power_ is of the last analyzed window
   WindowFeatures features_;
 };
 

@@ -100,7 +100,7 @@ class EnvelopeAnalyzer {
  private:
   struct Stage {
     std::size_t m = 0;
-    ComplexFft baseband;      // inverse transform: band bins -> complex envelope samples
+    ComplexFft baseband;      // inverse, out of place: band bins -> complex envelope samples
     RealFft squared;          // forward transform: |c|^2 -> envelope spectrum
     std::vector<float> hann;  // periodic Hann window of length m
   };

@@ -85,24 +85,28 @@ std::span<const std::complex<float>> RealFft::forward(std::span<const float> x) 
   return spectrum();
 }
 
-Result<ComplexFft> ComplexFft::create(std::size_t n, PlanEffort effort, FftDirections directions) {
+Result<ComplexFft> ComplexFft::create(std::size_t n, PlanEffort effort, FftDirections directions,
+                                      FftPlacement placement) {
   if (n < 1 || n > k_max_fft_size) {
     return fail(ErrorCode::invalid_argument, "FFT length {} outside [1, {}]", n, k_max_fft_size);
   }
   ComplexFft fft;
   fft.n_ = n;
   fft.data_.reset(alloc_buffer<std::complex<float>>(n));
-  if (!fft.data_) return fail(ErrorCode::internal, "cannot allocate FFT buffer of length {}", n);
+  if (placement == FftPlacement::out_of_place) fft.out_.reset(alloc_buffer<std::complex<float>>(n));
+  if (!fft.data_ || (placement == FftPlacement::out_of_place && !fft.out_))
+    return fail(ErrorCode::internal, "cannot allocate FFT buffers of length {}", n);
   const int len = static_cast<int>(n);
+  fftwf_complex* in = as_fftw(fft.data_.get());
+  fftwf_complex* out = as_fftw(fft.output().data());
   {
     std::lock_guard lock(planner_mutex());
+    // Out of place, FFTW's complex plans preserve their input by default (FFTW_PRESERVE_INPUT).
     if (directions != FftDirections::inverse_only) {
-      fft.forward_plan_.reset(fftwf_plan_dft_1d(len, as_fftw(fft.data_.get()), as_fftw(fft.data_.get()),
-                                                FFTW_FORWARD, flags_for(effort)));
+      fft.forward_plan_.reset(fftwf_plan_dft_1d(len, in, out, FFTW_FORWARD, flags_for(effort)));
     }
     if (directions != FftDirections::forward_only) {
-      fft.inverse_plan_.reset(fftwf_plan_dft_1d(len, as_fftw(fft.data_.get()), as_fftw(fft.data_.get()),
-                                                FFTW_BACKWARD, flags_for(effort)));
+      fft.inverse_plan_.reset(fftwf_plan_dft_1d(len, in, out, FFTW_BACKWARD, flags_for(effort)));
     }
   }
   if ((directions != FftDirections::inverse_only && !fft.forward_plan_) ||
@@ -110,6 +114,7 @@ Result<ComplexFft> ComplexFft::create(std::size_t n, PlanEffort effort, FftDirec
     return fail(ErrorCode::internal, "FFTW could not plan a complex FFT of length {}", n);
   }
   std::fill_n(fft.data_.get(), n, std::complex<float>{});
+  if (fft.out_) std::fill_n(fft.out_.get(), n, std::complex<float>{});
   return fft;
 }
 

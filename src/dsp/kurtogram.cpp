@@ -171,7 +171,7 @@ Result<Kurtogram> Kurtogram::create(const Config& config) {
     k.rows_.push_back(row);
   }
   for (std::size_t m : plan_sizes) {
-    auto plan = ComplexFft::create(m, config.effort, FftDirections::inverse_only);
+    auto plan = ComplexFft::create(m, config.effort, FftDirections::inverse_only, FftPlacement::out_of_place);
     if (!plan) return std::unexpected(plan.error().with_context("kurtogram"));
     k.plans_.push_back(std::move(*plan));
   }
@@ -228,7 +228,7 @@ KurtogramResult Kurtogram::best_band(std::span<const std::complex<float>> spectr
       }
       plan.inverse();
 
-      const Moments moments = envelope_moments(buffer);
+      const Moments moments = envelope_moments(plan.output());
       double kurtosis = 0;  // a band with no energy has no impulsiveness
       if (moments.power > 0) {
         kurtosis = static_cast<double>(m) * moments.power_squared / (moments.power * moments.power) - 2.0;

@@ -101,7 +101,7 @@ class Kurtogram {
   std::size_t tiled_bins_ = 0;  // bins 0..tiled_bins_-1 tile [0, fs/2)
   std::size_t first_bin_ = 1;   // lowest bin used (DC and bins below min_low_hz excluded)
   std::vector<Row> rows_;
-  std::vector<ComplexFft> plans_;  // one per distinct M
+  std::vector<ComplexFft> plans_;  // one per distinct M, out of place (faster in FFTW at these sizes)
   std::vector<float> map_;
 };
 

@@ -62,12 +62,14 @@ class WindowAssessor {
  public:
   // `features` must match the models' WindowSetup (the caller builds it from window_setup_of); at least
   // one model. invalid_argument otherwise.
-  static Result<WindowAssessor> create(const FeatureExtractorConfig& features, std::optional<AnomalyModel> anomaly,
+  static Result<WindowAssessor> create(const FeatureExtractorConfig& features,
+                                       std::optional<AnomalyModel> anomaly,
                                        std::optional<ClassifierModel> classifier);
 
-  // Features of one window (window_len samples in g at speed_rpm), then each model on them. The anomaly
-  // score allocates nothing; OpenCV's forward makes a few small allocations (onnx_inference.hpp).
-  // Errors: those of FeatureExtractor::extract and of the models.
+  // Features of one window (window_len samples in g at speed_rpm), then each model on them. Allocates
+  // nothing in steady state: the graphs run through the allocation-free evaluator (onnx_inference.hpp), and
+  // an autoencoder copy loads its graph on its first window only. Errors: those of
+  // FeatureExtractor::extract and of the models.
   Result<WindowAssessment> assess(std::span<const float> window, double speed_rpm);
 
   const FeatureExtractorConfig& features() const { return extractor_.config(); }
@@ -128,8 +130,8 @@ Result<std::size_t> alarms_needed(std::size_t windows, double false_alarm_rate);
 // assessor's rate (at_model_rate, dropping settle_samples after decimation as in training) and cut into
 // disjoint windows. invalid_argument when not one full window remains; errors of the steps otherwise,
 // prefixed with `name`.
-Result<RecordingAssessment> assess_recording(WindowAssessor& assessor, std::span<const float> samples, double rate_hz,
-                                             double speed_rpm, std::string_view name,
+Result<RecordingAssessment> assess_recording(WindowAssessor& assessor, std::span<const float> samples,
+                                             double rate_hz, double speed_rpm, std::string_view name,
                                              std::size_t settle_samples = k_default_settle_samples);
 
 }  // namespace vigil::model

@@ -1,6 +1,8 @@
 // Feature extraction for the learned models: one window of acceleration and the shaft speed in, the
 // schema's feature vector (feature_schema.hpp, version k_feature_schema_version) out. Built on
-// diag::WindowAnalyzer, so the models see the same physics the diagnosis reads.
+// diag::WindowAnalyzer: one analysis per window (its statistics, spectrum, Hann-tapered power, band, envelope
+// evidence) is read here, no transform or statistic is computed twice, so the models see the same physics the
+// diagnosis reads.
 #pragma once
 
 #include <array>
@@ -62,7 +64,6 @@ class FeatureExtractor {
 
   FeatureExtractorConfig config_;
   std::optional<diag::WindowAnalyzer> analyzer_;
-  std::vector<float> power_;         // Hann-tapered power spectrum, bins 0..N/2
   std::array<float, k_feature_count> features_{};
 };
 

@@ -2,14 +2,18 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <unordered_set>
 #include <vector>
 
 #include <onnx/onnx_pb.h>
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
+
+#include "model/dense_graph.hpp"
 
 namespace vigil::model {
 
@@ -20,7 +24,8 @@ struct OnnxModel::Impl {
   std::string input_name;
   std::string output_layer;  // OpenCV's name of the layer that produces the graph output
   cv::dnn::Net net;
-  cv::Mat input;  // 1 x input_size float32, allocated once
+  cv::Mat input;                    // 1 x input_size float32, allocated once
+  std::optional<DenseGraph> graph;  // the run-time path when the graph is in its subset
 };
 
 namespace {
@@ -131,10 +136,55 @@ Result<OnnxModel> OnnxModel::create(std::string_view onnx_bytes, std::string_vie
   } catch (const std::exception& e) {
     return fail(ErrorCode::parse, "{}: OpenCV DNN cannot load the model: {}", name, e.what());
   }
+
+  // The allocation-free evaluator, checked against OpenCV on probe inputs: zeros, then values spread over
+  // [-3, 3] in a fixed pattern (the range of standardised features; raw features reach tens of dB, hence a
+  // probe scaled by 30 too). A graph outside the evaluator's subset keeps running through OpenCV.
+  if (auto graph = DenseGraph::create(onnx_bytes, name)) {
+    OnnxModel model(std::move(impl));
+    Impl& m = *model.impl_;
+    std::vector<float> x(m.input_size), reference(m.output_size), ours(m.output_size);
+    for (int probe = 0; probe < 3; ++probe) {
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        const float spread =
+            static_cast<float>((i * 7 + static_cast<std::size_t>(probe) * 3) % 13) / 2.0f - 3.0f;
+        x[i] = probe == 0 ? 0.0f : (probe == 1 ? spread : 10.0f * spread);
+      }
+      if (auto ok = model.run_opencv(x, reference); !ok) return std::unexpected(ok.error());
+      graph->run(x, ours);
+      for (std::size_t j = 0; j < ours.size(); ++j) {
+        const double scale = std::max(1.0, std::abs(double(reference[j])));
+        if (!(std::abs(double(ours[j]) - double(reference[j])) <= k_reference_tolerance * scale)) {
+          return fail(ErrorCode::internal,
+                      "{}: the graph's output {} is {} here and {} through OpenCV DNN (probe {}): refusing a "
+                      "graph the two runtimes read differently",
+                      name, j, ours[j], reference[j], probe);
+        }
+      }
+    }
+    m.graph.emplace(std::move(*graph));
+    return model;
+  } else if (graph.error().code != ErrorCode::unsupported) {
+    return std::unexpected(graph.error());
+  }
   return OnnxModel(std::move(impl));
 }
 
+bool OnnxModel::allocation_free() const { return impl_->graph.has_value(); }
+
 Status OnnxModel::run(std::span<const float> x, std::span<float> y) {
+  Impl& m = *impl_;
+  if (!m.graph) return run_opencv(x, y);
+  if (x.size() != m.input_size || y.size() != m.output_size) {
+    return fail(ErrorCode::invalid_argument,
+                "{}: run with {} inputs / {} outputs, the model takes {} / gives {}", m.name, x.size(),
+                y.size(), m.input_size, m.output_size);
+  }
+  m.graph->run(x, y);
+  return {};
+}
+
+Status OnnxModel::run_opencv(std::span<const float> x, std::span<float> y) {
   Impl& m = *impl_;
   if (x.size() != m.input_size || y.size() != m.output_size) {
     return fail(ErrorCode::invalid_argument,

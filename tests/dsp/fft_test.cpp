@@ -62,6 +62,30 @@ TEST(ComplexFft, ForwardInverseRoundTrip) {
   }
 }
 
+TEST(ComplexFft, OutOfPlaceGivesTheDftAndKeepsItsInput) {
+  // Inverse DFT of a single line X[k0] = 1 is e^{+2 pi i k0 t / n} (unnormalised): unit magnitude, phase
+  // 2 pi k0 t / n. The in-place plan of the same size must give the same values.
+  const std::size_t n = 2560, k0 = 37;
+  auto out =
+      ComplexFft::create(n, PlanEffort::estimate, FftDirections::inverse_only, FftPlacement::out_of_place);
+  auto in = ComplexFft::create(n, PlanEffort::estimate, FftDirections::inverse_only);
+  ASSERT_TRUE(out && in);
+  EXPECT_NE(out->output().data(), out->data().data());
+  EXPECT_EQ(in->output().data(), in->data().data());
+  out->data()[k0] = {1.0f, 0.0f};
+  in->data()[k0] = {1.0f, 0.0f};
+  out->inverse();
+  in->inverse();
+  for (std::size_t t = 0; t < n; ++t) {
+    const double phase = 2 * std::numbers::pi * double(k0 * t % n) / double(n);
+    EXPECT_NEAR(out->output()[t].real(), std::cos(phase), 1e-5);
+    EXPECT_NEAR(out->output()[t].imag(), std::sin(phase), 1e-5);
+    EXPECT_NEAR(out->output()[t].real(), in->output()[t].real(), 1e-6);
+    EXPECT_NEAR(out->output()[t].imag(), in->output()[t].imag(), 1e-6);
+    EXPECT_EQ(out->data()[t], (t == k0 ? std::complex<float>{1.0f, 0.0f} : std::complex<float>{}));
+  }
+}
+
 TEST(RealFft, ExecutionAllocatesNothing) {
   auto fft = RealFft::create(4096);
   ASSERT_TRUE(fft.has_value());

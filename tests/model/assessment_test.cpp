@@ -3,6 +3,8 @@
 // recordings whose truth is the simulator's (healthy vs outer-race fault), with a classifier whose
 // probabilities are fixed by construction (zero weights, biases {2, 0, 0}: softmax gives e^2 / (e^2 + 2) =
 // 0.78699 for the first label whatever the window).
+#include "model/assessment.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -15,12 +17,14 @@
 #include "eval/anomaly_training.hpp"
 #include "dsp/iir.hpp"
 #include "model/anomaly_bundle.hpp"
-#include "model/assessment.hpp"
 #include "model/classifier_bundle.hpp"
 #include "model/feature_schema.hpp"
 #include "model/features.hpp"
 #include "eval/labelled_windows.hpp"
+#include "model/health_index.hpp"
 #include "sim/simulator.hpp"
+#include "support/alloc_counter.hpp"
+#include "support/random_mlp.hpp"
 #include "support/simulated_windows.hpp"
 
 namespace vigil::model {
@@ -98,7 +102,7 @@ TEST_F(AssessRecording, AHealthyRecordingIsNormalAndAFaultyOneIsNamedByTheClassi
   const auto healthy = simulate(sim::FaultKind::none, k_rate_hz, 12 * k_window_len + 100, 77);
   auto h = assess_recording(*assessor, healthy, k_rate_hz, k_speed_rpm, "healthy.mat");
   ASSERT_TRUE(h.has_value()) << h.error().message;
-  EXPECT_EQ(h->windows, 12u);  // the 100 samples left over make no window
+  EXPECT_EQ(h->windows, 12u);       // the 100 samples left over make no window
   EXPECT_EQ(h->alarms_needed, 2u);  // 12 windows at a 1e-3 budget
   EXPECT_LT(h->alarms, h->alarms_needed);
   EXPECT_FALSE(h->abnormal);
@@ -110,10 +114,54 @@ TEST_F(AssessRecording, AHealthyRecordingIsNormalAndAFaultyOneIsNamedByTheClassi
   ASSERT_TRUE(f.has_value()) << f.error().message;
   EXPECT_TRUE(f->abnormal);
   EXPECT_EQ(f->classified_windows, f->alarms);  // the average covers the alarming windows only
-  EXPECT_EQ(f->verdict, "inner_race");           // what the fixed classifier always says
+  EXPECT_EQ(f->verdict, "inner_race");          // what the fixed classifier always says
   EXPECT_NEAR(f->confidence, k_first_label_probability, 1e-6);
   ASSERT_EQ(f->mean_probabilities.size(), 3u);
   EXPECT_NEAR(f->mean_probabilities[1], 1.0 / (std::exp(2.0) + 2.0), 1e-6);
+}
+
+// The edge's whole per-window path in steady state: samples in, schema features, the anomaly score, the
+// fault class, the health index; nothing on it may touch the heap (STYLE: hot paths allocate nothing). The
+// classifier is a trained-shape network (28 -> 64 -> 32 -> 3) served from its bundle; windows alternate
+// healthy and outer-race faults so that every branch (alarm or not, abstain or not) is exercised.
+TEST_F(AssessRecording, TheWholeWindowPathAllocatesNothingInSteadyState) {
+  const MlpSpec spec = test::random_mlp({k_feature_count, 64, 32, 3},
+                                        {Activation::relu, Activation::relu, Activation::softmax}, 5);
+  auto bundle = train::make_classifier_bundle(spec, k_labels, 0.6, {{"sample_rate_hz", k_rate_hz}});
+  ASSERT_TRUE(bundle.has_value()) << bundle.error().message;
+  auto classifier = ClassifierModel::from_bundle(*bundle);
+  ASSERT_TRUE(classifier.has_value()) << classifier.error().message;
+  auto assessor = WindowAssessor::create(extractor_config(), *model_, std::move(*classifier));
+  ASSERT_TRUE(assessor.has_value()) << assessor.error().message;
+  auto health = HealthMonitor::create({.baseline_s = 8, .baseline_min_snapshots = 8});
+  ASSERT_TRUE(health.has_value()) << health.error().message;
+
+  constexpr std::size_t k_windows = 16;
+  const auto healthy = simulate(sim::FaultKind::none, k_rate_hz, k_windows / 2 * k_window_len, 91);
+  const auto faulty = simulate(sim::FaultKind::outer_race, k_rate_hz, k_windows / 2 * k_window_len, 92);
+  const auto window = [&](std::size_t w) {
+    const auto& x = w % 2 == 0 ? healthy : faulty;
+    return std::span<const float>(x).subspan(w / 2 * k_window_len, k_window_len);
+  };
+  double time_s = 0;
+  std::size_t alarms = 0, classified = 0;
+  const auto one_window = [&](std::size_t w) {
+    auto a = assessor->assess(window(w), k_speed_rpm);
+    ASSERT_TRUE(a.has_value()) << a.error().message;
+    ASSERT_TRUE(a->anomaly && a->classification);
+    alarms += a->anomaly->alarm ? 1 : 0;
+    classified += a->classification->abstained ? 0 : 1;
+    time_s += 1.0;
+    ASSERT_TRUE(health->update(time_s, a->anomaly->score).has_value());
+  };
+  for (std::size_t w = 0; w < k_windows; ++w) one_window(w);  // warm-up: first use of every buffer
+
+  test::AllocationScope scope;
+  for (int pass = 0; pass < 3; ++pass)
+    for (std::size_t w = 0; w < k_windows; ++w) one_window(w);
+  EXPECT_EQ(scope.allocations(), 0u) << "over " << 3 * k_windows << " windows";
+  EXPECT_GT(alarms, 0u);  // the faulty windows alarm: the path was exercised, not short-cut
+  EXPECT_TRUE(health->state().baseline_ready);
 }
 
 TEST_F(AssessRecording, TheClassifierAbstainsBelowItsThresholdAndStandsAloneWithoutAnAnomalyModel) {
