@@ -53,6 +53,8 @@ struct TrainAnomalyOptions {
   std::size_t epochs = 400;
   std::uint64_t seed = 1;
   bool evaluate_faults = false;
+  WindowFlags window;
+  bool autoencoder_options_given = false;  // --epochs or --seed on the command line
 };
 
 // Scores of the calibration segment (held back from fitting) against the catalog's other recordings.
@@ -100,6 +102,9 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
   const auto started = Clock::now();
   const auto detector = model::parse_anomaly_detector_kind(o.detector);
   if (!detector) return error(fmt::format("--detector: {}", detector.error().message));
+  if (*detector == model::AnomalyDetectorKind::gaussian && o.autoencoder_options_given) {
+    return error("--epochs and --seed apply to --detector autoencoder only");
+  }
   const auto healthy = domain::parse_fault_type(o.fault);
   if (!healthy) return error(fmt::format("--fault {}: unknown fault type (normal, inner_race, outer_race, ball, cage)", o.fault));
   auto catalog = io::read_catalog(o.catalog);
@@ -112,6 +117,8 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
     return error(fmt::format("{}: no recording of fault '{}' to learn the healthy state from", o.catalog, o.fault));
   }
   eval::LabelledWindowsConfig wc;
+  wc.sample_rate_hz = o.window.sample_rate_hz;
+  wc.window_len = o.window.window_len;
   wc.hop = std::max<std::size_t>(1, wc.window_len / o.overlap);
   auto windows = eval::build_labelled_windows(selected, wc);
   if (!windows) return error(windows.error().message);
@@ -232,7 +239,10 @@ void add_train_anomaly(CLI::App& train) {
   anomaly->add_option("--overlap", a->overlap, "Window starts per window length (1: disjoint windows)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64}))
       ->capture_default_str();
-  anomaly->callback([a] {
+  add_window_options(*anomaly, a->window);
+  anomaly->callback([a, anomaly] {
+    a->autoencoder_options_given =
+        anomaly->get_option("--epochs")->count() > 0 || anomaly->get_option("--seed")->count() > 0;
     const int rc = run_train_anomaly(*a);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });

@@ -46,6 +46,7 @@ struct TrainClassifierOptions {
   std::string catalog;
   std::string out = "classifier.vigil";
   RecipeFlags recipe;
+  WindowFlags window;
 };
 
 int run_train_classifier(const TrainClassifierOptions& o) {
@@ -62,7 +63,10 @@ int run_train_classifier(const TrainClassifierOptions& o) {
   for (const auto& e : catalog->entries) {
     if (e.fault != domain::FaultType::normal) faults.entries.push_back(e);
   }
-  auto windows = eval::build_labelled_windows(faults, {});
+  eval::LabelledWindowsConfig wc;
+  wc.sample_rate_hz = o.window.sample_rate_hz;
+  wc.window_len = o.window.window_len;
+  auto windows = eval::build_labelled_windows(faults, wc);
   if (!windows) return error(windows.error().message);
 
   // Classes: the fault types present, in enum order.
@@ -146,6 +150,7 @@ void add_train_classifier(CLI::App& train) {
   classifier->add_option("catalog", c->catalog, "Catalog CSV of recordings (io::read_catalog)")->required();
   classifier->add_option("--out", c->out, "Bundle to write")->capture_default_str();
   add_recipe_options(*classifier, c->recipe);
+  add_window_options(*classifier, c->window);
   classifier->callback([c] {
     const int rc = run_train_classifier(*c);
     if (rc != 0) throw CLI::RuntimeError(rc);

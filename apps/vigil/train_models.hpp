@@ -21,6 +21,17 @@ void add_train_models(CLI::App& app);
 void add_train_anomaly(CLI::App& train);
 void add_train_classifier(CLI::App& train);
 
+// The windows a model learns from, and so the windows it will judge (its bundle records both): recordings
+// at an integer multiple of sample_rate_hz are decimated to it; features are order-normalised (envelope lines
+// at multiples of the shaft speed, bands in fractions of the rate), so any rate and window the hardware gives
+// can be learned: 12 k, 20 k, 25.6 kS/s and up, windows of 256 samples or more.
+struct WindowFlags {
+  double sample_rate_hz = 12000;
+  std::size_t window_len = 4096;
+};
+// --fs and --window.
+void add_window_options(CLI::App& app, WindowFlags& flags);
+
 // What both print and record in a bundle's manifest.
 using Clock = std::chrono::steady_clock;
 inline double seconds_since(Clock::time_point start) {

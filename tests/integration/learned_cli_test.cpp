@@ -55,6 +55,36 @@ TEST_F(Cli, EvalRefusesAnUnknownFeatureByName) {
   EXPECT_NE(r.out.find("bogus_db"), std::string::npos) << r.out;
 }
 
+// A model learns at the rate and window it is told: 2048-sample windows of a 12 kHz recording, which the
+// manifest records and analyze --models then uses (the count of windows it reports follows from the
+// recording's length, computed here independently). Too low a rate for the bearing's defect frequencies is
+// refused with the reason.
+TEST_F(Cli, TrainAnomalyTakesTheRateAndWindowOfTheData) {
+  ASSERT_EQ(run("simulate " + path("fast.mat") + " --fault none --duration 20 --seed 9").exit_code, 0);
+  std::ofstream(path("fast.csv")) << "path,sample_rate_hz,channel,bearing,fault,rpm\n"
+                                  << "fast.mat,12000,DE,6205-2RS,normal,1797\n";
+  std::filesystem::create_directories(path("models"));
+  const CliRun trained = run("train anomaly " + path("fast.csv") + " --fs 12000 --window 2048 --out " +
+                             path("models/anomaly.vigil"));
+  ASSERT_EQ(trained.exit_code, 0) << trained.out;
+  const CliRun a = run("analyze " + path("fast.mat") + " --fs 12000 --rpm 1797 --models " + path("models") + " --json");
+  ASSERT_EQ(a.exit_code, 0) << a.out;
+  const auto j = nlohmann::json::parse(a.out.substr(a.out.find('{')));
+  // 20 s at 12 kHz -> 240000 samples -> 117 disjoint windows of 2048.
+  EXPECT_EQ(j["learned"]["windows"], 240000 / 2048) << a.out;
+  EXPECT_EQ(j["learned"]["sample_rate_hz"], 12000.0) << a.out;
+  const CliRun low = run("train anomaly " + path("fast.csv") + " --fs 6000 --out " + path("low.vigil"));
+  EXPECT_EQ(low.exit_code, 2) << low.out;
+  EXPECT_NE(low.out.find("no band could qualify"), std::string::npos) << low.out;
+  EXPECT_EQ(j["learned"]["window_len"], 2048) << a.out;
+}
+
+TEST_F(Cli, TrainAnomalyRefusesAutoencoderOptionsForTheGaussianDetector) {
+  const CliRun r = run("train anomaly " + path("any.csv") + " --epochs 5");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--epochs"), std::string::npos) << r.out;
+}
+
 // CWRU subset: loads 0 and 1 of every fault type and size (18 recordings) plus 97.mat, so by-size has 3 folds
 // whose training side holds 4 recordings per class (1 held back for early stopping). Few epochs: this checks
 // the plumbing, not accuracy.
