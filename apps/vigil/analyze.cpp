@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "exit_codes.hpp"
 #include "diag/diagnosis.hpp"
 #include "model/assessment.hpp"
 #include "model/bundle.hpp"
@@ -143,10 +144,7 @@ int run_analyze(const AnalyzeOptions& o) {
     return 2;
   }
   auto models = load_models(o);
-  if (!models) {
-    fmt::print(stderr, "vigil analyze: {}\n", models.error().message);
-    return 2;
-  }
+  if (!models) return report_error("analyze", models.error());
   const bool many = o.paths.size() > 1;
   nlohmann::json all = nlohmann::json::array();
   if (many && !o.json) {

@@ -87,9 +87,9 @@ int run_train_rul(const TrainRulOptions& o) {
   const model::RulScoreConfig score = *score_or;
   const model::RulConfig config;
   auto lives = read_lives(o.dir, *bearing, o.speed_rpm, score, "vigil train rul");
-  if (!lives) return error(lives.error().message);
+  if (!lives) return report_error("train rul", lives.error());
   auto fit = model::fit_rul_prior(*lives, config, score);
-  if (!fit) return error(fit.error().message);
+  if (!fit) return report_error("train rul", fit.error());
 
   std::size_t snapshots = 0;
   nlohmann::json bearings = nlohmann::json::array();
@@ -112,8 +112,8 @@ int run_train_rul(const TrainRulOptions& o) {
                                            {"bearings", bearings},
                                            {"bearing_count", lives->size()},
                                            {"snapshots", snapshots}});
-  if (!bundle) return error(bundle.error().message);
-  if (auto ok = model::write_bundle(o.out, *bundle); !ok) return error(ok.error().message);
+  if (!bundle) return report_error("train rul", bundle.error());
+  if (auto ok = model::write_bundle(o.out, *bundle); !ok) return report_error("train rul", ok.error());
   const model::DegradationPrior& p = fit->prior;
   fmt::print(
       "wrote {}: RUL prior ({} score) from {} of {} bearings ({} snapshots); onset-to-failure growth "
@@ -171,7 +171,7 @@ int run_rul(const RulOptions& o) {
   auto speed = io::femto_speed_rpm(target, o.speed_rpm);
   if (!speed) return report_error("rul", speed.error());
   auto path = find_model(o.model_path);
-  if (!path) return error(path.error().message);
+  if (!path) return report_error("rul", path.error());
   auto bundle = model::read_bundle(*path, model::ModelKind::rul, model::k_rul_score_version);
   if (!bundle) {
     return error(fmt::format("{}: not a usable RUL model: {} (a bundle from another build: retrain it with "
@@ -183,7 +183,7 @@ int run_rul(const RulOptions& o) {
   auto life = eval::read_femto_life(target.dir, target.name, *bearing, *speed, m->score);
   if (!life) return report_error("rul", life.error());
   auto r = model::replay_rul(*m, *life);
-  if (!r) return error(r.error().message);
+  if (!r) return report_error("rul", r.error());
   const model::RulEstimate& e = r->estimate;
   const std::string sentence = model::rul_sentence(*r, m->config.interval_probability, m->config.horizon_s);
   if (o.json) {
@@ -232,7 +232,7 @@ int run_eval_femto_rul(const std::string& dir, std::optional<double> speed_rpm, 
                     lives.error().message));
   }
   auto report = eval::evaluate_rul_lobo(*lives, config, score, k_cut_fractions, k_early_fraction);
-  if (!report) return error(report.error().message);
+  if (!report) return report_error("eval femto", report.error());
   if (json) {
     nlohmann::json j = eval::to_json(*report);
     j["score_kind"] = model::to_string(score.kind);

@@ -11,6 +11,7 @@
 // segment spans. With --evaluate-faults, the catalog's other recordings (disjoint windows) are scored too and
 // the ROC AUC of calibration-segment windows against them goes to the manifest's metrics.
 #include "train_models.hpp"
+#include "exit_codes.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -108,7 +109,7 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
   const auto healthy = domain::parse_fault_type(o.fault);
   if (!healthy) return error(fmt::format("--fault {}: unknown fault type (normal, inner_race, outer_race, ball, cage)", o.fault));
   auto catalog = io::read_catalog(o.catalog);
-  if (!catalog) return error(catalog.error().message);
+  if (!catalog) return report_error("train anomaly", catalog.error());
   io::Catalog selected{catalog->source, {}};
   for (const auto& e : catalog->entries) {
     if (e.fault == *healthy) selected.entries.push_back(e);
@@ -121,7 +122,7 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
   wc.window_len = o.window.window_len;
   wc.hop = std::max<std::size_t>(1, wc.window_len / o.overlap);
   auto windows = eval::build_labelled_windows(selected, wc);
-  if (!windows) return error(windows.error().message);
+  if (!windows) return report_error("train anomaly", windows.error());
   eval::AnomalyTrainingConfig config;
   config.healthy = *healthy;
   config.false_alarm_rate = o.false_alarm_rate;
@@ -154,7 +155,7 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
                         {"training_s", a->training_s}};
     return std::move(a->anomaly);
   }();
-  if (!trained) return error(trained.error().message);
+  if (!trained) return report_error("train anomaly", trained.error());
 
   // Span of the calibration segments in disjoint window lengths (the independent evidence behind the
   // calibration; overlapping windows add resolution, not independence).
@@ -190,7 +191,7 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
   nlohmann::json metrics = {{"calibration_alarm_rate", trained->calibration_alarm_rate}};
   if (o.evaluate_faults) {
     auto evaluation = evaluate_faults(trained->model, *catalog, *windows, config);
-    if (!evaluation) return error(evaluation.error().message);
+    if (!evaluation) return report_error("train anomaly", evaluation.error());
     metrics.update(*evaluation);
     fmt::print("fault AUC {:.4f} ({} calibration windows against {} fault windows of {} recordings), fault alarm "
                "rate {:.4f}\n",
@@ -199,9 +200,9 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
                metrics["fault_alarm_rate"].get<double>());
   }
   auto bundle = model::make_anomaly_bundle(trained->model, std::move(training));
-  if (!bundle) return error(bundle.error().message);
+  if (!bundle) return report_error("train anomaly", bundle.error());
   bundle->metrics = std::move(metrics);
-  if (auto ok = model::write_bundle(o.out, *bundle); !ok) return error(ok.error().message);
+  if (auto ok = model::write_bundle(o.out, *bundle); !ok) return report_error("train anomaly", ok.error());
   fmt::print("wrote {} ({} bytes): {} anomaly detector from {} healthy recording(s), {} fit + {} calibration "
              "windows (hop {} samples); {} threshold {:.4g} at a false-alarm budget of {:g} ({:.1f} s)\n",
              o.out, file_size_or_zero(o.out), o.detector, trained->recordings.size(), trained->fit_windows,

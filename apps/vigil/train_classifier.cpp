@@ -6,6 +6,7 @@
 // refitted on all recordings for the epoch count early stopping chose, and exported. The recipe goes into the
 // manifest (training.recipe) so `vigil eval cwru --model BUNDLE` can retrain it per fold.
 #include "learned_eval.hpp"
+#include "exit_codes.hpp"
 #include "train_models.hpp"
 
 #include <algorithm>
@@ -56,9 +57,9 @@ int run_train_classifier(const TrainClassifierOptions& o) {
   };
   const auto started = Clock::now();
   auto recipe = o.recipe.recipe();
-  if (!recipe) return error(recipe.error().message);
+  if (!recipe) return report_error("train classifier", recipe.error());
   auto catalog = io::read_catalog(o.catalog);
-  if (!catalog) return error(catalog.error().message);
+  if (!catalog) return report_error("train classifier", catalog.error());
   io::Catalog faults{catalog->source, {}};
   for (const auto& e : catalog->entries) {
     if (e.fault != domain::FaultType::normal) faults.entries.push_back(e);
@@ -67,7 +68,7 @@ int run_train_classifier(const TrainClassifierOptions& o) {
   wc.sample_rate_hz = o.window.sample_rate_hz;
   wc.window_len = o.window.window_len;
   auto windows = eval::build_labelled_windows(faults, wc);
-  if (!windows) return error(windows.error().message);
+  if (!windows) return report_error("train classifier", windows.error());
 
   // Classes: the fault types present, in enum order.
   std::vector<domain::FaultType> classes;
@@ -82,11 +83,11 @@ int run_train_classifier(const TrainClassifierOptions& o) {
   for (std::size_t i = 0; i < all_rows.size(); ++i) all_rows[i] = i;
   const auto rows = eval::hold_out_validation(*windows, all_rows, recipe->validation_every);
   auto train = eval::training_side(*windows, rows.train, classes, *recipe);  // + simulated faults
-  if (!train) return error(train.error().message);
+  if (!train) return report_error("train classifier", train.error());
   auto validation = eval::windows_dataset(*windows, rows.validation, classes);
-  if (!validation) return error(validation.error().message);
+  if (!validation) return report_error("train classifier", validation.error());
   auto trained = model::train::train_recipe(*train, *validation, *recipe, classes.size());
-  if (!trained) return error(trained.error().message);
+  if (!trained) return report_error("train classifier", trained.error());
   const auto& early = trained->early;
   // Abstentions and accuracy of the early-stopped model on the held-out recordings.
   std::size_t abstained = 0, correct_kept = 0;
@@ -131,8 +132,8 @@ int run_train_classifier(const TrainClassifierOptions& o) {
       {"validation_accuracy_when_not_abstaining", kept ? double(correct_kept) / double(kept) : 0.0}};
   auto bundle = model::train::make_classifier_bundle(trained->model.spec, labels, recipe->abstain_threshold,
                                               std::move(training), std::move(metrics));
-  if (!bundle) return error(bundle.error().message);
-  if (auto ok = model::write_bundle(o.out, *bundle); !ok) return error(ok.error().message);
+  if (!bundle) return report_error("train classifier", bundle.error());
+  if (auto ok = model::write_bundle(o.out, *bundle); !ok) return report_error("train classifier", ok.error());
   fmt::print("wrote {} ({} bytes): {}-class fault-type MLP on {} of {} features from {} windows (+ {} simulated); "
              "validation accuracy {:.4f}, macro-F1 {:.4f} (early stop at epoch {}); abstains below {:.2f} ({:.1f} s)\n",
              o.out, file_size_or_zero(o.out), classes.size(), trained->feature_columns.size(),
