@@ -1,25 +1,26 @@
 # Vigil front door. `make demo` and `make test` are the two commands a newcomer runs: each installs
-# what is missing (deps), builds, then runs the demo or every test. docs/build.md says what the
-# build costs.
+# what is missing (deps), builds, then runs the demo or every test. CI (.ci/run) runs `make format-check`,
+# `make test` and `make sanitize`; docs/build.md says what each costs.
 
 BUILD_DIR  ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
 CTEST_ARGS ?=
 
-# Exactly the Debian packages the build, the tests and the benchmarks need: clang and its runtimes for
-# libFuzzer and the sanitizers, numpy/scipy/sklearn for the benchmark peers.
+# Exactly the Debian packages the build, the tests, the benchmarks and the checks need: clang and its
+# runtimes for libFuzzer and the sanitizers, clang-format for format-check, numpy/scipy/sklearn for the
+# benchmark peers.
 DEB_PACKAGES := cmake make g++ pkg-config git \
 	libfftw3-dev libmatio-dev zlib1g-dev \
 	libcli11-dev nlohmann-json3-dev libfmt-dev libeigen3-dev \
 	libtorch-dev libonnx-dev libopencv-dev libssl-dev \
 	libgtest-dev libbenchmark-dev \
-	clang libclang-rt-14-dev \
+	clang libclang-rt-14-dev clang-format \
 	python3-numpy python3-scipy python3-sklearn
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build compile test bench demo fuzz models format tidy clean
+.PHONY: all deps configure build compile test bench demo fuzz models format format-check sanitize tidy clean
 
 all: build
 
@@ -79,11 +80,38 @@ models: build
 fuzz: deps
 	scripts/fuzz.sh run
 
-format:
-	find src apps tests bench fuzz -name '*.[ch]pp' | xargs clang-format -i
+# Every C++ source and header of ours; `make format` rewrites them, `make format-check` only reports.
+FORMAT_DIRS := src apps tests bench fuzz
+FORMAT_FILES = find $(FORMAT_DIRS) -name '*.[ch]pp' -print0 | sort -z
+
+format: deps
+	$(FORMAT_FILES) | xargs -0 clang-format -i
+
+# Fails when clang-format would change any file, and names those files.
+format-check: deps
+	@out=$$($(FORMAT_FILES) | xargs -0 clang-format --dry-run -Werror 2>&1); status=$$?; \
+	bad=$$(printf '%s\n' "$$out" | sed -n 's/^\(.*\.[ch]pp\):[0-9]*:[0-9]*: error: .*/\1/p' | sort -u); \
+	if [ -n "$$bad" ]; then \
+	  echo "format-check: $$(printf '%s\n' "$$bad" | wc -l) files are not clang-format clean (make format fixes them):"; \
+	  printf '  %s\n' $$bad; exit 1; \
+	elif [ $$status -ne 0 ]; then \
+	  printf '%s\n' "$$out"; echo "format-check: clang-format failed (exit $$status)"; exit 1; \
+	fi; \
+	echo "format-check: $$($(FORMAT_FILES) | tr -cd '\0' | wc -c) files clang-format clean"
+
+# The unit tests (ctest label `unit`) under AddressSanitizer + UBSan, halting on the first error, built in the
+# `asan` preset's folder (-O1 -g1, assertions on); first the short fuzz smoke run, whose targets are always
+# built with ASan + UBSan (scripts/fuzz.sh).
+SANITIZE_DIR := build-asan
+SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+sanitize: deps
+	@[ -f $(SANITIZE_DIR)/CMakeCache.txt ] || cmake --preset asan
+	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target unit_tests
+	scripts/fuzz.sh smoke
+	cd $(SANITIZE_DIR) && $(SANITIZE_ENV) ctest -L unit --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 tidy: $(BUILD_DIR)/CMakeCache.txt
 	find src apps -name '*.cpp' | xargs clang-tidy -p $(BUILD_DIR) --quiet
 
 clean:
-	rm -rf $(BUILD_DIR) build-fuzz
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) build-fuzz
