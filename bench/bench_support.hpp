@@ -19,7 +19,6 @@
 #include <vector>
 
 #include <benchmark/benchmark.h>
-
 #include <fmt/core.h>
 
 #include "diag/window_analyzer.hpp"

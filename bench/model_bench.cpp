@@ -31,17 +31,17 @@
 
 #include "bench_support.hpp"
 #include "dsp/fft.hpp"
+#include "eval/anomaly_training.hpp"
+#include "eval/labelled_windows.hpp"
 #include "model/anomaly_bundle.hpp"
 #include "model/assessment.hpp"
 #include "model/classifier_bundle.hpp"
 #include "model/feature_schema.hpp"
 #include "model/features.hpp"
-#include "eval/anomaly_training.hpp"
-#include "eval/labelled_windows.hpp"
-#include "model/train/model_export.hpp"
 #include "model/mlp.hpp"
 #include "model/onnx_inference.hpp"
 #include "model/train/classifier.hpp"
+#include "model/train/model_export.hpp"
 
 namespace {
 
@@ -76,12 +76,13 @@ model::AnomalyModel fit_anomaly(model::FeatureExtractor& extractor) {
   const auto x = simulate(sim::FaultKind::none, 120 * k_len, 5);
   eval::LabelledWindows table{.sample_rate_hz = k_rate_hz, .window_len = k_len, .hop = k_len, .rows = {}};
   for (std::size_t k = 0; k < 120; ++k) {
-    auto f = value_or_die(extractor.extract(std::span<const float>(x).subspan(k * k_len, k_len), k_rpm), "features");
+    auto f = value_or_die(extractor.extract(std::span<const float>(x).subspan(k * k_len, k_len), k_rpm),
+                          "features");
     table.rows.push_back(eval::WindowRow{.recording = "healthy",
-                                          .fault = domain::FaultType::normal,
-                                          .speed_rpm = k_rpm,
-                                          .start_sample = k * k_len,
-                                          .features = std::vector<float>(f.begin(), f.end())});
+                                         .fault = domain::FaultType::normal,
+                                         .speed_rpm = k_rpm,
+                                         .start_sample = k * k_len,
+                                         .features = std::vector<float>(f.begin(), f.end())});
   }
   return std::move(value_or_die(eval::train_anomaly_model(table), "anomaly model").model);
 }
@@ -157,7 +158,8 @@ int main(int argc, char** argv) {
   auto extractor = value_or_die(model::FeatureExtractor::create(extractor_config()), "extractor");
   auto anomaly = fit_anomaly(extractor);
   const auto spec = classifier_spec();
-  auto bundle = value_or_die(model::train::make_classifier_bundle(spec, k_labels, 0.6, {}), "classifier bundle");
+  auto bundle =
+      value_or_die(model::train::make_classifier_bundle(spec, k_labels, 0.6, {}), "classifier bundle");
   auto classifier = value_or_die(model::ClassifierModel::from_bundle(bundle), "classifier");
 
   // The workload: k_windows windows and their feature vectors.

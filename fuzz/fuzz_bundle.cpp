@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       back->members.size() != bundle->members.size())
     __builtin_trap();
   for (std::size_t i = 0; i < back->members.size(); ++i) {
-    if (back->members[i].name != bundle->members[i].name || back->members[i].bytes != bundle->members[i].bytes)
+    if (back->members[i].name != bundle->members[i].name ||
+        back->members[i].bytes != bundle->members[i].bytes)
       __builtin_trap();
   }
   return 0;

@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "exit_codes.hpp"
 #include "diag/diagnosis.hpp"
+#include "exit_codes.hpp"
 #include "model/assessment.hpp"
 #include "model/bundle.hpp"
 #include "model/feature_schema.hpp"
@@ -29,8 +29,8 @@ struct AnalyzeOptions {
   std::string machine_class = "class_I";
   double window_s = 1.0;
   bool json = false;
-  std::string models_dir;       // anomaly.vigil / classifier.vigil looked for here
-  std::string anomaly_path;     // explicit bundles (override models_dir)
+  std::string models_dir;    // anomaly.vigil / classifier.vigil looked for here
+  std::string anomaly_path;  // explicit bundles (override models_dir)
   std::string classifier_path;
 };
 
@@ -57,8 +57,10 @@ Result<std::optional<LearnedModels>> load_models(const AnalyzeOptions& o) {
     if (anomaly_path.empty() && fs::exists(a, ec)) anomaly_path = a.string();
     if (classifier_path.empty() && fs::exists(c, ec)) classifier_path = c.string();
     if (anomaly_path.empty() && classifier_path.empty()) {
-      return fail(ErrorCode::not_found, "--models {}: holds neither anomaly.vigil nor classifier.vigil (make models "
-                  "writes them to build/models)", o.models_dir);
+      return fail(ErrorCode::not_found,
+                  "--models {}: holds neither anomaly.vigil nor classifier.vigil (make models "
+                  "writes them to build/models)",
+                  o.models_dir);
     }
   }
   if (anomaly_path.empty() && classifier_path.empty()) return std::optional<LearnedModels>{};
@@ -70,10 +72,11 @@ Result<std::optional<LearnedModels>> load_models(const AnalyzeOptions& o) {
     auto s = model::window_setup_of(*bundle);
     if (!s) return std::unexpected(s.error().with_context(path));
     if (setup && (setup->sample_rate_hz != s->sample_rate_hz || setup->window_len != s->window_len)) {
-      return fail(ErrorCode::invalid_argument,
-                  "{}: trained on {}-sample windows at {} Hz, the other bundle on {}-sample windows at {} Hz; "
-                  "the models must see the same windows",
-                  path, s->window_len, s->sample_rate_hz, setup->window_len, setup->sample_rate_hz);
+      return fail(
+          ErrorCode::invalid_argument,
+          "{}: trained on {}-sample windows at {} Hz, the other bundle on {}-sample windows at {} Hz; "
+          "the models must see the same windows",
+          path, s->window_len, s->sample_rate_hz, setup->window_len, setup->sample_rate_hz);
     }
     setup = *s;
     m.names.push_back(std::filesystem::path(path).filename().string());
@@ -216,10 +219,12 @@ void add_analyze(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--window", o->window_s, "Analysis window in seconds (envelope resolution 1/window Hz)")
       ->capture_default_str();
-  cmd->add_option("--models", o->models_dir,
-                  "Also assess with the learned models in this folder (anomaly.vigil, classifier.vigil; `make "
-                  "models` writes them to build/models)");
-  cmd->add_option("--anomaly", o->anomaly_path, "Anomaly model bundle (vigil train anomaly); overrides --models");
+  cmd->add_option(
+      "--models", o->models_dir,
+      "Also assess with the learned models in this folder (anomaly.vigil, classifier.vigil; `make "
+      "models` writes them to build/models)");
+  cmd->add_option("--anomaly", o->anomaly_path,
+                  "Anomaly model bundle (vigil train anomaly); overrides --models");
   cmd->add_option("--classifier", o->classifier_path,
                   "Fault classifier bundle (vigil train classifier); overrides --models");
   cmd->add_flag("--json", o->json, "Print one JSON object instead of the table");

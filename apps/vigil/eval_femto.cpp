@@ -39,7 +39,7 @@ struct EvalFemtoOptions {
   bool rul = false;
   bool out_given = false;      // --out was on the command line
   bool channel_given = false;  // --channel was on the command line
-  std::string score;  // --score: RUL score kind (with --rul)
+  std::string score;           // --score: RUL score kind (with --rul)
 };
 
 std::string hms(double seconds) {
@@ -113,10 +113,11 @@ int run_eval_femto(const EvalFemtoOptions& o) {
                             {"detected_s", or_null(r.detected_s)},
                             {"lead_time_s", or_null(r.lead_time_s)},
                             {"lead_fraction", or_null(r.lead_fraction)}});
-      table += fmt::format("{:<11} {:<18} [{:>9.4g}, {:>9.4g}] {:>8} {:>10} {:>8} {:>6}\n", channel,
-                           diag::to_string(ind), r.band.low, r.band.high, or_dash(r.found, r.onset_s, "{:.0f}"),
-                           or_dash(r.found, r.detected_s, "{:.0f}"), or_dash(r.found, r.lead_time_s, "{:.0f}"),
-                           or_dash(r.found, 100 * r.lead_fraction, "{:.1f}"));
+      table +=
+          fmt::format("{:<11} {:<18} [{:>9.4g}, {:>9.4g}] {:>8} {:>10} {:>8} {:>6}\n", channel,
+                      diag::to_string(ind), r.band.low, r.band.high, or_dash(r.found, r.onset_s, "{:.0f}"),
+                      or_dash(r.found, r.detected_s, "{:.0f}"), or_dash(r.found, r.lead_time_s, "{:.0f}"),
+                      or_dash(r.found, 100 * r.lead_fraction, "{:.1f}"));
     }
     bearings_json.push_back({{"name", b.name},
                              {"speed_rpm", *speed_rpm},

@@ -2,8 +2,6 @@
 // the product uses them (eval::evaluate_cwru_learned, which says what runs), printed as a table or JSON.
 #include "learned_eval.hpp"
 
-#include "exit_codes.hpp"
-
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -24,6 +22,7 @@
 #include "eval/cwru_learned.hpp"
 #include "eval/labelled_windows.hpp"
 #include "eval/synthetic_faults.hpp"
+#include "exit_codes.hpp"
 #include "io/catalog.hpp"
 #include "model/anomaly_fit.hpp"
 #include "model/bundle.hpp"
@@ -74,40 +73,47 @@ Result<train::ClassifierRecipe> RecipeFlags::recipe() const {
 }
 
 void add_recipe_options(CLI::App& app, RecipeFlags& f) {
-  f.options.push_back(app.add_option("--features", f.features,
-                                     "Inputs of the classifier: all, no-levels (no absolute levels), envelope "
-                                     "(envelope SNRs only) or a comma-separated list of schema feature names")
-                          ->capture_default_str());
+  f.options.push_back(
+      app.add_option("--features", f.features,
+                     "Inputs of the classifier: all, no-levels (no absolute levels), envelope "
+                     "(envelope SNRs only) or a comma-separated list of schema feature names")
+          ->capture_default_str());
   f.options.push_back(app.add_option("--hidden", f.hidden, "Hidden layer widths, e.g. 64,32")
                           ->delimiter(',')
                           ->capture_default_str());
   f.options.push_back(app.add_option("--activation", f.activation, "Hidden activation: relu, tanh or sigmoid")
                           ->check(CLI::IsMember({"relu", "tanh", "sigmoid"}))
                           ->capture_default_str());
-  f.options.push_back(app.add_option("--epochs", f.epochs, "Most training epochs (early stopping on held-out recordings)")
-                          ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
-                          ->capture_default_str());
+  f.options.push_back(
+      app.add_option("--epochs", f.epochs, "Most training epochs (early stopping on held-out recordings)")
+          ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
+          ->capture_default_str());
   f.options.push_back(app.add_option("--weight-decay", f.weight_decay, "AdamW decoupled weight decay")
                           ->check(CLI::Range(0.0, 10.0))
                           ->capture_default_str());
-  f.options.push_back(app.add_option("--dropout", f.dropout, "Dropout probability of the hidden units in training")
-                          ->check(CLI::Range(0.0, 0.9))
-                          ->capture_default_str());
-  f.options.push_back(app.add_option("--input-noise", f.input_noise_sd,
-                                     "Standard deviation of Gaussian noise added to the standardised inputs in "
-                                     "training (z units)")
-                          ->check(CLI::Range(0.0, 10.0))
-                          ->capture_default_str());
   f.options.push_back(
-      app.add_option("--seed", f.seed, "Seed of the weight initialisation, batch order and noise")->capture_default_str());
-  f.options.push_back(app.add_option("--synthetic-faults", f.synthetic_faults,
-                                     "Simulated windows per fault class and training load added to the training "
-                                     "side (sim cwru_like, impacts 0.25-4 g); 0: real windows only")
-                          ->check(CLI::Range(std::size_t{0}, std::size_t{10000}))
-                          ->capture_default_str());
-  f.options.push_back(app.add_option("--abstain", f.abstain, "Answer 'unknown' when the top class probability is below this")
-                          ->check(CLI::Range(0.0, 1.0))
-                          ->capture_default_str());
+      app.add_option("--dropout", f.dropout, "Dropout probability of the hidden units in training")
+          ->check(CLI::Range(0.0, 0.9))
+          ->capture_default_str());
+  f.options.push_back(
+      app.add_option("--input-noise", f.input_noise_sd,
+                     "Standard deviation of Gaussian noise added to the standardised inputs in "
+                     "training (z units)")
+          ->check(CLI::Range(0.0, 10.0))
+          ->capture_default_str());
+  f.options.push_back(
+      app.add_option("--seed", f.seed, "Seed of the weight initialisation, batch order and noise")
+          ->capture_default_str());
+  f.options.push_back(
+      app.add_option("--synthetic-faults", f.synthetic_faults,
+                     "Simulated windows per fault class and training load added to the training "
+                     "side (sim cwru_like, impacts 0.25-4 g); 0: real windows only")
+          ->check(CLI::Range(std::size_t{0}, std::size_t{10000}))
+          ->capture_default_str());
+  f.options.push_back(
+      app.add_option("--abstain", f.abstain, "Answer 'unknown' when the top class probability is below this")
+          ->check(CLI::Range(0.0, 1.0))
+          ->capture_default_str());
 }
 
 namespace {
@@ -126,7 +132,8 @@ nlohmann::json confusion_json(const train::ClassificationReport& report, std::si
   nlohmann::json m = nlohmann::json::object();
   for (std::size_t t = 0; t < truth_rows; ++t) {
     nlohmann::json row = nlohmann::json::object();
-    for (std::size_t p = 0; p < report.classes; ++p) row[std::string(eval::k_product_names[first_name + p])] = report.count(t, p);
+    for (std::size_t p = 0; p < report.classes; ++p)
+      row[std::string(eval::k_product_names[first_name + p])] = report.count(t, p);
     m[std::string(eval::k_product_names[first_name + t])] = row;
   }
   return m;
@@ -147,27 +154,31 @@ void print_confusion(const train::ClassificationReport& r, std::size_t first_nam
 Result<train::ClassifierRecipe> recipe_for(const LearnedOptions& o, nlohmann::json& bundle_info) {
   if (o.model == "classifier") return o.recipe.recipe();
   if (o.recipe.any_given()) {
-    return fail(ErrorCode::invalid_argument,
-                "--model {}: the recipe comes from the bundle; the recipe options (--features, --hidden, --activation, --epochs, "
-                "--weight-decay, --dropout, --input-noise, --seed, --abstain) only apply to --model classifier",
-                o.model);
+    return fail(
+        ErrorCode::invalid_argument,
+        "--model {}: the recipe comes from the bundle; the recipe options (--features, --hidden, "
+        "--activation, --epochs, "
+        "--weight-decay, --dropout, --input-noise, --seed, --abstain) only apply to --model classifier",
+        o.model);
   }
   auto bundle = model::read_bundle(o.model, model::ModelKind::classifier, model::k_feature_schema_version);
   if (!bundle) return std::unexpected(bundle.error());
   const auto it = bundle->training.find("recipe");
   if (it == bundle->training.end()) {
-    return fail(ErrorCode::parse,
-                "{}: the manifest's training has no 'recipe' (written before vigil train classifier recorded it?): "
-                "retrain the bundle",
-                o.model);
+    return fail(
+        ErrorCode::parse,
+        "{}: the manifest's training has no 'recipe' (written before vigil train classifier recorded it?): "
+        "retrain the bundle",
+        o.model);
   }
   auto recipe = train::recipe_from_json(*it);
   if (!recipe) return std::unexpected(recipe.error().with_context(o.model + ": manifest training.recipe"));
   bundle_info = {{"path", o.model},
                  {"created_at", bundle->created_at},
                  {"model_info", bundle->model_info},
-                 {"note", "the bundle's recipe is retrained per fold; its own weights saw every recording and are "
-                          "not scored (that would be in-sample)"}};
+                 {"note",
+                  "the bundle's recipe is retrained per fold; its own weights saw every recording and are "
+                  "not scored (that would be in-sample)"}};
   return recipe;
 }
 
@@ -206,15 +217,16 @@ nlohmann::json fold_json(const eval::LearnedFold& f) {
 
 void print_fold(const eval::LearnedFold& f) {
   fmt::print("{:<15} {:>9} {:>7} {:>8} {:>6} {:>10.4f} {:>8.4f} {:>10.4f} {:>8.4f} {:>7.4f}\n", f.name,
-             f.train_recordings, f.validation_recordings, f.test_recordings, f.epochs_run, f.fault_type.accuracy,
-             f.fault_type.macro_f1, eval::product_accuracy(f.product), eval::product_macro_f1(f.product),
-             f.anomaly_auc);
+             f.train_recordings, f.validation_recordings, f.test_recordings, f.epochs_run,
+             f.fault_type.accuracy, f.fault_type.macro_f1, eval::product_accuracy(f.product),
+             eval::product_macro_f1(f.product), f.anomaly_auc);
   if (f.synthetic_normal) {
     const auto& four = *f.synthetic_normal;
     fmt::print(
         "  --synthetic-normal 4-class: accuracy {:.4f} macro-F1 {:.4f}; real healthy windows called normal "
         "{:.4f} of {}; fault windows called normal {}\n",
-        four.accuracy, four.macro_f1, four.per_class[3].recall, four.per_class[3].support, f.faults_called_normal);
+        four.accuracy, four.macro_f1, four.per_class[3].recall, four.per_class[3].support,
+        f.faults_called_normal);
   }
   std::fflush(stdout);
 }
@@ -243,9 +255,10 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
   config.false_alarm_rate = o.false_alarm_rate;
   config.synthetic_normal = o.synthetic_normal;
   if (!json) {
-    fmt::print("learned evaluation, split {}: {} windows of {} samples at {} Hz; classifier inputs: {}\n", o.split,
-               windows->rows.size(), windows->window_len, windows->sample_rate_hz,
-               recipe->features.empty() ? std::string("all") : fmt::format("{} features", recipe->features.size()));
+    fmt::print(
+        "learned evaluation, split {}: {} windows of {} samples at {} Hz; classifier inputs: {}\n", o.split,
+        windows->rows.size(), windows->window_len, windows->sample_rate_hz,
+        recipe->features.empty() ? std::string("all") : fmt::format("{} features", recipe->features.size()));
     fmt::print("{:<15} {:>9} {:>7} {:>8} {:>6} {:>10} {:>8} {:>10} {:>8} {:>7}\n", "fold (test)", "train rec",
                "val rec", "test rec", "epochs", "type acc", "type F1", "4-cls acc", "4-cls F1", "AUC");
     std::fflush(stdout);
@@ -259,11 +272,12 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
   const double runtime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string healthy_note = fmt::format(
       "normal comes from one healthy recording ({}) split by time: its first half fits and its third quarter "
-      "calibrates the anomaly model ({} and {} overlapping windows, hop {}), its last quarter gives {} disjoint "
+      "calibrates the anomaly model ({} and {} overlapping windows, hop {}), its last quarter gives {} "
+      "disjoint "
       "test windows from sample {}, which every fold scores again (they appear {} times in the pooled "
       "confusion); a split by recording is impossible with one healthy recording",
-      healthy.recording, healthy.fit_windows, healthy.calibration_windows, healthy.hop, healthy.test_rows.size(),
-      healthy.test_from_sample, r->folds.size());
+      healthy.recording, healthy.fit_windows, healthy.calibration_windows, healthy.hop,
+      healthy.test_rows.size(), healthy.test_from_sample, r->folds.size());
   if (json) {
     nlohmann::json folds_json = nlohmann::json::array();
     for (const auto& f : r->folds) folds_json.push_back(fold_json(f));
@@ -273,7 +287,8 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
         {"recipe", train::recipe_to_json(*recipe)},
         {"split", o.split},
         {"task",
-         "product decision, 4 classes: normal when the anomaly model does not alarm, else the classifier's fault "
+         "product decision, 4 classes: normal when the anomaly model does not alarm, else the classifier's "
+         "fault "
          "type, unknown below its abstain threshold"},
         {"classes", {"normal", "inner_race", "outer_race", "ball"}},
         {"window_len", windows->window_len},
@@ -315,12 +330,14 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
   fmt::print("\nfault type over all folds' test fault windows (argmax)\n");
   print_confusion(r->fault_type, 1, eval::k_fault_classes.size());
   fmt::print(
-      "\n{} split: 4-class accuracy {:.4f} macro-F1 {:.4f} | fault type accuracy {:.4f} macro-F1 {:.4f} | anomaly "
+      "\n{} split: 4-class accuracy {:.4f} macro-F1 {:.4f} | fault type accuracy {:.4f} macro-F1 {:.4f} | "
+      "anomaly "
       "AUC {:.4f}, healthy test alarms {} of {}, fault windows alarmed {} of {} ({:.1f} s)\n",
       o.split, acc4, f14, r->fault_type.accuracy, r->fault_type.macro_f1, r->anomaly_auc, r->healthy_alarms,
       healthy.test_rows.size(), r->fault_alarms, r->fault_windows, runtime_s);
   if (!bundle_info.is_null()) {
-    fmt::print("recipe from {} retrained per fold (its own weights saw every recording: not scored)\n", o.model);
+    fmt::print("recipe from {} retrained per fold (its own weights saw every recording: not scored)\n",
+               o.model);
   }
   fmt::print("note: {}\n", healthy_note);
   return 0;
@@ -330,11 +347,12 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
 
 void add_eval_cwru_learned(CLI::App& cwru) {
   auto o = std::make_shared<LearnedOptions>();
-  cwru.add_option("--model", o->model,
-                  "Evaluate a learned model instead of the physics diagnosis: 'classifier' (the default recipe) or "
-                  "a classifier bundle (.vigil) whose recorded recipe is retrained on every fold (the bundle's own "
-                  "weights saw every recording, so scoring them here would be in-sample); normal/fault comes from "
-                  "the per-asset anomaly model of the healthy recording");
+  cwru.add_option(
+      "--model", o->model,
+      "Evaluate a learned model instead of the physics diagnosis: 'classifier' (the default recipe) or "
+      "a classifier bundle (.vigil) whose recorded recipe is retrained on every fold (the bundle's own "
+      "weights saw every recording, so scoring them here would be in-sample); normal/fault comes from "
+      "the per-asset anomaly model of the healthy recording");
   cwru.add_option("--split", o->split,
                   "Folds by recording metadata: by-load (leave one load out) or by-size (leave one defect "
                   "diameter out)")
@@ -342,13 +360,15 @@ void add_eval_cwru_learned(CLI::App& cwru) {
       ->capture_default_str();
   cwru.add_option("--features-csv", o->features_csv,
                   "Write the labelled feature windows (metadata + schema features) to this CSV");
-  cwru.add_option("--synthetic-normal", o->synthetic_normal,
-                  "Also train a 4-class model whose normal class is this many simulated healthy windows per load "
-                  "(sim cwru_like), tested on the real healthy recording (never trained on)")
+  cwru.add_option(
+          "--synthetic-normal", o->synthetic_normal,
+          "Also train a 4-class model whose normal class is this many simulated healthy windows per load "
+          "(sim cwru_like), tested on the real healthy recording (never trained on)")
       ->check(CLI::Range(std::size_t{0}, std::size_t{10000}));
-  cwru.add_option("--false-alarm-rate", o->false_alarm_rate,
-                  "Alarm budget of the anomaly model on healthy windows (calibrated on the healthy recording's "
-                  "third quarter)")
+  cwru.add_option(
+          "--false-alarm-rate", o->false_alarm_rate,
+          "Alarm budget of the anomaly model on healthy windows (calibrated on the healthy recording's "
+          "third quarter)")
       ->check(CLI::Range(1e-6, 0.5))
       ->capture_default_str();
   add_recipe_options(cwru, o->recipe);

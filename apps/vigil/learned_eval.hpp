@@ -1,6 +1,6 @@
-// vigil eval cwru --model classifier|BUNDLE: the learned fault classifier, gated by the per-asset anomaly model
-// as the product decides, evaluated on a CWRU catalog with splits by recording metadata (leave one load out,
-// leave one defect size out). What is trained and tested, and why, is in docs/learned-evaluation.md.
+// vigil eval cwru --model classifier|BUNDLE: the learned fault classifier, gated by the per-asset anomaly
+// model as the product decides, evaluated on a CWRU catalog with splits by recording metadata (leave one load
+// out, leave one defect size out). What is trained and tested, and why, is in docs/learned-evaluation.md.
 #pragma once
 
 #include <cstddef>
@@ -16,7 +16,8 @@
 namespace vigil::cli {
 
 // Command-line settings of the classifier recipe (model::train::ClassifierRecipe), shared by `vigil train
-// classifier` and `vigil eval cwru --model classifier`; defaults are model::train::default_classifier_recipe().
+// classifier` and `vigil eval cwru --model classifier`; defaults are
+// model::train::default_classifier_recipe().
 struct RecipeFlags {
   std::string features;
   std::vector<std::size_t> hidden;

@@ -133,15 +133,17 @@ void print_assessment(const model::RecordingAssessment& a, const model::WindowSe
   fmt::print("\n  learned     {} ({} windows of {} samples at {} Hz)\n", fmt::join(models, ", "), a.windows,
              setup.window_len, setup.sample_rate_hz);
   if (a.has_anomaly) {
-    fmt::print("  anomaly     {} of {} windows above the healthy threshold ({} needed at a {:g} % false-alarm "
-               "budget): {}\n",
-               a.alarms, a.windows, a.alarms_needed, 100 * a.false_alarm_rate, a.abnormal ? "abnormal" : "normal");
+    fmt::print(
+        "  anomaly     {} of {} windows above the healthy threshold ({} needed at a {:g} % false-alarm "
+        "budget): {}\n",
+        a.alarms, a.windows, a.alarms_needed, 100 * a.false_alarm_rate, a.abnormal ? "abnormal" : "normal");
   }
   if (a.has_classifier) {
     std::vector<std::size_t> order(a.labels.size());
     for (std::size_t c = 0; c < order.size(); ++c) order[c] = c;
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t x, std::size_t y) { return a.mean_probabilities[x] > a.mean_probabilities[y]; });
+    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+      return a.mean_probabilities[x] > a.mean_probabilities[y];
+    });
     std::string ranked;
     for (auto c : order) {
       ranked += fmt::format("{}{} {:.2f}", ranked.empty() ? "" : ", ", a.labels[c], a.mean_probabilities[c]);

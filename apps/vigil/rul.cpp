@@ -18,11 +18,11 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "exit_codes.hpp"
 #include "dsp/bearing.hpp"
+#include "eval/rul_evaluation.hpp"
+#include "exit_codes.hpp"
 #include "io/femto.hpp"
 #include "model/bundle.hpp"
-#include "eval/rul_evaluation.hpp"
 #include "model/rul_pipeline.hpp"
 
 namespace vigil::cli {
@@ -36,7 +36,8 @@ constexpr double k_early_fraction = 0.3;
 // Every bearing of a learning folder, with progress on stderr.
 Result<std::vector<model::LifeFeatures>> read_lives(const fs::path& dir, const dsp::BearingGeometry& bearing,
                                                     std::optional<double> speed_rpm,
-                                                    const model::RulScoreConfig& score, std::string_view who) {
+                                                    const model::RulScoreConfig& score,
+                                                    std::string_view who) {
   auto bearings = io::find_femto_bearings(dir);
   if (!bearings) return std::unexpected(bearings.error());
   std::vector<model::LifeFeatures> lives;
@@ -47,8 +48,8 @@ Result<std::vector<model::LifeFeatures>> read_lives(const fs::path& dir, const d
     const auto started = std::chrono::steady_clock::now();
     auto life = eval::read_femto_life(b.dir, b.name, bearing, *speed, score);
     if (!life) return std::unexpected(life.error());
-    fmt::print(stderr, "{}: [{}/{}] {}: {} snapshots, life {:.0f} s, {:.1f} s\n", who, i + 1, bearings->size(),
-               life->name, life->time_s.size(), life->time_s.back(),
+    fmt::print(stderr, "{}: [{}/{}] {}: {} snapshots, life {:.0f} s, {:.1f} s\n", who, i + 1,
+               bearings->size(), life->name, life->time_s.size(), life->time_s.back(),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     lives.push_back(std::move(*life));
   }
@@ -118,8 +119,8 @@ int run_train_rul(const TrainRulOptions& o) {
   fmt::print(
       "wrote {}: RUL prior ({} score) from {} of {} bearings ({} snapshots); onset-to-failure growth "
       "{:.3g}/s (sd {:.3g}), failure at health index {:.1f}\n",
-      o.out, model::to_string(score.kind), p.training_assets, lives->size(), snapshots, p.beta_mean_per_s, std::sqrt(p.beta_var_per_s2),
-      std::exp(p.failure_log_level) + p.phi);
+      o.out, model::to_string(score.kind), p.training_assets, lives->size(), snapshots, p.beta_mean_per_s,
+      std::sqrt(p.beta_var_per_s2), std::exp(p.failure_log_level) + p.phi);
   return 0;
 }
 
@@ -165,7 +166,8 @@ int run_rul(const RulOptions& o) {
   auto found = io::find_femto_bearings(o.dir);
   if (!found) return report_error("rul", found.error());
   if (found->size() != 1) {
-    return error(fmt::format("{}: holds {} bearing folders; give one bearing's folder", o.dir, found->size()));
+    return error(
+        fmt::format("{}: holds {} bearing folders; give one bearing's folder", o.dir, found->size()));
   }
   const io::FemtoBearing& target = found->front();
   auto speed = io::femto_speed_rpm(target, o.speed_rpm);
@@ -174,9 +176,10 @@ int run_rul(const RulOptions& o) {
   if (!path) return report_error("rul", path.error());
   auto bundle = model::read_bundle(*path, model::ModelKind::rul, model::k_rul_score_version);
   if (!bundle) {
-    return error(fmt::format("{}: not a usable RUL model: {} (a bundle from another build: retrain it with "
-                             "`vigil train rul` or `make models`)",
-                             path->string(), bundle.error().message));
+    return error(
+        fmt::format("{}: not a usable RUL model: {} (a bundle from another build: retrain it with "
+                    "`vigil train rul` or `make models`)",
+                    path->string(), bundle.error().message));
   }
   auto m = model::rul_model_from_bundle(*bundle);
   if (!m) return error(fmt::format("{}: not a usable RUL model: {}", path->string(), m.error().message));

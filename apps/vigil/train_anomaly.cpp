@@ -10,9 +10,6 @@
 // calibration windows are correlated: the manifest states how many disjoint window lengths the calibration
 // segment spans. With --evaluate-faults, the catalog's other recordings (disjoint windows) are scored too and
 // the ROC AUC of calibration-segment windows against them goes to the manifest's metrics.
-#include "train_models.hpp"
-#include "exit_codes.hpp"
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -30,19 +27,20 @@
 #include <nlohmann/json.hpp>
 
 #include "diag/metrics.hpp"
+#include "eval/anomaly_training.hpp"
+#include "eval/autoencoder_anomaly.hpp"
+#include "eval/labelled_windows.hpp"
+#include "exit_codes.hpp"
 #include "io/catalog.hpp"
 #include "model/anomaly_bundle.hpp"
 #include "model/bundle.hpp"
 #include "model/feature_schema.hpp"
-#include "eval/anomaly_training.hpp"
-#include "eval/labelled_windows.hpp"
-#include "eval/autoencoder_anomaly.hpp"
+#include "train_models.hpp"
 
 namespace vigil::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
 
 struct TrainAnomalyOptions {
   std::string catalog;
@@ -88,11 +86,12 @@ Result<nlohmann::json> evaluate_faults(model::AnomalyModel& m, const io::Catalog
     alarms += s->alarm ? 1 : 0;
   }
   if (fault.empty()) return fail(ErrorCode::invalid_argument, "the fault recordings gave no window");
-  return nlohmann::json{{"fault_auc", diag::roc_auc(healthy, fault)},
-                        {"fault_auc_healthy_side", "calibration segment (overlapping windows, held back from fitting)"},
-                        {"fault_recordings", faults.entries.size()},
-                        {"fault_windows", fault.size()},
-                        {"fault_alarm_rate", double(alarms) / double(fault.size())}};
+  return nlohmann::json{
+      {"fault_auc", diag::roc_auc(healthy, fault)},
+      {"fault_auc_healthy_side", "calibration segment (overlapping windows, held back from fitting)"},
+      {"fault_recordings", faults.entries.size()},
+      {"fault_windows", fault.size()},
+      {"fault_alarm_rate", double(alarms) / double(fault.size())}};
 }
 
 int run_train_anomaly(const TrainAnomalyOptions& o) {
@@ -107,7 +106,9 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
     return error("--epochs and --seed apply to --detector autoencoder only");
   }
   const auto healthy = domain::parse_fault_type(o.fault);
-  if (!healthy) return error(fmt::format("--fault {}: unknown fault type (normal, inner_race, outer_race, ball, cage)", o.fault));
+  if (!healthy)
+    return error(
+        fmt::format("--fault {}: unknown fault type (normal, inner_race, outer_race, ball, cage)", o.fault));
   auto catalog = io::read_catalog(o.catalog);
   if (!catalog) return report_error("train anomaly", catalog.error());
   io::Catalog selected{catalog->source, {}};
@@ -115,7 +116,8 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
     if (e.fault == *healthy) selected.entries.push_back(e);
   }
   if (selected.entries.empty()) {
-    return error(fmt::format("{}: no recording of fault '{}' to learn the healthy state from", o.catalog, o.fault));
+    return error(
+        fmt::format("{}: no recording of fault '{}' to learn the healthy state from", o.catalog, o.fault));
   }
   eval::LabelledWindowsConfig wc;
   wc.sample_rate_hz = o.window.sample_rate_hz;
@@ -178,9 +180,10 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
       {"sample_rate_hz", windows->sample_rate_hz},
       {"window_len", windows->window_len},
       {"hop_samples", hop},
-      {"split", fmt::format("per recording by time: last {:.0f} % of the window starts calibrate, windows ending "
-                            "before that fit; overlapping windows across the cut are dropped",
-                            100 * config.calibration_fraction)},
+      {"split",
+       fmt::format("per recording by time: last {:.0f} % of the window starts calibrate, windows ending "
+                   "before that fit; overlapping windows across the cut are dropped",
+                   100 * config.calibration_fraction)},
       {"fit_windows", trained->fit_windows},
       {"calibration_windows", trained->calibration_windows},
       {"calibration_disjoint_window_lengths", calibration_lengths},
@@ -193,22 +196,24 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
     auto evaluation = evaluate_faults(trained->model, *catalog, *windows, config);
     if (!evaluation) return report_error("train anomaly", evaluation.error());
     metrics.update(*evaluation);
-    fmt::print("fault AUC {:.4f} ({} calibration windows against {} fault windows of {} recordings), fault alarm "
-               "rate {:.4f}\n",
-               metrics["fault_auc"].get<double>(), trained->calibration_windows,
-               metrics["fault_windows"].get<std::size_t>(), metrics["fault_recordings"].get<std::size_t>(),
-               metrics["fault_alarm_rate"].get<double>());
+    fmt::print(
+        "fault AUC {:.4f} ({} calibration windows against {} fault windows of {} recordings), fault alarm "
+        "rate {:.4f}\n",
+        metrics["fault_auc"].get<double>(), trained->calibration_windows,
+        metrics["fault_windows"].get<std::size_t>(), metrics["fault_recordings"].get<std::size_t>(),
+        metrics["fault_alarm_rate"].get<double>());
   }
   auto bundle = model::make_anomaly_bundle(trained->model, std::move(training));
   if (!bundle) return report_error("train anomaly", bundle.error());
   bundle->metrics = std::move(metrics);
   if (auto ok = model::write_bundle(o.out, *bundle); !ok) return report_error("train anomaly", ok.error());
-  fmt::print("wrote {} ({} bytes): {} anomaly detector from {} healthy recording(s), {} fit + {} calibration "
-             "windows (hop {} samples); {} threshold {:.4g} at a false-alarm budget of {:g} ({:.1f} s)\n",
-             o.out, file_size_or_zero(o.out), o.detector, trained->recordings.size(), trained->fit_windows,
-             trained->calibration_windows, hop,
-             *detector == model::AnomalyDetectorKind::gaussian ? "T^2" : "reconstruction-error",
-             trained->model.threshold(), o.false_alarm_rate, seconds_since(started));
+  fmt::print(
+      "wrote {} ({} bytes): {} anomaly detector from {} healthy recording(s), {} fit + {} calibration "
+      "windows (hop {} samples); {} threshold {:.4g} at a false-alarm budget of {:g} ({:.1f} s)\n",
+      o.out, file_size_or_zero(o.out), o.detector, trained->recordings.size(), trained->fit_windows,
+      trained->calibration_windows, hop,
+      *detector == model::AnomalyDetectorKind::gaussian ? "T^2" : "reconstruction-error",
+      trained->model.threshold(), o.false_alarm_rate, seconds_since(started));
   return 0;
 }
 
@@ -216,24 +221,29 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
 
 void add_train_anomaly(CLI::App& train) {
   auto a = std::make_shared<TrainAnomalyOptions>();
-  CLI::App* anomaly = train.add_subcommand(
-      "anomaly",
-      "Learn the per-asset anomaly detector (scaler + Gaussian T^2 or autoencoder + calibration) from healthy "
-      "recordings");
+  CLI::App* anomaly = train.add_subcommand("anomaly",
+                                           "Learn the per-asset anomaly detector (scaler + Gaussian T^2 or "
+                                           "autoencoder + calibration) from healthy "
+                                           "recordings");
   anomaly->add_option("catalog", a->catalog, "Catalog CSV of recordings (io::read_catalog)")->required();
   anomaly->add_option("--out", a->out, "Bundle to write")->capture_default_str();
-  anomaly->add_option("--fault", a->fault, "Catalog fault value of the healthy recordings")->capture_default_str();
-  anomaly->add_option("--detector", a->detector,
-                      "gaussian (T^2, mergeable statistics) or autoencoder (libtorch, served as ONNX)")
+  anomaly->add_option("--fault", a->fault, "Catalog fault value of the healthy recordings")
+      ->capture_default_str();
+  anomaly
+      ->add_option("--detector", a->detector,
+                   "gaussian (T^2, mergeable statistics) or autoencoder (libtorch, served as ONNX)")
       ->check(CLI::IsMember({"gaussian", "autoencoder"}))
       ->capture_default_str();
-  anomaly->add_option("--epochs", a->epochs, "Autoencoder: most training epochs (early stopping may end sooner)")
+  anomaly
+      ->add_option("--epochs", a->epochs, "Autoencoder: most training epochs (early stopping may end sooner)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
       ->capture_default_str();
-  anomaly->add_option("--seed", a->seed, "Autoencoder: initial weights and mini-batch order")->capture_default_str();
-  anomaly->add_flag("--evaluate-faults", a->evaluate_faults,
-                    "Also score the catalog's fault recordings (disjoint windows): ROC AUC of the calibration "
-                    "windows against them into the manifest's metrics");
+  anomaly->add_option("--seed", a->seed, "Autoencoder: initial weights and mini-batch order")
+      ->capture_default_str();
+  anomaly->add_flag(
+      "--evaluate-faults", a->evaluate_faults,
+      "Also score the catalog's fault recordings (disjoint windows): ROC AUC of the calibration "
+      "windows against them into the manifest's metrics");
   anomaly->add_option("--false-alarm-rate", a->false_alarm_rate, "Alarm budget on healthy windows")
       ->check(CLI::Range(1e-6, 0.5))
       ->capture_default_str();

@@ -5,10 +5,6 @@
 // recordings sorted by name, every 4th (from the first) is held out for early stopping, then the model is
 // refitted on all recordings for the epoch count early stopping chose, and exported. The recipe goes into the
 // manifest (training.recipe) so `vigil eval cwru --model BUNDLE` can retrain it per fold.
-#include "learned_eval.hpp"
-#include "exit_codes.hpp"
-#include "train_models.hpp"
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -25,23 +21,25 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "eval/labelled_windows.hpp"
+#include "eval/windows_dataset.hpp"
+#include "exit_codes.hpp"
 #include "io/catalog.hpp"
+#include "learned_eval.hpp"
 #include "model/anomaly_bundle.hpp"
 #include "model/bundle.hpp"
 #include "model/classifier_bundle.hpp"
 #include "model/feature_schema.hpp"
-#include "eval/labelled_windows.hpp"
-#include "eval/windows_dataset.hpp"
-#include "model/train/model_export.hpp"
 #include "model/train/classifier.hpp"
 #include "model/train/classifier_recipe.hpp"
 #include "model/train/metrics.hpp"
+#include "model/train/model_export.hpp"
+#include "train_models.hpp"
 
 namespace vigil::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
 
 struct TrainClassifierOptions {
   std::string catalog;
@@ -72,8 +70,10 @@ int run_train_classifier(const TrainClassifierOptions& o) {
 
   // Classes: the fault types present, in enum order.
   std::vector<domain::FaultType> classes;
-  for (auto f : {domain::FaultType::inner_race, domain::FaultType::outer_race, domain::FaultType::ball, domain::FaultType::cage}) {
-    if (std::any_of(windows->rows.begin(), windows->rows.end(), [&](const auto& r) { return r.fault == f; })) {
+  for (auto f : {domain::FaultType::inner_race, domain::FaultType::outer_race, domain::FaultType::ball,
+                 domain::FaultType::cage}) {
+    if (std::any_of(windows->rows.begin(), windows->rows.end(),
+                    [&](const auto& r) { return r.fault == f; })) {
       classes.push_back(f);
     }
   }
@@ -113,32 +113,35 @@ int run_train_classifier(const TrainClassifierOptions& o) {
   }
   const std::size_t real_training = rows.train.size();
   const std::size_t simulated = train->rows - real_training;
-  nlohmann::json training = {
-      {"source", absolute_name(o.catalog)},
-      {"sample_rate_hz", windows->sample_rate_hz},
-      {"window_len", windows->window_len},
-      {"windows", windows->rows.size()},
-      {"windows_per_class", per_class},
-      {"validation_recordings", std::vector<std::string>(validation_recordings.begin(), validation_recordings.end())},
-      {"validation_windows", validation->rows},
-      {"simulated_fault_windows", simulated},
-      {"best_epoch", early.best_epoch},
-      {"recipe", model::train::recipe_to_json(*recipe)}};
+  nlohmann::json training = {{"source", absolute_name(o.catalog)},
+                             {"sample_rate_hz", windows->sample_rate_hz},
+                             {"window_len", windows->window_len},
+                             {"windows", windows->rows.size()},
+                             {"windows_per_class", per_class},
+                             {"validation_recordings", std::vector<std::string>(validation_recordings.begin(),
+                                                                                validation_recordings.end())},
+                             {"validation_windows", validation->rows},
+                             {"simulated_fault_windows", simulated},
+                             {"best_epoch", early.best_epoch},
+                             {"recipe", model::train::recipe_to_json(*recipe)}};
   nlohmann::json metrics = {
       {"note", "early-stopped model (before the refit) on the held-out validation recordings"},
       {"validation_accuracy", early.validation.accuracy},
       {"validation_macro_f1", early.validation.macro_f1},
-      {"validation_abstained_fraction", validation->rows ? double(abstained) / double(validation->rows) : 0.0},
+      {"validation_abstained_fraction",
+       validation->rows ? double(abstained) / double(validation->rows) : 0.0},
       {"validation_accuracy_when_not_abstaining", kept ? double(correct_kept) / double(kept) : 0.0}};
   auto bundle = model::train::make_classifier_bundle(trained->model.spec, labels, recipe->abstain_threshold,
-                                              std::move(training), std::move(metrics));
+                                                     std::move(training), std::move(metrics));
   if (!bundle) return report_error("train classifier", bundle.error());
   if (auto ok = model::write_bundle(o.out, *bundle); !ok) return report_error("train classifier", ok.error());
-  fmt::print("wrote {} ({} bytes): {}-class fault-type MLP on {} of {} features from {} windows (+ {} simulated); "
-             "validation accuracy {:.4f}, macro-F1 {:.4f} (early stop at epoch {}); abstains below {:.2f} ({:.1f} s)\n",
-             o.out, file_size_or_zero(o.out), classes.size(), trained->feature_columns.size(),
-             model::k_feature_count, windows->rows.size(), simulated, early.validation.accuracy, early.validation.macro_f1,
-             early.best_epoch, recipe->abstain_threshold, seconds_since(started));
+  fmt::print(
+      "wrote {} ({} bytes): {}-class fault-type MLP on {} of {} features from {} windows (+ {} simulated); "
+      "validation accuracy {:.4f}, macro-F1 {:.4f} (early stop at epoch {}); abstains below {:.2f} ({:.1f} "
+      "s)\n",
+      o.out, file_size_or_zero(o.out), classes.size(), trained->feature_columns.size(),
+      model::k_feature_count, windows->rows.size(), simulated, early.validation.accuracy,
+      early.validation.macro_f1, early.best_epoch, recipe->abstain_threshold, seconds_since(started));
   return 0;
 }
 
@@ -147,7 +150,8 @@ int run_train_classifier(const TrainClassifierOptions& o) {
 void add_train_classifier(CLI::App& train) {
   auto c = std::make_shared<TrainClassifierOptions>();
   CLI::App* classifier = train.add_subcommand(
-      "classifier", "Learn the fault-type classifier (MLP, exported to ONNX) from a catalog's fault recordings");
+      "classifier",
+      "Learn the fault-type classifier (MLP, exported to ONNX) from a catalog's fault recordings");
   classifier->add_option("catalog", c->catalog, "Catalog CSV of recordings (io::read_catalog)")->required();
   classifier->add_option("--out", c->out, "Bundle to write")->capture_default_str();
   add_recipe_options(*classifier, c->recipe);

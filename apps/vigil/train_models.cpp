@@ -14,7 +14,8 @@ void add_window_options(CLI::App& app, WindowFlags& flags) {
                  "Sample rate the model works at, Hz; recordings at an integer multiple of it are decimated")
       ->check(CLI::Range(1000.0, 1e6))
       ->capture_default_str();
-  app.add_option("--window", flags.window_len, "Samples per window at --fs (the envelope resolution is fs / window)")
+  app.add_option("--window", flags.window_len,
+                 "Samples per window at --fs (the envelope resolution is fs / window)")
       ->check(CLI::Range(std::size_t{256}, std::size_t{1} << 20))
       ->capture_default_str();
 }

@@ -12,8 +12,8 @@ namespace vigil::domain {
 // Ground-truth condition of a bearing (of a recording, of a training window).
 enum class FaultType { normal, inner_race, outer_race, ball, cage };
 
-inline constexpr std::array<FaultType, 5> k_fault_types{FaultType::normal, FaultType::inner_race,
-                                                        FaultType::outer_race, FaultType::ball, FaultType::cage};
+inline constexpr std::array<FaultType, 5> k_fault_types{
+    FaultType::normal, FaultType::inner_race, FaultType::outer_race, FaultType::ball, FaultType::cage};
 
 // "normal", "inner_race", "outer_race", "ball", "cage".
 std::string_view to_string(FaultType fault);

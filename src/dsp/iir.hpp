@@ -130,9 +130,8 @@ class Decimator {
   std::size_t skip_ = 0;  // input samples to drop before the next kept one
 };
 
-// A whole recording decimated by `factor` (anti-aliased as by Decimator, from a fresh state): for offline use,
-// where allocating the output is fine.
+// A whole recording decimated by `factor` (anti-aliased as by Decimator, from a fresh state): for offline
+// use, where allocating the output is fine.
 Result<std::vector<float>> decimate(std::span<const float> x, std::size_t factor, double input_rate_hz);
-
 
 }  // namespace vigil::dsp

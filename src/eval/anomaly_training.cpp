@@ -11,10 +11,11 @@ namespace {
 
 Status check_calibration_count(std::size_t count, const AnomalyTrainingConfig& config) {
   if (count < model::ScoreCalibration::k_min_scores) {
-    return fail(ErrorCode::invalid_argument,
-                "{} held-back healthy windows to calibrate on (last {:.0f} % of each healthy recording), need at "
-                "least {}: give more healthy data or overlapping windows",
-                count, 100 * config.calibration_fraction, model::ScoreCalibration::k_min_scores);
+    return fail(
+        ErrorCode::invalid_argument,
+        "{} held-back healthy windows to calibrate on (last {:.0f} % of each healthy recording), need at "
+        "least {}: give more healthy data or overlapping windows",
+        count, 100 * config.calibration_fraction, model::ScoreCalibration::k_min_scores);
   }
   return {};
 }
@@ -37,7 +38,8 @@ std::vector<float> feature_rows(const LabelledWindows& windows, std::span<const 
   return out;
 }
 
-TimeSplit split_by_time(const LabelledWindows& windows, std::span<const std::size_t> rows, double late_fraction) {
+TimeSplit split_by_time(const LabelledWindows& windows, std::span<const std::size_t> rows,
+                        double late_fraction) {
   std::vector<std::string_view> names;
   std::map<std::string_view, std::vector<std::size_t>> by_recording;
   for (auto i : rows) {
@@ -70,9 +72,11 @@ TimeSplit split_by_time(const LabelledWindows& windows, std::span<const std::siz
   return out;
 }
 
-Result<AnomalySplit> split_healthy_windows(const LabelledWindows& windows, const AnomalyTrainingConfig& config) {
+Result<AnomalySplit> split_healthy_windows(const LabelledWindows& windows,
+                                           const AnomalyTrainingConfig& config) {
   if (!(config.calibration_fraction > 0 && config.calibration_fraction < 1)) {
-    return fail(ErrorCode::invalid_argument, "calibration_fraction {} outside (0, 1)", config.calibration_fraction);
+    return fail(ErrorCode::invalid_argument, "calibration_fraction {} outside (0, 1)",
+                config.calibration_fraction);
   }
   if (!(config.false_alarm_rate > 0 && config.false_alarm_rate < 1)) {
     return fail(ErrorCode::invalid_argument, "false_alarm_rate {} outside (0, 1)", config.false_alarm_rate);
@@ -83,8 +87,8 @@ Result<AnomalySplit> split_healthy_windows(const LabelledWindows& windows, const
     const WindowRow& r = windows.rows[i];
     if (r.fault != config.healthy) continue;
     if (r.features.size() != model::k_feature_count) {
-      return fail(ErrorCode::invalid_argument, "{}: window at sample {} has {} features, schema has {}", r.recording,
-                  r.start_sample, r.features.size(), model::k_feature_count);
+      return fail(ErrorCode::invalid_argument, "{}: window at sample {} has {} features, schema has {}",
+                  r.recording, r.start_sample, r.features.size(), model::k_feature_count);
     }
     if (std::find(out.recordings.begin(), out.recordings.end(), r.recording) == out.recordings.end()) {
       out.recordings.push_back(r.recording);
@@ -102,14 +106,16 @@ Result<AnomalySplit> split_healthy_windows(const LabelledWindows& windows, const
 Result<TrainedAnomaly> calibrate_anomaly_model(model::Scaler scaler, model::AnomalyDetector detector,
                                                const LabelledWindows& windows, const AnomalySplit& split,
                                                const AnomalyTrainingConfig& config) {
-  if (auto ok = check_calibration_count(split.windows.late.size(), config); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_calibration_count(split.windows.late.size(), config); !ok)
+    return std::unexpected(ok.error());
   auto c = model::calibrate_anomaly_model(std::move(scaler), std::move(detector),
                                           feature_rows(windows, split.windows.late), config);
   if (!c) return std::unexpected(c.error());
   return trained_from(std::move(*c), split);
 }
 
-Result<TrainedAnomaly> train_anomaly_model(const LabelledWindows& windows, const AnomalyTrainingConfig& config) {
+Result<TrainedAnomaly> train_anomaly_model(const LabelledWindows& windows,
+                                           const AnomalyTrainingConfig& config) {
   auto split = split_healthy_windows(windows, config);
   if (!split) return std::unexpected(split.error());
   const auto& fit = split->windows.early;
@@ -117,9 +123,10 @@ Result<TrainedAnomaly> train_anomaly_model(const LabelledWindows& windows, const
     return fail(ErrorCode::invalid_argument, "{} healthy windows to fit on, need at least 2", fit.size());
   }
   // Before the work of fitting.
-  if (auto ok = check_calibration_count(split->windows.late.size(), config); !ok) return std::unexpected(ok.error());
-  auto c = model::fit_gaussian_anomaly_model(feature_rows(windows, fit), feature_rows(windows, split->windows.late),
-                                             model::k_feature_count, config);
+  if (auto ok = check_calibration_count(split->windows.late.size(), config); !ok)
+    return std::unexpected(ok.error());
+  auto c = model::fit_gaussian_anomaly_model(
+      feature_rows(windows, fit), feature_rows(windows, split->windows.late), model::k_feature_count, config);
   if (!c) return std::unexpected(c.error());
   return trained_from(std::move(*c), *split);
 }

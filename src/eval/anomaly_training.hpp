@@ -35,7 +35,8 @@ struct TimeSplit {
 // Splits `rows` of `windows` per recording by time: with first / last the recording's first and last window
 // starts among `rows`, the cut is first + (1 - late_fraction) (last - first + window_len) samples. Recordings
 // in order of first appearance in `rows`, windows in time order within each. late_fraction in (0, 1).
-TimeSplit split_by_time(const LabelledWindows& windows, std::span<const std::size_t> rows, double late_fraction);
+TimeSplit split_by_time(const LabelledWindows& windows, std::span<const std::size_t> rows,
+                        double late_fraction);
 
 // The healthy rows (fault == config.healthy) split by split_by_time at config.calibration_fraction: early =
 // fit, late = calibration. recordings: the healthy recordings in table order. Errors (invalid_argument): bad
@@ -44,7 +45,8 @@ struct AnomalySplit {
   std::vector<std::string> recordings;
   TimeSplit windows;
 };
-Result<AnomalySplit> split_healthy_windows(const LabelledWindows& windows, const AnomalyTrainingConfig& config);
+Result<AnomalySplit> split_healthy_windows(const LabelledWindows& windows,
+                                           const AnomalyTrainingConfig& config);
 
 // What training did besides the model.
 struct TrainedAnomaly {
@@ -63,11 +65,12 @@ Result<TrainedAnomaly> calibrate_anomaly_model(model::Scaler scaler, model::Anom
                                                const LabelledWindows& windows, const AnomalySplit& split,
                                                const AnomalyTrainingConfig& config);
 
-// The gaussian kind: model::fit_gaussian_anomaly_model on the fit segment of split_healthy_windows, calibrated
-// on its late segment. Errors (invalid_argument): those of split_healthy_windows, fewer than 2 fit windows,
-// fewer than ScoreCalibration::k_min_scores calibration windows (checked before fitting); the scaler /
-// detector / calibration errors otherwise. (The autoencoder kind: train_autoencoder_anomaly.)
-Result<TrainedAnomaly> train_anomaly_model(const LabelledWindows& windows, const AnomalyTrainingConfig& config = {});
+// The gaussian kind: model::fit_gaussian_anomaly_model on the fit segment of split_healthy_windows,
+// calibrated on its late segment. Errors (invalid_argument): those of split_healthy_windows, fewer than 2 fit
+// windows, fewer than ScoreCalibration::k_min_scores calibration windows (checked before fitting); the scaler
+// / detector / calibration errors otherwise. (The autoencoder kind: train_autoencoder_anomaly.)
+Result<TrainedAnomaly> train_anomaly_model(const LabelledWindows& windows,
+                                           const AnomalyTrainingConfig& config = {});
 
 // The feature vectors of `rows`, row-major (k_feature_count values per row).
 std::vector<float> feature_rows(const LabelledWindows& windows, std::span<const std::size_t> rows);

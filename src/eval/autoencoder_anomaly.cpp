@@ -27,7 +27,8 @@ Result<Dataset> standardised(const LabelledWindows& windows, const std::vector<s
   d.x.resize(d.rows * d.features);
   for (std::size_t k = 0; k < rows.size(); ++k) {
     const auto out = std::span<float>(d.x).subspan(k * d.features, d.features);
-    if (auto ok = scaler.transform(windows.rows[rows[k]].features, out); !ok) return std::unexpected(ok.error());
+    if (auto ok = scaler.transform(windows.rows[rows[k]].features, out); !ok)
+      return std::unexpected(ok.error());
   }
   return d;
 }
@@ -40,14 +41,17 @@ Result<TrainedAutoencoderAnomaly> train_autoencoder_anomaly(const LabelledWindow
     return fail(ErrorCode::invalid_argument, "early_stopping_fraction {} outside (0, 1)",
                 config.early_stopping_fraction);
   }
-  if (auto ok = model::train::check_config(config.autoencoder, k_feature_count); !ok) return std::unexpected(ok.error());
+  if (auto ok = model::train::check_config(config.autoencoder, k_feature_count); !ok)
+    return std::unexpected(ok.error());
   auto split = split_healthy_windows(windows, config.anomaly);
   if (!split) return std::unexpected(split.error());
   if (split->windows.late.size() < ScoreCalibration::k_min_scores) {  // before training, not after
-    return fail(ErrorCode::invalid_argument,
-                "{} held-back healthy windows to calibrate on (last {:.0f} % of each healthy recording), need at "
-                "least {}: give more healthy data or overlapping windows",
-                split->windows.late.size(), 100 * config.anomaly.calibration_fraction, ScoreCalibration::k_min_scores);
+    return fail(
+        ErrorCode::invalid_argument,
+        "{} held-back healthy windows to calibrate on (last {:.0f} % of each healthy recording), need at "
+        "least {}: give more healthy data or overlapping windows",
+        split->windows.late.size(), 100 * config.anomaly.calibration_fraction,
+        ScoreCalibration::k_min_scores);
   }
   // The fit segment split again by time: training windows, then early-stopping windows.
   const TimeSplit inner = split_by_time(windows, split->windows.early, config.early_stopping_fraction);
@@ -73,7 +77,8 @@ Result<TrainedAutoencoderAnomaly> train_autoencoder_anomaly(const LabelledWindow
   auto detector = model::train::make_autoencoder_anomaly(net->spec, net->scaling.scale);
   if (!detector) return std::unexpected(detector.error());
 
-  auto trained = calibrate_anomaly_model(std::move(*scaler), std::move(*detector), windows, *split, config.anomaly);
+  auto trained =
+      calibrate_anomaly_model(std::move(*scaler), std::move(*detector), windows, *split, config.anomaly);
   if (!trained) return std::unexpected(trained.error());
   double stop_error = 0;
   for (float e : net->validation_errors) stop_error += e;

@@ -1,7 +1,7 @@
-// Training of the autoencoder kind of the per-asset anomaly model (anomaly_bundle.hpp): the same split by time
-// and the same calibration as the gaussian kind (train_anomaly_model), with the T^2 detector replaced by an
-// autoencoder trained with libtorch (model/train/autoencoder.hpp) on the standardised healthy windows. No torch
-// in this header.
+// Training of the autoencoder kind of the per-asset anomaly model (anomaly_bundle.hpp): the same split by
+// time and the same calibration as the gaussian kind (train_anomaly_model), with the T^2 detector replaced by
+// an autoencoder trained with libtorch (model/train/autoencoder.hpp) on the standardised healthy windows. No
+// torch in this header.
 #pragma once
 
 #include <cstddef>
@@ -39,7 +39,7 @@ struct AutoencoderAnomalyConfig {
 
 struct TrainedAutoencoderAnomaly {
   TrainedAnomaly anomaly;  // the model; fit_windows counts the whole fit segment
-  model::MlpSpec network;         // what autoencoder.onnx was exported from (standardised features in and out)
+  model::MlpSpec network;  // what autoencoder.onnx was exported from (standardised features in and out)
   std::size_t training_windows = 0;        // fit segment minus the early-stopping part: scaler and network
   std::size_t early_stopping_windows = 0;  // the fit segment's last early_stopping_fraction
   std::size_t epochs = 0;                  // epochs run

@@ -75,15 +75,17 @@ int product_class(const model::WindowDecision& d) {
 }  // namespace
 
 Result<HealthyTimeSplit> healthy_time_split(const io::Catalog& catalog, const LabelledWindows& windows,
-                                            const LabelledWindowsConfig& table_config, double false_alarm_rate) {
+                                            const LabelledWindowsConfig& table_config,
+                                            double false_alarm_rate) {
   io::Catalog healthy{catalog.source, {}};
   for (const auto& e : catalog.entries) {
     if (e.fault == domain::FaultType::normal) healthy.entries.push_back(e);
   }
   if (healthy.entries.size() != 1) {
-    return fail(ErrorCode::invalid_argument,
-                "the learned evaluation needs exactly one healthy (fault normal) recording in the catalog, found {}",
-                healthy.entries.size());
+    return fail(
+        ErrorCode::invalid_argument,
+        "the learned evaluation needs exactly one healthy (fault normal) recording in the catalog, found {}",
+        healthy.entries.size());
   }
   HealthyTimeSplit out;
   LabelledWindowsConfig overlap = table_config;
@@ -113,7 +115,8 @@ Result<HealthyTimeSplit> healthy_time_split(const io::Catalog& catalog, const La
   for (std::size_t i = 0; i < windows.rows.size(); ++i) {
     const auto& r = windows.rows[i];
     if (r.fault == domain::FaultType::normal) {
-      if (r.recording != out.recording || r.start_sample < out.test_from_sample) continue;  // fit/calibration time
+      if (r.recording != out.recording || r.start_sample < out.test_from_sample)
+        continue;  // fit/calibration time
       out.test_rows.push_back(i);
     }
     auto s = out.model->score(r.features);
@@ -211,7 +214,8 @@ Result<CwruLearnedReport> evaluate_cwru_learned(const io::Catalog& catalog, cons
 
     auto type_report = train::classification_report(test_set->labels, fold_type_pred, k_fault_classes.size());
     if (!type_report) return fold_error(type_report.error());
-    auto product_report = train::classification_report(fold_product_truth, fold_product_pred, k_product_unknown + 1);
+    auto product_report =
+        train::classification_report(fold_product_truth, fold_product_pred, k_product_unknown + 1);
     if (!product_report) return fold_error(product_report.error());
     std::vector<double> fault_scores;
     for (auto i : fold.test) {
@@ -236,7 +240,8 @@ Result<CwruLearnedReport> evaluate_cwru_learned(const io::Catalog& catalog, cons
     f.fault_type = std::move(*type_report);
     f.product = std::move(*product_report);
     if (!synthetic_normal.empty()) {
-      auto four = synthetic_normal_fold(*train_set, *validation_set, *test_set, windows, synthetic_normal, recipe);
+      auto four =
+          synthetic_normal_fold(*train_set, *validation_set, *test_set, windows, synthetic_normal, recipe);
       if (!four) return fold_error(four.error().with_context("synthetic normal"));
       for (std::size_t t = 0; t < 3; ++t) f.faults_called_normal += four->count(t, 3);
       f.synthetic_normal = std::move(*four);
@@ -253,7 +258,8 @@ Result<CwruLearnedReport> evaluate_cwru_learned(const io::Catalog& catalog, cons
   report.anomaly_auc = diag::roc_auc(healthy->test_scores, all_fault_scores);
   for (auto i : healthy->test_rows) report.healthy_alarms += healthy->row_score[i].alarm ? 1 : 0;
   for (std::size_t i = 0; i < windows.rows.size(); ++i) {
-    if (windows.rows[i].fault != domain::FaultType::normal) report.fault_alarms += healthy->row_score[i].alarm ? 1 : 0;
+    if (windows.rows[i].fault != domain::FaultType::normal)
+      report.fault_alarms += healthy->row_score[i].alarm ? 1 : 0;
   }
   report.fault_windows = all_fault_scores.size();
   report.healthy = std::move(*healthy);

@@ -1,19 +1,20 @@
-// The learned models evaluated on CWRU-like catalogs as the product uses them (`vigil eval cwru --model`), with
-// folds split by recording metadata (docs/learned-evaluation.md has the reasoning and the figures):
+// The learned models evaluated on CWRU-like catalogs as the product uses them (`vigil eval cwru --model`),
+// with folds split by recording metadata (docs/learned-evaluation.md has the reasoning and the figures):
 // 1. Per-asset anomaly model from the one healthy recording, split by time (healthy_time_split): overlapping
-//    windows of its first half fit the robust scaler and the Gaussian T^2 detector, those of its third quarter
-//    calibrate the alarm threshold at the false-alarm budget; the disjoint windows of its last quarter are the
-//    healthy test windows. No test sample is in a fit or calibration window.
+//    windows of its first half fit the robust scaler and the Gaussian T^2 detector, those of its third
+//    quarter calibrate the alarm threshold at the false-alarm budget; the disjoint windows of its last
+//    quarter are the healthy test windows. No test sample is in a fit or calibration window.
 // 2. Per fold (make_folds: whole recordings, never one recording on both sides) the classifier recipe
-//    (train::train_recipe: early stopping on training-side recordings, then a refit on all of them) learns the
-//    fault type (inner race / outer race / ball) from the training recordings, optionally plus simulated fault
-//    windows (the recipe's synthetic_faults), and is scored as
+//    (train::train_recipe: early stopping on training-side recordings, then a refit on all of them) learns
+//    the fault type (inner race / outer race / ball) from the training recordings, optionally plus simulated
+//    fault windows (the recipe's synthetic_faults), and is scored as
 //    - fault type, 3 classes: argmax on the fold's test windows;
 //    - product decision, 4 classes (+ unknown): model::decide_window of the anomaly model's score and the
 //      classifier's classification (the edge's own decision), on the fold's test fault windows plus the
 //      healthy test windows.
 // 3. Healthy vs fault ROC AUC of the anomaly model's T^2.
-// 4. Optional (synthetic_normal > 0): a 4-class network whose normal class is simulated healthy windows, tested
+// 4. Optional (synthetic_normal > 0): a 4-class network whose normal class is simulated healthy windows,
+// tested
 //    on the fold's fault windows and every real healthy window (an experiment, kept for its negative result).
 #pragma once
 
@@ -43,18 +44,19 @@ inline constexpr std::size_t k_product_unknown = 4;  // prediction column of abs
 inline constexpr std::array<std::string_view, 5> k_product_names{"normal", "inner_race", "outer_race", "ball",
                                                                  "unknown"};
 
-// The per-asset anomaly model of the catalog's one healthy recording and the rows of the (disjoint) table that
-// are its healthy test windows, with every row's score.
+// The per-asset anomaly model of the catalog's one healthy recording and the rows of the (disjoint) table
+// that are its healthy test windows, with every row's score.
 struct HealthyTimeSplit {
   std::optional<model::AnomalyModel> model;
   std::size_t fit_windows = 0;
   std::size_t calibration_windows = 0;
   std::size_t hop = 0;  // of the overlapping windows the model was fitted and calibrated on
   std::string recording;
-  std::size_t test_from_sample = 0;            // first sample of the test quarter
-  std::vector<std::size_t> test_rows;          // disjoint windows starting at or after test_from_sample
-  std::vector<double> test_scores;             // their scores
-  std::vector<model::AnomalyScore> row_score;  // per row of the table (fault rows and test rows; zero otherwise)
+  std::size_t test_from_sample = 0;    // first sample of the test quarter
+  std::vector<std::size_t> test_rows;  // disjoint windows starting at or after test_from_sample
+  std::vector<double> test_scores;     // their scores
+  std::vector<model::AnomalyScore>
+      row_score;  // per row of the table (fault rows and test rows; zero otherwise)
 };
 
 // Overlapping windows (hop window_len / 16) of the healthy recording, cut at 3/4 of its usable length: the
@@ -63,7 +65,8 @@ struct HealthyTimeSplit {
 // with `table_config`) starting at or after the cut are the test windows. invalid_argument unless the catalog
 // has exactly one healthy recording with at least one disjoint window in its last quarter.
 Result<HealthyTimeSplit> healthy_time_split(const io::Catalog& catalog, const LabelledWindows& windows,
-                                            const LabelledWindowsConfig& table_config, double false_alarm_rate);
+                                            const LabelledWindowsConfig& table_config,
+                                            double false_alarm_rate);
 
 // Accuracy and macro-F1 of a product-decision report (k_product_unknown + 1 columns, the first
 // k_product_unknown of them true classes): accuracy over every decision, F1 averaged over the 4 true classes;
@@ -106,8 +109,8 @@ struct CwruLearnedReport {
   std::size_t synthetic_windows = 0;              // simulated fault windows over the folds
 };
 
-// The evaluation above on `windows` (built from `catalog` with `table_config`). `on_fold`, when given, is called
-// after each fold (for progress output). Errors of the steps, naming the fold.
+// The evaluation above on `windows` (built from `catalog` with `table_config`). `on_fold`, when given, is
+// called after each fold (for progress output). Errors of the steps, naming the fold.
 Result<CwruLearnedReport> evaluate_cwru_learned(const io::Catalog& catalog, const LabelledWindows& windows,
                                                 const LabelledWindowsConfig& table_config,
                                                 const CwruLearnedConfig& config,

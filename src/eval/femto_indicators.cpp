@@ -39,7 +39,8 @@ Result<IndicatorSeries> femto_indicator_series(const std::filesystem::path& dir,
     }
     for (std::size_t c = 0; c < channels.size(); ++c) {
       const io::Channel* ch = rec->find_channel(channels[c]);
-      if (ch == nullptr) return fail(ErrorCode::not_found, "{}: no channel '{}'", file.path.string(), channels[c]);
+      if (ch == nullptr)
+        return fail(ErrorCode::not_found, "{}: no channel '{}'", file.path.string(), channels[c]);
       auto v = extractor->compute(ch->samples, speed_rpm);
       if (!v) return std::unexpected(v.error().with_context(file.path.string()));
       s.values[c].push_back(*v);
@@ -81,7 +82,9 @@ Result<std::vector<ChannelOnset>> indicator_onsets(const IndicatorSeries& series
       std::vector<double> values(snapshots);
       for (std::size_t k = 0; k < snapshots; ++k) values[k] = diag::value_of(series.values[c][k], ind);
       auto r = diag::find_onset(series.time_s, values, rule);
-      if (!r) return std::unexpected(r.error().with_context(fmt::format("{} {}", channels[c], diag::to_string(ind))));
+      if (!r)
+        return std::unexpected(
+            r.error().with_context(fmt::format("{} {}", channels[c], diag::to_string(ind))));
       out.push_back({channels[c], ind, *r});
     }
   }

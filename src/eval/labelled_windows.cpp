@@ -17,11 +17,11 @@
 
 namespace vigil::eval {
 
+using model::at_model_rate;
+using model::feature_schema;
 using model::FeatureExtractor;
 using model::FeatureExtractorConfig;
 using model::k_feature_count;
-using model::at_model_rate;
-using model::feature_schema;
 using model::k_feature_schema_version;
 namespace {
 

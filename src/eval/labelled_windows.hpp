@@ -46,7 +46,7 @@ struct WindowRow {
 struct LabelledWindows {
   double sample_rate_hz = 0;
   std::size_t window_len = 0;
-  std::size_t hop = 0;  // samples between window starts (window_len for disjoint windows)
+  std::size_t hop = 0;          // samples between window starts (window_len for disjoint windows)
   std::vector<WindowRow> rows;  // recordings in catalog order, windows in time order
 };
 

@@ -11,20 +11,20 @@
 
 namespace vigil::eval {
 
-using model::RulConfig;
-using model::RulScoreConfig;
-using model::SnapshotFeatureExtractor;
-using model::LifeFeatures;
-using model::RulReplay;
-using model::RulScoreKind;
-using model::PriorFit;
 using model::DegradationPrior;
 using model::fit_rul_prior;
-using model::replay_rul;
-using model::RulModel;
 using model::HealthState;
-using model::RulEstimate;
 using model::HealthTrack;
+using model::LifeFeatures;
+using model::PriorFit;
+using model::replay_rul;
+using model::RulConfig;
+using model::RulEstimate;
+using model::RulModel;
+using model::RulReplay;
+using model::RulScoreConfig;
+using model::RulScoreKind;
+using model::SnapshotFeatureExtractor;
 
 Result<LifeFeatures> read_femto_life(const std::filesystem::path& dir, std::string name,
                                      const dsp::BearingGeometry& bearing, double speed_rpm,
@@ -39,7 +39,8 @@ Result<LifeFeatures> read_femto_life(const std::filesystem::path& dir, std::stri
     auto rec = io::read_femto_snapshot(f.path);
     if (!rec) return std::unexpected(rec.error());
     const io::Channel* ch = rec->find_channel(config.channel);
-    if (ch == nullptr) return fail(ErrorCode::not_found, "{}: no channel '{}'", f.path.string(), config.channel);
+    if (ch == nullptr)
+      return fail(ErrorCode::not_found, "{}: no channel '{}'", f.path.string(), config.channel);
     if (!extractor) {
       window_len = ch->samples.size();
       auto e = SnapshotFeatureExtractor::create(rec->sample_rate_hz, window_len, bearing, speed_rpm, config);
@@ -47,8 +48,8 @@ Result<LifeFeatures> read_femto_life(const std::filesystem::path& dir, std::stri
       extractor.emplace(std::move(*e));
     }
     if (ch->samples.size() != window_len) {
-      return fail(ErrorCode::parse, "{}: {} samples, the first snapshot had {}", f.path.string(), ch->samples.size(),
-                  window_len);
+      return fail(ErrorCode::parse, "{}: {} samples, the first snapshot had {}", f.path.string(),
+                  ch->samples.size(), window_len);
     }
     auto x = extractor->compute(ch->samples, speed_rpm);
     if (!x) return std::unexpected(x.error().with_context(f.path.string()));

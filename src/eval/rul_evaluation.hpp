@@ -24,8 +24,8 @@ namespace vigil::eval {
 // the snapshot file (unreadable, channel missing, a snapshot length differing from the first, a dead
 // channel).
 Result<model::LifeFeatures> read_femto_life(const std::filesystem::path& dir, std::string name,
-                                     const dsp::BearingGeometry& bearing, double speed_rpm,
-                                     const model::RulScoreConfig& config = {});
+                                            const dsp::BearingGeometry& bearing, double speed_rpm,
+                                            const model::RulScoreConfig& config = {});
 
 // Leave-one-life-out evaluation: for each life, the prior from the others only, then
 //  - the alarm (onset rule on the whole life; it does not depend on the prior): onset_s, detected_s, lead
@@ -48,8 +48,8 @@ struct LoboLife {
   double onset_s = std::numeric_limits<double>::quiet_NaN();
   double detected_s = std::numeric_limits<double>::quiet_NaN();
   double lead_s = std::numeric_limits<double>::quiet_NaN();
-  bool early_alarm = false;  // detected_s < early_fraction * life_s
-  model::DegradationPrior prior;    // learned without this life
+  bool early_alarm = false;       // detected_s < early_fraction * life_s
+  model::DegradationPrior prior;  // learned without this life
   std::vector<LoboCut> cuts;
 };
 struct LoboReport {
@@ -63,9 +63,9 @@ struct LoboReport {
 };
 // invalid_argument with fewer than 3 lives (2 must remain to learn a prior), a fraction outside (0, 1),
 // or a cut before a life's first snapshot; errors of fit_rul_prior name the held-out life.
-Result<LoboReport> evaluate_rul_lobo(std::span<const model::LifeFeatures> lives, const model::RulConfig& config,
-                                     const model::RulScoreConfig& score, std::span<const double> fractions,
-                                     double early_fraction = 0.3);
+Result<LoboReport> evaluate_rul_lobo(std::span<const model::LifeFeatures> lives,
+                                     const model::RulConfig& config, const model::RulScoreConfig& score,
+                                     std::span<const double> fractions, double early_fraction = 0.3);
 nlohmann::json to_json(const LoboReport& report);
 
 }  // namespace vigil::eval

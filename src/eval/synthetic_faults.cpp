@@ -21,13 +21,19 @@ constexpr std::size_t k_ring_up_samples = 1024;
 
 Result<sim::FaultKind> simulated_kind(domain::FaultType fault) {
   switch (fault) {
-    case domain::FaultType::inner_race: return sim::FaultKind::inner_race;
-    case domain::FaultType::outer_race: return sim::FaultKind::outer_race;
-    case domain::FaultType::ball: return sim::FaultKind::ball;
-    case domain::FaultType::cage: return sim::FaultKind::cage;
-    default: break;
+    case domain::FaultType::inner_race:
+      return sim::FaultKind::inner_race;
+    case domain::FaultType::outer_race:
+      return sim::FaultKind::outer_race;
+    case domain::FaultType::ball:
+      return sim::FaultKind::ball;
+    case domain::FaultType::cage:
+      return sim::FaultKind::cage;
+    default:
+      break;
   }
-  return fail(ErrorCode::invalid_argument, "synthetic faults: the simulator has no '{}' defect", domain::to_string(fault));
+  return fail(ErrorCode::invalid_argument, "synthetic faults: the simulator has no '{}' defect",
+              domain::to_string(fault));
 }
 
 // Mean shaft speed of `rows` at each load.
@@ -57,8 +63,10 @@ Result<FeatureExtractor> extractor_for(const LabelledWindows& windows) {
 
 }  // namespace
 
-Result<Dataset> synthetic_fault_dataset(const LabelledWindows& windows, std::span<const std::size_t> training_rows,
-                                        std::span<const domain::FaultType> classes, std::size_t per, std::uint64_t seed) {
+Result<Dataset> synthetic_fault_dataset(const LabelledWindows& windows,
+                                        std::span<const std::size_t> training_rows,
+                                        std::span<const domain::FaultType> classes, std::size_t per,
+                                        std::uint64_t seed) {
   std::vector<sim::FaultKind> kinds;
   for (auto c : classes) {
     auto kind = simulated_kind(c);
@@ -94,8 +102,9 @@ Result<Dataset> synthetic_fault_dataset(const LabelledWindows& windows, std::spa
   return d;
 }
 
-Result<std::vector<float>> synthetic_healthy_rows(const LabelledWindows& windows, std::span<const std::size_t> rows,
-                                                  std::size_t per, std::uint64_t seed) {
+Result<std::vector<float>> synthetic_healthy_rows(const LabelledWindows& windows,
+                                                  std::span<const std::size_t> rows, std::size_t per,
+                                                  std::uint64_t seed) {
   auto extractor = extractor_for(windows);
   if (!extractor) return std::unexpected(extractor.error());
   std::vector<float> out;

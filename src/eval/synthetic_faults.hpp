@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "io/catalog.hpp"
 #include "eval/labelled_windows.hpp"
+#include "io/catalog.hpp"
 #include "model/train/dataset.hpp"
 
 namespace vigil::eval {
@@ -26,14 +26,17 @@ inline constexpr double k_synthetic_max_impact_g = 4.0;
 // impact strength log-spaced over the range above, the first 1024 samples of each dropped (the resonance
 // rings up from rest), features as FeatureExtractor gives them. Labels are positions in `classes`.
 // Deterministic in `seed`. invalid_argument for a class the simulator has no defect for (normal, unknown).
-Result<model::train::Dataset> synthetic_fault_dataset(const LabelledWindows& windows, std::span<const std::size_t> training_rows,
-                                        std::span<const domain::FaultType> classes, std::size_t per, std::uint64_t seed);
+Result<model::train::Dataset> synthetic_fault_dataset(const LabelledWindows& windows,
+                                                      std::span<const std::size_t> training_rows,
+                                                      std::span<const domain::FaultType> classes,
+                                                      std::size_t per, std::uint64_t seed);
 
 // `per` simulated healthy windows (sim::Scenario::cwru_like with no defect) at the mean shaft speed of each
 // load among `rows`, one continuous simulation per load; features row-major, k_feature_count per window.
 // For the experiment of a simulated "normal" class (docs/learned-evaluation.md: it does not stand in for a
 // real healthy recording).
-Result<std::vector<float>> synthetic_healthy_rows(const LabelledWindows& windows, std::span<const std::size_t> rows,
-                                                  std::size_t per, std::uint64_t seed);
+Result<std::vector<float>> synthetic_healthy_rows(const LabelledWindows& windows,
+                                                  std::span<const std::size_t> rows, std::size_t per,
+                                                  std::uint64_t seed);
 
 }  // namespace vigil::eval

@@ -13,15 +13,17 @@
 
 namespace vigil::eval {
 
-// The training side of the recipe: windows_dataset of `rows` plus, when recipe.synthetic_faults > 0, that many
-// simulated windows per class at every load of `rows` (synthetic_fault_dataset, seeded by the recipe's
+// The training side of the recipe: windows_dataset of `rows` plus, when recipe.synthetic_faults > 0, that
+// many simulated windows per class at every load of `rows` (synthetic_fault_dataset, seeded by the recipe's
 // seed). Validation and test sets are always real windows (windows_dataset).
 Result<model::train::Dataset> training_side(const LabelledWindows& windows, std::span<const std::size_t> rows,
-                              std::span<const domain::FaultType> classes, const model::train::ClassifierRecipe& recipe);
+                                            std::span<const domain::FaultType> classes,
+                                            const model::train::ClassifierRecipe& recipe);
 
 // Rows `rows` of `windows` as a labelled Dataset over all k_feature_count features; the label of a row is
 // the position of its fault in `classes` (invalid_argument for a row whose fault is not listed).
-Result<model::train::Dataset> windows_dataset(const LabelledWindows& windows, std::span<const std::size_t> rows,
-                                std::span<const domain::FaultType> classes);
+Result<model::train::Dataset> windows_dataset(const LabelledWindows& windows,
+                                              std::span<const std::size_t> rows,
+                                              std::span<const domain::FaultType> classes);
 
 }  // namespace vigil::eval

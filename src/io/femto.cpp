@@ -218,10 +218,11 @@ Result<double> femto_speed_rpm(const FemtoBearing& bearing, std::optional<double
     return *given_rpm;
   }
   if (bearing.condition) return bearing.condition->speed_rpm;
-  return fail(ErrorCode::invalid_argument,
-              "{}: cannot tell the operating condition from the name (expected BearingC_N with C = 1, 2 or 3); "
-              "give the speed",
-              bearing.dir.string());
+  return fail(
+      ErrorCode::invalid_argument,
+      "{}: cannot tell the operating condition from the name (expected BearingC_N with C = 1, 2 or 3); "
+      "give the speed",
+      bearing.dir.string());
 }
 
 }  // namespace vigil::io

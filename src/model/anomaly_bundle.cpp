@@ -51,8 +51,8 @@ Status check_scale(std::span<const float> scale, std::string_view what) {
   if (scale.empty()) return fail(ErrorCode::invalid_argument, "{}: no scales", what);
   for (std::size_t i = 0; i < scale.size(); ++i) {
     if (!(std::isfinite(scale[i]) && scale[i] > 0)) {
-      return fail(ErrorCode::invalid_argument, "{}: scale {} is {}, expected a positive finite number", what, i,
-                  scale[i]);
+      return fail(ErrorCode::invalid_argument, "{}: scale {} is {}, expected a positive finite number", what,
+                  i, scale[i]);
     }
   }
   return {};
@@ -86,11 +86,13 @@ AutoencoderAnomaly& AutoencoderAnomaly::operator=(const AutoencoderAnomaly& othe
   return *this;
 }
 
-Result<AutoencoderAnomaly> AutoencoderAnomaly::create(const MlpSpec& network, std::string graph, std::vector<float> scale) {
+Result<AutoencoderAnomaly> AutoencoderAnomaly::create(const MlpSpec& network, std::string graph,
+                                                      std::vector<float> scale) {
   if (auto ok = validate(network); !ok) return std::unexpected(ok.error().with_context("autoencoder"));
   if (network.input_size() != network.output_size()) {
-    return fail(ErrorCode::invalid_argument, "autoencoder: {} inputs but {} outputs (must reconstruct its input)",
-                network.input_size(), network.output_size());
+    return fail(ErrorCode::invalid_argument,
+                "autoencoder: {} inputs but {} outputs (must reconstruct its input)", network.input_size(),
+                network.output_size());
   }
   if (network.layers.back().activation != Activation::none) {
     return fail(ErrorCode::invalid_argument, "autoencoder: the last layer must be linear, got {}",
@@ -126,7 +128,8 @@ Result<AutoencoderAnomaly> AutoencoderAnomaly::from_members(std::string graph, c
     return fail(ErrorCode::parse, "{}: 'version' must be 1", member);
   }
   const auto scales = j.find("scale");
-  if (scales == j.end() || !scales->is_array()) return fail(ErrorCode::parse, "{}: missing array 'scale'", member);
+  if (scales == j.end() || !scales->is_array())
+    return fail(ErrorCode::parse, "{}: missing array 'scale'", member);
   std::vector<float> scale;
   for (const auto& v : *scales) {
     if (!v.is_number()) return fail(ErrorCode::parse, "{}: 'scale' must hold numbers", member);
@@ -134,7 +137,8 @@ Result<AutoencoderAnomaly> AutoencoderAnomaly::from_members(std::string graph, c
   }
   if (auto ok = check_scale(scale, member); !ok) return std::unexpected(ok.error());
   const auto dimension = j.find("dimension");
-  if (dimension == j.end() || !dimension->is_number_unsigned() || dimension->get<std::size_t>() != scale.size()) {
+  if (dimension == j.end() || !dimension->is_number_unsigned() ||
+      dimension->get<std::size_t>() != scale.size()) {
     return fail(ErrorCode::parse, "{}: 'dimension' must be the number of scales ({})", member, scale.size());
   }
   const auto probe = j.find("probe");
@@ -154,10 +158,11 @@ Result<AutoencoderAnomaly> AutoencoderAnomaly::from_members(std::string graph, c
   if (!measured) return std::unexpected(measured.error());
   const double recorded = probe_error->get<double>();
   if (!probe_agrees(*measured, recorded)) {
-    return fail(ErrorCode::invalid_argument,
-                "{} and {} disagree: the graph's error on the zero vector is {:.9g}, the member records {:.9g} "
-                "(graph and scales of different trainings?)",
-                k_anomaly_graph_member, member, *measured, recorded);
+    return fail(
+        ErrorCode::invalid_argument,
+        "{} and {} disagree: the graph's error on the zero vector is {:.9g}, the member records {:.9g} "
+        "(graph and scales of different trainings?)",
+        k_anomaly_graph_member, member, *measured, recorded);
   }
   return AutoencoderAnomaly(std::move(*onnx), std::move(graph), std::move(scale), recorded);
 }
@@ -210,20 +215,22 @@ AnomalyModel::AnomalyModel(Scaler scaler, AnomalyDetector detector, ScoreCalibra
       threshold_(threshold),
       z_(scaler_.dimension()) {}
 
-Result<AnomalyModel> AnomalyModel::create(Scaler scaler, AnomalyDetector detector, ScoreCalibration calibration,
-                                          double false_alarm_rate) {
+Result<AnomalyModel> AnomalyModel::create(Scaler scaler, AnomalyDetector detector,
+                                          ScoreCalibration calibration, double false_alarm_rate) {
   if (scaler.dimension() != detector_dimension(detector)) {
     return fail(ErrorCode::invalid_argument, "anomaly model: scaler has {} features, {} detector {}",
-                scaler.dimension(), to_string(AnomalyDetectorKind(detector.index())), detector_dimension(detector));
+                scaler.dimension(), to_string(AnomalyDetectorKind(detector.index())),
+                detector_dimension(detector));
   }
   auto threshold = calibration.threshold(false_alarm_rate);
   if (!threshold) return std::unexpected(threshold.error().with_context("anomaly model"));
-  return AnomalyModel(std::move(scaler), std::move(detector), std::move(calibration), false_alarm_rate, *threshold);
+  return AnomalyModel(std::move(scaler), std::move(detector), std::move(calibration), false_alarm_rate,
+                      *threshold);
 }
 
 AnomalyDetectorKind AnomalyModel::detector_kind() const {
   return std::holds_alternative<GaussianAnomaly>(detector_) ? AnomalyDetectorKind::gaussian
-                                                             : AnomalyDetectorKind::autoencoder;
+                                                            : AnomalyDetectorKind::autoencoder;
 }
 
 Result<AnomalyScore> AnomalyModel::score(std::span<const float> features) {
@@ -235,7 +242,8 @@ Result<AnomalyScore> AnomalyModel::score(std::span<const float> features) {
 
 Result<AnomalyModel> AnomalyModel::from_bundle(const Bundle& bundle) {
   if (bundle.kind != ModelKind::anomaly) {
-    return fail(ErrorCode::invalid_argument, "bundle of kind '{}', expected 'anomaly'", to_string(bundle.kind));
+    return fail(ErrorCode::invalid_argument, "bundle of kind '{}', expected 'anomaly'",
+                to_string(bundle.kind));
   }
   if (bundle.feature_schema_version != k_feature_schema_version) {
     return fail(ErrorCode::invalid_argument, "feature schema version {}, this build reads {}",
@@ -266,8 +274,8 @@ Result<AnomalyModel> AnomalyModel::from_bundle(const Bundle& bundle) {
           : std::vector<std::string_view>{k_anomaly_detector_member};
   for (auto name : foreign) {
     if (bundle.find(name) != nullptr) {
-      return fail(ErrorCode::invalid_argument, "member '{}' does not belong to a bundle whose detector is {}", name,
-                  to_string(*kind));
+      return fail(ErrorCode::invalid_argument, "member '{}' does not belong to a bundle whose detector is {}",
+                  name, to_string(*kind));
     }
   }
 
@@ -293,7 +301,8 @@ Result<AnomalyModel> AnomalyModel::from_bundle(const Bundle& bundle) {
       return AnomalyDetector(std::in_place_type<GaussianAnomaly>, std::move(*g));
     }
     const BundleMember* graph = bundle.find(k_anomaly_graph_member);
-    if (graph == nullptr) return fail(ErrorCode::not_found, "bundle has no member '{}'", k_anomaly_graph_member);
+    if (graph == nullptr)
+      return fail(ErrorCode::not_found, "bundle has no member '{}'", k_anomaly_graph_member);
     auto json = bundle.json_member(k_anomaly_reconstruction_member);
     if (!json) return std::unexpected(json.error());
     auto a = AutoencoderAnomaly::from_members(graph->bytes, *json);
@@ -302,17 +311,20 @@ Result<AnomalyModel> AnomalyModel::from_bundle(const Bundle& bundle) {
   }();
   if (!detector) return std::unexpected(detector.error());
   if (detector_dimension(*detector) != scaler->dimension()) {
-    return fail(ErrorCode::invalid_argument, "{}: {} features, {} has {}",
-                *kind == AnomalyDetectorKind::gaussian ? k_anomaly_detector_member : k_anomaly_reconstruction_member,
-                detector_dimension(*detector), k_anomaly_scaler_member, scaler->dimension());
+    return fail(
+        ErrorCode::invalid_argument, "{}: {} features, {} has {}",
+        *kind == AnomalyDetectorKind::gaussian ? k_anomaly_detector_member : k_anomaly_reconstruction_member,
+        detector_dimension(*detector), k_anomaly_scaler_member, scaler->dimension());
   }
   auto model = create(std::move(*scaler), std::move(*detector), std::move(*calibration), *rate);
   if (!model) return std::unexpected(model.error());
   // The threshold is recomputed from calibration.json; the manifest's copy tells whether that calibration
   // belongs to this model (JSON round-trips doubles exactly, so only a different calibration moves it).
-  if (!(std::abs(model->threshold() - *recorded_threshold) <= 1e-9 * std::max(1.0, std::abs(*recorded_threshold)))) {
+  if (!(std::abs(model->threshold() - *recorded_threshold) <=
+        1e-9 * std::max(1.0, std::abs(*recorded_threshold)))) {
     return fail(ErrorCode::invalid_argument,
-                "{}: threshold {:.9g} at the budget {:g}, the manifest's model_info.threshold is {:.9g} (a calibration "
+                "{}: threshold {:.9g} at the budget {:g}, the manifest's model_info.threshold is {:.9g} (a "
+                "calibration "
                 "of another model?)",
                 k_anomaly_calibration_member, model->threshold(), *rate, *recorded_threshold);
   }
@@ -321,7 +333,8 @@ Result<AnomalyModel> AnomalyModel::from_bundle(const Bundle& bundle) {
 
 Result<Bundle> make_anomaly_bundle(const AnomalyModel& model, nlohmann::json training) {
   if (training.is_null()) training = nlohmann::json::object();
-  if (!training.is_object()) return fail(ErrorCode::invalid_argument, "training summary: expected a JSON object");
+  if (!training.is_object())
+    return fail(ErrorCode::invalid_argument, "training summary: expected a JSON object");
   Bundle b;
   b.kind = ModelKind::anomaly;
   b.feature_schema_version = k_feature_schema_version;

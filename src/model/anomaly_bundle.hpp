@@ -8,8 +8,8 @@
 //                served through OpenCV DNN (onnx_inference.hpp).
 // Both sit behind one interface (AnomalyModel::score) and one bundle kind, anomaly (bundle.hpp), whose
 // manifest says which detector it carries (model_info.detector). Fitting and calibration from healthy feature
-// rows: anomaly_fit.hpp (the gaussian kind, no learning library); the autoencoder kind is trained with libtorch
-// (vigil_model_train) and from labelled windows in vigil_eval (eval/anomaly_training.hpp).
+// rows: anomaly_fit.hpp (the gaussian kind, no learning library); the autoencoder kind is trained with
+// libtorch (vigil_model_train) and from labelled windows in vigil_eval (eval/anomaly_training.hpp).
 #pragma once
 
 #include <cstddef>
@@ -33,7 +33,8 @@
 namespace vigil::model {
 
 // Bundle member names of an anomaly bundle. Every bundle has the scaler and the calibration; a gaussian one
-// has detector.json, an autoencoder one the graph and its reconstruction.json (and nothing of the other kind).
+// has detector.json, an autoencoder one the graph and its reconstruction.json (and nothing of the other
+// kind).
 inline constexpr std::string_view k_anomaly_scaler_member = "scaler.json";
 inline constexpr std::string_view k_anomaly_calibration_member = "calibration.json";
 inline constexpr std::string_view k_anomaly_detector_member = "detector.json";
@@ -59,10 +60,11 @@ class AutoencoderAnomaly {
   ~AutoencoderAnomaly() = default;
 
   // From a trained network (input_size() == output_size() == d, the last layer linear), its ONNX form
-  // (train::autoencoder_graph) and d positive finite scales. The graph is loaded through OpenCV here, and e(0)
-  // through OpenCV must match e(0) through reference_forward (double) within k_probe_tolerance relative: the
-  // probe recorded in reconstruction.json, checked again when a bundle is loaded.
-  static Result<AutoencoderAnomaly> create(const MlpSpec& network, std::string graph, std::vector<float> scale);
+  // (train::autoencoder_graph) and d positive finite scales. The graph is loaded through OpenCV here, and
+  // e(0) through OpenCV must match e(0) through reference_forward (double) within k_probe_tolerance relative:
+  // the probe recorded in reconstruction.json, checked again when a bundle is loaded.
+  static Result<AutoencoderAnomaly> create(const MlpSpec& network, std::string graph,
+                                           std::vector<float> scale);
   // From bundle members: the ONNX bytes and reconstruction.json (see to_json). Refuses (naming the member)
   // shapes that disagree (graph input / output vs the scales) and a graph whose e(0) is not the probe's,
   // i.e. a graph and scales of two different trainings.
@@ -76,7 +78,7 @@ class AutoencoderAnomaly {
   std::size_t dimension() const { return scale_.size(); }
   const std::vector<float>& scale() const { return scale_; }
   const std::string& graph() const { return graph_; }  // the ONNX bytes (bundle member autoencoder.onnx)
-  double probe_error() const { return probe_error_; }   // e(0), reference forward in double
+  double probe_error() const { return probe_error_; }  // e(0), reference forward in double
 
   // {"type": "reconstruction_error", "version": 1, "graph": "autoencoder.onnx", "dimension": d,
   //  "error": "mean squared standardised reconstruction error", "scale": [s_1..s_d],
@@ -101,7 +103,7 @@ using AnomalyDetector = std::variant<GaussianAnomaly, AutoencoderAnomaly>;
 
 // score() of one window.
 struct AnomalyScore {
-  double score = 0;       // the detector's raw score: T^2 (gaussian) or e(z) (autoencoder); larger = more abnormal
+  double score = 0;  // the detector's raw score: T^2 (gaussian) or e(z) (autoencoder); larger = more abnormal
   double confidence = 0;  // 1 - S(score): fraction of held-back healthy windows scoring lower, in [0, 1)
   bool alarm = false;     // score > threshold()
 };
@@ -113,9 +115,9 @@ class AnomalyModel {
   static Result<AnomalyModel> create(Scaler scaler, AnomalyDetector detector, ScoreCalibration calibration,
                                      double false_alarm_rate);
   // From a bundle of kind anomaly built for k_feature_schema_version (else invalid_argument): model_info
-  // {detector, false_alarm_rate, threshold}, scaler.json, calibration.json and the detector's members (above).
-  // Refuses, naming the member: a missing member, a member of the other kind, dimensions that disagree,
-  // an autoencoder graph that fails its probe, a calibration whose threshold at the budget is not
+  // {detector, false_alarm_rate, threshold}, scaler.json, calibration.json and the detector's members
+  // (above). Refuses, naming the member: a missing member, a member of the other kind, dimensions that
+  // disagree, an autoencoder graph that fails its probe, a calibration whose threshold at the budget is not
   // model_info.threshold (a calibration of another model).
   static Result<AnomalyModel> from_bundle(const Bundle& bundle);
 

@@ -9,8 +9,8 @@ namespace {
 
 Status check_rows(std::span<const float> rows, std::size_t dimension, std::string_view what) {
   if (dimension == 0 || rows.size() % dimension != 0) {
-    return fail(ErrorCode::invalid_argument, "{}: {} values are not whole rows of {} features", what, rows.size(),
-                dimension);
+    return fail(ErrorCode::invalid_argument, "{}: {} values are not whole rows of {} features", what,
+                rows.size(), dimension);
   }
   return {};
 }
@@ -23,9 +23,11 @@ Result<CalibratedAnomaly> calibrate_anomaly_model(Scaler scaler, AnomalyDetector
   const std::size_t d = scaler.dimension();
   const std::size_t detector_d = std::visit([](const auto& x) { return x.dimension(); }, detector);
   if (d != detector_d) {
-    return fail(ErrorCode::invalid_argument, "anomaly model: scaler has {} features, detector {}", d, detector_d);
+    return fail(ErrorCode::invalid_argument, "anomaly model: scaler has {} features, detector {}", d,
+                detector_d);
   }
-  if (auto ok = check_rows(calibration_rows, d, "anomaly calibration"); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_rows(calibration_rows, d, "anomaly calibration"); !ok)
+    return std::unexpected(ok.error());
   const std::size_t n = calibration_rows.size() / d;
   if (n < ScoreCalibration::k_min_scores) {
     return fail(ErrorCode::invalid_argument, "{} healthy windows to calibrate on, need at least {}", n,
@@ -35,7 +37,8 @@ Result<CalibratedAnomaly> calibrate_anomaly_model(Scaler scaler, AnomalyDetector
   std::vector<double> scores;
   scores.reserve(n);
   for (std::size_t k = 0; k < n; ++k) {
-    if (auto ok = scaler.transform(calibration_rows.subspan(k * d, d), z); !ok) return std::unexpected(ok.error());
+    if (auto ok = scaler.transform(calibration_rows.subspan(k * d, d), z); !ok)
+      return std::unexpected(ok.error());
     auto s = std::visit([&](auto& x) { return x.score(z); }, detector);
     if (!s) return std::unexpected(s.error());
     scores.push_back(*s);
@@ -53,8 +56,8 @@ Result<CalibratedAnomaly> calibrate_anomaly_model(Scaler scaler, AnomalyDetector
 }
 
 Result<CalibratedAnomaly> fit_gaussian_anomaly_model(std::span<const float> fit_rows,
-                                                     std::span<const float> calibration_rows, std::size_t dimension,
-                                                     const AnomalyFitConfig& config) {
+                                                     std::span<const float> calibration_rows,
+                                                     std::size_t dimension, const AnomalyFitConfig& config) {
   if (auto ok = check_rows(fit_rows, dimension, "anomaly fit"); !ok) return std::unexpected(ok.error());
   const std::size_t n = fit_rows.size() / dimension;
   if (n < 2) return fail(ErrorCode::invalid_argument, "{} healthy windows to fit on, need at least 2", n);

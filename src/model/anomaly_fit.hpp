@@ -1,5 +1,5 @@
-// Fitting a per-asset anomaly model from healthy feature rows: the robust scaler, the Gaussian T^2 detector and
-// the calibration of its score into a confidence with an alarm threshold at a false-alarm budget. What
+// Fitting a per-asset anomaly model from healthy feature rows: the robust scaler, the Gaussian T^2 detector
+// and the calibration of its score into a confidence with an alarm threshold at a false-alarm budget. What
 // commissioning on site (the edge learns its asset's normal) and training from recordings (eval/
 // anomaly_training.hpp) share; no learning library and no dataset reader.
 #pragma once
@@ -30,8 +30,8 @@ struct CalibratedAnomaly {
 };
 
 // Scores `calibration_rows` (row-major, scaler.dimension() values per row; healthy windows held back from the
-// fit) through scaler + detector, fits the ScoreCalibration on them and builds the model with its threshold at
-// config.false_alarm_rate. invalid_argument for fewer than ScoreCalibration::k_min_scores rows, a ragged
+// fit) through scaler + detector, fits the ScoreCalibration on them and builds the model with its threshold
+// at config.false_alarm_rate. invalid_argument for fewer than ScoreCalibration::k_min_scores rows, a ragged
 // matrix, or a scaler and detector of different dimensions; their errors otherwise.
 Result<CalibratedAnomaly> calibrate_anomaly_model(Scaler scaler, AnomalyDetector detector,
                                                   std::span<const float> calibration_rows,
@@ -41,7 +41,8 @@ Result<CalibratedAnomaly> calibrate_anomaly_model(Scaler scaler, AnomalyDetector
 // values), then calibrate_anomaly_model on `calibration_rows`. The two sets must not share a window: a score
 // calibrated on the windows it was fitted on is biased low and the alarm budget would not hold.
 Result<CalibratedAnomaly> fit_gaussian_anomaly_model(std::span<const float> fit_rows,
-                                                     std::span<const float> calibration_rows, std::size_t dimension,
+                                                     std::span<const float> calibration_rows,
+                                                     std::size_t dimension,
                                                      const AnomalyFitConfig& config = {});
 
 }  // namespace vigil::model

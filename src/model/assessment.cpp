@@ -21,8 +21,9 @@ Result<WindowSetup> window_setup_of(const Bundle& bundle) {
   const double rate_hz = t.at("sample_rate_hz").get<double>();
   const auto window_len = t.at("window_len").get<std::int64_t>();
   if (!(rate_hz > 0) || window_len < 256) {
-    return fail(ErrorCode::invalid_argument, "{} bundle: training sample_rate_hz {} / window_len {} out of range",
-                kind, rate_hz, window_len);
+    return fail(ErrorCode::invalid_argument,
+                "{} bundle: training sample_rate_hz {} / window_len {} out of range", kind, rate_hz,
+                window_len);
   }
   return WindowSetup{.sample_rate_hz = rate_hz, .window_len = static_cast<std::size_t>(window_len)};
 }
@@ -91,8 +92,8 @@ WindowDecision decide_window(const std::optional<AnomalyScore>& anomaly,
 Result<std::size_t> alarms_needed(std::size_t windows, double false_alarm_rate) {
   const double a = false_alarm_rate;
   if (windows == 0 || !(a > 0 && a < 1)) {
-    return fail(ErrorCode::invalid_argument, "alarms_needed: need windows > 0 and a rate in (0, 1), got {} and {}",
-                windows, a);
+    return fail(ErrorCode::invalid_argument,
+                "alarms_needed: need windows > 0 and a rate in (0, 1), got {} and {}", windows, a);
   }
   // pmf(j) = C(n, j) a^j (1 - a)^(n - j) through logarithms; tail(k) = sum_{j >= k} pmf(j), summed from the
   // smallest terms up so that tails far below 1 keep their precision (1 - cdf would cancel).
@@ -113,15 +114,17 @@ Result<std::size_t> alarms_needed(std::size_t windows, double false_alarm_rate) 
   return needed;
 }
 
-Result<RecordingAssessment> assess_recording(WindowAssessor& assessor, std::span<const float> samples, double rate_hz,
-                                             double speed_rpm, std::string_view name, std::size_t settle_samples) {
+Result<RecordingAssessment> assess_recording(WindowAssessor& assessor, std::span<const float> samples,
+                                             double rate_hz, double speed_rpm, std::string_view name,
+                                             std::size_t settle_samples) {
   const auto& fc = assessor.features();
   auto x = at_model_rate(samples, rate_hz, fc.sample_rate_hz, settle_samples, name);
   if (!x) return std::unexpected(x.error());
   const std::size_t n = x->size() / fc.window_len;
   if (n == 0) {
-    return fail(ErrorCode::invalid_argument, "{}: {} samples at {} Hz, shorter than one {}-sample model window",
-                name, x->size(), fc.sample_rate_hz, fc.window_len);
+    return fail(ErrorCode::invalid_argument,
+                "{}: {} samples at {} Hz, shorter than one {}-sample model window", name, x->size(),
+                fc.sample_rate_hz, fc.window_len);
   }
 
   RecordingAssessment out;
@@ -138,7 +141,8 @@ Result<RecordingAssessment> assess_recording(WindowAssessor& assessor, std::span
       out.alarms += a->anomaly->alarm ? 1 : 0;
     }
     if (a->classification) {
-      probabilities.emplace_back(a->classification->probabilities.begin(), a->classification->probabilities.end());
+      probabilities.emplace_back(a->classification->probabilities.begin(),
+                                 a->classification->probabilities.end());
     }
   }
 
@@ -152,7 +156,8 @@ Result<RecordingAssessment> assess_recording(WindowAssessor& assessor, std::span
     out.abnormal = out.alarms >= out.alarms_needed;
     std::sort(confidences.begin(), confidences.end());
     const std::size_t m = confidences.size();
-    out.median_confidence = m % 2 == 1 ? confidences[m / 2] : 0.5 * (confidences[m / 2 - 1] + confidences[m / 2]);
+    out.median_confidence =
+        m % 2 == 1 ? confidences[m / 2] : 0.5 * (confidences[m / 2 - 1] + confidences[m / 2]);
   }
 
   if (const auto& classifier = assessor.classifier()) {
@@ -165,11 +170,13 @@ Result<RecordingAssessment> assess_recording(WindowAssessor& assessor, std::span
       ++out.classified_windows;
     }
     for (auto& p : out.mean_probabilities) p /= double(out.classified_windows);
-    const auto top = std::size_t(std::max_element(out.mean_probabilities.begin(), out.mean_probabilities.end()) -
-                                 out.mean_probabilities.begin());
+    const auto top =
+        std::size_t(std::max_element(out.mean_probabilities.begin(), out.mean_probabilities.end()) -
+                    out.mean_probabilities.begin());
     out.fault_probability = out.mean_probabilities[top];
-    out.fault = out.fault_probability < classifier->abstain_threshold() ? std::string(k_classifier_unknown_label)
-                                                                         : out.labels[top];
+    out.fault = out.fault_probability < classifier->abstain_threshold()
+                    ? std::string(k_classifier_unknown_label)
+                    : out.labels[top];
   }
 
   if (out.has_anomaly && !out.abnormal) {
@@ -177,8 +184,8 @@ Result<RecordingAssessment> assess_recording(WindowAssessor& assessor, std::span
     out.confidence = 1.0 - double(out.alarms) / double(n);
   } else if (out.has_classifier) {
     out.verdict = out.fault;
-    out.confidence =
-        out.has_anomaly && out.fault == k_classifier_unknown_label ? out.median_confidence : out.fault_probability;
+    out.confidence = out.has_anomaly && out.fault == k_classifier_unknown_label ? out.median_confidence
+                                                                                : out.fault_probability;
   } else {
     out.verdict = "abnormal";
     out.confidence = out.median_confidence;

@@ -598,8 +598,8 @@ Result<Bundle> read_bundle(const std::filesystem::path& path, ModelKind expected
   auto bundle = parse_bundle(bytes, name);
   if (!bundle) return bundle;
   if (bundle->kind != expected_kind) {
-    return fail(ErrorCode::unsupported, "{}: is a bundle of kind {}, expected kind {}", name, to_string(bundle->kind),
-                to_string(expected_kind));
+    return fail(ErrorCode::unsupported, "{}: is a bundle of kind {}, expected kind {}", name,
+                to_string(bundle->kind), to_string(expected_kind));
   }
   if (bundle->feature_schema_version != expected_feature_schema_version) {
     return fail(ErrorCode::unsupported,

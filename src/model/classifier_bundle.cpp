@@ -14,7 +14,8 @@ namespace vigil::model {
 namespace {
 
 Status check_labels(const std::vector<std::string>& labels, std::string_view what) {
-  if (labels.size() < 2) return fail(ErrorCode::invalid_argument, "{}: {} labels, need at least 2", what, labels.size());
+  if (labels.size() < 2)
+    return fail(ErrorCode::invalid_argument, "{}: {} labels, need at least 2", what, labels.size());
   std::set<std::string> seen;
   for (const auto& l : labels) {
     if (l.empty()) return fail(ErrorCode::invalid_argument, "{}: empty label", what);
@@ -28,7 +29,8 @@ Status check_labels(const std::vector<std::string>& labels, std::string_view wha
 
 Status check_threshold(double abstain_threshold, std::string_view what) {
   if (!(abstain_threshold >= 0 && abstain_threshold <= 1)) {
-    return fail(ErrorCode::invalid_argument, "{}: abstain threshold {} outside [0, 1]", what, abstain_threshold);
+    return fail(ErrorCode::invalid_argument, "{}: abstain threshold {} outside [0, 1]", what,
+                abstain_threshold);
   }
   return {};
 }
@@ -36,18 +38,21 @@ Status check_threshold(double abstain_threshold, std::string_view what) {
 }  // namespace
 
 Result<Bundle> make_classifier_bundle(const MlpSpec& spec, std::string graph, std::vector<std::string> labels,
-                                      double abstain_threshold, nlohmann::json training, nlohmann::json metrics) {
+                                      double abstain_threshold, nlohmann::json training,
+                                      nlohmann::json metrics) {
   if (auto ok = validate(spec); !ok) return std::unexpected(ok.error().with_context("classifier"));
   if (spec.input_size() != k_feature_count) {
-    return fail(ErrorCode::invalid_argument, "classifier: {} inputs, feature schema {} has {}", spec.input_size(),
-                k_feature_schema_version, k_feature_count);
+    return fail(ErrorCode::invalid_argument, "classifier: {} inputs, feature schema {} has {}",
+                spec.input_size(), k_feature_schema_version, k_feature_count);
   }
   if (spec.layers.back().activation != Activation::softmax) {
-    return fail(ErrorCode::invalid_argument, "classifier: last layer must be a softmax (class probabilities)");
+    return fail(ErrorCode::invalid_argument,
+                "classifier: last layer must be a softmax (class probabilities)");
   }
   if (auto ok = check_labels(labels, "classifier"); !ok) return std::unexpected(ok.error());
   if (labels.size() != spec.output_size()) {
-    return fail(ErrorCode::invalid_argument, "classifier: {} labels for {} outputs", labels.size(), spec.output_size());
+    return fail(ErrorCode::invalid_argument, "classifier: {} labels for {} outputs", labels.size(),
+                spec.output_size());
   }
   if (auto ok = check_threshold(abstain_threshold, "classifier"); !ok) return std::unexpected(ok.error());
   if (training.is_null()) training = nlohmann::json::object();
@@ -59,8 +64,8 @@ Result<Bundle> make_classifier_bundle(const MlpSpec& spec, std::string graph, st
   auto onnx = OnnxModel::create(graph, k_classifier_graph_member);
   if (!onnx) return std::unexpected(onnx.error().with_context("classifier"));
   if (onnx->input_size() != spec.input_size() || onnx->output_size() != spec.output_size()) {
-    return fail(ErrorCode::invalid_argument, "classifier: graph {} -> {}, network {} -> {}", onnx->input_size(),
-                onnx->output_size(), spec.input_size(), spec.output_size());
+    return fail(ErrorCode::invalid_argument, "classifier: graph {} -> {}, network {} -> {}",
+                onnx->input_size(), onnx->output_size(), spec.input_size(), spec.output_size());
   }
   {
     const std::vector<float> probe(spec.input_size(), 0.5f);
@@ -69,8 +74,8 @@ Result<Bundle> make_classifier_bundle(const MlpSpec& spec, std::string graph, st
     const auto reference = reference_forward(spec, probe);
     for (std::size_t i = 0; i < out.size(); ++i) {
       if (!(std::abs(double(out[i]) - double(reference[i])) <= 1e-4)) {
-        return fail(ErrorCode::invalid_argument, "classifier: the graph gives {} for class {}, the network {}",
-                    out[i], i, reference[i]);
+        return fail(ErrorCode::invalid_argument,
+                    "classifier: the graph gives {} for class {}, the network {}", out[i], i, reference[i]);
       }
     }
   }
@@ -100,7 +105,8 @@ ClassifierModel::ClassifierModel(OnnxModel onnx, std::vector<std::string> labels
 
 Result<ClassifierModel> ClassifierModel::from_bundle(const Bundle& bundle) {
   if (bundle.kind != ModelKind::classifier) {
-    return fail(ErrorCode::invalid_argument, "bundle of kind '{}', expected 'classifier'", to_string(bundle.kind));
+    return fail(ErrorCode::invalid_argument, "bundle of kind '{}', expected 'classifier'",
+                to_string(bundle.kind));
   }
   if (bundle.feature_schema_version != k_feature_schema_version) {
     return fail(ErrorCode::invalid_argument, "feature schema version {}, this build reads {}",
@@ -117,21 +123,24 @@ Result<ClassifierModel> ClassifierModel::from_bundle(const Bundle& bundle) {
   if (!labels_json) return std::unexpected(labels_json.error());
   const auto list = labels_json->is_object() ? labels_json->find("labels") : labels_json->end();
   if (list == labels_json->end() || !list->is_array()) {
-    return fail(ErrorCode::parse, "{}: expected an object with an array 'labels'", k_classifier_labels_member);
+    return fail(ErrorCode::parse, "{}: expected an object with an array 'labels'",
+                k_classifier_labels_member);
   }
   std::vector<std::string> labels;
   for (const auto& l : *list) {
-    if (!l.is_string()) return fail(ErrorCode::parse, "{}: labels must be strings", k_classifier_labels_member);
+    if (!l.is_string())
+      return fail(ErrorCode::parse, "{}: labels must be strings", k_classifier_labels_member);
     labels.push_back(l.get<std::string>());
   }
   if (auto ok = check_labels(labels, k_classifier_labels_member); !ok) return std::unexpected(ok.error());
   const BundleMember* graph = bundle.find(k_classifier_graph_member);
-  if (graph == nullptr) return fail(ErrorCode::not_found, "bundle has no member '{}'", k_classifier_graph_member);
+  if (graph == nullptr)
+    return fail(ErrorCode::not_found, "bundle has no member '{}'", k_classifier_graph_member);
   auto onnx = OnnxModel::create(graph->bytes, k_classifier_graph_member);
   if (!onnx) return std::unexpected(onnx.error());
   if (onnx->input_size() != k_feature_count) {
-    return fail(ErrorCode::invalid_argument, "{}: {} inputs, feature schema {} has {}", k_classifier_graph_member,
-                onnx->input_size(), k_feature_schema_version, k_feature_count);
+    return fail(ErrorCode::invalid_argument, "{}: {} inputs, feature schema {} has {}",
+                k_classifier_graph_member, onnx->input_size(), k_feature_schema_version, k_feature_count);
   }
   if (onnx->output_size() != labels.size()) {
     return fail(ErrorCode::invalid_argument, "{}: {} outputs for {} labels", k_classifier_graph_member,
@@ -142,7 +151,8 @@ Result<ClassifierModel> ClassifierModel::from_bundle(const Bundle& bundle) {
 
 Result<Classification> ClassifierModel::classify(std::span<const float> features) {
   if (features.size() != input_size()) {
-    return fail(ErrorCode::invalid_argument, "classifier: {} features, expected {}", features.size(), input_size());
+    return fail(ErrorCode::invalid_argument, "classifier: {} features, expected {}", features.size(),
+                input_size());
   }
   for (std::size_t i = 0; i < features.size(); ++i) {
     if (!std::isfinite(features[i])) {
@@ -154,10 +164,10 @@ Result<Classification> ClassifierModel::classify(std::span<const float> features
 }
 
 Classification classification_of(std::span<const float> probabilities, double abstain_threshold,
-                                  std::span<const std::string> labels) {
+                                 std::span<const std::string> labels) {
   assert(!probabilities.empty() && probabilities.size() == labels.size());
-  const auto top =
-      static_cast<std::size_t>(std::max_element(probabilities.begin(), probabilities.end()) - probabilities.begin());
+  const auto top = static_cast<std::size_t>(std::max_element(probabilities.begin(), probabilities.end()) -
+                                            probabilities.begin());
   Classification c;
   c.probabilities = probabilities;
   c.top = top;

@@ -24,7 +24,8 @@ inline constexpr std::string_view k_classifier_unknown_label = "unknown";
 
 // The bundle: kind classifier, feature_schema_version = k_feature_schema_version, members classifier.onnx
 // (`graph`: the ONNX form of `spec`, input "features" [1, d], output "probabilities" [1, C], made by
-// train::classifier_graph; refused when its output on a probe input is not the reference forward's) and labels.json
+// train::classifier_graph; refused when its output on a probe input is not the reference forward's) and
+// labels.json
 // {"type": "class_labels", "version": 1, "labels": [...]}, model_info {graph, labels, classes, input_size,
 // abstain_threshold}. `spec` must take k_feature_count inputs and end in a softmax over labels.size() >= 2
 // distinct, non-empty labels (none called "unknown"); abstain_threshold in [0, 1]. training / metrics
@@ -38,8 +39,8 @@ struct Classification {
   std::span<const float> probabilities;  // one per class, in labels() order
   std::size_t top = 0;                   // argmax (first on ties)
   float top_probability = 0;
-  bool abstained = false;                // top_probability < abstain_threshold()
-  std::string_view label;                // labels()[top], or "unknown" when abstained
+  bool abstained = false;  // top_probability < abstain_threshold()
+  std::string_view label;  // labels()[top], or "unknown" when abstained
 };
 
 // The classification a probability vector gives: its argmax (first on ties), and "unknown" when the top

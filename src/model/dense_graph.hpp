@@ -1,5 +1,5 @@
-// Allocation-free evaluation of the dense networks' ONNX graphs (train/onnx_export.hpp) on the edge: the graph
-// is read once into plain weight arrays and run per window without any framework. OnnxModel
+// Allocation-free evaluation of the dense networks' ONNX graphs (train/onnx_export.hpp) on the edge: the
+// graph is read once into plain weight arrays and run per window without any framework. OnnxModel
 // (onnx_inference.hpp) runs graphs through this and keeps OpenCV DNN as the check at load time.
 #pragma once
 

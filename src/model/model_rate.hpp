@@ -1,6 +1,6 @@
-// The samples a model sees: a recording (or a live channel) brought to the rate a model was trained at. Training
-// (eval::build_labelled_windows) and inference (model::assess_recording, the edge's windows) call this one
-// function, so both see the same samples.
+// The samples a model sees: a recording (or a live channel) brought to the rate a model was trained at.
+// Training (eval::build_labelled_windows) and inference (model::assess_recording, the edge's windows) call
+// this one function, so both see the same samples.
 #pragma once
 
 #include <cstddef>

@@ -1,8 +1,8 @@
-// Inference of an exported dense network (train/onnx_export.hpp): one feature vector in, one output vector out,
-// once per window on the edge. The graph runs through an allocation-free evaluator (dense_graph.hpp); OpenCV
-// DNN reads the same bytes at load time as the independent check, and stays the runtime for a graph outside
-// the evaluator's subset. OpenCV stays behind this header (pimpl) and its exceptions stop here: every failure
-// is a vigil::Error.
+// Inference of an exported dense network (train/onnx_export.hpp): one feature vector in, one output vector
+// out, once per window on the edge. The graph runs through an allocation-free evaluator (dense_graph.hpp);
+// OpenCV DNN reads the same bytes at load time as the independent check, and stays the runtime for a graph
+// outside the evaluator's subset. OpenCV stays behind this header (pimpl) and its exceptions stop here: every
+// failure is a vigil::Error.
 #pragma once
 
 #include <cstddef>

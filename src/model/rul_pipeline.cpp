@@ -20,7 +20,6 @@ double median_in_place(std::vector<double>& v) {
   return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-
 // schema_t2's model: robust Scaler + Ledoit-Wolf GaussianAnomaly on `rows` (n x k_feature_count).
 struct SchemaModel {
   Scaler scaler;
@@ -164,8 +163,10 @@ Status validate(const LifeFeatures& life, RulScoreKind kind) {
                 life.time_s.size(), life.features.size());
   }
   if (kind == RulScoreKind::schema_t2 && life.schema.size() != life.time_s.size()) {
-    return fail(ErrorCode::invalid_argument, "{}: {} times but {} schema feature vectors (schema_t2 needs one "
-                "per snapshot)", life.name, life.time_s.size(), life.schema.size());
+    return fail(ErrorCode::invalid_argument,
+                "{}: {} times but {} schema feature vectors (schema_t2 needs one "
+                "per snapshot)",
+                life.name, life.time_s.size(), life.schema.size());
   }
   for (std::size_t i = 0; i < life.time_s.size(); ++i) {
     if (!std::isfinite(life.time_s[i]) || (i > 0 && !(life.time_s[i] > life.time_s[i - 1]))) {
@@ -213,7 +214,8 @@ Result<SnapshotFeatureExtractor> SnapshotFeatureExtractor::create(double sample_
   return SnapshotFeatureExtractor(std::move(*indicators), std::move(*schema));
 }
 
-Result<SnapshotFeatures> SnapshotFeatureExtractor::compute(std::span<const float> window_g, double speed_rpm) {
+Result<SnapshotFeatures> SnapshotFeatureExtractor::compute(std::span<const float> window_g,
+                                                           double speed_rpm) {
   auto v = indicators_.compute(window_g, speed_rpm);
   if (!v) return std::unexpected(v.error());
   const double rms_g = diag::value_of(*v, diag::Indicator::rms_g);
@@ -390,9 +392,10 @@ Result<RulModel> rul_model_from_bundle(const Bundle& bundle) {
     return fail(ErrorCode::invalid_argument, "bundle of kind '{}', expected 'rul'", to_string(bundle.kind));
   }
   if (bundle.feature_schema_version != k_rul_score_version) {
-    return fail(ErrorCode::invalid_argument,
-                "rul score version {}, this build reads {}; retrain it with `vigil train rul` (or `make models`)",
-                bundle.feature_schema_version, k_rul_score_version);
+    return fail(
+        ErrorCode::invalid_argument,
+        "rul score version {}, this build reads {}; retrain it with `vigil train rul` (or `make models`)",
+        bundle.feature_schema_version, k_rul_score_version);
   }
   RulModel m;
   // Read fields, failing on the first missing one.
@@ -471,11 +474,13 @@ Result<RulModel> rul_model_from_bundle(const Bundle& bundle) {
   }
   if (status && m.score.kind == RulScoreKind::schema_t2) {
     auto v = score->find("feature_schema_version");
-    if (v == score->end() || !v->is_number_unsigned() || v->get<std::uint64_t>() != k_feature_schema_version) {
-      status = fail(ErrorCode::parse,
-                    "score.json: field 'feature_schema_version' missing or not {} (the feature schema of this "
-                    "build)",
-                    k_feature_schema_version);
+    if (v == score->end() || !v->is_number_unsigned() ||
+        v->get<std::uint64_t>() != k_feature_schema_version) {
+      status =
+          fail(ErrorCode::parse,
+               "score.json: field 'feature_schema_version' missing or not {} (the feature schema of this "
+               "build)",
+               k_feature_schema_version);
     }
   }
   num(bundle.model_info, "model_info", "interval_probability", m.config.interval_probability);

@@ -1,9 +1,9 @@
 // The remaining-useful-life pipeline end to end, shared by `vigil train rul`, `vigil rul`, `vigil eval femto
 // --rul` and the FEMTO data tests, so that there is one implementation: per-snapshot features -> anomaly
 // score against the asset's own baseline -> health index and onset (health_index.hpp) -> Bayesian RUL
-// (rul.hpp); the learned prior and configs packed as a model bundle (bundle.hpp, kind rul). No file reading and
-// no evaluation here: callers pass sample spans; the FEMTO reader and the leave-one-bearing-out evaluation are
-// in vigil_eval (eval/rul_evaluation.hpp).
+// (rul.hpp); the learned prior and configs packed as a model bundle (bundle.hpp, kind rul). No file reading
+// and no evaluation here: callers pass sample spans; the FEMTO reader and the leave-one-bearing-out
+// evaluation are in vigil_eval (eval/rul_evaluation.hpp).
 #pragma once
 
 #include <array>
@@ -112,8 +112,8 @@ class SnapshotFeatureExtractor {
 // Carries what every score kind needs, so one read serves both.
 struct LifeFeatures {
   std::string name;
-  std::vector<double> time_s;         // strictly increasing
-  std::vector<RulFeatures> features;  // same length (log_rms_kurtosis)
+  std::vector<double> time_s;               // strictly increasing
+  std::vector<RulFeatures> features;        // same length (log_rms_kurtosis)
   std::vector<SchemaFeatures> schema = {};  // same length (schema_t2; may be empty for the other kind)
 };
 
@@ -167,7 +167,8 @@ Result<PriorFit> fit_rul_prior(std::span<const LifeFeatures> lives, const RulCon
 
 // The bundle of a model: kind rul, feature_schema_version = k_rul_score_version, members prior.json,
 // health_index.json, score.json (JSON objects, every field named; score.json holds the kind and its
-// feature names), model_info {interval_probability, horizon_s}. `training` (e.g. {bearings, snapshots}) goes to the manifest as given.
+// feature names), model_info {interval_probability, horizon_s}. `training` (e.g. {bearings, snapshots}) goes
+// to the manifest as given.
 Result<Bundle> make_rul_bundle(const RulModel& model, nlohmann::json training);
 // The model back from a bundle. parse errors name the member and field (an unknown kind, features that
 // are not the kind's, a feature schema version other than this build's); the result is validated.

@@ -607,7 +607,8 @@ namespace {
 // The whole-recording helper gives exactly what a streaming Decimator gives.
 TEST(Decimate, WholeRecordingEqualsStreamingDecimator) {
   std::vector<float> x(4801);
-  for (std::size_t t = 0; t < x.size(); ++t) x[t] = static_cast<float>(std::sin(0.05 * double(t)) + 0.3 * std::cos(2.9 * double(t)));
+  for (std::size_t t = 0; t < x.size(); ++t)
+    x[t] = static_cast<float>(std::sin(0.05 * double(t)) + 0.3 * std::cos(2.9 * double(t)));
   auto whole = decimate(x, 4, 48000.0);
   ASSERT_TRUE(whole.has_value());
   auto streaming = Decimator::create(4, 48000.0);

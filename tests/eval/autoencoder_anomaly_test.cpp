@@ -1,8 +1,10 @@
-// The autoencoder kind of the anomaly model, and what both kinds share, on simulated windows (sim cwru_like at
-// 1797 rpm; the simulator's fault / no-fault is the ground truth): the split by time with early stopping
+// The autoencoder kind of the anomaly model, and what both kinds share, on simulated windows (sim cwru_like
+// at 1797 rpm; the simulator's fault / no-fault is the ground truth): the split by time with early stopping
 // inside the fit segment, separation of healthy from fault windows, the bundle round trip (identical scores;
 // OpenCV against the double-precision reference forward), refusal of corrupt or mismatched members, the
 // alarm rate at the false-alarm budget against binomial bounds, and score() latency of both kinds.
+#include "eval/autoencoder_anomaly.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -17,11 +19,10 @@
 
 #include "dsp/bearing.hpp"
 #include "model/anomaly_bundle.hpp"
-#include "model/train/model_export.hpp"
 #include "model/bundle.hpp"
 #include "model/feature_schema.hpp"
 #include "model/features.hpp"
-#include "eval/autoencoder_anomaly.hpp"
+#include "model/train/model_export.hpp"
 #include "sim/simulator.hpp"
 #include "support/alloc_counter.hpp"
 #include "support/simulated_windows.hpp"
@@ -39,7 +40,7 @@ constexpr double k_speed_rpm = test::k_sim_speed_rpm;
 using vigil::test::add_simulated;
 
 struct Fixture {
-  LabelledWindows train;  // 400 healthy windows of one recording
+  LabelledWindows train;                          // 400 healthy windows of one recording
   std::vector<std::vector<float>> fresh_healthy;  // 1000 windows of another healthy recording (other seed)
   std::vector<std::vector<float>> faults;         // 40 each of outer race, inner race, ball
 };
@@ -111,8 +112,8 @@ std::pair<std::size_t, std::size_t> binomial_bounds(std::size_t n, double p, dou
   std::vector<double> pmf(n + 1);
   for (std::size_t k = 0; k <= n; ++k) {
     const double dk = double(k), dn = double(n);
-    pmf[k] = std::exp(std::lgamma(dn + 1) - std::lgamma(dk + 1) - std::lgamma(dn - dk + 1) + dk * std::log(p) +
-                      (dn - dk) * std::log1p(-p));
+    pmf[k] = std::exp(std::lgamma(dn + 1) - std::lgamma(dk + 1) - std::lgamma(dn - dk + 1) +
+                      dk * std::log(p) + (dn - dk) * std::log1p(-p));
   }
   std::size_t lo = 0, hi = n;
   double below = 0;
@@ -124,8 +125,8 @@ std::pair<std::size_t, std::size_t> binomial_bounds(std::size_t n, double p, dou
 
 TEST(AutoencoderAnomaly, EarlyStoppingWindowsComeFromTheFitSegmentNotTheCalibrationSegment) {
   const auto& t = trained_autoencoder();
-  // 400 disjoint windows: 0..299 fit and 300..399 calibrate (cut at 0.75 x 400 window lengths); within the fit
-  // segment, 0..239 train and 240..299 choose the stopping epoch (cut at 0.8 x 300).
+  // 400 disjoint windows: 0..299 fit and 300..399 calibrate (cut at 0.75 x 400 window lengths); within the
+  // fit segment, 0..239 train and 240..299 choose the stopping epoch (cut at 0.8 x 300).
   EXPECT_EQ(t.anomaly.fit_windows, 300u);
   EXPECT_EQ(t.anomaly.calibration_windows, 100u);
   EXPECT_EQ(t.training_windows, 240u);
@@ -164,7 +165,8 @@ TEST(AutoencoderAnomaly, ScoreIsTheReferenceReconstructionErrorOfTheStandardised
                                       .scale = m.autoencoder()->scale()};
   std::vector<float> z(k_feature_count);
   double worst = 0;
-  std::vector<std::vector<float>> rows(fixture().fresh_healthy.begin(), fixture().fresh_healthy.begin() + 100);
+  std::vector<std::vector<float>> rows(fixture().fresh_healthy.begin(),
+                                       fixture().fresh_healthy.begin() + 100);
   rows.insert(rows.end(), fixture().faults.begin(), fixture().faults.end());
   for (const auto& x : rows) {
     ASSERT_TRUE(m.scaler().transform(x, z).has_value());
@@ -250,7 +252,8 @@ TEST(AutoencoderAnomaly, RefusesCorruptOrMismatchedMembers) {
                  {"reconstruction.json", "scale 0"});
   auto no_probe = reconstruction;
   no_probe.erase("probe");
-  expect_refused(with_member(*bundle, k_anomaly_reconstruction_member, no_probe.dump()), {"reconstruction.json"});
+  expect_refused(with_member(*bundle, k_anomaly_reconstruction_member, no_probe.dump()),
+                 {"reconstruction.json"});
   // Bytes that are not a graph.
   expect_refused(with_member(*bundle, k_anomaly_graph_member, std::string(300, 'x')), {"autoencoder.onnx"});
   // Missing graph; a gaussian member in an autoencoder bundle; the manifest naming the other kind.
@@ -266,8 +269,9 @@ TEST(AutoencoderAnomaly, RefusesCorruptOrMismatchedMembers) {
   // The gaussian model's calibration in the autoencoder's bundle: T^2 and e live on different scales.
   auto gaussian = train_anomaly_model(fixture().train);
   ASSERT_TRUE(gaussian.has_value());
-  expect_refused(with_member(*bundle, k_anomaly_calibration_member, gaussian->model.calibration().to_json().dump()),
-                 {"calibration.json"});
+  expect_refused(
+      with_member(*bundle, k_anomaly_calibration_member, gaussian->model.calibration().to_json().dump()),
+      {"calibration.json"});
   // And on disk, one flipped byte of the graph is caught by the manifest's SHA-256 before any of this.
   auto bytes = serialize_bundle(*bundle);
   ASSERT_TRUE(bytes.has_value());
@@ -303,10 +307,11 @@ TEST(AutoencoderAnomaly, AlarmRateOnHeldBackHealthyWindowsIsWithinTheBudgetsBino
     for (const auto& x : fixture().fresh_healthy) fresh_alarms += t->model.score(x)->alarm ? 1 : 0;
     const double n = double(fixture().fresh_healthy.size());
     const double sd = n * std::sqrt(k_budget * (1 - k_budget) * (1 / n + 1 / double(n_cal)));
-    fmt::print("{}: alarms at a {:g} budget: {:.0f} of {} calibration windows (bounds {}..{}), {} of {:.0f} fresh "
-               "healthy windows (bounds {:.0f}..{:.0f})\n",
-               to_string(t->model.detector_kind()), k_budget, cal_alarms, n_cal, lo, hi, fresh_alarms, n,
-               std::max(0.0, n * k_budget - 3.3 * sd), n * k_budget + 3.3 * sd);
+    fmt::print(
+        "{}: alarms at a {:g} budget: {:.0f} of {} calibration windows (bounds {}..{}), {} of {:.0f} fresh "
+        "healthy windows (bounds {:.0f}..{:.0f})\n",
+        to_string(t->model.detector_kind()), k_budget, cal_alarms, n_cal, lo, hi, fresh_alarms, n,
+        std::max(0.0, n * k_budget - 3.3 * sd), n * k_budget + 3.3 * sd);
     EXPECT_GE(cal_alarms, double(lo) - 0.5);
     EXPECT_LE(cal_alarms, double(hi) + 0.5);
     EXPECT_NEAR(double(fresh_alarms), n * k_budget, 3.3 * sd) << to_string(t->model.detector_kind());
@@ -332,7 +337,8 @@ TEST(AutoencoderAnomaly, ScoreLatencyOfBothKinds) {
     double sink = 0;
     const auto start = std::chrono::steady_clock::now();
     for (int k = 0; k < calls; ++k) sink += m->score(rows[std::size_t(k) % rows.size()])->score;
-    const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+    const double us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
     fmt::print("AnomalyModel::score ({}): {:.3f} us per call, {} allocations per call (checksum {:.3g})\n",
                to_string(m->detector_kind()), us / calls, allocations, sink);
   }
@@ -357,11 +363,14 @@ TEST(AutoencoderAnomaly, TrainingRefusesTooLittleDataAndBadSettings) {
 }
 
 TEST(AutoencoderAnomaly, CreateRefusesANetworkThatCannotReconstruct) {
-  MlpSpec narrowing{{DenseLayer{.inputs = 3, .outputs = 2, .weight = std::vector<float>(6, 0.1f),
-                                .bias = {0, 0}, .activation = Activation::none}}};
+  MlpSpec narrowing{{DenseLayer{.inputs = 3,
+                                .outputs = 2,
+                                .weight = std::vector<float>(6, 0.1f),
+                                .bias = {0, 0},
+                                .activation = Activation::none}}};
   EXPECT_FALSE(make_autoencoder_anomaly(narrowing, {1, 1, 1}).has_value());
-  MlpSpec square{{DenseLayer{.inputs = 2, .outputs = 2, .weight = {1, 0, 0, 1}, .bias = {0, 0},
-                             .activation = Activation::sigmoid}}};
+  MlpSpec square{{DenseLayer{
+      .inputs = 2, .outputs = 2, .weight = {1, 0, 0, 1}, .bias = {0, 0}, .activation = Activation::sigmoid}}};
   EXPECT_FALSE(make_autoencoder_anomaly(square, {1, 1}).has_value());  // last layer not linear
   square.layers[0].activation = Activation::none;
   EXPECT_FALSE(make_autoencoder_anomaly(square, {1, 0}).has_value());  // zero scale

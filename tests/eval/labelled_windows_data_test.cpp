@@ -14,8 +14,8 @@
 
 #include <gtest/gtest.h>
 
-#include "io/catalog.hpp"
 #include "eval/labelled_windows.hpp"
+#include "io/catalog.hpp"
 #include "model/train/classifier.hpp"
 #include "model/train/metrics.hpp"
 #include "support/test_data.hpp"

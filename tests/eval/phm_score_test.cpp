@@ -10,7 +10,6 @@
 namespace vigil::eval {
 namespace {
 
-
 TEST(PhmScore, AccuracyMatchesTheChallengeCheckValues) {
   EXPECT_NEAR(phm_accuracy(-10), 0.25, 1e-15);
   EXPECT_NEAR(phm_accuracy(20), 0.5, 1e-15);

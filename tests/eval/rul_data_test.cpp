@@ -22,11 +22,11 @@
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
+#include "eval/phm_score.hpp"
+#include "eval/rul_evaluation.hpp"
 #include "io/femto.hpp"
 #include "model/health_index.hpp"
-#include "eval/phm_score.hpp"
 #include "model/rul.hpp"
-#include "eval/rul_evaluation.hpp"
 #include "model/rul_pipeline.hpp"
 #include "support/test_data.hpp"
 

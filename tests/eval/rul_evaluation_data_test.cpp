@@ -19,10 +19,10 @@
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
+#include "eval/rul_evaluation.hpp"
 #include "io/femto.hpp"
 #include "model/bundle.hpp"
 #include "model/health_index.hpp"
-#include "eval/rul_evaluation.hpp"
 #include "model/rul_pipeline.hpp"
 #include "support/test_data.hpp"
 
@@ -89,7 +89,8 @@ Result<LoboReport> lobo_and_print(const std::vector<LifeFeatures>& lives, const 
     }
   }
   for (std::size_t c = 0; c < fractions.size(); ++c) {
-    fmt::print("PHM 2012 score at {:.0f} % of life: {:.3f}\n", 100 * fractions[c], report->phm_score_per_cut[c]);
+    fmt::print("PHM 2012 score at {:.0f} % of life: {:.3f}\n", 100 * fractions[c],
+               report->phm_score_per_cut[c]);
   }
   fmt::print("PHM 2012 score over all cuts: {:.3f}; alarms before the end {}/{}, in the first 30 %: {}\n",
              report->phm_score_all, report->alarms_before_end, report->lives.size(), report->early_alarms);
@@ -131,8 +132,8 @@ TEST_F(RulPipelineData, SchemaT2LeaveOneBearingOutNeverAlarmsEarlyAndPrintsWhy) 
   RecordProperty("schema_t2_phm_score_all_cuts", fmt::format("{:.3f}", report->phm_score_all));
 
   const HealthIndexConfig health;
-  fmt::print("\n{:<11} {:>4} {:>9} {:>8} {:>8} {:>14} {:>12}\n", "bearing", "n_b", "shrinkage", "d_med",
-             "d*", "max d last10%", "max d early");
+  fmt::print("\n{:<11} {:>4} {:>9} {:>8} {:>8} {:>14} {:>12}\n", "bearing", "n_b", "shrinkage", "d_med", "d*",
+             "max d last10%", "max d early");
   for (const auto& life : *lives_) {
     auto b = schema_baseline(life, health);
     ASSERT_TRUE(b.has_value()) << b.error().message;

@@ -2,15 +2,16 @@
 // the seed, the physics of each label (a simulated outer-race defect shows its envelope line at BPFO, an
 // inner-race one at BPFI: the simulator's ground truth read back through the feature extractor), and the
 // refusal of a class the simulator cannot make.
+#include "eval/synthetic_faults.hpp"
+
 #include <cstddef>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "eval/labelled_windows.hpp"
 #include "io/catalog.hpp"
 #include "model/feature_schema.hpp"
-#include "eval/labelled_windows.hpp"
-#include "eval/synthetic_faults.hpp"
 
 namespace vigil::eval {
 namespace {
@@ -22,10 +23,16 @@ using namespace vigil::model::train;
 LabelledWindows two_loads() {
   LabelledWindows t{.sample_rate_hz = 12000, .window_len = 4096, .hop = 4096, .rows = {}};
   for (int k = 0; k < 4; ++k) {
-    t.rows.push_back(WindowRow{.recording = "a.mat", .fault = domain::FaultType::ball, .load_hp = 0,
-                               .speed_rpm = 1797, .features = std::vector<float>(k_feature_count, 0.0f)});
-    t.rows.push_back(WindowRow{.recording = "b.mat", .fault = domain::FaultType::ball, .load_hp = 2,
-                               .speed_rpm = 1750, .features = std::vector<float>(k_feature_count, 0.0f)});
+    t.rows.push_back(WindowRow{.recording = "a.mat",
+                               .fault = domain::FaultType::ball,
+                               .load_hp = 0,
+                               .speed_rpm = 1797,
+                               .features = std::vector<float>(k_feature_count, 0.0f)});
+    t.rows.push_back(WindowRow{.recording = "b.mat",
+                               .fault = domain::FaultType::ball,
+                               .load_hp = 2,
+                               .speed_rpm = 1750,
+                               .features = std::vector<float>(k_feature_count, 0.0f)});
   }
   return t;
 }

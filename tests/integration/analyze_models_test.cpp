@@ -18,16 +18,17 @@ using vigil::test::run;
 
 class AnalyzeWithModels : public Cli {
  protected:
-  // Once per test program (ctest runs each test in its own process, so once per test there): two recordings per fault type plus 30 s of healthy running, the catalog, and the
-  // two bundles in models_/models (removed after the suite).
+  // Once per test program (ctest runs each test in its own process, so once per test there): two recordings
+  // per fault type plus 30 s of healthy running, the catalog, and the two bundles in models_/models (removed
+  // after the suite).
   static void SetUpTestSuite() {
     models_ = std::filesystem::temp_directory_path() / ("vigil_models_" + std::to_string(::getpid()));
     std::filesystem::create_directories(models_ / "models");
     const auto at = [](const std::string& name) { return (models_ / name).string(); };
     std::string catalog = "path,sample_rate_hz,channel,bearing,fault,rpm\n";
     auto simulate = [&](const std::string& name, const std::string& fault, double seconds, int seed) {
-      const CliRun r = run(fmt::format("simulate {} --fault {} --duration {} --seed {}", at(name), fault, seconds,
-                                       seed));
+      const CliRun r =
+          run(fmt::format("simulate {} --fault {} --duration {} --seed {}", at(name), fault, seconds, seed));
       ASSERT_EQ(r.exit_code, 0) << r.out;
       catalog += fmt::format("{},12000,DE,6205-2RS,{},1797\n", name, fault == "none" ? "normal" : fault);
     };
@@ -40,8 +41,8 @@ class AnalyzeWithModels : public Cli {
     CliRun a = run(fmt::format("train anomaly {} --out {}", at("catalog.csv"), at("models/anomaly.vigil")));
     ASSERT_EQ(a.exit_code, 0) << a.out;
     // Simulated recordings already: no simulated faults on top (--synthetic-faults 0) keeps the test quick.
-    CliRun c = run(fmt::format("train classifier {} --out {} --epochs 60 --synthetic-faults 0", at("catalog.csv"),
-                               at("models/classifier.vigil")));
+    CliRun c = run(fmt::format("train classifier {} --out {} --epochs 60 --synthetic-faults 0",
+                               at("catalog.csv"), at("models/classifier.vigil")));
     ASSERT_EQ(c.exit_code, 0) << c.out;
   }
   static void TearDownTestSuite() { std::filesystem::remove_all(models_); }
@@ -54,10 +55,11 @@ std::filesystem::path AnalyzeWithModels::models_;
 
 TEST_F(AnalyzeWithModels, UnseenHealthyRunningIsNormalAndAnUnseenOuterRaceFaultIsNamed) {
   ASSERT_EQ(run("simulate " + path("new_healthy.mat") + " --fault none --duration 3 --seed 50").exit_code, 0);
-  ASSERT_EQ(run("simulate " + path("new_or.mat") + " --fault outer_race --duration 3 --seed 51").exit_code, 0);
+  ASSERT_EQ(run("simulate " + path("new_or.mat") + " --fault outer_race --duration 3 --seed 51").exit_code,
+            0);
 
-  CliRun h = run(fmt::format("analyze {} --fs 12000 --models {} --json", path("new_healthy.mat"), models()),
-                 true);
+  CliRun h =
+      run(fmt::format("analyze {} --fs 12000 --models {} --json", path("new_healthy.mat"), models()), true);
   ASSERT_EQ(h.exit_code, 0) << h.out;
   const auto hj = nlohmann::json::parse(h.out).at("learned");
   EXPECT_EQ(hj.at("verdict"), "normal");
@@ -73,15 +75,15 @@ TEST_F(AnalyzeWithModels, UnseenHealthyRunningIsNormalAndAnUnseenOuterRaceFaultI
   EXPECT_GT(fj.at("confidence").get<double>(), 0.6);
 
   // The table form names both the physics verdict and the learned one.
-  CliRun t = run(fmt::format("analyze {} {} --fs 12000 --models {}", path("new_healthy.mat"), path("new_or.mat"),
-                             models()));
+  CliRun t = run(fmt::format("analyze {} {} --fs 12000 --models {}", path("new_healthy.mat"),
+                             path("new_or.mat"), models()));
   ASSERT_EQ(t.exit_code, 0) << t.out;
   EXPECT_NE(t.out.find("learned"), std::string::npos);
   EXPECT_NE(t.out.find("outer_race"), std::string::npos);
 
   // A bundle of the wrong kind, or a folder without bundles, is refused naming what is wrong.
-  CliRun wrong = run(fmt::format("analyze {} --fs 12000 --anomaly {}", path("new_or.mat"),
-                                 model_file("classifier.vigil")));
+  CliRun wrong = run(
+      fmt::format("analyze {} --fs 12000 --anomaly {}", path("new_or.mat"), model_file("classifier.vigil")));
   EXPECT_EQ(wrong.exit_code, 2);
   EXPECT_NE(wrong.out.find("classifier.vigil"), std::string::npos) << wrong.out;
   EXPECT_NE(wrong.out.find("anomaly"), std::string::npos) << wrong.out;

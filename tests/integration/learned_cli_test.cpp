@@ -20,14 +20,17 @@ using vigil::test::run;
 
 // A catalog of one simulated healthy recording (20 s, sim cwru_like at 1797 rpm) for an anomaly bundle.
 std::string simulated_healthy_catalog(const std::filesystem::path& dir) {
-  EXPECT_EQ(run("simulate " + (dir / "healthy.mat").string() + " --fault none --duration 20 --seed 4").exit_code, 0);
+  EXPECT_EQ(
+      run("simulate " + (dir / "healthy.mat").string() + " --fault none --duration 20 --seed 4").exit_code,
+      0);
   std::ofstream(dir / "healthy.csv") << "path,sample_rate_hz,channel,bearing,fault,rpm\n"
                                      << "healthy.mat,12000,DE,6205-2RS,normal,1797\n";
   return (dir / "healthy.csv").string();
 }
 
 TEST_F(Cli, EvalWithAMissingBundleNamesTheFile) {
-  const CliRun r = run("eval cwru " + path("any.csv") + " --model " + path("nope.vigil") + " --split by-load");
+  const CliRun r =
+      run("eval cwru " + path("any.csv") + " --model " + path("nope.vigil") + " --split by-load");
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("nope.vigil"), std::string::npos) << r.out;
 }
@@ -44,13 +47,15 @@ TEST_F(Cli, EvalWithABundleOfAnotherKindNamesTheFileAndTheKind) {
 
 TEST_F(Cli, EvalWithAFileThatIsNoBundleNamesIt) {
   std::ofstream(path("junk.vigil")) << std::string(2000, 'j');
-  const CliRun r = run("eval cwru " + path("any.csv") + " --model " + path("junk.vigil") + " --split by-size");
+  const CliRun r =
+      run("eval cwru " + path("any.csv") + " --model " + path("junk.vigil") + " --split by-size");
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("junk.vigil"), std::string::npos) << r.out;
 }
 
 TEST_F(Cli, EvalRefusesAnUnknownFeatureByName) {
-  const CliRun r = run("eval cwru " + path("any.csv") + " --model classifier --features crest_factor,bogus_db");
+  const CliRun r =
+      run("eval cwru " + path("any.csv") + " --model classifier --features crest_factor,bogus_db");
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("bogus_db"), std::string::npos) << r.out;
 }
@@ -67,7 +72,8 @@ TEST_F(Cli, TrainAnomalyTakesTheRateAndWindowOfTheData) {
   const CliRun trained = run("train anomaly " + path("fast.csv") + " --fs 12000 --window 2048 --out " +
                              path("models/anomaly.vigil"));
   ASSERT_EQ(trained.exit_code, 0) << trained.out;
-  const CliRun a = run("analyze " + path("fast.mat") + " --fs 12000 --rpm 1797 --models " + path("models") + " --json");
+  const CliRun a =
+      run("analyze " + path("fast.mat") + " --fs 12000 --rpm 1797 --models " + path("models") + " --json");
   ASSERT_EQ(a.exit_code, 0) << a.out;
   const auto j = nlohmann::json::parse(a.out.substr(a.out.find('{')));
   // 20 s at 12 kHz -> 240000 samples -> 117 disjoint windows of 2048.
@@ -119,7 +125,8 @@ TEST_F(Cli, EvalRetrainsTheBundlesRecipePerFoldAndReportsTheIssuesKeys) {
   EXPECT_EQ(both.exit_code, 2) << both.out;
   EXPECT_NE(both.out.find("recipe comes from the bundle"), std::string::npos) << both.out;
 
-  const CliRun r = run("eval cwru " + catalog + " --model " + path("c.vigil") + " --split by-size --json", true);
+  const CliRun r =
+      run("eval cwru " + catalog + " --model " + path("c.vigil") + " --split by-size --json", true);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   for (const char* key : {"accuracy", "macro_f1", "anomaly_auc", "confusion", "folds", "fault_type", "recipe",

@@ -2,6 +2,8 @@
 // parsed back, and scored: the loaded model must give the in-memory model's T^2, confidence and alarm, it
 // must alarm on simulated outer-race windows (simulator ground truth), score without allocating, stay
 // under the bundle size limit, and refuse bundles of another kind or feature schema.
+#include "model/anomaly_bundle.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,7 +18,6 @@
 
 #include "dsp/bearing.hpp"
 #include "eval/anomaly_training.hpp"
-#include "model/anomaly_bundle.hpp"
 #include "model/bundle.hpp"
 #include "model/feature_schema.hpp"
 #include "model/features.hpp"
@@ -63,7 +64,8 @@ Result<Bundle> round_trip(const Bundle& bundle) {
 TEST(AnomalyBundle, HoldsBackTheLastQuarterOfEachHealthyRecordingForCalibration) {
   auto trained = train_anomaly_model(fixture().table);
   ASSERT_TRUE(trained.has_value()) << trained.error().message;
-  // 120 disjoint windows: the cut is at 0.75 x 120 window lengths, so windows 0..89 fit and 90..119 calibrate.
+  // 120 disjoint windows: the cut is at 0.75 x 120 window lengths, so windows 0..89 fit and 90..119
+  // calibrate.
   EXPECT_EQ(trained->fit_windows, 90u);
   EXPECT_EQ(trained->calibration_windows, 30u);
   EXPECT_EQ(trained->straddling_windows, 0u);
@@ -123,8 +125,10 @@ TEST(AnomalyBundle, AlarmsOnSimulatedOuterRaceWindows) {
   auto trained = train_anomaly_model(fixture().table);
   ASSERT_TRUE(trained.has_value()) << trained.error().message;
   std::size_t alarms = 0;
-  for (auto i : fixture().faults) alarms += trained->model.score(fixture().table.rows[i].features)->alarm ? 1 : 0;
-  fmt::print("simulated outer-race windows alarming at a 1e-3 budget: {} of {}\n", alarms, fixture().faults.size());
+  for (auto i : fixture().faults)
+    alarms += trained->model.score(fixture().table.rows[i].features)->alarm ? 1 : 0;
+  fmt::print("simulated outer-race windows alarming at a 1e-3 budget: {} of {}\n", alarms,
+             fixture().faults.size());
   // cwru_like's 1 g impacts ringing a 3 kHz resonance are far outside the healthy cloud (simulator truth).
   EXPECT_EQ(alarms, fixture().faults.size());
 }
@@ -143,8 +147,10 @@ TEST(AnomalyBundle, ScoringAllocatesNothingAndIsTimed) {
   constexpr int k_calls = 20000;
   double sink = 0;
   const auto start = std::chrono::steady_clock::now();
-  for (int k = 0; k < k_calls; ++k) sink += m.score(fixture().table.rows[std::size_t(k) % 160].features)->score;
-  const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  for (int k = 0; k < k_calls; ++k)
+    sink += m.score(fixture().table.rows[std::size_t(k) % 160].features)->score;
+  const double us =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
   fmt::print("AnomalyModel::score: {:.3f} us per call ({} features; checksum {:.3g})\n", us / k_calls,
              k_feature_count, sink);
 }
@@ -173,7 +179,8 @@ TEST(AnomalyBundle, RefusesAnotherKindOrFeatureSchema) {
   EXPECT_NE(b.error().message.find("schema"), std::string::npos) << b.error().message;
 
   // Through a file, read_bundle refuses the wrong kind before any member is parsed.
-  const auto path = std::filesystem::temp_directory_path() / fmt::format("vigil_anomaly_{}.vigil", ::getpid());
+  const auto path =
+      std::filesystem::temp_directory_path() / fmt::format("vigil_anomaly_{}.vigil", ::getpid());
   ASSERT_TRUE(write_bundle(path, *bundle).has_value());
   EXPECT_TRUE(read_bundle(path, ModelKind::anomaly, k_feature_schema_version).has_value());
   EXPECT_FALSE(read_bundle(path, ModelKind::classifier, k_feature_schema_version).has_value());
@@ -186,7 +193,8 @@ TEST(AnomalyBundle, RefusesAMissingMemberOrBudget) {
   auto bundle = make_anomaly_bundle(trained->model, nlohmann::json::object());
   ASSERT_TRUE(bundle.has_value());
   Bundle no_detector = *bundle;
-  std::erase_if(no_detector.members, [](const BundleMember& m) { return m.name == k_anomaly_detector_member; });
+  std::erase_if(no_detector.members,
+                [](const BundleMember& m) { return m.name == k_anomaly_detector_member; });
   auto a = AnomalyModel::from_bundle(no_detector);
   ASSERT_FALSE(a.has_value());
   EXPECT_NE(a.error().message.find("detector.json"), std::string::npos) << a.error().message;
@@ -242,15 +250,16 @@ TEST(AnomalyBundle, RefusesMembersThatDisagree) {
 
   // A detector of another dimension than the scaler.
   Bundle narrow = *bundle;
-  auto small = GaussianAnomaly::from_moments(Eigen::VectorXd::Zero(27), Eigen::MatrixXd::Identity(27, 27), 10, 0);
+  auto small =
+      GaussianAnomaly::from_moments(Eigen::VectorXd::Zero(27), Eigen::MatrixXd::Identity(27, 27), 10, 0);
   ASSERT_TRUE(small.has_value());
   for (auto& m : narrow.members) {
     if (m.name == k_anomaly_detector_member) m.bytes = small->to_json().dump();
   }
   expect_refused(narrow, "detector.json");
 
-  // The calibration of another model (here: calibrated on the last 40 % instead of 25 %): its threshold at the
-  // budget is not the manifest's.
+  // The calibration of another model (here: calibrated on the last 40 % instead of 25 %): its threshold at
+  // the budget is not the manifest's.
   AnomalyTrainingConfig other;
   other.calibration_fraction = 0.4;
   auto second = train_anomaly_model(fixture().table, other);
@@ -268,7 +277,9 @@ TEST(AnomalyBundle, RefusesMembersThatDisagree) {
 TEST(AnomalyBundle, TrainingRefusesTooLittleHealthyData) {
   LabelledWindows few = fixture().table;
   // 40 healthy windows: 10 held back, fewer than the calibration's 20.
-  std::erase_if(few.rows, [](const WindowRow& r) { return r.fault == domain::FaultType::normal && r.start_sample >= 40 * k_window_len; });
+  std::erase_if(few.rows, [](const WindowRow& r) {
+    return r.fault == domain::FaultType::normal && r.start_sample >= 40 * k_window_len;
+  });
   auto a = train_anomaly_model(few);
   ASSERT_FALSE(a.has_value());
   EXPECT_EQ(a.error().code, ErrorCode::invalid_argument);

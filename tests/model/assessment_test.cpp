@@ -13,15 +13,15 @@
 #include <gtest/gtest.h>
 
 #include "dsp/bearing.hpp"
-#include "model/train/model_export.hpp"
-#include "eval/anomaly_training.hpp"
 #include "dsp/iir.hpp"
+#include "eval/anomaly_training.hpp"
+#include "eval/labelled_windows.hpp"
 #include "model/anomaly_bundle.hpp"
 #include "model/classifier_bundle.hpp"
 #include "model/feature_schema.hpp"
 #include "model/features.hpp"
-#include "eval/labelled_windows.hpp"
 #include "model/health_index.hpp"
+#include "model/train/model_export.hpp"
 #include "sim/simulator.hpp"
 #include "support/alloc_counter.hpp"
 #include "support/random_mlp.hpp"
@@ -52,7 +52,8 @@ std::vector<float> simulate(sim::FaultKind kind, double rate_hz, std::size_t sam
 
 // The anomaly model of 120 simulated healthy windows (one recording; the last quarter calibrates).
 AnomalyModel healthy_model() {
-  LabelledWindows table{.sample_rate_hz = k_rate_hz, .window_len = k_window_len, .hop = k_window_len, .rows = {}};
+  LabelledWindows table{
+      .sample_rate_hz = k_rate_hz, .window_len = k_window_len, .hop = k_window_len, .rows = {}};
   test::add_simulated(table, sim::FaultKind::none, domain::FaultType::normal, "healthy", 120, 5);
   auto trained = train_anomaly_model(table);
   EXPECT_TRUE(trained.has_value()) << trained.error().message;
@@ -66,7 +67,8 @@ ClassifierModel fixed_classifier(double abstain_threshold) {
                                    .weight = std::vector<float>(3 * k_feature_count, 0.0f),
                                    .bias = {2.0f, 0.0f, 0.0f},
                                    .activation = Activation::softmax});
-  auto bundle = train::make_classifier_bundle(spec, k_labels, abstain_threshold, {{"sample_rate_hz", k_rate_hz}});
+  auto bundle =
+      train::make_classifier_bundle(spec, k_labels, abstain_threshold, {{"sample_rate_hz", k_rate_hz}});
   EXPECT_TRUE(bundle.has_value()) << bundle.error().message;
   auto model = ClassifierModel::from_bundle(*bundle);
   EXPECT_TRUE(model.has_value()) << model.error().message;

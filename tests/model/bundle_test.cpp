@@ -1,7 +1,6 @@
 // Model bundles: round trip, the archive read by GNU tar (an independent reader), and every way a bundle
 // file can be wrong — truncated, bit-flipped, tampered, oversized, the wrong kind or feature schema.
 #include "model/bundle.hpp"
-#include "model/train/onnx_export.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -18,6 +17,7 @@
 
 #include "model/mlp.hpp"
 #include "model/onnx_inference.hpp"
+#include "model/train/onnx_export.hpp"
 #include "support/random_mlp.hpp"
 
 namespace vigil::model {
@@ -260,7 +260,8 @@ TEST_F(BundleFile, RefusesTheWrongKind) {
   ASSERT_TRUE(write_bundle(path, classifier_bundle(spec_)));
   auto r = read_bundle(path, ModelKind::anomaly, 3);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("is a bundle of kind classifier, expected kind anomaly"), std::string::npos)
+  EXPECT_NE(r.error().message.find("is a bundle of kind classifier, expected kind anomaly"),
+            std::string::npos)
       << r.error().message;
 }
 

@@ -1,8 +1,10 @@
-// The fault-type classifier as a bundle: an MLP trained (libtorch) on simulated inner-race / outer-race / ball
-// windows, exported to ONNX inside a bundle, parsed back and served through OpenCV DNN. The served
+// The fault-type classifier as a bundle: an MLP trained (libtorch) on simulated inner-race / outer-race /
+// ball windows, exported to ONNX inside a bundle, parsed back and served through OpenCV DNN. The served
 // probabilities must match MlpSpec::reference_forward (double precision, an independent implementation);
 // abstention is checked on a hand-built network with known probabilities; bundles of another kind or schema,
 // and malformed inputs to the bundle, are refused.
+#include "model/classifier_bundle.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -14,12 +16,11 @@
 #include <gtest/gtest.h>
 
 #include "dsp/bearing.hpp"
-#include "model/train/model_export.hpp"
 #include "model/bundle.hpp"
-#include "model/classifier_bundle.hpp"
 #include "model/feature_schema.hpp"
 #include "model/features.hpp"
 #include "model/train/classifier.hpp"
+#include "model/train/model_export.hpp"
 #include "sim/simulator.hpp"
 
 namespace vigil::model {
@@ -43,11 +44,13 @@ train::Dataset simulated(std::size_t per_class, std::uint64_t seed) {
                                              .effort = dsp::PlanEffort::estimate});
   EXPECT_TRUE(extractor.has_value());
   if (!extractor) return data;
-  const sim::FaultKind kinds[] = {sim::FaultKind::inner_race, sim::FaultKind::outer_race, sim::FaultKind::ball};
+  const sim::FaultKind kinds[] = {sim::FaultKind::inner_race, sim::FaultKind::outer_race,
+                                  sim::FaultKind::ball};
   std::vector<float> x(k_window_len);
   for (int c = 0; c < 3; ++c) {
     for (double rpm : {1797.0, 1730.0}) {
-      auto simulator = sim::Simulator::create(sim::Scenario::cwru_like(kinds[c], rpm), seed + std::uint64_t(c));
+      auto simulator =
+          sim::Simulator::create(sim::Scenario::cwru_like(kinds[c], rpm), seed + std::uint64_t(c));
       EXPECT_TRUE(simulator.has_value());
       if (!simulator) return data;
       for (std::size_t k = 0; k < per_class / 2; ++k) {
@@ -107,7 +110,8 @@ Result<ClassifierModel> load(const Bundle& bundle) {
 TEST(ClassifierBundle, LoadedProbabilitiesMatchTheReferenceForwardPass) {
   const Fixture& f = fixture();
   ASSERT_FALSE(f.spec.layers.empty());
-  auto bundle = train::make_classifier_bundle(f.spec, k_labels, 0.6, {{"source", "simulator"}}, {{"accuracy", 1.0}});
+  auto bundle =
+      train::make_classifier_bundle(f.spec, k_labels, 0.6, {{"source", "simulator"}}, {{"accuracy", 1.0}});
   ASSERT_TRUE(bundle.has_value()) << bundle.error().message;
   auto bytes = serialize_bundle(*bundle);
   ASSERT_TRUE(bytes.has_value()) << bytes.error().message;
@@ -130,7 +134,8 @@ TEST(ClassifierBundle, LoadedProbabilitiesMatchTheReferenceForwardPass) {
     auto c = model->classify(f.test.row(r));
     ASSERT_TRUE(c.has_value()) << c.error().message;
     ASSERT_EQ(c->probabilities.size(), 3u);
-    for (std::size_t j = 0; j < 3; ++j) worst = std::max(worst, double(std::abs(c->probabilities[j] - ref[j])));
+    for (std::size_t j = 0; j < 3; ++j)
+      worst = std::max(worst, double(std::abs(c->probabilities[j] - ref[j])));
     const auto ref_top = std::size_t(std::max_element(ref.begin(), ref.end()) - ref.begin());
     if (std::abs(ref[ref_top] - c->top_probability) < 1e-5f) {
       EXPECT_EQ(c->top, ref_top);
@@ -139,8 +144,9 @@ TEST(ClassifierBundle, LoadedProbabilitiesMatchTheReferenceForwardPass) {
     EXPECT_EQ(c->label, c->abstained ? std::string("unknown") : k_labels[c->top]);
     correct += (!c->abstained && int(c->top) == f.test.labels[r]) ? 1 : 0;
   }
-  fmt::print("classifier: OpenCV vs reference_forward max |dp| {:.2e}; {} of {} simulated test windows right\n",
-             worst, correct, f.test.rows);
+  fmt::print(
+      "classifier: OpenCV vs reference_forward max |dp| {:.2e}; {} of {} simulated test windows right\n",
+      worst, correct, f.test.rows);
   // Probabilities in [0, 1], float32 graph vs double reference: 1e-5 absolute (the brief's tolerance).
   EXPECT_LE(worst, 1e-5);
 }
@@ -173,10 +179,12 @@ TEST(ClassifierBundle, ClassifyIsTimed) {
   constexpr int k_calls = 5000;
   double sink = 0;
   const auto start = std::chrono::steady_clock::now();
-  for (int k = 0; k < k_calls; ++k) sink += model->classify(f.test.row(std::size_t(k) % f.test.rows))->top_probability;
-  const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
-  fmt::print("ClassifierModel::classify: {:.2f} us per call ({} -> {} -> 3 MLP; checksum {:.3g})\n", us / k_calls,
-             k_feature_count, f.spec.layers.front().outputs, sink);
+  for (int k = 0; k < k_calls; ++k)
+    sink += model->classify(f.test.row(std::size_t(k) % f.test.rows))->top_probability;
+  const double us =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  fmt::print("ClassifierModel::classify: {:.2f} us per call ({} -> {} -> 3 MLP; checksum {:.3g})\n",
+             us / k_calls, k_feature_count, f.spec.layers.front().outputs, sink);
 }
 
 TEST(ClassifierBundle, RefusesAnotherKindOrFeatureSchema) {
@@ -207,10 +215,10 @@ TEST(ClassifierBundle, RefusesAnotherKindOrFeatureSchema) {
 
 TEST(ClassifierBundle, MakeRefusesMismatchedLabelsSpecsAndThresholds) {
   const MlpSpec spec = constant_spec({0.5, 0.3, 0.2});
-  EXPECT_FALSE(train::make_classifier_bundle(spec, {"a", "b"}, 0.5, {}).has_value());            // 2 labels, 3 outputs
-  EXPECT_FALSE(train::make_classifier_bundle(spec, {"a", "b", "a"}, 0.5, {}).has_value());       // duplicate
-  EXPECT_FALSE(train::make_classifier_bundle(spec, {"a", "b", "unknown"}, 0.5, {}).has_value()); // reserved
-  EXPECT_FALSE(train::make_classifier_bundle(spec, k_labels, 1.5, {}).has_value());              // threshold
+  EXPECT_FALSE(train::make_classifier_bundle(spec, {"a", "b"}, 0.5, {}).has_value());  // 2 labels, 3 outputs
+  EXPECT_FALSE(train::make_classifier_bundle(spec, {"a", "b", "a"}, 0.5, {}).has_value());        // duplicate
+  EXPECT_FALSE(train::make_classifier_bundle(spec, {"a", "b", "unknown"}, 0.5, {}).has_value());  // reserved
+  EXPECT_FALSE(train::make_classifier_bundle(spec, k_labels, 1.5, {}).has_value());               // threshold
   EXPECT_FALSE(train::make_classifier_bundle(spec, k_labels, 0.5, nlohmann::json::array()).has_value());
   MlpSpec logits = spec;
   logits.layers.back().activation = Activation::none;  // logits, not probabilities
@@ -218,7 +226,8 @@ TEST(ClassifierBundle, MakeRefusesMismatchedLabelsSpecsAndThresholds) {
   MlpSpec narrow = spec;
   narrow.layers.front().inputs = 10;
   narrow.layers.front().weight.resize(30);
-  EXPECT_FALSE(train::make_classifier_bundle(narrow, k_labels, 0.5, {}).has_value());  // not the schema's width
+  EXPECT_FALSE(
+      train::make_classifier_bundle(narrow, k_labels, 0.5, {}).has_value());  // not the schema's width
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // validation recordings, feature selection as zero weights in the exported first layer (so the ONNX graph
 // stays a plain dense net), the refit's epoch count, and a simulator-truth test: inner race, outer race and
 // ball defects told apart from the envelope features alone on simulated windows of unseen seeds.
+#include "model/train/classifier_recipe.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -13,13 +15,12 @@
 #include <gtest/gtest.h>
 
 #include "dsp/bearing.hpp"
-#include "model/train/model_export.hpp"
 #include "eval/anomaly_training.hpp"
 #include "eval/windows_dataset.hpp"
 #include "model/classifier_bundle.hpp"
 #include "model/feature_schema.hpp"
 #include "model/features.hpp"
-#include "model/train/classifier_recipe.hpp"
+#include "model/train/model_export.hpp"
 #include "sim/random.hpp"
 #include "sim/simulator.hpp"
 
@@ -216,7 +217,8 @@ TEST(ClassifierRecipe, HoldsOutEveryNthRecordingPerClassNeverSplittingOne) {
 TEST(ClassifierRecipe, DatasetLabelsAreClassPositionsAndForeignFaultsAreRefused) {
   const LabelledWindows t = table(2, 2);
   const std::vector<std::size_t> rows{0, 5};
-  const std::array<domain::FaultType, 2> classes{domain::FaultType::outer_race, domain::FaultType::inner_race};
+  const std::array<domain::FaultType, 2> classes{domain::FaultType::outer_race,
+                                                 domain::FaultType::inner_race};
   const auto d = windows_dataset(t, rows, classes);
   ASSERT_TRUE(d.has_value()) << d.error().message;
   EXPECT_EQ(d->labels, (std::vector<int>{1, 0}));  // row 0 inner race, row 5 outer race
@@ -230,7 +232,8 @@ TEST(ClassifierRecipe, DatasetLabelsAreClassPositionsAndForeignFaultsAreRefused)
 // Two Gaussian classes separated only along the schema columns `informative` (means +-2 there, unit
 // variance everywhere): the Bayes accuracy on those columns is Phi(2 sqrt(k)) (k informative columns),
 // above 0.99 for k = 2. The other columns are noise with the same spread.
-Dataset two_classes(std::size_t rows_per_class, const std::vector<std::size_t>& informative, std::uint64_t seed) {
+Dataset two_classes(std::size_t rows_per_class, const std::vector<std::size_t>& informative,
+                    std::uint64_t seed) {
   sim::NormalSource normal(seed);
   Dataset d;
   d.features = k_feature_count;
@@ -275,7 +278,8 @@ TEST(ClassifierRecipe, SelectedFeaturesAreTheOnlyNonZeroInputWeightsAndTheRefitR
   // The refit runs exactly the epochs early stopping chose, on train + validation, without validation.
   EXPECT_EQ(result->model.curve.size(), std::max<std::size_t>(1, result->early.best_epoch));
   EXPECT_EQ(result->model.validation.rows, 0u);
-  // Held-out accuracy near the Bayes rate Phi(2 sqrt 2) = 0.9977 (1000 rows: s.d. ~0.0015, margin for the fit).
+  // Held-out accuracy near the Bayes rate Phi(2 sqrt 2) = 0.9977 (1000 rows: s.d. ~0.0015, margin for the
+  // fit).
   const auto predicted = predict_classes(result->model.spec, test);
   ASSERT_TRUE(predicted.has_value());
   std::size_t correct = 0;
@@ -284,7 +288,8 @@ TEST(ClassifierRecipe, SelectedFeaturesAreTheOnlyNonZeroInputWeightsAndTheRefitR
 
   // A bundle of the selected-feature network loads through ONNX / OpenCV and gives the reference
   // probabilities (float32 inference against double: 1e-5).
-  auto bundle = train::make_classifier_bundle(result->model.spec, {"a", "b"}, 0.6, {{"recipe", recipe_to_json(r)}});
+  auto bundle =
+      train::make_classifier_bundle(result->model.spec, {"a", "b"}, 0.6, {{"recipe", recipe_to_json(r)}});
   ASSERT_TRUE(bundle.has_value()) << bundle.error().message;
   auto served = ClassifierModel::from_bundle(*bundle);
   ASSERT_TRUE(served.has_value()) << served.error().message;

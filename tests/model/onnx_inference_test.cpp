@@ -2,8 +2,6 @@
 // pass gives (and, for a hand-made network, what arithmetic by hand gives); bad models and bad calls
 // are errors, never exceptions.
 #include "model/onnx_inference.hpp"
-#include "model/train/model_export.hpp"
-#include "model/train/onnx_export.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +11,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "model/train/model_export.hpp"
+#include "model/train/onnx_export.hpp"
 
 #ifndef ONNX_ML
 #define ONNX_ML 1

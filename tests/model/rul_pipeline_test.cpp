@@ -2,7 +2,6 @@
 // growing exponentially to 20 g at the end of life), written as FEMTO-layout CSV folders and read back the
 // way `vigil rul` reads them; plus the score's baseline arithmetic, the bundle round trip, the operator
 // sentence and the error paths.
-#include "eval/rul_evaluation.hpp"
 #include "model/rul_pipeline.hpp"
 
 #include <cmath>
@@ -19,6 +18,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "eval/rul_evaluation.hpp"
 #include "io/femto.hpp"
 #include "model/feature_schema.hpp"
 #include "model/gaussian_anomaly.hpp"
@@ -252,8 +252,9 @@ TEST(RulPipeline, MalformedLivesAreRejectedWithTheirName) {
   l = hand_life();
   l.features[3][1] = std::nan("");
   EXPECT_FALSE(anomaly_scores(l, HealthIndexConfig{}, score_of(RulScoreKind::log_rms_kurtosis)).has_value());
-  EXPECT_FALSE(
-      anomaly_scores(LifeFeatures{"empty", {}, {}, {}}, HealthIndexConfig{}, score_of(RulScoreKind::log_rms_kurtosis)).has_value());
+  EXPECT_FALSE(anomaly_scores(LifeFeatures{"empty", {}, {}, {}}, HealthIndexConfig{},
+                              score_of(RulScoreKind::log_rms_kurtosis))
+                   .has_value());
   RulScoreConfig bad;
   bad.feature_sigma_floor = 0;
   EXPECT_FALSE(anomaly_scores(hand_life(), HealthIndexConfig{}, bad).has_value());
@@ -262,10 +263,12 @@ TEST(RulPipeline, MalformedLivesAreRejectedWithTheirName) {
 TEST(RulPipeline, LeaveOneOutNeedsThreeLivesAndCutsInsideTheLife) {
   const std::vector<LifeFeatures> two{hand_life(), hand_life()};
   const double ok[] = {0.5};
-  EXPECT_FALSE(eval::evaluate_rul_lobo(two, RulConfig{}, score_of(RulScoreKind::log_rms_kurtosis), ok).has_value());
+  EXPECT_FALSE(
+      eval::evaluate_rul_lobo(two, RulConfig{}, score_of(RulScoreKind::log_rms_kurtosis), ok).has_value());
   const std::vector<LifeFeatures> three{hand_life(), hand_life(), hand_life()};
   const double bad[] = {1.0};
-  EXPECT_FALSE(eval::evaluate_rul_lobo(three, RulConfig{}, score_of(RulScoreKind::log_rms_kurtosis), bad).has_value());
+  EXPECT_FALSE(
+      eval::evaluate_rul_lobo(three, RulConfig{}, score_of(RulScoreKind::log_rms_kurtosis), bad).has_value());
 }
 
 // --- schema_t2 on synthetic feature lives (truth known by construction) ---
@@ -298,8 +301,8 @@ LifeFeatures synthetic_life(const SyntheticLife& spec, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::student_t_distribution<double> student(5);
   const double t_unit = std::sqrt(3.0 / 5.0);  // Var t_5 = 5 / 3
-  const Feature damage[] = {Feature::rms_db, Feature::peak_db, Feature::log_kurtosis, Feature::velocity_rms_db,
-                            Feature::crest_factor};
+  const Feature damage[] = {Feature::rms_db, Feature::peak_db, Feature::log_kurtosis,
+                            Feature::velocity_rms_db, Feature::crest_factor};
   LifeFeatures life{fmt::format("synthetic{}", seed), {}, {}, {}};
   std::vector<double> g(d);
   for (std::size_t k = 0; k < spec.n; ++k) {
@@ -397,7 +400,8 @@ TEST(RulPipeline, SchemaT2HealthyLivesStayWithinTheFalseAlarmBudget) {
     std::size_t n;
     bool heavy;
   };
-  for (const Case c : {Case{10, 3000, false}, Case{10, 3000, true}, Case{150, 200, false}, Case{150, 200, true}}) {
+  for (const Case c :
+       {Case{10, 3000, false}, Case{10, 3000, true}, Case{150, 200, false}, Case{150, 200, true}}) {
     SCOPED_TRACE(fmt::format("period {} s, heavy tails {}", c.period_s, c.heavy));
     std::size_t alarms = 0;
     constexpr std::size_t k_lives = 100;
@@ -413,8 +417,8 @@ TEST(RulPipeline, SchemaT2HealthyLivesStayWithinTheFalseAlarmBudget) {
       ASSERT_TRUE(track.has_value()) << track.error().message;
       alarms += track->final_state.onset_found ? 1 : 0;
     }
-    fmt::print("schema_t2, period {} s, heavy tails {}: {} of {} healthy lives alarmed\n", c.period_s, c.heavy,
-               alarms, k_lives);
+    fmt::print("schema_t2, period {} s, heavy tails {}: {} of {} healthy lives alarmed\n", c.period_s,
+               c.heavy, alarms, k_lives);
     EXPECT_LE(alarms, 3u);
   }
 }
@@ -604,9 +608,9 @@ TEST(RulPipeline, SchemaT2BundleRoundTripsItsKindAndRefusesMismatches) {
   refused_with(with_score_field(*b, "feature_schema_version", k_feature_schema_version + 1),
                "feature_schema_version");
   // A log_rms_kurtosis bundle that lists the schema's features is no better.
-  refused_with(with_score_field(with_score_field(*b, "kind", "log_rms_kurtosis"), "features",
-                                score_json["features"]),
-               "features");
+  refused_with(
+      with_score_field(with_score_field(*b, "kind", "log_rms_kurtosis"), "features", score_json["features"]),
+      "features");
   Bundle old = *b;
   old.feature_schema_version = 1;  // before the score had a kind
   refused_with(old, "retrain");

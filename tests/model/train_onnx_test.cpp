@@ -8,10 +8,10 @@
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
-#include "model/train/onnx_export.hpp"
 #include "model/onnx_inference.hpp"
 #include "model/train/autoencoder.hpp"
 #include "model/train/classifier.hpp"
+#include "model/train/onnx_export.hpp"
 #include "model/train/torch_forward.hpp"
 #include "sim/random.hpp"
 

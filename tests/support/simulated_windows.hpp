@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "dsp/bearing.hpp"
-#include "model/features.hpp"
 #include "eval/labelled_windows.hpp"
+#include "model/features.hpp"
 #include "sim/simulator.hpp"
 
 namespace vigil::test {
@@ -43,10 +43,10 @@ inline void add_simulated(eval::LabelledWindows& table, sim::FaultKind kind, dom
     auto f = extractor->extract(x, k_sim_speed_rpm);
     ASSERT_TRUE(f.has_value()) << f.error().message;
     table.rows.push_back(eval::WindowRow{.recording = name,
-                                          .fault = fault,
-                                          .speed_rpm = k_sim_speed_rpm,
-                                          .start_sample = k * k_sim_window_len,
-                                          .features = std::vector<float>(f->begin(), f->end())});
+                                         .fault = fault,
+                                         .speed_rpm = k_sim_speed_rpm,
+                                         .start_sample = k * k_sim_window_len,
+                                         .features = std::vector<float>(f->begin(), f->end())});
   }
 }
 

@@ -12,7 +12,9 @@
 namespace vigil::model::train {
 namespace {
 
-std::string_view weighting_name(ClassWeighting w) { return w == ClassWeighting::balanced ? "balanced" : "none"; }
+std::string_view weighting_name(ClassWeighting w) {
+  return w == ClassWeighting::balanced ? "balanced" : "none";
+}
 
 Result<ClassWeighting> parse_weighting(std::string_view name) {
   if (name == "balanced") return ClassWeighting::balanced;
@@ -37,7 +39,9 @@ Result<std::vector<std::size_t>> columns_of(const std::vector<std::string>& name
   }
   for (const auto& n : names) {
     const auto i = feature_index(n);
-    if (!i) return fail(ErrorCode::not_found, "feature '{}' is not in feature schema {}", n, k_feature_schema_version);
+    if (!i)
+      return fail(ErrorCode::not_found, "feature '{}' is not in feature schema {}", n,
+                  k_feature_schema_version);
     cols.push_back(*i);
   }
   std::sort(cols.begin(), cols.end());
@@ -69,7 +73,8 @@ void widen_first_layer(MlpSpec& spec, const std::vector<std::size_t>& cols) {
   if (first.inputs == k_feature_count) return;
   std::vector<float> w(first.outputs * k_feature_count, 0.0f);
   for (std::size_t o = 0; o < first.outputs; ++o) {
-    for (std::size_t k = 0; k < cols.size(); ++k) w[o * k_feature_count + cols[k]] = first.weight[o * first.inputs + k];
+    for (std::size_t k = 0; k < cols.size(); ++k)
+      w[o * k_feature_count + cols[k]] = first.weight[o * first.inputs + k];
   }
   first.weight = std::move(w);
   first.inputs = k_feature_count;
@@ -109,7 +114,8 @@ Result<T> get(const nlohmann::json& j, const char* key) {
   try {
     return it->get<T>();
   } catch (const nlohmann::json::exception&) {
-    return fail(ErrorCode::parse, "classifier recipe: key '{}' has the wrong type ({})", key, it->type_name());
+    return fail(ErrorCode::parse, "classifier recipe: key '{}' has the wrong type ({})", key,
+                it->type_name());
   }
 }
 
@@ -136,10 +142,11 @@ Result<std::vector<std::string>> parse_feature_set(std::string_view text) {
     const auto name = text.substr(start, comma - start);
     if (name.empty()) return fail(ErrorCode::invalid_argument, "feature list '{}': empty name", text);
     if (!feature_index(name)) {
-      return fail(ErrorCode::not_found,
-                  "feature '{}' is not in feature schema {} (sets: all, no-levels, envelope; or a comma-separated "
-                  "list of schema names)",
-                  name, k_feature_schema_version);
+      return fail(
+          ErrorCode::not_found,
+          "feature '{}' is not in feature schema {} (sets: all, no-levels, envelope; or a comma-separated "
+          "list of schema names)",
+          name, k_feature_schema_version);
     }
     names.emplace_back(name);
     start = comma + 1;
@@ -163,7 +170,8 @@ Status check_recipe(const ClassifierRecipe& r) {
     return fail(ErrorCode::invalid_argument, "classifier recipe: abstain_threshold {} outside [0, 1]",
                 r.abstain_threshold);
   }
-  if (auto cols = columns_of(r.features); !cols) return std::unexpected(cols.error().with_context("classifier recipe"));
+  if (auto cols = columns_of(r.features); !cols)
+    return std::unexpected(cols.error().with_context("classifier recipe"));
   return {};
 }
 
@@ -191,7 +199,8 @@ nlohmann::json recipe_to_json(const ClassifierRecipe& r) {
 }
 
 Result<ClassifierRecipe> recipe_from_json(const nlohmann::json& j) {
-  if (!j.is_object()) return fail(ErrorCode::parse, "classifier recipe: expected a JSON object, got {}", j.type_name());
+  if (!j.is_object())
+    return fail(ErrorCode::parse, "classifier recipe: expected a JSON object, got {}", j.type_name());
   auto type = get<std::string>(j, "type");
   if (!type) return std::unexpected(type.error());
   if (*type != "classifier_recipe") {
@@ -220,14 +229,14 @@ Result<ClassifierRecipe> recipe_from_json(const nlohmann::json& j) {
   auto every = get<std::size_t>(j, "validation_every");
   auto abstain = get<double>(j, "abstain_threshold");
   auto synthetic = get<std::size_t>(j, "synthetic_faults");
-  for (const Error* e : {features ? nullptr : &features.error(), hidden ? nullptr : &hidden.error(),
-                         activation ? nullptr : &activation.error(), weighting ? nullptr : &weighting.error(),
-                         max_epochs ? nullptr : &max_epochs.error(), patience ? nullptr : &patience.error(),
-                         min_improvement ? nullptr : &min_improvement.error(), batch ? nullptr : &batch.error(),
-                         lr ? nullptr : &lr.error(), decay ? nullptr : &decay.error(),
-                         dropout ? nullptr : &dropout.error(), noise ? nullptr : &noise.error(),
-                         seed ? nullptr : &seed.error(), every ? nullptr : &every.error(),
-                         abstain ? nullptr : &abstain.error(), synthetic ? nullptr : &synthetic.error()}) {
+  for (const Error* e :
+       {features ? nullptr : &features.error(), hidden ? nullptr : &hidden.error(),
+        activation ? nullptr : &activation.error(), weighting ? nullptr : &weighting.error(),
+        max_epochs ? nullptr : &max_epochs.error(), patience ? nullptr : &patience.error(),
+        min_improvement ? nullptr : &min_improvement.error(), batch ? nullptr : &batch.error(),
+        lr ? nullptr : &lr.error(), decay ? nullptr : &decay.error(), dropout ? nullptr : &dropout.error(),
+        noise ? nullptr : &noise.error(), seed ? nullptr : &seed.error(), every ? nullptr : &every.error(),
+        abstain ? nullptr : &abstain.error(), synthetic ? nullptr : &synthetic.error()}) {
     if (e != nullptr) return std::unexpected(*e);
   }
   auto act = parse_activation(*activation);
@@ -279,8 +288,8 @@ Result<Dataset> concat(const Dataset& a, const Dataset& b) {
   return out;
 }
 
-Result<RecipeResult> train_recipe(const Dataset& train, const Dataset& validation, const ClassifierRecipe& recipe,
-                                  std::size_t classes) {
+Result<RecipeResult> train_recipe(const Dataset& train, const Dataset& validation,
+                                  const ClassifierRecipe& recipe, std::size_t classes) {
   if (auto ok = check_recipe(recipe); !ok) return std::unexpected(ok.error());
   if (validation.rows == 0) {
     return fail(ErrorCode::invalid_argument,
@@ -288,8 +297,9 @@ Result<RecipeResult> train_recipe(const Dataset& train, const Dataset& validatio
                 "recordings)");
   }
   if (train.features != k_feature_count || validation.features != k_feature_count) {
-    return fail(ErrorCode::invalid_argument, "classifier recipe: datasets must carry the {} schema features, got {}",
-                k_feature_count, train.features);
+    return fail(ErrorCode::invalid_argument,
+                "classifier recipe: datasets must carry the {} schema features, got {}", k_feature_count,
+                train.features);
   }
   auto cols = columns_of(recipe.features);
   if (!cols) return std::unexpected(cols.error());

@@ -31,7 +31,8 @@ struct ClassifierRecipe {
   std::vector<std::size_t> hidden = {64, 32};
   Activation hidden_activation = Activation::relu;
   ClassWeighting weighting = ClassWeighting::balanced;
-  OptimizerConfig optimizer;  // epochs, patience, batch, learning rate, weight decay, dropout, input noise, seed
+  OptimizerConfig
+      optimizer;  // epochs, patience, batch, learning rate, weight decay, dropout, input noise, seed
   // Early-stopping hold-out: within each class, the training recordings sorted by name, every
   // validation_every-th one (from the first) is held back (as eval::make_folds does). >= 2.
   std::size_t validation_every = 4;
@@ -60,7 +61,8 @@ Result<std::vector<std::string>> parse_feature_set(std::string_view text);
 // [0, 1], and that every feature name is in the schema, once.
 Status check_recipe(const ClassifierRecipe& recipe);
 
-// {"type": "classifier_recipe", "version": 1, "features": [...], "hidden": [...], "hidden_activation": "relu",
+// {"type": "classifier_recipe", "version": 1, "features": [...], "hidden": [...], "hidden_activation":
+// "relu",
 //  "weighting": "balanced", "max_epochs", "patience_epochs", "min_improvement", "batch_size",
 //  "learning_rate", "weight_decay", "dropout", "input_noise_sd", "seed", "validation_every",
 //  "abstain_threshold", "refit": "train + validation, best_epoch epochs"}
@@ -71,15 +73,17 @@ Result<ClassifierRecipe> recipe_from_json(const nlohmann::json& json);
 
 // What train_recipe returns. Both specs take the full schema vector.
 struct RecipeResult {
-  TrainedClassifier early;  // trained on `train`, early-stopped on `validation`; early.validation = its metrics
-  TrainedClassifier model;  // refitted on train + validation for max(1, early.best_epoch) epochs: the deliverable
+  TrainedClassifier
+      early;  // trained on `train`, early-stopped on `validation`; early.validation = its metrics
+  TrainedClassifier
+      model;  // refitted on train + validation for max(1, early.best_epoch) epochs: the deliverable
   std::vector<std::size_t> feature_columns;  // schema indices the network reads, ascending
 };
 
-// Trains `recipe` for `classes` classes: early stopping on `validation` (rows > 0 required), then the refit on
-// both sets together with the same seed. Errors: check_recipe, train_classifier's.
-Result<RecipeResult> train_recipe(const Dataset& train, const Dataset& validation, const ClassifierRecipe& recipe,
-                                  std::size_t classes);
+// Trains `recipe` for `classes` classes: early stopping on `validation` (rows > 0 required), then the refit
+// on both sets together with the same seed. Errors: check_recipe, train_classifier's.
+Result<RecipeResult> train_recipe(const Dataset& train, const Dataset& validation,
+                                  const ClassifierRecipe& recipe, std::size_t classes);
 
 // Rows of a and b stacked (same feature count; labels and weights carried when both sets have them).
 Result<Dataset> concat(const Dataset& a, const Dataset& b);

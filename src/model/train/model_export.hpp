@@ -23,8 +23,9 @@ Result<std::string> classifier_graph(const MlpSpec& spec, const std::vector<std:
 Result<std::string> autoencoder_graph(const MlpSpec& spec);
 
 // model::make_classifier_bundle of `spec` with its classifier_graph.
-Result<Bundle> make_classifier_bundle(const MlpSpec& spec, std::vector<std::string> labels, double abstain_threshold,
-                                      nlohmann::json training, nlohmann::json metrics = nlohmann::json::object());
+Result<Bundle> make_classifier_bundle(const MlpSpec& spec, std::vector<std::string> labels,
+                                      double abstain_threshold, nlohmann::json training,
+                                      nlohmann::json metrics = nlohmann::json::object());
 
 // model::AutoencoderAnomaly::create of `network` with its autoencoder_graph.
 Result<AutoencoderAnomaly> make_autoencoder_anomaly(const MlpSpec& network, std::vector<float> scale);

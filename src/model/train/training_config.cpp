@@ -22,7 +22,8 @@ Status check_optimizer(const OptimizerConfig& c) {
     return fail(ErrorCode::invalid_argument, "dropout must be in [0, 0.9], got {}", c.dropout);
   }
   if (!(c.input_noise_sd >= 0) || !std::isfinite(c.input_noise_sd)) {
-    return fail(ErrorCode::invalid_argument, "input_noise_sd must be finite and >= 0, got {}", c.input_noise_sd);
+    return fail(ErrorCode::invalid_argument, "input_noise_sd must be finite and >= 0, got {}",
+                c.input_noise_sd);
   }
   if (c.threads < 1)
     return fail(ErrorCode::invalid_argument, "threads must be at least 1, got {}", c.threads);
