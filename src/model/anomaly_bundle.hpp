@@ -70,9 +70,9 @@ class AutoencoderAnomaly {
   // i.e. a graph and scales of two different trainings.
   static Result<AutoencoderAnomaly> from_members(std::string graph, const nlohmann::json& reconstruction);
 
-  // e(z) for one standardised feature vector (dimension() finite values). OpenCV's forward makes ~19 small
-  // allocations per call (see OnnxModel::run); the reconstruction buffer is sized at creation. The first call
-  // on a copy loads the graph (OnnxModel::create). Not thread-safe.
+  // e(z) for one standardised feature vector (dimension() finite values). The graph runs through the
+  // allocation-free evaluator (OnnxModel::run); the reconstruction buffer is sized at creation. The first
+  // call on a copy loads the graph (OnnxModel::create). Not thread-safe.
   Result<double> score(std::span<const float> z);
 
   std::size_t dimension() const { return scale_.size(); }
@@ -122,8 +122,8 @@ class AnomalyModel {
   static Result<AnomalyModel> from_bundle(const Bundle& bundle);
 
   // Scores one raw feature vector (dimension() finite values): z = scaler(x), score = detector(z).
-  // gaussian: allocates nothing (z goes to a buffer sized at creation), ~0.6 us at d = 28. autoencoder: the
-  // OpenCV forward's small allocations (AutoencoderAnomaly::score). Not thread-safe: one AnomalyModel per
+  // Allocates nothing in steady state for either kind (z goes to a buffer sized at creation; the
+  // autoencoder's graph runs through the allocation-free evaluator). Not thread-safe: one AnomalyModel per
   // worker.
   Result<AnomalyScore> score(std::span<const float> features);
 

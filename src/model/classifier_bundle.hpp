@@ -55,8 +55,8 @@ class ClassifierModel {
   // must take k_feature_count inputs and give one output per label.
   static Result<ClassifierModel> from_bundle(const Bundle& bundle);
 
-  // Runs the graph on one raw feature vector (input_size() values). OpenCV's forward makes a few small
-  // allocations per call (see OnnxModel::run). Not thread-safe: one ClassifierModel per worker.
+  // Runs the graph on one raw feature vector (input_size() values) through the allocation-free evaluator
+  // (OnnxModel::run). Not thread-safe: one ClassifierModel per worker.
   Result<Classification> classify(std::span<const float> features);
 
   std::size_t input_size() const { return onnx_.input_size(); }
