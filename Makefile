@@ -12,7 +12,7 @@ CTEST_ARGS ?=
 # benchmark peers.
 DEB_PACKAGES := cmake make g++ pkg-config git \
 	libfftw3-dev libmatio-dev zlib1g-dev \
-	libcli11-dev nlohmann-json3-dev libfmt-dev libeigen3-dev \
+	libcli11-dev nlohmann-json3-dev libfmt-dev libeigen3-dev libtomlplusplus-dev \
 	libtorch-dev libonnx-dev libopencv-dev libssl-dev \
 	libgtest-dev libbenchmark-dev \
 	clang libclang-rt-14-dev clang-format \

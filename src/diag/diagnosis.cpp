@@ -90,50 +90,72 @@ Verdict verdict_for(dsp::Defect d) {
   return Verdict::unknown;
 }
 
-VerdictResult judge(const VerdictInput& in) {
-  VerdictResult r;
+namespace {
+
+// The verdict rules, and the evidence that carried a defect verdict (nullptr otherwise).
+struct Weighed {
+  VerdictScore score;
   const dsp::DefectEvidence* best = nullptr;
+};
+
+Weighed weigh_evidence(const VerdictInput& in) {
+  Weighed w;
   const dsp::DefectEvidence* runner_up = nullptr;
   for (const auto& e : in.evidence) {
     if (!is_significant(e, in.strong_snr_db > 0 ? in.strong_snr_db : in.min_snr_db + 6.0)) continue;
-    if (best == nullptr) {
-      best = &e;
+    if (w.best == nullptr) {
+      w.best = &e;
     } else if (runner_up == nullptr) {
       runner_up = &e;
     }
   }
-  if (best != nullptr) {
-    r.verdict = verdict_for(best->defect);
+  if (w.best != nullptr) {
+    w.score.verdict = verdict_for(w.best->defect);
     // Evidence strength: the mean harmonic SNR (score, dB) through a logistic centred on twice the detection
     // threshold, discounted when a second defect pattern is nearly as strong.
-    const double strength = logistic((best->score - 2.0 * in.min_snr_db) / 3.0);
-    const double margin = runner_up == nullptr ? 1.0 : logistic((best->score - runner_up->score) / 2.0);
-    r.confidence = std::clamp(strength * (0.5 + 0.5 * margin), 0.0, 1.0);
-    r.explanation = fmt::format("{} defect: envelope lines at {} of {} {:.1f} Hz", to_string(r.verdict),
-                                describe_lines(*best), defect_symbol(best->defect), best->expected_hz);
-    if (best->sidebands_found > 0) {
-      r.explanation += fmt::format(", {} modulation sideband(s) ({:.0f} dB)", best->sidebands_found,
-                                   best->sideband_snr_db);
-    }
-    return r;
+    const double strength = logistic((w.best->score - 2.0 * in.min_snr_db) / 3.0);
+    const double margin = runner_up == nullptr ? 1.0 : logistic((w.best->score - runner_up->score) / 2.0);
+    w.score.confidence = std::clamp(strength * (0.5 + 0.5 * margin), 0.0, 1.0);
+    return w;
   }
   const bool impulsive = in.kurtosis > in.impulsive_kurtosis;
   const bool severe = in.iso_zone == IsoZone::C || in.iso_zone == IsoZone::D;
   if (impulsive || severe) {
-    r.verdict = Verdict::unknown;
-    r.confidence = std::clamp(
+    w.score.verdict = Verdict::unknown;
+    w.score.confidence = std::clamp(
         std::max(impulsive ? logistic(in.kurtosis - in.impulsive_kurtosis) : 0.0, severe ? 0.75 : 0.0), 0.0,
         1.0);
+    return w;
+  }
+  w.score.verdict = Verdict::normal;
+  const double strongest_score = in.evidence[0].score;
+  w.score.confidence = std::clamp(1.0 - logistic((strongest_score - in.min_snr_db) / 2.0), 0.0, 1.0);
+  return w;
+}
+
+}  // namespace
+
+VerdictScore weigh(const VerdictInput& in) { return weigh_evidence(in).score; }
+
+VerdictResult judge(const VerdictInput& in) {
+  const Weighed w = weigh_evidence(in);
+  VerdictResult r{.verdict = w.score.verdict, .confidence = w.score.confidence, .explanation = {}};
+  if (w.best != nullptr) {
+    const dsp::DefectEvidence& best = *w.best;
+    r.explanation = fmt::format("{} defect: envelope lines at {} of {} {:.1f} Hz", to_string(r.verdict),
+                                describe_lines(best), defect_symbol(best.defect), best.expected_hz);
+    if (best.sidebands_found > 0) {
+      r.explanation +=
+          fmt::format(", {} modulation sideband(s) ({:.0f} dB)", best.sidebands_found, best.sideband_snr_db);
+    }
+  } else if (r.verdict == Verdict::unknown) {
     r.explanation =
         fmt::format("abnormal vibration (kurtosis {:.1f}, ISO zone {}) without a bearing defect pattern",
                     in.kurtosis, to_string(in.iso_zone));
-    return r;
+  } else {
+    r.explanation = fmt::format("no defect pattern in the envelope spectrum, kurtosis {:.1f}, ISO zone {}",
+                                in.kurtosis, to_string(in.iso_zone));
   }
-  r.verdict = Verdict::normal;
-  const double strongest_score = in.evidence[0].score;
-  r.confidence = std::clamp(1.0 - logistic((strongest_score - in.min_snr_db) / 2.0), 0.0, 1.0);
-  r.explanation = fmt::format("no defect pattern in the envelope spectrum, kurtosis {:.1f}, ISO zone {}",
-                              in.kurtosis, to_string(in.iso_zone));
   return r;
 }
 

@@ -88,4 +88,12 @@ struct VerdictResult {
 };
 VerdictResult judge(const VerdictInput& input);
 
+// judge()'s verdict and confidence without the sentence: allocation-free, for the edge, which weighs every
+// window and writes the sentence only when it reports.
+struct VerdictScore {
+  Verdict verdict = Verdict::unknown;
+  double confidence = 0;
+};
+VerdictScore weigh(const VerdictInput& input);
+
 }  // namespace vigil::diag

@@ -104,6 +104,8 @@ class WindowAnalyzer {
   std::span<const float> hann_power();
 
   const WindowAnalyzerConfig& config() const { return config_; }
+  // What the last analyze() returned (valid until the next call; default values before the first).
+  const WindowFeatures& last() const { return features_; }
   std::size_t envelope_bins() const { return envelope_->envelope_bins(); }
   double envelope_bin_hz() const { return envelope_->bin_hz(); }
   // Evidence for an envelope spectrum computed elsewhere (e.g. an average over windows).

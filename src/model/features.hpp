@@ -58,6 +58,10 @@ class FeatureExtractor {
   Result<std::span<const float>> extract(std::span<const float> window, double speed_rpm);
 
   const FeatureExtractorConfig& config() const { return config_; }
+  // The physics analysis of the last window extract() read (ISO velocity, band, envelope spectrum, defect
+  // evidence): the edge's rule layer reads it, so one FFT per window feeds both the physics and the learned
+  // features. Views the analyzer's buffers; valid until the next extract(); unspecified before the first.
+  const diag::WindowFeatures& analysis() const { return analyzer_->last(); }
 
  private:
   FeatureExtractor() = default;

@@ -1,0 +1,176 @@
+#include "edge/asset_monitor.hpp"
+
+#include <cmath>
+
+#include <fmt/core.h>
+
+#include "diag/diagnosis.hpp"
+#include "domain/fault_type.hpp"
+#include "model/assessment.hpp"
+#include "model/bundle.hpp"
+#include "model/feature_schema.hpp"
+
+namespace vigil::edge {
+
+namespace {
+
+// A bundle of `kind` for windows of rate x len, or why not.
+Result<model::Bundle> read_for_windows(const std::filesystem::path& path, model::ModelKind kind,
+                                       double rate_hz, std::size_t window_len) {
+  auto bundle = model::read_bundle(path, kind, model::k_feature_schema_version);
+  if (!bundle) return std::unexpected(bundle.error());
+  auto setup = model::window_setup_of(*bundle);
+  if (!setup) return std::unexpected(setup.error().with_context(path.string()));
+  if (std::abs(setup->sample_rate_hz - rate_hz) > 1e-6 * rate_hz || setup->window_len != window_len) {
+    return fail(ErrorCode::invalid_argument,
+                "{}: trained on windows of {} samples at {} Hz, the channel gives {} samples at {} Hz",
+                path.string(), setup->window_len, setup->sample_rate_hz, window_len, rate_hz);
+  }
+  return bundle;
+}
+
+diag::Verdict verdict_of_label(std::string_view label) {
+  const auto fault = domain::parse_fault_type(label);
+  if (!fault) return diag::Verdict::unknown;
+  switch (*fault) {
+    case domain::FaultType::normal:
+      return diag::Verdict::normal;
+    case domain::FaultType::inner_race:
+      return diag::Verdict::inner_race;
+    case domain::FaultType::outer_race:
+      return diag::Verdict::outer_race;
+    case domain::FaultType::ball:
+      return diag::Verdict::ball;
+    case domain::FaultType::cage:
+      return diag::Verdict::cage;
+  }
+  return diag::Verdict::unknown;
+}
+
+}  // namespace
+
+AssetModels load_asset_models(const AssetConfig& asset, double sample_rate_hz, std::size_t window_len) {
+  AssetModels m;
+  bool any_failed = false;
+  if (!asset.anomaly_bundle.empty()) {
+    auto b = read_for_windows(asset.anomaly_bundle, model::ModelKind::anomaly, sample_rate_hz, window_len);
+    auto model =
+        b ? model::AnomalyModel::from_bundle(*b) : Result<model::AnomalyModel>(std::unexpected(b.error()));
+    if (model) {
+      m.anomaly.emplace(std::move(*model));
+      m.versions += fmt::format("anomaly {}", b->created_at);
+    } else {
+      m.problems.push_back(
+          fmt::format("asset {}: anomaly model left out: {}", asset.id, model.error().message));
+      any_failed = true;
+    }
+  }
+  if (!asset.classifier_bundle.empty()) {
+    auto b =
+        read_for_windows(asset.classifier_bundle, model::ModelKind::classifier, sample_rate_hz, window_len);
+    auto model = b ? model::ClassifierModel::from_bundle(*b)
+                   : Result<model::ClassifierModel>(std::unexpected(b.error()));
+    if (model) {
+      m.classifier.emplace(std::move(*model));
+      m.versions += fmt::format("{}classifier {}", m.versions.empty() ? "" : ", ", b->created_at);
+    } else {
+      m.problems.push_back(fmt::format("asset {}: classifier left out: {}", asset.id, model.error().message));
+      any_failed = true;
+    }
+  }
+  m.state = (m.anomaly || m.classifier) ? ModelState::ok
+            : any_failed                ? ModelState::failed
+                                        : ModelState::missing;
+  return m;
+}
+
+std::size_t window_len_of(const ChannelConfig& channel) {
+  auto n = static_cast<std::size_t>(std::llround(channel.window_s * channel.sample_rate_hz));
+  return n - n % 2;
+}
+
+Result<AssetMonitor> AssetMonitor::create(const AssetConfig& asset, const ChannelConfig& channel,
+                                          const PolicyConfig& policy, AssetModels models) {
+  auto debouncer = AlertDebouncer::create(policy.debounce);
+  if (!debouncer) return std::unexpected(debouncer.error().with_context(asset.id));
+  for (auto ok : {validate(policy.rules), validate(policy.actions)}) {
+    if (!ok) return std::unexpected(ok.error().with_context(asset.id));
+  }
+  auto extractor = model::FeatureExtractor::create({.sample_rate_hz = channel.sample_rate_hz,
+                                                    .window_len = window_len_of(channel),
+                                                    .bearing = asset.bearing,
+                                                    .max_speed_rpm = asset.max_speed_rpm,
+                                                    .unit = dsp::AccelerationUnit::g,
+                                                    .speed_tolerance = 0.02,
+                                                    .effort = dsp::PlanEffort::measure});
+  if (!extractor) return std::unexpected(extractor.error().with_context(asset.id));
+  return AssetMonitor(asset, policy, std::move(*extractor), *debouncer, std::move(models));
+}
+
+void AssetMonitor::replace_models(AssetModels models) { models_ = std::move(models); }
+
+Result<const Decision*> AssetMonitor::process(const Window& window, double speed_rpm) {
+  auto features = extractor_.extract(window.samples, speed_rpm);
+  if (!features) return std::unexpected(features.error().with_context(asset_.id));
+  features_ = *features;
+  const diag::WindowFeatures& a = extractor_.analysis();
+
+  Decision& d = decision_;
+  d.window_index = window.index;
+  d.end_ns = window.end_ns;
+  d.speed_rpm = speed_rpm;
+  d.kurtosis = a.time.kurtosis;
+  d.frequencies = a.frequencies;
+  d.evidence = a.evidence;
+
+  WindowFacts& f = d.facts;
+  f = WindowFacts{};
+  f.velocity_rms_mm_s = a.velocity_rms_mm_s;
+  f.iso_zone = diag::iso_zone(a.velocity_rms_mm_s, asset_.machine_class);
+  const diag::VerdictScore physics =
+      diag::weigh({.evidence = a.evidence, .kurtosis = a.time.kurtosis, .iso_zone = f.iso_zone});
+  f.physics = physics.verdict;
+  f.physics_confidence = physics.confidence;
+
+  // The learned verdict, through the same decide_window as `vigil analyze --models` and the evaluation.
+  f.model_state = models_.state;
+  d.anomaly_score = 0;
+  d.anomaly_confidence = 0;
+  std::optional<model::AnomalyScore> anomaly;
+  std::optional<model::Classification> classification;
+  if (models_.anomaly) {
+    if (auto s = models_.anomaly->score(*features)) {
+      anomaly = *s;
+      d.anomaly_score = s->score;
+      d.anomaly_confidence = s->confidence;
+    } else {
+      f.model_state = ModelState::failed;
+    }
+  }
+  if (models_.classifier && f.model_state == ModelState::ok) {
+    if (auto c = models_.classifier->classify(*features)) {
+      classification = *c;
+    } else {
+      f.model_state = ModelState::failed;
+    }
+  }
+  if (f.model_state == ModelState::ok) {
+    const model::WindowDecision learned = model::decide_window(anomaly, classification);
+    f.learned = learned.verdict;
+    if (learned.verdict == model::WindowVerdict::fault) {
+      f.learned_fault = verdict_of_label(models_.classifier->labels()[learned.fault_class]);
+      f.learned_probability = classification->probabilities[learned.fault_class];
+    } else if (learned.verdict == model::WindowVerdict::unknown) {
+      f.model_state = ModelState::abstained;
+    }
+  }
+
+  d.raw = assess_window(f, policy_.rules);
+  d.previous_level = debouncer_.level();
+  d.level = debouncer_.update(d.raw.level);
+  d.ne107 = ne107_status(d.level, check_function_);
+  d.recommendation = recommend(d.level, f.rul_low_h, policy_.actions);
+  return &d;
+}
+
+}  // namespace vigil::edge

@@ -1,0 +1,108 @@
+// One asset's decision on every window: one analysis (ISO velocity, envelope, defect evidence) read by both
+// the physics rules and the learned features, then anomaly -> fault class -> rule layer -> debounced level
+// -> recommended action. The per-window core of the edge agent; allocation-free in steady state.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "dsp/defect_evidence.hpp"
+#include "edge/alerting.hpp"
+#include "edge/config.hpp"
+#include "edge/rules.hpp"
+#include "edge/windower.hpp"
+#include "model/anomaly_bundle.hpp"
+#include "model/classifier_bundle.hpp"
+#include "model/features.hpp"
+
+namespace vigil::edge {
+
+// The learned models of an asset, each optional. `state` says why the learned verdict is absent when
+// there is none (missing: none configured; failed: a bundle did not load); `problems` lists what went
+// wrong, one sentence each, for the log and the hub.
+struct AssetModels {
+  std::optional<model::AnomalyModel> anomaly;
+  std::optional<model::ClassifierModel> classifier;
+  ModelState state = ModelState::missing;
+  std::vector<std::string> problems;
+  std::string versions;  // "anomaly 2026-11-30T10:00:00Z, classifier ..." (bundle creation times)
+};
+
+// Reads the asset's anomaly and classifier bundles. A bundle that does not load, or that was trained on
+// windows other than sample_rate_hz x window_len (its features would not be comparable), is left out with
+// a problem; the other model is still used. Never fails: with no usable model, physics and ISO decide.
+AssetModels load_asset_models(const AssetConfig& asset, double sample_rate_hz, std::size_t window_len);
+
+// Everything one window decided, as plain values (the decision log and the uplink read it).
+struct Decision {
+  std::uint64_t window_index = 0;
+  std::int64_t end_ns = 0;  // source time of the window's last sample
+  double speed_rpm = 0;
+  double kurtosis = 0;
+  WindowFacts facts;
+  double anomaly_score = 0;       // the anomaly model's raw score (0 without one)
+  double anomaly_confidence = 0;  // its calibrated confidence
+  RawAssessment raw;
+  AlertLevel level = AlertLevel::normal;           // debounced, what is reported
+  AlertLevel previous_level = AlertLevel::normal;  // before this window
+  Ne107Status ne107 = Ne107Status::normal;
+  Recommendation recommendation;
+  dsp::DefectFrequencies frequencies;
+  std::array<dsp::DefectEvidence, dsp::k_defect_count> evidence{};  // strongest first
+
+  bool level_changed() const { return level != previous_level; }
+};
+
+// Window length of a channel: window_s x rate, rounded to an even number of samples.
+std::size_t window_len_of(const ChannelConfig& channel);
+
+class AssetMonitor {
+ public:
+  // For windows of `channel` (rate, window_s) on `asset`, under `policy`, with the given models.
+  static Result<AssetMonitor> create(const AssetConfig& asset, const ChannelConfig& channel,
+                                     const PolicyConfig& policy, AssetModels models);
+
+  // Decides on one window at shaft speed speed_rpm (<= the asset's max_speed_rpm). The decision points into
+  // this monitor and is valid until the next call. Allocates nothing once the models are warm (an autoencoder
+  // loads its graph on its first window). Errors: a window of the wrong length, a speed out of range,
+  // non-finite samples; a model that fails on a window is not an error: the window is decided by physics
+  // (state failed).
+  Result<const Decision*> process(const Window& window, double speed_rpm);
+
+  // The learned features of the last processed window (commissioning records them).
+  std::span<const float> features() const { return features_; }
+  // Swaps the models (after commissioning or a reload); the debounced level and its history are kept.
+  void replace_models(AssetModels models);
+  const AssetModels& models() const { return models_; }
+  // While set, the asset's measurement is not to be trusted or is being commissioned: reported as NE 107
+  // Check function below alarm.
+  void set_check_function(bool on) { check_function_ = on; }
+  // Forgets the alert history (after a repair).
+  void reset_alerts() { debouncer_.reset(); }
+  const AssetConfig& asset() const { return asset_; }
+
+ private:
+  AssetMonitor(AssetConfig asset, PolicyConfig policy, model::FeatureExtractor extractor,
+               AlertDebouncer debouncer, AssetModels models)
+      : asset_(std::move(asset)),
+        policy_(policy),
+        extractor_(std::move(extractor)),
+        debouncer_(debouncer),
+        models_(std::move(models)) {}
+
+  AssetConfig asset_;
+  PolicyConfig policy_;
+  model::FeatureExtractor extractor_;
+  AlertDebouncer debouncer_;
+  AssetModels models_;
+  bool check_function_ = false;
+  std::span<const float> features_;
+  Decision decision_;
+};
+
+}  // namespace vigil::edge

@@ -1,0 +1,521 @@
+#include "edge/config.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <span>
+#include <sstream>
+
+// Debian builds toml++ as a shared library with exceptions: parse errors are caught right here.
+#include <toml++/toml.h>
+
+namespace vigil::edge {
+
+const AssetConfig* EdgeConfig::find_asset(std::string_view id) const {
+  for (const auto& a : assets) {
+    if (a.id == id) return &a;
+  }
+  return nullptr;
+}
+
+namespace {
+
+constexpr double k_inf = std::numeric_limits<double>::infinity();
+
+int line_of(const toml::node* n) { return n ? static_cast<int>(n->source().begin.line) : 0; }
+
+// Sparkplug ids and asset ids become MQTT topic levels: no '/', '+', '#', nothing empty or unprintable.
+bool is_topic_id(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return c > ' ' && c != '/' && c != '+' && c != '#' && static_cast<unsigned char>(c) < 0x7f;
+  });
+}
+
+// One table of the file, read key by key; every problem lands in `problems`, unknown keys included.
+class Section {
+ public:
+  Section(std::vector<ConfigProblem>& problems, const toml::table* table, std::string prefix)
+      : problems_(problems), table_(table), prefix_(std::move(prefix)) {}
+
+  bool present() const { return table_ != nullptr; }
+  int line() const { return line_of(table_); }
+
+  void problem(std::string_view key, std::string why) {
+    const toml::node* n = table_ ? table_->get(key) : nullptr;
+    problems_.push_back({path(key), n ? line_of(n) : line_of(table_), std::move(why)});
+  }
+
+  void text(std::string_view key, std::string& out, bool required = false) {
+    const toml::node* n = find(key, required);
+    if (!n) return;
+    if (auto v = n->value<std::string>()) {
+      out = *v;
+    } else {
+      problem(key, fmt::format("expected a string, found {}", type_name(*n)));
+    }
+  }
+
+  void flag(std::string_view key, bool& out) {
+    const toml::node* n = find(key, false);
+    if (!n) return;
+    if (auto v = n->value_exact<bool>()) {
+      out = *v;
+    } else {
+      problem(key, fmt::format("expected true or false, found {}", type_name(*n)));
+    }
+  }
+
+  void number(std::string_view key, double& out, double lo, double hi, bool required = false) {
+    const toml::node* n = find(key, required);
+    if (!n) return;
+    if (!n->is_number()) {
+      problem(key, fmt::format("expected a number, found {}", type_name(*n)));
+      return;
+    }
+    const double v = *n->value<double>();
+    if (!(v >= lo && v <= hi)) {
+      problem(key, hi == k_inf ? fmt::format("{} is out of range, expected at least {}", v, lo)
+                               : fmt::format("{} is out of range, expected {} to {}", v, lo, hi));
+      return;
+    }
+    out = v;
+  }
+
+  template <typename Int>
+  void integer(std::string_view key, Int& out, std::int64_t lo, std::int64_t hi, bool required = false) {
+    const toml::node* n = find(key, required);
+    if (!n) return;
+    auto v = n->value_exact<std::int64_t>();
+    if (!v) {
+      problem(key, fmt::format("expected an integer, found {}", type_name(*n)));
+      return;
+    }
+    if (*v < lo || *v > hi) {
+      problem(key, fmt::format("{} is out of range, expected {} to {}", *v, lo, hi));
+      return;
+    }
+    out = static_cast<Int>(*v);
+  }
+
+  // Reports every key of this table that is not in `known` (a typo must not be silently ignored).
+  void refuse_unknown(std::initializer_list<std::string_view> known) {
+    if (!table_) return;
+    for (const auto& [k, n] : *table_) {
+      if (std::find(known.begin(), known.end(), k.str()) == known.end()) {
+        problems_.push_back({path(k.str()), line_of(&n), "unknown key"});
+      }
+    }
+  }
+
+  // A sub-table ([asset.geometry]); absent when the key is missing (or a problem when it is not a table).
+  Section child(std::string_view key) {
+    const toml::node* n = table_ ? table_->get(key) : nullptr;
+    if (n && !n->is_table()) {
+      problem(key, "expected a table");
+      n = nullptr;
+    }
+    return Section(problems_, n ? n->as_table() : nullptr, path(key));
+  }
+
+  std::string path(std::string_view key) const {
+    return prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key);
+  }
+  const toml::table* table() const { return table_; }
+
+ private:
+  const toml::node* find(std::string_view key, bool required) {
+    const toml::node* n = table_ ? table_->get(key) : nullptr;
+    if (!n && required) problems_.push_back({path(key), line_of(table_), "missing (required)"});
+    return n;
+  }
+  static std::string_view type_name(const toml::node& n) {
+    switch (n.type()) {
+      case toml::node_type::string:
+        return "a string";
+      case toml::node_type::integer:
+        return "an integer";
+      case toml::node_type::floating_point:
+        return "a number";
+      case toml::node_type::boolean:
+        return "a boolean";
+      case toml::node_type::table:
+        return "a table";
+      case toml::node_type::array:
+        return "an array";
+      default:
+        return "a date or time";
+    }
+  }
+
+  std::vector<ConfigProblem>& problems_;
+  const toml::table* table_;
+  std::string prefix_;
+};
+
+Section section(std::vector<ConfigProblem>& problems, const toml::table& root, std::string_view name) {
+  const toml::node* n = root.get(name);
+  if (n && !n->is_table()) {
+    problems.push_back({std::string(name), line_of(n), "expected a table ([" + std::string(name) + "])"});
+    return Section(problems, nullptr, std::string(name));
+  }
+  return Section(problems, n ? n->as_table() : nullptr, std::string(name));
+}
+
+// The tables of an array of tables ([[asset]]), each with its indexed prefix "asset[0]".
+std::vector<Section> sections(std::vector<ConfigProblem>& problems, const toml::table& root,
+                              std::string_view name) {
+  std::vector<Section> out;
+  const toml::node* n = root.get(name);
+  if (!n) return out;
+  const toml::array* a = n->as_array();
+  if (!a || !a->is_array_of_tables()) {
+    problems.push_back(
+        {std::string(name), line_of(n), "expected an array of tables ([[" + std::string(name) + "]])"});
+    return out;
+  }
+  for (std::size_t i = 0; i < a->size(); ++i)
+    out.emplace_back(problems, (*a)[i].as_table(), fmt::format("{}[{}]", name, i));
+  return out;
+}
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
+  if (p.empty()) return {};
+  std::filesystem::path path(p);
+  return path.is_absolute() ? path : base / path;
+}
+
+void read_node(Section s, NodeConfig& node) {
+  s.text("group", node.group, true);
+  s.text("id", node.id, true);
+  s.integer("workers", node.workers, 0, 256);
+  for (auto [key, value] : {std::pair{"group", &node.group}, std::pair{"id", &node.id}}) {
+    if (!value->empty() && !is_topic_id(*value))
+      s.problem(
+          key,
+          fmt::format("'{}' cannot be a Sparkplug id (1-64 printable characters, no '/', '+', '#')", *value));
+  }
+  s.refuse_unknown({"group", "id", "workers"});
+}
+
+void read_asset(Section s, const std::filesystem::path& base, AssetConfig& a) {
+  s.text("id", a.id, true);
+  if (!a.id.empty() && !is_topic_id(a.id))
+    s.problem("id", fmt::format("'{}' cannot be a Sparkplug device id (no '/', '+', '#', at most 64)", a.id));
+  s.text("location", a.location);
+  if (a.location.empty()) a.location = a.id;
+  std::string bearing;
+  s.text("bearing", bearing);
+  if (!bearing.empty()) {
+    auto found = dsp::find_bearing(bearing);
+    if (found) {
+      a.bearing = *found;
+    } else {
+      s.problem("bearing",
+                found.error().message + " (`vigil bearings` lists them, or give [asset.geometry])");
+    }
+  }
+  if (Section geo = s.child("geometry"); geo.present()) {
+    if (!bearing.empty()) s.problem("geometry", "give either bearing or geometry, not both");
+    dsp::BearingGeometry g;
+    g.name = "custom";
+    geo.text("name", g.name);
+    geo.integer("ball_count", g.ball_count, 3, 100, true);
+    geo.number("ball_diameter_mm", g.ball_diameter_mm, 0.1, 1000, true);
+    geo.number("pitch_diameter_mm", g.pitch_diameter_mm, 0.1, 10000, true);
+    geo.number("contact_angle_deg", g.contact_angle_deg, 0, 60);
+    if (g.ball_diameter_mm >= g.pitch_diameter_mm && g.pitch_diameter_mm > 0)
+      geo.problem("ball_diameter_mm", "must be smaller than pitch_diameter_mm");
+    geo.refuse_unknown({"name", "ball_count", "ball_diameter_mm", "pitch_diameter_mm", "contact_angle_deg"});
+    a.bearing = g;
+  } else if (bearing.empty()) {
+    s.problem("bearing", "missing: a designation (`vigil bearings` lists them) or an [asset.geometry] table");
+  }
+  std::string machine_class = "class_I";
+  s.text("machine_class", machine_class);
+  if (auto mc = diag::parse_machine_class(machine_class)) {
+    a.machine_class = *mc;
+  } else {
+    s.problem("machine_class", mc.error().message);
+  }
+  s.integer("criticality", a.criticality, 1, 5);
+  std::string speed_source = "fixed";
+  s.text("speed_source", speed_source);
+  if (speed_source == "fixed") {
+    a.speed_source = SpeedSource::fixed;
+  } else if (speed_source == "plc") {
+    a.speed_source = SpeedSource::plc;
+  } else {
+    s.problem("speed_source", fmt::format("'{}': expected fixed or plc", speed_source));
+  }
+  s.number("speed_rpm", a.speed_rpm, 1, 100000, true);
+  s.number("max_speed_rpm", a.max_speed_rpm, 1, 120000);
+  if (a.max_speed_rpm == 0) a.max_speed_rpm = 1.2 * a.speed_rpm;
+  if (a.max_speed_rpm < a.speed_rpm) s.problem("max_speed_rpm", "is below speed_rpm");
+  s.number("baseline_h", a.baseline_h, 0, 24 * 365);
+  for (auto [key, target] :
+       {std::pair{"anomaly_bundle", &a.anomaly_bundle}, std::pair{"classifier_bundle", &a.classifier_bundle},
+        std::pair{"rul_bundle", &a.rul_bundle}}) {
+    std::string p;
+    s.text(key, p);
+    *target = resolve(base, p);
+    std::error_code ec;
+    if (!target->empty() && !std::filesystem::is_regular_file(*target, ec))
+      s.problem(key, fmt::format("{}: no such file", target->string()));
+  }
+  s.refuse_unknown({"id", "location", "bearing", "geometry", "machine_class", "criticality", "speed_source",
+                    "speed_rpm", "max_speed_rpm", "baseline_h", "anomaly_bundle", "classifier_bundle",
+                    "rul_bundle"});
+}
+
+void read_channel(Section s, ChannelConfig& c) {
+  s.text("asset", c.asset, true);
+  std::string source = "mqtt";
+  s.text("source", source);
+  if (source == "mqtt") {
+    c.source = SourceKind::mqtt;
+    s.text("sensor_node", c.sensor_node, true);
+    if (!c.sensor_node.empty() && !is_topic_id(c.sensor_node))
+      s.problem("sensor_node", fmt::format("'{}' cannot be a topic level (no '/', '+', '#')", c.sensor_node));
+    s.integer("channel", c.channel, 0, 65535);
+  } else if (source == "simulator") {
+    c.source = SourceKind::simulator;
+    s.integer("seed", c.seed, 0, std::numeric_limits<std::int64_t>::max());
+    s.number("onset_h", c.onset_h, 0, 24 * 365 * 10);
+    s.number("life_h", c.life_h, 0.001, 24 * 365 * 10);
+    if (c.life_h <= c.onset_h) s.problem("life_h", "must be after onset_h");
+  } else {
+    s.problem("source", fmt::format("'{}': expected mqtt or simulator", source));
+  }
+  // 1 kS/s .. 1 MS/s covers every accelerometer front end; the window must hold whole FFT sizes.
+  s.number("sample_rate_hz", c.sample_rate_hz, 1000, 1e6, true);
+  s.number("sensitivity", c.sensitivity, 1e-9, 1e9);
+  s.text("mounting", c.mounting);
+  s.number("window_s", c.window_s, 0.01, 60);
+  s.number("overlap", c.overlap, 0, 0.9);
+  s.refuse_unknown({"asset", "source", "sensor_node", "channel", "sample_rate_hz", "sensitivity", "mounting",
+                    "window_s", "overlap", "seed", "onset_h", "life_h"});
+}
+
+void read_uplink(Section s, const std::filesystem::path& base, UplinkConfig& u) {
+  if (!s.present()) return;
+  u.enabled = true;
+  s.flag("enabled", u.enabled);
+  s.text("host", u.host);
+  s.integer("port", u.port, 1, 65535);
+  std::string ca, cert, key;
+  s.text("ca_file", ca);
+  s.text("cert_file", cert);
+  s.text("key_file", key);
+  u.ca_file = resolve(base, ca);
+  u.cert_file = resolve(base, cert);
+  u.key_file = resolve(base, key);
+  const int tls_files = !ca.empty() + !cert.empty() + !key.empty();
+  if (tls_files != 0 && tls_files != 3)
+    s.problem(ca.empty()     ? "ca_file"
+              : cert.empty() ? "cert_file"
+                             : "key_file",
+              "mutual TLS needs ca_file, cert_file and key_file together");
+  s.text("primary_host", u.primary_host);
+  if (!u.primary_host.empty() && !is_topic_id(u.primary_host))
+    s.problem("primary_host", fmt::format("'{}' cannot be a Sparkplug host id", u.primary_host));
+  s.number("max_historical_per_s", u.max_historical_per_s, 1, 1e6);
+  s.refuse_unknown({"enabled", "host", "port", "ca_file", "cert_file", "key_file", "primary_host",
+                    "max_historical_per_s"});
+}
+
+void read_storage(Section s, const std::filesystem::path& base, StorageConfig& st) {
+  std::string dir;
+  s.text("dir", dir, true);
+  st.dir = resolve(base, dir);
+  s.number("queue_budget_mb", st.queue_budget_mb, 1, 1e6);
+  s.number("log_retention_days", st.log_retention_days, 1, 36500);
+  s.refuse_unknown({"dir", "queue_budget_mb", "log_retention_days"});
+}
+
+void read_policy(Section s, PolicyConfig& p) {
+  Section d = s.child("debounce");
+  d.integer("raise_n", p.debounce.raise_n, 1, k_max_debounce_windows);
+  d.integer("raise_m", p.debounce.raise_m, 1, k_max_debounce_windows);
+  d.integer("clear_windows", p.debounce.clear_windows, 1, 100000);
+  if (auto ok = validate(p.debounce); !ok && d.present()) s.problem("debounce", ok.error().message);
+  d.refuse_unknown({"raise_n", "raise_m", "clear_windows"});
+
+  Section r = s.child("rules");
+  r.number("min_physics_confidence", p.rules.min_physics_confidence, 0.01, 1);
+  r.number("strong_physics_confidence", p.rules.strong_physics_confidence, 0.01, 1);
+  r.number("warning_rul_h", p.rules.warning_rul_h, 0.01, 1e6);
+  r.number("alarm_rul_h", p.rules.alarm_rul_h, 0.01, 1e6);
+  if (auto ok = validate(p.rules); !ok && r.present()) s.problem("rules", ok.error().message);
+  r.refuse_unknown({"min_physics_confidence", "strong_physics_confidence", "warning_rul_h", "alarm_rul_h"});
+
+  Section a = s.child("actions");
+  a.number("watch_deadline_h", p.actions.watch_deadline_h, 0.01, 1e6);
+  a.number("warning_deadline_h", p.actions.warning_deadline_h, 0.01, 1e6);
+  a.number("alarm_deadline_h", p.actions.alarm_deadline_h, 0.01, 1e6);
+  if (auto ok = validate(p.actions); !ok && a.present()) s.problem("actions", ok.error().message);
+  a.refuse_unknown({"watch_deadline_h", "warning_deadline_h", "alarm_deadline_h"});
+
+  Section act = s.child("actuation");
+  act.flag("dry_run", p.actuation.dry_run);
+  std::string level = std::string(to_string(p.actuation.min_level));
+  act.text("min_level", level);
+  if (auto l = parse_alert_level(level)) {
+    p.actuation.min_level = *l;
+  } else {
+    act.problem("min_level", l.error().message);
+  }
+  act.number("min_confidence", p.actuation.min_confidence, 0, 1);
+  act.number("max_per_hour", p.actuation.max_per_hour, 0, 3600);
+  act.refuse_unknown({"dry_run", "min_level", "min_confidence", "max_per_hour"});
+  s.refuse_unknown({"debounce", "rules", "actions", "actuation"});
+}
+
+void read_plc(Section s, PlcConfig& p) {
+  if (!s.present()) return;
+  p.enabled = true;
+  s.flag("enabled", p.enabled);
+  s.text("host", p.host, true);
+  s.integer("port", p.port, 1, 65535);
+  s.integer("unit_id", p.unit_id, 0, 255);
+  s.number("poll_s", p.poll_s, 0.05, 3600);
+  s.integer("speed_register", p.speed_register, -1, 65535);
+  s.number("speed_scale", p.speed_scale, 1e-6, 1e6);
+  s.integer("temperature_register", p.temperature_register, -1, 65535);
+  s.number("temperature_scale", p.temperature_scale, 1e-6, 1e6);
+  s.integer("interlock_register", p.interlock_register, -1, 65535);
+  s.integer("reduce_speed_register", p.reduce_speed_register, -1, 65535);
+  s.integer("stop_register", p.stop_register, -1, 65535);
+  s.refuse_unknown({"enabled", "host", "port", "unit_id", "poll_s", "speed_register", "speed_scale",
+                    "temperature_register", "temperature_scale", "interlock_register",
+                    "reduce_speed_register", "stop_register"});
+}
+
+template <typename Endpoint>
+void read_endpoint(Section s, Endpoint& e, bool enabled_when_present) {
+  if (!s.present()) return;
+  e.enabled = enabled_when_present;
+  s.flag("enabled", e.enabled);
+  s.text("bind", e.bind);
+  s.integer("port", e.port, 1, 65535);
+  s.refuse_unknown({"enabled", "bind", "port"});
+}
+
+// Cross-references: unique ids, every channel on a known asset, every asset measured, PLC speed wired.
+void check_references(const EdgeConfig& c, std::vector<ConfigProblem>& problems,
+                      std::span<const int> asset_lines, std::span<const int> channel_lines) {
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < c.assets.size(); ++i) {
+    const auto& a = c.assets[i];
+    if (!a.id.empty() && !ids.insert(a.id).second)
+      problems.push_back(
+          {fmt::format("asset[{}].id", i), asset_lines[i], fmt::format("'{}' is used twice", a.id)});
+    if (a.speed_source == SpeedSource::plc && (!c.plc.enabled || c.plc.speed_register < 0))
+      problems.push_back({fmt::format("asset[{}].speed_source", i), asset_lines[i],
+                          "is plc, but [plc] is not enabled with a speed_register"});
+    const bool measured = std::any_of(c.channels.begin(), c.channels.end(),
+                                      [&](const ChannelConfig& ch) { return ch.asset == a.id; });
+    if (!a.id.empty() && !measured)
+      problems.push_back(
+          {fmt::format("asset[{}]", i), asset_lines[i], fmt::format("no [[channel]] measures '{}'", a.id)});
+  }
+  std::set<std::pair<std::string, int>> sources;
+  for (std::size_t i = 0; i < c.channels.size(); ++i) {
+    const auto& ch = c.channels[i];
+    if (!ch.asset.empty() && !c.find_asset(ch.asset))
+      problems.push_back({fmt::format("channel[{}].asset", i), channel_lines[i],
+                          fmt::format("'{}' is not an [[asset]] id", ch.asset)});
+    if (ch.source == SourceKind::mqtt && !ch.sensor_node.empty() &&
+        !sources.insert({ch.sensor_node, ch.channel}).second)
+      problems.push_back(
+          {fmt::format("channel[{}]", i), channel_lines[i],
+           fmt::format("sensor_node '{}' channel {} is read twice", ch.sensor_node, ch.channel)});
+  }
+}
+
+}  // namespace
+
+ConfigCheck check_config_text(std::string_view toml_text, const std::filesystem::path& file) {
+  ConfigCheck out;
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, file.string());
+  } catch (const toml::parse_error& e) {
+    out.problems.push_back({"", static_cast<int>(e.source().begin.line), std::string(e.description())});
+    return out;
+  }
+  EdgeConfig c;
+  c.file = file;
+  const std::filesystem::path base = file.parent_path();
+  auto& problems = out.problems;
+
+  read_node(section(problems, root, "node"), c.node);
+  std::vector<int> asset_lines, channel_lines;
+  for (Section s : sections(problems, root, "asset")) {
+    asset_lines.push_back(s.line());
+    read_asset(s, base, c.assets.emplace_back());
+  }
+  for (Section s : sections(problems, root, "channel")) {
+    channel_lines.push_back(s.line());
+    read_channel(s, c.channels.emplace_back());
+  }
+  if (c.assets.empty()) problems.push_back({"asset", 0, "missing: at least one [[asset]]"});
+  read_uplink(section(problems, root, "uplink"), base, c.uplink);
+  read_storage(section(problems, root, "storage"), base, c.storage);
+  read_policy(section(problems, root, "policy"), c.policy);
+  read_plc(section(problems, root, "plc"), c.plc);
+  read_endpoint(section(problems, root, "modbus"), c.modbus, true);
+  read_endpoint(section(problems, root, "metrics"), c.metrics, true);
+  Section(problems, &root, "")
+      .refuse_unknown(
+          {"node", "asset", "channel", "uplink", "storage", "policy", "plc", "modbus", "metrics"});
+  check_references(c, problems, asset_lines, channel_lines);
+
+  std::stable_sort(problems.begin(), problems.end(),
+                   [](const ConfigProblem& a, const ConfigProblem& b) { return a.line < b.line; });
+  if (problems.empty()) out.config = std::move(c);
+  return out;
+}
+
+ConfigCheck check_config_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    ConfigCheck out;
+    out.problems.push_back({"", 0, "cannot open the file"});
+    return out;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  // A configuration is a few kilobytes; refuse anything absurd before parsing it.
+  constexpr std::size_t k_max_bytes = 1 << 20;
+  if (text.str().size() > k_max_bytes) {
+    ConfigCheck out;
+    out.problems.push_back(
+        {"", 0,
+         fmt::format("{} bytes, more than the {} a configuration may have", text.str().size(), k_max_bytes)});
+    return out;
+  }
+  return check_config_text(text.str(), file);
+}
+
+std::string format_problems(const std::filesystem::path& file, const std::vector<ConfigProblem>& problems) {
+  std::string out;
+  for (const auto& p : problems) {
+    if (!out.empty()) out += '\n';
+    out += file.string();
+    if (p.line > 0) out += fmt::format(":{}", p.line);
+    out += ": ";
+    if (!p.key.empty()) out += p.key + ": ";
+    out += p.why;
+  }
+  return out;
+}
+
+Result<EdgeConfig> load_config(const std::filesystem::path& file) {
+  ConfigCheck check = check_config_file(file);
+  if (!check.config) return fail(ErrorCode::invalid_argument, "{}", format_problems(file, check.problems));
+  return std::move(*check.config);
+}
+
+}  // namespace vigil::edge

@@ -1,0 +1,191 @@
+// One asset's decisions on simulated windows whose truth the simulator knows: healthy running stays
+// normal, an outer-race defect is named and reported as a warning after debouncing, commissioning a model
+// from healthy windows adds a learned verdict, broken bundles leave physics to decide, and steady-state
+// windows allocate nothing.
+#include "edge/asset_monitor.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "model/anomaly_fit.hpp"
+#include "model/feature_schema.hpp"
+#include "sim/simulator.hpp"
+#include "support/alloc_counter.hpp"
+
+namespace vigil::edge {
+namespace {
+
+constexpr double k_rpm = 1797;
+
+AssetConfig pump() {
+  AssetConfig a;
+  a.id = "pump7";
+  a.location = "pump 7 drive-end bearing";
+  a.bearing = *dsp::find_bearing("6205-2RS");
+  a.speed_rpm = k_rpm;
+  a.max_speed_rpm = 1.2 * k_rpm;
+  return a;
+}
+
+ChannelConfig channel() {
+  ChannelConfig c;
+  c.asset = "pump7";
+  c.sample_rate_hz = 12000;
+  c.window_s = 4096.0 / 12000.0;  // the CWRU-like 4096-sample windows
+  return c;
+}
+
+// `n` consecutive windows of a simulated CWRU-like machine with `fault`.
+std::vector<std::vector<float>> windows(sim::FaultKind fault, std::size_t n, std::uint64_t seed) {
+  auto s = sim::Simulator::create(sim::Scenario::cwru_like(fault, k_rpm), seed);
+  EXPECT_TRUE(s.has_value());
+  std::vector<std::vector<float>> out(n, std::vector<float>(window_len_of(channel())));
+  for (auto& w : out) s->generate(w);
+  return out;
+}
+
+Result<const Decision*> process(AssetMonitor& m, const std::vector<float>& w, std::uint64_t index) {
+  return m.process(Window{.samples = w, .index = index, .end_ns = std::int64_t(index) * 1'000'000}, k_rpm);
+}
+
+TEST(AssetMonitor, HealthyRunningStaysNormalOnPhysicsAlone) {
+  auto m = AssetMonitor::create(pump(), channel(), {}, {});
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  std::size_t index = 0;
+  for (const auto& w : windows(sim::FaultKind::none, 20, 3)) {
+    auto d = process(*m, w, index++);
+    ASSERT_TRUE(d.has_value()) << d.error().message;
+    EXPECT_EQ((*d)->level, AlertLevel::normal)
+        << diag::to_string((*d)->facts.physics) << " " << (*d)->facts.physics_confidence;
+    EXPECT_EQ((*d)->ne107, Ne107Status::normal);
+    EXPECT_EQ((*d)->facts.model_state, ModelState::missing);
+    EXPECT_TRUE((*d)->raw.physics_only);
+    EXPECT_EQ((*d)->facts.iso_zone, diag::IsoZone::A);
+  }
+}
+
+TEST(AssetMonitor, AnOuterRaceDefectIsNamedAndRaisedAfterDebouncing) {
+  auto m = AssetMonitor::create(pump(), channel(), {}, {});
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  std::vector<AlertLevel> levels;
+  const Decision* last = nullptr;
+  std::size_t index = 0;
+  for (const auto& w : windows(sim::FaultKind::outer_race, 8, 5)) {
+    auto d = process(*m, w, index++);
+    ASSERT_TRUE(d.has_value()) << d.error().message;
+    levels.push_back((*d)->level);
+    last = *d;
+  }
+  // Three of five windows are needed: the first two are still normal, the level is up by the fifth.
+  EXPECT_EQ(levels[0], AlertLevel::normal);
+  EXPECT_EQ(levels[1], AlertLevel::normal);
+  EXPECT_GE(levels[4], AlertLevel::warning);
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(last->raw.fault, diag::Verdict::outer_race);  // simulator truth
+  EXPECT_EQ(last->raw.cause, Cause::physics_defect);
+  EXPECT_EQ(last->evidence[0].defect, dsp::Defect::outer_race);
+  // BPFO of a 6205 at 1797 rpm: 3.585 x 29.95 Hz = 107.4 Hz (bearing tables).
+  EXPECT_NEAR(last->frequencies.bpfo_hz, 107.4, 0.2);
+  const std::string sentence =
+      describe(m->asset().location, last->facts, last->raw, last->level, last->recommendation);
+  EXPECT_NE(sentence.find("pump 7 drive-end bearing, outer-race defect"), std::string::npos) << sentence;
+  EXPECT_NE(sentence.find("inspect within 72 h"), std::string::npos) << sentence;
+}
+
+TEST(AssetMonitor, CommissionedModelAddsALearnedVerdict) {
+  auto m = AssetMonitor::create(pump(), channel(), {}, {});
+  ASSERT_TRUE(m.has_value());
+  // Commissioning: features of healthy windows, half to fit, half to calibrate (as the agent does).
+  std::vector<float> fit, calibration;
+  std::size_t index = 0;
+  const auto healthy = windows(sim::FaultKind::none, 240, 11);
+  for (std::size_t k = 0; k < healthy.size(); ++k) {
+    ASSERT_TRUE(process(*m, healthy[k], index++).has_value());
+    auto& rows = k % 2 == 0 ? fit : calibration;
+    rows.insert(rows.end(), m->features().begin(), m->features().end());
+  }
+  auto fitted = model::fit_gaussian_anomaly_model(fit, calibration, model::k_feature_count);
+  ASSERT_TRUE(fitted.has_value()) << fitted.error().message;
+  AssetModels models;
+  models.anomaly.emplace(std::move(fitted->model));
+  models.state = ModelState::ok;
+  m->replace_models(std::move(models));
+
+  std::size_t healthy_alarms = 0;
+  for (const auto& w : windows(sim::FaultKind::none, 30, 12)) {
+    auto d = process(*m, w, index++);
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ((*d)->facts.model_state, ModelState::ok);
+    EXPECT_FALSE((*d)->raw.physics_only);
+    healthy_alarms += (*d)->facts.learned == model::WindowVerdict::abnormal ? 1 : 0;
+  }
+  EXPECT_LE(healthy_alarms, 1u);  // a 1e-3 budget: 30 windows expect 0.03 alarms
+  std::size_t fault_alarms = 0;
+  for (const auto& w : windows(sim::FaultKind::inner_race, 10, 13)) {
+    auto d = process(*m, w, index++);
+    ASSERT_TRUE(d.has_value());
+    fault_alarms += (*d)->facts.learned == model::WindowVerdict::abnormal ? 1 : 0;
+  }
+  EXPECT_EQ(fault_alarms, 10u);  // 1 g impacts are far outside the healthy cloud (simulator truth)
+}
+
+TEST(AssetMonitor, BundlesThatDoNotLoadLeavePhysicsToDecide) {
+  const auto dir = std::filesystem::temp_directory_path() / "vigil_asset_monitor_test";
+  std::filesystem::create_directories(dir);
+  AssetConfig a = pump();
+  a.anomaly_bundle = dir / "garbage.vigil";
+  std::ofstream(a.anomaly_bundle) << "not a bundle";
+  a.classifier_bundle = dir / "missing.vigil";
+  AssetModels models = load_asset_models(a, 12000, 4096);
+  EXPECT_EQ(models.state, ModelState::failed);
+  ASSERT_EQ(models.problems.size(), 2u);
+  EXPECT_NE(models.problems[0].find("garbage.vigil"), std::string::npos) << models.problems[0];
+  EXPECT_NE(models.problems[1].find("missing.vigil"), std::string::npos) << models.problems[1];
+  EXPECT_EQ(load_asset_models(pump(), 12000, 4096).state, ModelState::missing);
+
+  auto m = AssetMonitor::create(a, channel(), {}, std::move(models));
+  ASSERT_TRUE(m.has_value());
+  auto d = process(*m, windows(sim::FaultKind::none, 1, 2)[0], 0);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ((*d)->facts.model_state, ModelState::failed);
+  EXPECT_TRUE((*d)->raw.physics_only);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(AssetMonitor, RefusesAWrongWindowAndASpeedOutOfRange) {
+  auto m = AssetMonitor::create(pump(), channel(), {}, {});
+  ASSERT_TRUE(m.has_value());
+  std::vector<float> short_window(1000, 0.0f);
+  auto d = m->process(Window{.samples = short_window}, k_rpm);
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error().message.find("pump7"), std::string::npos) << d.error().message;
+  std::vector<float> w(4096, 0.0f);
+  EXPECT_FALSE(m->process(Window{.samples = w}, 5000));
+}
+
+TEST(AssetMonitor, CheckFunctionWhileCommissioning) {
+  auto m = AssetMonitor::create(pump(), channel(), {}, {});
+  ASSERT_TRUE(m.has_value());
+  m->set_check_function(true);
+  auto d = process(*m, windows(sim::FaultKind::none, 1, 4)[0], 0);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ((*d)->ne107, Ne107Status::check_function);
+}
+
+TEST(AssetMonitor, SteadyStateWindowsAllocateNothing) {
+  auto m = AssetMonitor::create(pump(), channel(), {}, {});
+  ASSERT_TRUE(m.has_value());
+  const auto ws = windows(sim::FaultKind::outer_race, 12, 21);
+  ASSERT_TRUE(process(*m, ws[0], 0).has_value());
+  std::size_t decided = 0;
+  test::AllocationScope scope;
+  for (std::size_t k = 1; k < ws.size(); ++k) decided += process(*m, ws[k], k).has_value() ? 1 : 0;
+  EXPECT_EQ(scope.allocations(), 0u);
+  EXPECT_EQ(decided, ws.size() - 1);
+}
+
+}  // namespace
+}  // namespace vigil::edge
