@@ -90,7 +90,8 @@ std::size_t window_len_of(const ChannelConfig& channel) {
 }
 
 Result<AssetMonitor> AssetMonitor::create(const AssetConfig& asset, const ChannelConfig& channel,
-                                          const PolicyConfig& policy, AssetModels models) {
+                                          const PolicyConfig& policy, AssetModels models,
+                                          dsp::PlanEffort effort) {
   auto debouncer = AlertDebouncer::create(policy.debounce);
   if (!debouncer) return std::unexpected(debouncer.error().with_context(asset.id));
   for (auto ok : {validate(policy.rules), validate(policy.actions)}) {
@@ -102,7 +103,7 @@ Result<AssetMonitor> AssetMonitor::create(const AssetConfig& asset, const Channe
                                                     .max_speed_rpm = asset.max_speed_rpm,
                                                     .unit = dsp::AccelerationUnit::g,
                                                     .speed_tolerance = 0.02,
-                                                    .effort = dsp::PlanEffort::measure});
+                                                    .effort = effort});
   if (!extractor) return std::unexpected(extractor.error().with_context(asset.id));
   return AssetMonitor(asset, policy, std::move(*extractor), *debouncer, std::move(models));
 }

@@ -63,9 +63,12 @@ std::size_t window_len_of(const ChannelConfig& channel);
 
 class AssetMonitor {
  public:
-  // For windows of `channel` (rate, window_s) on `asset`, under `policy`, with the given models.
+  // For windows of `channel` (rate, window_s) on `asset`, under `policy`, with the given models. FFT plans
+  // are measured (FFTW_MEASURE: seconds once per window length, then the fastest plan for every window);
+  // `estimate` plans at once, for short-lived uses.
   static Result<AssetMonitor> create(const AssetConfig& asset, const ChannelConfig& channel,
-                                     const PolicyConfig& policy, AssetModels models);
+                                     const PolicyConfig& policy, AssetModels models,
+                                     dsp::PlanEffort effort = dsp::PlanEffort::measure);
 
   // Decides on one window at shaft speed speed_rpm (<= the asset's max_speed_rpm). The decision points into
   // this monitor and is valid until the next call. Allocates nothing once the models are warm (an autoencoder

@@ -52,7 +52,7 @@ Result<const Decision*> process(AssetMonitor& m, const std::vector<float>& w, st
 }
 
 TEST(AssetMonitor, HealthyRunningStaysNormalOnPhysicsAlone) {
-  auto m = AssetMonitor::create(pump(), channel(), {}, {});
+  auto m = AssetMonitor::create(pump(), channel(), {}, {}, dsp::PlanEffort::estimate);
   ASSERT_TRUE(m.has_value()) << m.error().message;
   std::size_t index = 0;
   for (const auto& w : windows(sim::FaultKind::none, 20, 3)) {
@@ -68,7 +68,7 @@ TEST(AssetMonitor, HealthyRunningStaysNormalOnPhysicsAlone) {
 }
 
 TEST(AssetMonitor, AnOuterRaceDefectIsNamedAndRaisedAfterDebouncing) {
-  auto m = AssetMonitor::create(pump(), channel(), {}, {});
+  auto m = AssetMonitor::create(pump(), channel(), {}, {}, dsp::PlanEffort::estimate);
   ASSERT_TRUE(m.has_value()) << m.error().message;
   std::vector<AlertLevel> levels;
   const Decision* last = nullptr;
@@ -96,7 +96,7 @@ TEST(AssetMonitor, AnOuterRaceDefectIsNamedAndRaisedAfterDebouncing) {
 }
 
 TEST(AssetMonitor, CommissionedModelAddsALearnedVerdict) {
-  auto m = AssetMonitor::create(pump(), channel(), {}, {});
+  auto m = AssetMonitor::create(pump(), channel(), {}, {}, dsp::PlanEffort::estimate);
   ASSERT_TRUE(m.has_value());
   // Commissioning: features of healthy windows, half to fit, half to calibrate (as the agent does).
   std::vector<float> fit, calibration;
@@ -146,7 +146,7 @@ TEST(AssetMonitor, BundlesThatDoNotLoadLeavePhysicsToDecide) {
   EXPECT_NE(models.problems[1].find("missing.vigil"), std::string::npos) << models.problems[1];
   EXPECT_EQ(load_asset_models(pump(), 12000, 4096).state, ModelState::missing);
 
-  auto m = AssetMonitor::create(a, channel(), {}, std::move(models));
+  auto m = AssetMonitor::create(a, channel(), {}, std::move(models), dsp::PlanEffort::estimate);
   ASSERT_TRUE(m.has_value());
   auto d = process(*m, windows(sim::FaultKind::none, 1, 2)[0], 0);
   ASSERT_TRUE(d.has_value());
@@ -156,7 +156,7 @@ TEST(AssetMonitor, BundlesThatDoNotLoadLeavePhysicsToDecide) {
 }
 
 TEST(AssetMonitor, RefusesAWrongWindowAndASpeedOutOfRange) {
-  auto m = AssetMonitor::create(pump(), channel(), {}, {});
+  auto m = AssetMonitor::create(pump(), channel(), {}, {}, dsp::PlanEffort::estimate);
   ASSERT_TRUE(m.has_value());
   std::vector<float> short_window(1000, 0.0f);
   auto d = m->process(Window{.samples = short_window}, k_rpm);
@@ -167,7 +167,7 @@ TEST(AssetMonitor, RefusesAWrongWindowAndASpeedOutOfRange) {
 }
 
 TEST(AssetMonitor, CheckFunctionWhileCommissioning) {
-  auto m = AssetMonitor::create(pump(), channel(), {}, {});
+  auto m = AssetMonitor::create(pump(), channel(), {}, {}, dsp::PlanEffort::estimate);
   ASSERT_TRUE(m.has_value());
   m->set_check_function(true);
   auto d = process(*m, windows(sim::FaultKind::none, 1, 4)[0], 0);
@@ -176,7 +176,7 @@ TEST(AssetMonitor, CheckFunctionWhileCommissioning) {
 }
 
 TEST(AssetMonitor, SteadyStateWindowsAllocateNothing) {
-  auto m = AssetMonitor::create(pump(), channel(), {}, {});
+  auto m = AssetMonitor::create(pump(), channel(), {}, {}, dsp::PlanEffort::estimate);
   ASSERT_TRUE(m.has_value());
   const auto ws = windows(sim::FaultKind::outer_race, 12, 21);
   ASSERT_TRUE(process(*m, ws[0], 0).has_value());

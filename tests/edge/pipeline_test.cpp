@@ -33,7 +33,7 @@ PipelineChannel channel(const std::string& id) {
   c.sample_rate_hz = k_rate_hz;
   c.window_s = 4096.0 / k_rate_hz;
   c.overlap = 0.5;
-  auto m = AssetMonitor::create(a, c, {}, {});
+  auto m = AssetMonitor::create(a, c, {}, {}, dsp::PlanEffort::estimate);
   EXPECT_TRUE(m.has_value());
   return PipelineChannel{
       .monitor = std::move(*m), .window_len = 4096, .hop = 2048, .sample_rate_hz = k_rate_hz, .name = id};
