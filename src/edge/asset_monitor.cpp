@@ -110,6 +110,12 @@ Result<AssetMonitor> AssetMonitor::create(const AssetConfig& asset, const Channe
 
 void AssetMonitor::replace_models(AssetModels models) { models_ = std::move(models); }
 
+void AssetMonitor::reset_alerts() {
+  debouncer_.reset();
+  reported_fault_ = diag::Verdict::normal;
+  reported_confidence_ = 0;
+}
+
 Result<const Decision*> AssetMonitor::process(const Window& window, double speed_rpm) {
   auto features = extractor_.extract(window.samples, speed_rpm);
   if (!features) return std::unexpected(features.error().with_context(asset_.id));
@@ -169,6 +175,21 @@ Result<const Decision*> AssetMonitor::process(const Window& window, double speed
   d.raw = assess_window(f, policy_.rules);
   d.previous_level = debouncer_.level();
   d.level = debouncer_.update(d.raw.level);
+  const diag::Verdict previous_fault = reported_fault_;
+  const bool raw_names = d.raw.fault != diag::Verdict::normal && d.raw.fault != diag::Verdict::unknown;
+  if (d.level == AlertLevel::normal) {
+    reported_fault_ = diag::Verdict::normal;
+    reported_confidence_ = 0;
+  } else if (raw_names) {
+    reported_fault_ = d.raw.fault;
+    reported_confidence_ = d.raw.confidence;
+  } else if (reported_fault_ == diag::Verdict::normal) {
+    reported_fault_ = diag::Verdict::unknown;
+  }
+  d.reported = d.raw;
+  d.reported.fault = reported_fault_;
+  d.reported.confidence = reported_confidence_;
+  d.report_changed = d.level != d.previous_level || reported_fault_ != previous_fault;
   d.ne107 = ne107_status(d.level, check_function_);
   d.recommendation = recommend(d.level, f.rul_low_h, policy_.actions);
   return &d;

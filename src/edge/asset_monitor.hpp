@@ -50,12 +50,18 @@ struct Decision {
   RawAssessment raw;
   AlertLevel level = AlertLevel::normal;           // debounced, what is reported
   AlertLevel previous_level = AlertLevel::normal;  // before this window
+  // The fault reported with `level`: the latest fault a window named since the level left normal (a single
+  // window that names nothing does not unname it), normal when the level is normal. `reported` is `raw`
+  // with that fault and its confidence: what the sentence describes.
+  RawAssessment reported;
   Ne107Status ne107 = Ne107Status::normal;
   Recommendation recommendation;
   dsp::DefectFrequencies frequencies;
   std::array<dsp::DefectEvidence, dsp::k_defect_count> evidence{};  // strongest first
 
   bool level_changed() const { return level != previous_level; }
+  // The level or the reported fault differs from the previous window's: report by exception.
+  bool report_changed = false;
 };
 
 // Window length of a channel: window_s x rate, rounded to an even number of samples.
@@ -86,7 +92,7 @@ class AssetMonitor {
   // Check function below alarm.
   void set_check_function(bool on) { check_function_ = on; }
   // Forgets the alert history (after a repair).
-  void reset_alerts() { debouncer_.reset(); }
+  void reset_alerts();
   const AssetConfig& asset() const { return asset_; }
 
  private:
@@ -106,6 +112,8 @@ class AssetMonitor {
   bool check_function_ = false;
   std::span<const float> features_;
   Decision decision_;
+  diag::Verdict reported_fault_ = diag::Verdict::normal;
+  double reported_confidence_ = 0;
 };
 
 }  // namespace vigil::edge

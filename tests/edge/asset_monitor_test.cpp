@@ -93,6 +93,13 @@ TEST(AssetMonitor, AnOuterRaceDefectIsNamedAndRaisedAfterDebouncing) {
       describe(m->asset().location, last->facts, last->raw, last->level, last->recommendation);
   EXPECT_NE(sentence.find("pump 7 drive-end bearing, outer-race defect"), std::string::npos) << sentence;
   EXPECT_NE(sentence.find("inspect within 72 h"), std::string::npos) << sentence;
+  // One quiet window changes neither the level (hysteresis) nor the fault reported with it.
+  auto quiet = process(*m, windows(sim::FaultKind::none, 1, 6)[0], index++);
+  ASSERT_TRUE(quiet.has_value());
+  EXPECT_EQ((*quiet)->raw.fault, diag::Verdict::normal);
+  EXPECT_GE((*quiet)->level, AlertLevel::warning);
+  EXPECT_EQ((*quiet)->reported.fault, diag::Verdict::outer_race);
+  EXPECT_FALSE((*quiet)->report_changed);
 }
 
 TEST(AssetMonitor, CommissionedModelAddsALearnedVerdict) {

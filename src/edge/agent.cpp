@@ -1,0 +1,250 @@
+#include "edge/agent.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+
+#include <fmt/core.h>
+
+namespace vigil::edge {
+
+namespace {
+
+std::string quoted_if_needed(const std::string& v) {
+  if (!v.empty() && v.find_first_of(" \"=\t\n") == std::string::npos) return v;
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c == '\n' ? ' ' : c;
+  }
+  return out + "\"";
+}
+
+std::string utc_iso(std::chrono::system_clock::time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const std::time_t s = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+}
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Channels differ in what a reload cannot change without a restart.
+bool same_wiring(const EdgeConfig& a, const EdgeConfig& b) {
+  if (a.node.group != b.node.group || a.node.id != b.node.id || a.assets.size() != b.assets.size() ||
+      a.channels.size() != b.channels.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.assets.size(); ++i) {
+    if (a.assets[i].id != b.assets[i].id) return false;
+  }
+  for (std::size_t i = 0; i < a.channels.size(); ++i) {
+    const auto &x = a.channels[i], &y = b.channels[i];
+    if (x.asset != y.asset || x.source != y.source || x.sensor_node != y.sensor_node ||
+        x.channel != y.channel || x.sample_rate_hz != y.sample_rate_hz || x.window_s != y.window_s ||
+        x.overlap != y.overlap) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string to_logfmt(const LogEvent& event, std::chrono::system_clock::time_point at) {
+  std::string line =
+      fmt::format("ts={} level={} event={}", utc_iso(at), event.level, quoted_if_needed(event.event));
+  for (const auto& [k, v] : event.fields) line += fmt::format(" {}={}", k, quoted_if_needed(v));
+  return line;
+}
+
+Agent::Agent(EdgeConfig config, AgentOptions options, LogSink log)
+    : config_(std::move(config)),
+      options_(options),
+      log_(std::move(log)),
+      started_(std::chrono::steady_clock::now()) {}
+
+Agent::~Agent() { stop(); }
+
+void Agent::log(std::string level, std::string event,
+                std::vector<std::pair<std::string, std::string>> fields) const {
+  if (log_) log_(LogEvent{std::move(level), std::move(event), std::move(fields)});
+}
+
+Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions options, LogSink log) {
+  std::unique_ptr<Agent> agent(new Agent(std::move(config), options, std::move(log)));
+  Agent& a = *agent;
+  const EdgeConfig& c = a.config_;
+  for (const auto& asset : c.assets) {
+    AssetState& s = a.state_.emplace_back();
+    s.id = asset.id;
+    s.location = asset.location;
+  }
+  std::vector<PipelineChannel> channels;
+  std::size_t max_block = 0;
+  for (const auto& ch : c.channels) {
+    const AssetConfig* asset = c.find_asset(ch.asset);
+    if (!asset) return fail(ErrorCode::invalid_argument, "channel on unknown asset '{}'", ch.asset);
+    const std::size_t window_len = window_len_of(ch);
+    AssetModels models = load_asset_models(*asset, ch.sample_rate_hz, window_len);
+    for (const auto& p : models.problems)
+      a.log("warn", "model_problem", {{"asset", asset->id}, {"problem", p}});
+    const ModelState model_state = models.state;
+    auto monitor = AssetMonitor::create(*asset, ch, c.policy, std::move(models), options.effort);
+    if (!monitor) return std::unexpected(monitor.error());
+    const auto hop = std::max<std::size_t>(
+        1, static_cast<std::size_t>(std::llround(double(window_len) * (1 - ch.overlap))));
+    const std::string name = ch.source == SourceKind::mqtt
+                                 ? fmt::format("{}/{}:{}", asset->id, ch.sensor_node, ch.channel)
+                                 : fmt::format("{}/simulator", asset->id);
+    channels.push_back(PipelineChannel{.monitor = std::move(*monitor),
+                                       .window_len = window_len,
+                                       .hop = hop,
+                                       .sample_rate_hz = ch.sample_rate_hz,
+                                       .name = name});
+    const auto asset_index = static_cast<std::size_t>(asset - c.assets.data());
+    a.channel_asset_.push_back(asset_index);
+    a.state_[asset_index].model_state = model_state;
+    // Sources deliver up to a tenth of a second per block (sensor frames are smaller); room for 1 s.
+    max_block = std::max(max_block, static_cast<std::size_t>(std::ceil(ch.sample_rate_hz)));
+  }
+  auto pipeline = Pipeline::create(
+      std::move(channels), {.workers = c.node.workers, .max_block = max_block, .queue_blocks = 64},
+      [&a](std::size_t ch, const AssetMonitor& m, const Decision& d) { a.on_decision(ch, m, d); },
+      [&a](std::size_t ch, const Error& e) {
+        a.log("warn", "window_error", {{"channel", std::to_string(ch)}, {"error", e.message}});
+      });
+  if (!pipeline) return std::unexpected(pipeline.error());
+  a.pipeline_ = std::move(*pipeline);
+
+  const std::int64_t start_ns = now_ns();
+  for (std::size_t i = 0; i < c.channels.size(); ++i) {
+    const ChannelConfig& ch = c.channels[i];
+    if (ch.source != SourceKind::simulator) continue;
+    Pipeline* p = a.pipeline_.get();
+    auto src = SimulatedSource::create(
+        *c.find_asset(ch.asset), ch, start_ns, options.time_scale, 0.1,
+        [p, i](std::span<const float> samples, std::int64_t t, double rpm) { p->push(i, samples, t, rpm); });
+    if (!src) return std::unexpected(src.error());
+    a.simulated_.push_back(std::move(*src));
+  }
+  return agent;
+}
+
+void Agent::start() {
+  pipeline_->start();
+  for (auto& s : simulated_) s->start();
+  log("info", "started",
+      {{"node", config_.node.group + "/" + config_.node.id},
+       {"assets", std::to_string(config_.assets.size())},
+       {"channels", std::to_string(config_.channels.size())},
+       {"workers", std::to_string(pipeline_->worker_count())}});
+}
+
+void Agent::stop() {
+  if (!pipeline_) return;
+  for (auto& s : simulated_) s->stop();
+  pipeline_->stop(true);
+}
+
+void Agent::on_decision(std::size_t channel, const AssetMonitor& monitor, const Decision& d) {
+  const std::size_t asset_index = channel_asset_[channel];
+  bool report = false;
+  std::string sentence;
+  {
+    std::lock_guard lock(state_mutex_);
+    AssetState& s = state_[asset_index];
+    report = d.report_changed || s.windows == 0;
+    s.level = d.level;
+    s.ne107 = d.ne107;
+    s.fault = d.reported.fault;
+    s.confidence = d.reported.confidence;
+    s.velocity_rms_mm_s = d.facts.velocity_rms_mm_s;
+    s.iso_zone = d.facts.iso_zone;
+    s.model_state = d.facts.model_state;
+    ++s.windows;
+    s.last_window_ns = d.end_ns;
+    if (report) {
+      s.sentence = describe(monitor.asset().location, d.facts, d.reported, d.level, d.recommendation);
+      sentence = s.sentence;
+    }
+  }
+  if (report) {
+    log(d.level == AlertLevel::normal ? "info" : "warn", "level_change",
+        {{"asset", monitor.asset().id},
+         {"level", std::string(to_string(d.level))},
+         {"ne107", std::string(to_string(d.ne107))},
+         {"cause", std::string(to_string(d.reported.cause))},
+         {"window", std::to_string(d.window_index)},
+         {"decision", sentence}});
+  }
+}
+
+Status Agent::reload(const EdgeConfig& next) {
+  if (!same_wiring(config_, next)) {
+    return fail(
+        ErrorCode::invalid_argument,
+        "reload: the node id, assets or channels changed; those need a restart (running configuration kept)");
+  }
+  for (std::size_t i = 0; i < next.channels.size(); ++i) {
+    const ChannelConfig& ch = next.channels[i];
+    const AssetConfig& asset = *next.find_asset(ch.asset);
+    AssetModels models = load_asset_models(asset, ch.sample_rate_hz, window_len_of(ch));
+    for (const auto& p : models.problems) log("warn", "model_problem", {{"asset", asset.id}, {"problem", p}});
+    if (models.state == ModelState::failed) {
+      log("warn", "reload_kept_models", {{"asset", asset.id}});
+      continue;
+    }
+    pipeline_->with_monitor(i, [&](AssetMonitor& m) { m.replace_models(std::move(models)); });
+  }
+  config_ = next;
+  log("info", "reloaded", {{"file", next.file.string()}});
+  return {};
+}
+
+std::vector<AssetState> Agent::assets() const {
+  std::lock_guard lock(state_mutex_);
+  return state_;
+}
+
+nlohmann::json Agent::status() const {
+  nlohmann::json j;
+  j["node"] = {{"group", config_.node.group}, {"id", config_.node.id}};
+  j["uptime_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  j["assets"] = nlohmann::json::array();
+  for (const AssetState& s : assets()) {
+    j["assets"].push_back({{"id", s.id},
+                           {"location", s.location},
+                           {"level", to_string(s.level)},
+                           {"ne107", to_string(s.ne107)},
+                           {"fault", diag::to_string(s.fault)},
+                           {"confidence", s.confidence},
+                           {"velocity_rms_mm_s", s.velocity_rms_mm_s},
+                           {"iso_zone", diag::to_string(s.iso_zone)},
+                           {"model_state", to_string(s.model_state)},
+                           {"decision", s.sentence},
+                           {"windows", s.windows},
+                           {"last_window_ns", s.last_window_ns}});
+  }
+  j["channels"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < pipeline_->channel_count(); ++i) {
+    const ChannelStats st = pipeline_->stats(i);
+    j["channels"].push_back({{"asset", config_.channels[i].asset},
+                             {"blocks_in", st.blocks_in},
+                             {"blocks_dropped", st.blocks_dropped},
+                             {"windows", st.windows},
+                             {"window_errors", st.window_errors},
+                             {"gaps", st.gaps},
+                             {"queue_depth", st.queue_depth},
+                             {"last_decide_us", st.last_decide_us}});
+  }
+  return j;
+}
+
+}  // namespace vigil::edge

@@ -1,0 +1,92 @@
+// The edge agent: one configured node — its assets' monitors in the pipeline, the sources feeding them,
+// the decisions they make, reloads without losing a sample, and the node's status for a person at the
+// console. vigil-edge (apps/vigil-edge) only parses options, handles signals and runs it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "edge/asset_monitor.hpp"
+#include "edge/config.hpp"
+#include "edge/pipeline.hpp"
+#include "edge/simulated_source.hpp"
+
+namespace vigil::edge {
+
+struct AgentOptions {
+  double time_scale = 1;  // simulated channels run this many times faster than the wall clock
+  dsp::PlanEffort effort = dsp::PlanEffort::measure;
+};
+
+// One line of the agent's structured log: "ts=... level=info event=... key=value ...".
+struct LogEvent {
+  std::string level;  // "info", "warn", "error"
+  std::string event;  // "level_change", "model_problem", "reload", ...
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+using LogSink = std::function<void(const LogEvent&)>;
+// Formats an event as a logfmt line (values quoted when they hold spaces or quotes), without newline.
+std::string to_logfmt(const LogEvent& event, std::chrono::system_clock::time_point at);
+
+// What the agent reports of an asset (status, the uplink later): its latest decision in words.
+struct AssetState {
+  std::string id;
+  std::string location;
+  AlertLevel level = AlertLevel::normal;
+  Ne107Status ne107 = Ne107Status::check_function;  // until the first window
+  diag::Verdict fault = diag::Verdict::normal;
+  double confidence = 0;
+  double velocity_rms_mm_s = 0;
+  diag::IsoZone iso_zone = diag::IsoZone::A;
+  ModelState model_state = ModelState::missing;
+  std::string sentence;  // rebuilt when the level or the named fault changes
+  std::uint64_t windows = 0;
+  std::int64_t last_window_ns = 0;
+};
+
+class Agent {
+ public:
+  static Result<std::unique_ptr<Agent>> create(EdgeConfig config, AgentOptions options, LogSink log);
+  ~Agent();
+
+  void start();
+  // Stops the sources, then drains the pipeline: every sample accepted is decided.
+  void stop();
+
+  // Applies a new configuration read from the same file: each asset's models are reloaded and swapped in
+  // between two windows (no sample is lost); a bundle that does not load keeps the running model. Changes
+  // to nodes, assets or channels need a restart: they are refused with a message naming them, and the
+  // running configuration is kept.
+  Status reload(const EdgeConfig& next);
+
+  std::vector<AssetState> assets() const;
+  // The node's status as JSON (docs/edge-status.md): node, uptime, per-asset state, per-channel counters.
+  nlohmann::json status() const;
+  const EdgeConfig& config() const { return config_; }
+
+ private:
+  Agent(EdgeConfig config, AgentOptions options, LogSink log);
+  void on_decision(std::size_t channel, const AssetMonitor& monitor, const Decision& d);
+  void log(std::string level, std::string event,
+           std::vector<std::pair<std::string, std::string>> fields) const;
+
+  EdgeConfig config_;
+  AgentOptions options_;
+  LogSink log_;
+  std::chrono::steady_clock::time_point started_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::vector<std::unique_ptr<SimulatedSource>> simulated_;
+  std::vector<std::size_t> channel_asset_;  // channel -> index in config_.assets
+  mutable std::mutex state_mutex_;
+  std::vector<AssetState> state_;  // one per asset
+};
+
+}  // namespace vigil::edge
