@@ -230,7 +230,10 @@ FaultVfs::~FaultVfs() {
 void FaultVfs::power_cut_after(std::int64_t ops, std::optional<std::uint64_t> torn_seed) {
   cut_at_ = ops_ + ops;
   torn_seed_ = torn_seed;
+  if (ops <= 0) cut();
 }
+
+std::int64_t FaultVfs::open_bytes() const { return FaultVfsAccess::open_bytes(*this); }
 
 void FaultVfs::power_on() {
   powered_off_ = false;

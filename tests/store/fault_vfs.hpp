@@ -23,9 +23,9 @@ class FaultVfs {
 
   const std::string& name() const { return name_; }
 
-  // The power fails at the `ops`-th write, truncate or sync from now (counted over every file): that call
-  // and every later one fail with SQLITE_IOERR and leave the real files alone. With a torn_seed, each
-  // unsynced 512-byte block of each open file independently reaches the real file or not at the cut.
+  // The power fails at the `ops`-th write, truncate or sync from now (counted over every file; 0: at once):
+  // that call and every later one fail with SQLITE_IOERR and leave the real files alone. With a torn_seed,
+  // each unsynced 512-byte block of each open file independently reaches the real file or not at the cut.
   void power_cut_after(std::int64_t ops, std::optional<std::uint64_t> torn_seed = std::nullopt);
   bool powered_off() const { return powered_off_; }
   // Power back (for the next files opened through this VFS).
@@ -35,7 +35,9 @@ class FaultVfs {
   // SQLITE_FULL (the write does not happen). nullopt: no limit.
   void set_disk_limit(std::optional<std::int64_t> bytes) { disk_limit_ = bytes; }
 
-  std::int64_t ops() const { return ops_; }      // writes, truncates and syncs so far
+  std::int64_t ops() const { return ops_; }
+  std::int64_t open_bytes() const;  // sizes of the files open through this VFS, as SQLite sees them      //
+                                    // writes, truncates and syncs so far
   std::int64_t syncs() const { return syncs_; }  // syncs that reached the real file
 
   struct File;  // internal: one open file (sqlite3_file subclass)
