@@ -96,6 +96,9 @@ TEST_F(DecisionLogTest, RowsAreChainedExactlyAsDocumented) {
         << "row " << i;
     prev = h;
   }
+  // The worked example of the format document, hashed by Python's hashlib.
+  EXPECT_EQ(raw_text(path, "SELECT lower(hex(hash)) FROM decisions WHERE id = 1"),
+            "3d8ceccf075c8d7a729cbc5dce42d309d85f025b05f38529a953f403836724a7");
   const VerifyReport r = verify();
   EXPECT_TRUE(r.intact());
   EXPECT_EQ(r.rows_verified, 3);
