@@ -227,8 +227,8 @@ struct DecisionLog::Impl {
   Database db;
   explicit Impl(Database d) : db(std::move(d)) {}
 
-  Result<std::vector<Checkpoint>> checkpoints() const {
-    auto q = const_cast<Database&>(db).prepare(
+  Result<std::vector<Checkpoint>> checkpoints() {
+    auto q = db.prepare(
         "SELECT id, last_row_id, last_hash, created_ms, public_key, signature FROM checkpoints ORDER BY id "
         "DESC");
     if (!q) return std::unexpected(q.error());
@@ -253,8 +253,8 @@ struct DecisionLog::Impl {
     return out;
   }
 
-  Result<std::optional<std::vector<std::uint8_t>>> node_public_key() const {
-    auto q = const_cast<Database&>(db).prepare("SELECT public_key FROM node_key WHERE id = 1");
+  Result<std::optional<std::vector<std::uint8_t>>> node_public_key() {
+    auto q = db.prepare("SELECT public_key FROM node_key WHERE id = 1");
     if (!q) return std::unexpected(q.error());
     auto row = q->step();
     if (!row) return std::unexpected(row.error());
@@ -293,40 +293,57 @@ Result<DecisionLog> DecisionLog::open(const std::filesystem::path& path, bool re
   return DecisionLog(std::make_unique<Impl>(std::move(*db)));
 }
 
-Result<LoggedDecision> DecisionLog::append(const Decision& d) {
+Result<LoggedDecision> DecisionLog::append(const Decision& decision) {
+  auto rows = append(std::span(&decision, 1));
+  if (!rows) return std::unexpected(rows.error());
+  return std::move(rows->front());
+}
+
+Result<std::vector<LoggedDecision>> DecisionLog::append(std::span<const Decision> decisions) {
   Database& db = impl_->db;
-  if (auto ok = check_decision(d); !ok) return std::unexpected(ok.error().with_context(db.path()));
+  for (const Decision& d : decisions)
+    if (auto ok = check_decision(d); !ok) return std::unexpected(ok.error().with_context(db.path()));
+  std::vector<LoggedDecision> rows;
+  if (decisions.empty()) return rows;
   auto tx = Transaction::begin(db);
   if (!tx) return std::unexpected(tx.error());
   auto head = impl_->head();
   if (!head) return std::unexpected(head.error());
-  LoggedDecision r{head->first + 1, d, row_hash(head->second, head->first + 1, d)};
   auto insert = db.prepare(
       "INSERT INTO decisions (id, timestamp_ms, window_id, asset, model_versions, inputs, output, action, "
-      "details, "
-      "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "details, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   if (!insert) return std::unexpected(insert.error());
-  insert->bind(1, r.row_id)
-      .bind(2, d.timestamp_ms)
-      .bind(3, d.window_id)
-      .bind(4, d.asset)
-      .bind(5, d.model_versions)
-      .bind(6, d.inputs)
-      .bind(7, d.output)
-      .bind(8, d.action)
-      .bind(9, d.details_json)
-      .bind_blob(10, head->second)
-      .bind_blob(11, r.hash);
-  if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
+  auto [id, prev] = *head;
+  for (const Decision& d : decisions) {
+    ++id;
+    LoggedDecision r{id, d, row_hash(prev, id, d)};
+    insert->bind(1, r.row_id)
+        .bind(2, d.timestamp_ms)
+        .bind(3, d.window_id)
+        .bind(4, d.asset)
+        .bind(5, d.model_versions)
+        .bind(6, d.inputs)
+        .bind(7, d.output)
+        .bind(8, d.action)
+        .bind(9, d.details_json)
+        .bind_blob(10, prev)
+        .bind_blob(11, r.hash);
+    if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
+    prev = r.hash;
+    rows.push_back(std::move(r));
+  }
   if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
-  return r;
+  return rows;
 }
 
 Result<std::vector<LoggedDecision>> DecisionLog::query(std::string_view asset, std::int64_t since_ms,
                                                        std::size_t limit) const {
-  auto q = impl_->db.prepare(std::string(k_select_row) +
-                             "WHERE (?1 = '' OR asset = ?1) AND timestamp_ms >= ?2 ORDER BY timestamp_ms, id "
-                             "LIMIT ?3");
+  // Two statements rather than "?1 = '' OR asset = ?1", which would keep SQLite from using the asset index
+  // (an unused ?1 is allowed and ignored).
+  auto q = impl_->db.prepare(
+      std::string(k_select_row) +
+      (asset.empty() ? "WHERE timestamp_ms >= ?2 ORDER BY timestamp_ms, id LIMIT ?3"
+                     : "WHERE asset = ?1 AND timestamp_ms >= ?2 ORDER BY timestamp_ms, id LIMIT ?3"));
   if (!q) return std::unexpected(q.error());
   q->bind(1, asset)
       .bind(2, since_ms)

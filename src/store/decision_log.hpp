@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,8 +82,11 @@ class DecisionLog {
   DecisionLog& operator=(DecisionLog&&) noexcept;
   ~DecisionLog();
 
-  // Appends durably (committed and synced on return) and returns the row with its id and hash.
+  // Appends durably (committed and synced on return) and returns the row with its id and hash. Costs one
+  // fsync.
   Result<LoggedDecision> append(const Decision& decision);
+  // Several decisions in one transaction and one fsync, chained in the order given: all or none.
+  Result<std::vector<LoggedDecision>> append(std::span<const Decision> decisions);
 
   // Decisions of `asset` (empty: every asset) with timestamp_ms >= since_ms, oldest first, at most limit.
   Result<std::vector<LoggedDecision>> query(std::string_view asset, std::int64_t since_ms,

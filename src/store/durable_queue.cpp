@@ -244,50 +244,64 @@ Result<DurableQueue> DurableQueue::open(const std::filesystem::path& path, Queue
 }
 
 Result<std::int64_t> DurableQueue::append(const OutboundRecord& record) {
+  auto ids = append(std::span(&record, 1));
+  if (!ids) return std::unexpected(ids.error());
+  return ids->front();
+}
+
+Result<std::vector<std::int64_t>> DurableQueue::append(std::span<const OutboundRecord> records) {
   Impl& q = *impl_;
   const std::string& file = q.db.path();
-  if (index(record.record_class) >= k_record_classes)
-    return fail(ErrorCode::invalid_argument, "{}: record class {} unknown", file,
-                static_cast<int>(record.record_class));
-  if (record.asset.empty() || static_cast<std::int64_t>(record.asset.size()) > k_max_asset_bytes)
-    return fail(ErrorCode::invalid_argument, "{}: asset id of {} bytes, expected 1..{}", file,
-                record.asset.size(), k_max_asset_bytes);
-  if (static_cast<std::int64_t>(record.payload.size()) > q.options.max_payload_bytes)
-    return fail(ErrorCode::invalid_argument, "{}: {} payload of {} bytes exceeds the limit of {}", file,
-                to_string(record.record_class), record.payload.size(), q.options.max_payload_bytes);
+  std::int64_t need = 0;
+  for (const OutboundRecord& record : records) {
+    if (index(record.record_class) >= k_record_classes)
+      return fail(ErrorCode::invalid_argument, "{}: record class {} unknown", file,
+                  static_cast<int>(record.record_class));
+    if (record.asset.empty() || static_cast<std::int64_t>(record.asset.size()) > k_max_asset_bytes)
+      return fail(ErrorCode::invalid_argument, "{}: asset id of {} bytes, expected 1..{}", file,
+                  record.asset.size(), k_max_asset_bytes);
+    if (static_cast<std::int64_t>(record.payload.size()) > q.options.max_payload_bytes)
+      return fail(ErrorCode::invalid_argument, "{}: {} payload of {} bytes exceeds the limit of {}", file,
+                  to_string(record.record_class), record.payload.size(), q.options.max_payload_bytes);
+    need += cost_of(record);
+  }
+  std::vector<std::int64_t> ids;
+  if (records.empty()) return ids;
 
   std::lock_guard lock(q.mutex);
-  const std::int64_t need = cost_of(record);
   Totals t = q.totals;
   auto tx = Transaction::begin(q.db);
   if (!tx) return std::unexpected(tx.error());
   if (t.used() + need > q.options.budget_bytes) {
     if (auto ok = q.make_room(need, t); !ok) return std::unexpected(ok.error());
     if (t.used() + need > q.options.budget_bytes)
-      return fail(
-          ErrorCode::out_of_range,
-          "{}: queue full: {} record of {} bytes does not fit; {} of the {} byte budget is held by alarms "
-          "and decisions, which are never evicted, waiting for the hub's acknowledgement",
-          file, to_string(record.record_class), need,
-          t.bytes[index(RecordClass::alarm)] + t.bytes[index(RecordClass::decision)], q.options.budget_bytes);
+      return fail(ErrorCode::out_of_range,
+                  "{}: queue full: {} record(s) of {} bytes do not fit; {} of the {} byte budget is held by "
+                  "alarms and decisions, which are never evicted, waiting for the hub's acknowledgement",
+                  file, records.size(), need,
+                  t.bytes[index(RecordClass::alarm)] + t.bytes[index(RecordClass::decision)],
+                  q.options.budget_bytes);
   }
   auto insert = q.db.prepare(
       "INSERT INTO records (class, asset, source_ms, appended_ms, payload, cost) VALUES (?1, ?2, ?3, ?4, ?5, "
       "?6)");
   if (!insert) return std::unexpected(insert.error());
-  insert->bind(1, static_cast<std::int64_t>(record.record_class))
-      .bind(2, record.asset)
-      .bind(3, record.source_time_ms)
-      .bind(4, q.options.now_ms())
-      .bind_blob(5, record.payload)
-      .bind(6, need);
-  if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
-  const std::int64_t id = q.db.last_insert_rowid();
+  const std::int64_t now = q.options.now_ms();
+  for (const OutboundRecord& record : records) {
+    insert->bind(1, static_cast<std::int64_t>(record.record_class))
+        .bind(2, record.asset)
+        .bind(3, record.source_time_ms)
+        .bind(4, now)
+        .bind_blob(5, record.payload)
+        .bind(6, cost_of(record));
+    if (auto ok = insert->run(); !ok) return std::unexpected(ok.error());
+    ids.push_back(q.db.last_insert_rowid());
+    t.count[index(record.record_class)] += 1;
+    t.bytes[index(record.record_class)] += cost_of(record);
+  }
   if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
-  t.count[index(record.record_class)] += 1;
-  t.bytes[index(record.record_class)] += need;
   q.totals = t;
-  return id;
+  return ids;
 }
 
 Result<std::vector<QueuedRecord>> DurableQueue::next_batch(std::size_t max_records,

@@ -91,8 +91,11 @@ class DurableQueue {
   // budget is exceeded, evicts per the policy (telemetry downsampled then dropped oldest first, then
   // evidence likewise) in the same transaction. Fails with out_of_range, storing nothing and evicting
   // nothing, when the record cannot fit even after every evictable record is gone; with io when the disk
-  // refuses (full, I/O error), leaving what was stored intact.
+  // refuses (full, I/O error), leaving what was stored intact. Costs one fsync.
   Result<std::int64_t> append(const OutboundRecord& record);
+  // The same for several records in one transaction and one fsync: all are stored or none; ids in the
+  // order given. For a pipeline tick's records together.
+  Result<std::vector<std::int64_t>> append(std::span<const OutboundRecord> records);
 
   // What to send next, in send order: alarms, then decisions, then evidence, then telemetry; by id
   // (append order) within each class. At most max_records records and max_payload_bytes of payload, except

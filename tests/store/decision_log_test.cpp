@@ -105,6 +105,25 @@ TEST_F(DecisionLogTest, RowsAreChainedExactlyAsDocumented) {
   EXPECT_FALSE(r.checkpoint);
 }
 
+TEST_F(DecisionLogTest, ABatchIsChainedInOrderAndStoredWholeOrNotAtAll) {
+  DecisionLog log = open();
+  const std::vector<Decision> batch{decision(1), decision(2), decision(3)};
+  const auto rows = log.append(batch).value();
+  ASSERT_EQ(rows.size(), 3u);
+  Sha256 prev{};
+  for (int i = 1; i <= 3; ++i) {
+    prev = documented_hash(prev, i, decision(i));
+    EXPECT_EQ(rows[static_cast<std::size_t>(i - 1)].row_id, i);
+    EXPECT_EQ(rows[static_cast<std::size_t>(i - 1)].hash, prev);
+  }
+  std::vector<Decision> bad{decision(4), decision(5)};
+  bad[1].details_json = "[";
+  EXPECT_FALSE(log.append(bad));
+  EXPECT_EQ(log.append(decision(4)).value().hash, documented_hash(prev, 4, decision(4)));
+  EXPECT_TRUE(verify().intact());
+  EXPECT_EQ(verify().rows_verified, 4);
+}
+
 TEST_F(DecisionLogTest, QueryFiltersByAssetAndTimeOldestFirst) {
   DecisionLog log = open();
   for (int i = 1; i <= 6; ++i) ASSERT_TRUE(log.append(decision(i, i % 2 == 0 ? "fan-2" : "pump-1")));

@@ -233,6 +233,39 @@ TEST_F(DurableQueueTest, WhenNeverEvictedRecordsCannotFitAppendFailsAndLosesNoth
   EXPECT_EQ(q.append(costing(RecordClass::decision, 6000)).value(), 7);
 }
 
+TEST_F(DurableQueueTest, ABatchIsStoredWholeInOneTransactionOrNotAtAll) {
+  DurableQueue q = open(small());
+  const std::vector<OutboundRecord> three{rec(RecordClass::telemetry, "a", 5),
+                                          rec(RecordClass::alarm, "a", 5),
+                                          rec(RecordClass::decision, "b", 5)};
+  EXPECT_EQ(q.append(three).value(), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_TRUE(q.append(std::span<const OutboundRecord>()).value().empty());
+  // One bad record refuses the whole batch.
+  const std::vector<OutboundRecord> bad{rec(RecordClass::alarm, "a", 5), rec(RecordClass::alarm, "", 5)};
+  EXPECT_EQ(q.append(bad).error().code, ErrorCode::invalid_argument);
+  // Alarms of 60000 + 6000 bytes cannot fit together in 65536: neither is stored.
+  const std::vector<OutboundRecord> too_big{costing(RecordClass::alarm, 60000),
+                                            costing(RecordClass::alarm, 6000)};
+  EXPECT_EQ(q.append(too_big).error().code, ErrorCode::out_of_range);
+  EXPECT_EQ(all_ids(q), (std::vector<std::int64_t>{2, 3, 1}));
+  EXPECT_EQ(q.stats().value().last_id, 3);
+}
+
+// 65 telemetry records (65000 bytes), then a batch of two 1000-byte alarms needs 67000: one pass over ids
+// 1..8 (one asset, keep one of 2) removes 2, 4, 6, 8, and 61000 + 2000 fits.
+TEST_F(DurableQueueTest, ABatchMakesRoomForAllItsRecords) {
+  DurableQueue q = open(small());
+  for (int i = 1; i <= 65; ++i) ASSERT_TRUE(q.append(costing(RecordClass::telemetry, 1000)));
+  const std::vector<OutboundRecord> alarms{costing(RecordClass::alarm, 1000),
+                                           costing(RecordClass::alarm, 1000)};
+  EXPECT_EQ(q.append(alarms).value(), (std::vector<std::int64_t>{66, 67}));
+  const QueueStats s = q.stats().value();
+  EXPECT_EQ(s.of(RecordClass::telemetry).evicted, (std::array<std::int64_t, 2>{4, 0}));
+  EXPECT_EQ(s.bytes, 63000);
+  const auto head = q.next_batch(5, INT64_MAX).value();
+  EXPECT_EQ(ids_of(head), (std::vector<std::int64_t>{66, 67, 1, 3, 5}));
+}
+
 TEST_F(DurableQueueTest, RefusesBadRecordsAndOptions) {
   DurableQueue q = open(small());
   EXPECT_EQ(q.append(rec(RecordClass::alarm, "", 1)).error().code, ErrorCode::invalid_argument);
