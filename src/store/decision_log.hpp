@@ -74,6 +74,8 @@ struct PruneResult {
   std::optional<Checkpoint> checkpoint;  // written when rows_pruned > 0
 };
 
+// One DecisionLog per file and writer, used by one thread at a time; readers (vigil log show/verify) may open
+// the file read-only beside it.
 class DecisionLog {
  public:
   // Opens or creates the log; read_only opens an existing log for verify/query without writing.

@@ -58,8 +58,9 @@ struct QueueOptions {
   std::string vfs;
 };
 
-// Accounting cost of one record beyond its payload and asset id: the row, its index entry and page slack
-// (measured: ~60 bytes per row for small payloads in SQLite 3.40).
+// Accounting cost of one record beyond its payload and asset id: an estimate of its row header, id, times
+// and two index entries. A constant keeps the budget hand-computable; the files are larger (page slack, the
+// WAL), by how much is in docs/edge-storage.md.
 inline constexpr std::int64_t k_record_overhead_bytes = 64;
 
 struct ClassStats {
