@@ -91,7 +91,7 @@ std::int64_t now_ms() {
 }
 
 int run_verify(const std::string& path) {
-  auto log = store::DecisionLog::open(path, true);
+  auto log = store::DecisionLog::open(path, store::OpenOptions::reading());
   if (!log) return report_error("log verify", log.error());
   auto report = log->verify();
   if (!report) return report_error("log verify", report.error());
@@ -128,7 +128,7 @@ int run_show(const ShowOptions& o) {
     if (!since) return report_error("log show", since.error());
     since_ms = *since;
   }
-  auto log = store::DecisionLog::open(o.path, true);
+  auto log = store::DecisionLog::open(o.path, store::OpenOptions::reading());
   if (!log) return report_error("log show", log.error());
   auto rows = log->query(o.asset, since_ms, o.limit);
   if (!rows) return report_error("log show", rows.error());

@@ -284,9 +284,7 @@ DecisionLog::DecisionLog(DecisionLog&&) noexcept = default;
 DecisionLog& DecisionLog::operator=(DecisionLog&&) noexcept = default;
 DecisionLog::~DecisionLog() = default;
 
-Result<DecisionLog> DecisionLog::open(const std::filesystem::path& path, bool read_only) {
-  OpenOptions options;
-  options.read_only = read_only;
+Result<DecisionLog> DecisionLog::open(const std::filesystem::path& path, const OpenOptions& options) {
   auto db = Database::open(path, options);
   if (!db) return std::unexpected(db.error());
   if (auto ok = migrate(*db, "decision_log", k_migrations); !ok) return std::unexpected(ok.error());

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "store/sqlite.hpp"
 
 namespace vigil::store {
 
@@ -78,8 +79,9 @@ struct PruneResult {
 // the file read-only beside it.
 class DecisionLog {
  public:
-  // Opens or creates the log; read_only opens an existing log for verify/query without writing.
-  static Result<DecisionLog> open(const std::filesystem::path& path, bool read_only = false);
+  // Opens or creates the log (WAL, synchronous=FULL); OpenOptions::reading() opens an existing log for
+  // verify and query without writing.
+  static Result<DecisionLog> open(const std::filesystem::path& path, const OpenOptions& options = {});
   DecisionLog(DecisionLog&&) noexcept;
   DecisionLog& operator=(DecisionLog&&) noexcept;
   ~DecisionLog();

@@ -23,6 +23,12 @@ struct OpenOptions {
   // Name of a registered sqlite3_vfs to open the file through (tests inject faults this way); empty: the
   // default VFS.
   std::string vfs;
+
+  static OpenOptions reading() {
+    OpenOptions o;
+    o.read_only = true;
+    return o;
+  }
 };
 
 class Statement;

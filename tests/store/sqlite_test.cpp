@@ -55,9 +55,7 @@ TEST(Sqlite, NotADatabaseIsAParseErrorNamingTheFile) {
 
 TEST(Sqlite, MissingFileReadOnlyIsAnIoError) {
   TempDir dir;
-  OpenOptions o;
-  o.read_only = true;
-  auto db = Database::open(dir / "absent.db", o);
+  auto db = Database::open(dir / "absent.db", OpenOptions::reading());
   ASSERT_FALSE(db);
   EXPECT_EQ(db.error().code, ErrorCode::io);
   EXPECT_NE(db.error().message.find("absent.db"), std::string::npos);
@@ -124,9 +122,7 @@ TEST(Sqlite, ReadOnlyRefusesAnOlderOrMissingSchema) {
     const std::string_view v1[] = {k_v1};
     ASSERT_TRUE(migrate(*db, "thing", v1));
   }
-  OpenOptions o;
-  o.read_only = true;
-  auto db = Database::open(path, o);
+  auto db = Database::open(path, OpenOptions::reading());
   ASSERT_TRUE(db);
   const std::string_view v2[] = {k_v1, k_v2};
   auto older = migrate(*db, "thing", v2);
