@@ -234,6 +234,32 @@ TEST_F(DecisionLogTest, FindsReorderedRows) {
   EXPECT_EQ(p[2].substr(0, 7), "row 5: ");
 }
 
+TEST_F(DecisionLogTest, MalformedValuesAreNamedProblemsNotCrashes) {
+  append(1, 6);
+  raw_exec(path,
+           "UPDATE decisions SET hash = X'0102' WHERE id = 2; "
+           "UPDATE decisions SET timestamp_ms = 'yesterday' WHERE id = 4; "
+           "UPDATE decisions SET prev_hash = X'' WHERE id = 6");
+  EXPECT_EQ(problems(), (std::vector<std::string>{"row 2: content does not match its hash (edited)",
+                                                  "row 3: does not follow row 2: its prev_hash is not that "
+                                                  "row's hash (a row was inserted, deleted or "
+                                                  "reordered)",
+                                                  "row 4: content does not match its hash (edited)",
+                                                  "row 6: does not follow row 5: its prev_hash is not that "
+                                                  "row's hash (a row was inserted, deleted or "
+                                                  "reordered); content does not match its hash (edited)"}));
+}
+
+TEST_F(DecisionLogTest, ATruncatedCheckpointIsNamed) {
+  append(1, 4);
+  ASSERT_TRUE(open().prune({.max_age_ms = std::nullopt, .max_rows = 2}, key, 0));
+  raw_exec(path,
+           "UPDATE node_key SET public_key = X'01'; "
+           "UPDATE checkpoints SET public_key = X'01', signature = X'02', last_hash = X'03'");
+  EXPECT_EQ(problems().front(),
+            "checkpoint 1: signature over row 2's hash does not verify (checkpoint or signature altered)");
+}
+
 TEST_F(DecisionLogTest, PruningKeepsTheChainVerifiable) {
   append(1, 20);
   {
