@@ -17,6 +17,15 @@ using test::raw_text;
 
 constexpr std::string_view k_v1 = "CREATE TABLE a (x INTEGER)";
 constexpr std::string_view k_v2 = "ALTER TABLE a ADD COLUMN y TEXT";
+constexpr std::string_view k_to_v1[] = {k_v1};
+constexpr std::string_view k_to_v2[] = {k_v1, k_v2};
+
+// A database at version 1 of schema "thing".
+void make_v1(const std::filesystem::path& path) {
+  auto db = Database::open(path);
+  ASSERT_TRUE(db) << db.error().message;
+  ASSERT_TRUE(migrate(*db, "thing", k_to_v1));
+}
 
 TEST(Sqlite, OpensInWalWithFullSync) {
   TempDir dir;
@@ -64,19 +73,13 @@ TEST(Sqlite, MissingFileReadOnlyIsAnIoError) {
 TEST(Sqlite, MigratesStepByStepAndRecordsTheVersion) {
   TempDir dir;
   const auto path = dir / "m.db";
-  {
-    auto db = Database::open(path);
-    ASSERT_TRUE(db);
-    const std::string_view v1[] = {k_v1};
-    ASSERT_TRUE(migrate(*db, "thing", v1));
-  }
+  make_v1(path);
   EXPECT_EQ(raw_text(path, "SELECT version FROM schema_version WHERE name = 'thing'"), "1");
   {
     auto db = Database::open(path);
     ASSERT_TRUE(db);
-    const std::string_view v2[] = {k_v1, k_v2};
-    ASSERT_TRUE(migrate(*db, "thing", v2));
-    ASSERT_TRUE(migrate(*db, "thing", v2));  // already there: nothing to do
+    ASSERT_TRUE(migrate(*db, "thing", k_to_v2));
+    ASSERT_TRUE(migrate(*db, "thing", k_to_v2));  // already there: nothing to do
   }
   EXPECT_EQ(raw_text(path, "SELECT version FROM schema_version WHERE name = 'thing'"), "2");
   EXPECT_EQ(raw_text(path, "SELECT count(*) FROM pragma_table_info('a') WHERE name = 'y'"), "1");
@@ -85,16 +88,11 @@ TEST(Sqlite, MigratesStepByStepAndRecordsTheVersion) {
 TEST(Sqlite, RefusesADatabaseFromANewerVersion) {
   TempDir dir;
   const auto path = dir / "m.db";
-  {
-    auto db = Database::open(path);
-    const std::string_view v1[] = {k_v1};
-    ASSERT_TRUE(migrate(*db, "thing", v1));
-  }
+  make_v1(path);
   raw_exec(path, "UPDATE schema_version SET version = 7 WHERE name = 'thing'");
   auto db = Database::open(path);
   ASSERT_TRUE(db);
-  const std::string_view v1[] = {k_v1};
-  auto r = migrate(*db, "thing", v1);
+  auto r = migrate(*db, "thing", k_to_v1);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::unsupported);
   EXPECT_NE(r.error().message.find("version 7 is newer"), std::string::npos) << r.error().message;
@@ -117,18 +115,13 @@ TEST(Sqlite, AFailedMigrationLeavesTheOldVersion) {
 TEST(Sqlite, ReadOnlyRefusesAnOlderOrMissingSchema) {
   TempDir dir;
   const auto path = dir / "m.db";
-  {
-    auto db = Database::open(path);
-    const std::string_view v1[] = {k_v1};
-    ASSERT_TRUE(migrate(*db, "thing", v1));
-  }
+  make_v1(path);
   auto db = Database::open(path, OpenOptions::reading());
   ASSERT_TRUE(db);
-  const std::string_view v2[] = {k_v1, k_v2};
-  auto older = migrate(*db, "thing", v2);
+  auto older = migrate(*db, "thing", k_to_v2);
   ASSERT_FALSE(older);
   EXPECT_NE(older.error().message.find("older"), std::string::npos);
-  auto other = migrate(*db, "other", v2);
+  auto other = migrate(*db, "other", k_to_v2);
   ASSERT_FALSE(other);
   EXPECT_EQ(other.error().code, ErrorCode::parse);
   EXPECT_NE(other.error().message.find("not a other database"), std::string::npos) << other.error().message;
