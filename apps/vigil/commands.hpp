@@ -11,5 +11,6 @@ void add_bearings(CLI::App& app);
 void add_simulate(CLI::App& app);
 void add_rul_commands(CLI::App& app);  // train rul, rul (rul.hpp)
 void add_train_models(CLI::App& app);  // train anomaly, train classifier (train_models.hpp)
+void add_log(CLI::App& app);           // log verify, log show
 
 }  // namespace vigil::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   vigil::cli::add_simulate(app);
   vigil::cli::add_rul_commands(app);
   vigil::cli::add_train_models(app);  // after add_rul_commands: joins its `train` group
+  vigil::cli::add_log(app);
   // Usage errors exit 2 like every other bad input (exit_codes.hpp); a command's own failure arrives as a
   // CLI::RuntimeError carrying its exit status.
   try {
