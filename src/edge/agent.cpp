@@ -86,6 +86,27 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
     s.id = asset.id;
     s.location = asset.location;
   }
+  a.model_versions_.resize(c.assets.size());
+  std::vector<RecordedAsset> recorded;
+  for (const auto& asset : c.assets) recorded.push_back({asset.id, asset.location});
+  const auto retention_ms = static_cast<std::int64_t>(c.storage.log_retention_days * 86400e3);
+  auto recorder = Recorder::create(
+      {.log_file = c.storage.dir / "decisions.db",
+       .queue_file = c.storage.dir / "outbox.db",
+       .key_file = c.storage.dir / "node.key",
+       .queue_budget_bytes = static_cast<std::int64_t>(c.storage.queue_budget_mb * 1024 * 1024),
+       .retention = {.max_age_ms = retention_ms, .max_rows = std::nullopt}},
+      std::move(recorded),
+      [&a](std::size_t asset) {
+        std::lock_guard lock(a.state_mutex_);
+        return a.model_versions_[asset];
+      },
+      [&a](const Error& e) {
+        a.log("error", "storage", {{"error", e.message}});
+      });
+  if (!recorder) return std::unexpected(recorder.error());
+  a.recorder_ = std::move(*recorder);
+
   std::vector<PipelineChannel> channels;
   std::size_t max_block = 0;
   for (const auto& ch : c.channels) {
@@ -96,6 +117,7 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
     for (const auto& p : models.problems)
       a.log("warn", "model_problem", {{"asset", asset->id}, {"problem", p}});
     const ModelState model_state = models.state;
+    const std::string versions = models.versions;
     auto monitor = AssetMonitor::create(*asset, ch, c.policy, std::move(models), options.effort);
     if (!monitor) return std::unexpected(monitor.error());
     const auto hop = std::max<std::size_t>(
@@ -111,6 +133,7 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
     const auto asset_index = static_cast<std::size_t>(asset - c.assets.data());
     a.channel_asset_.push_back(asset_index);
     a.state_[asset_index].model_state = model_state;
+    a.model_versions_[asset_index] = versions;
     // Sources deliver up to a tenth of a second per block (sensor frames are smaller); room for 1 s.
     max_block = std::max(max_block, static_cast<std::size_t>(std::ceil(ch.sample_rate_hz)));
   }
@@ -138,6 +161,7 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
 }
 
 void Agent::start() {
+  recorder_->start();
   pipeline_->start();
   for (auto& s : simulated_) s->start();
   log("info", "started",
@@ -151,10 +175,12 @@ void Agent::stop() {
   if (!pipeline_) return;
   for (auto& s : simulated_) s->stop();
   pipeline_->stop(true);
+  recorder_->stop();
 }
 
 void Agent::on_decision(std::size_t channel, const AssetMonitor& monitor, const Decision& d) {
   const std::size_t asset_index = channel_asset_[channel];
+  recorder_->record(asset_index, d);
   bool report = false;
   std::string sentence;
   {
@@ -201,6 +227,10 @@ Status Agent::reload(const EdgeConfig& next) {
       log("warn", "reload_kept_models", {{"asset", asset.id}});
       continue;
     }
+    {
+      std::lock_guard lock(state_mutex_);
+      model_versions_[channel_asset_[i]] = models.versions;
+    }
     pipeline_->with_monitor(i, [&](AssetMonitor& m) { m.replace_models(std::move(models)); });
   }
   config_ = next;
@@ -231,6 +261,29 @@ nlohmann::json Agent::status() const {
                            {"decision", s.sentence},
                            {"windows", s.windows},
                            {"last_window_ns", s.last_window_ns}});
+  }
+  const RecorderStats r = recorder_->stats();
+  j["recorder"] = {{"decisions_logged", r.decisions_logged},
+                   {"records_queued", r.records_queued},
+                   {"pending", r.pending},
+                   {"worker_waits", r.worker_waits},
+                   {"write_failures", r.write_failures},
+                   {"last_flush_ms", r.last_flush_ms}};
+  if (auto q = recorder_->queue().stats()) {
+    nlohmann::json by_class = nlohmann::json::object();
+    for (std::size_t k = 0; k < store::k_record_classes; ++k) {
+      const auto& cs = q->by_class[k];
+      by_class[std::string(store::to_string(static_cast<store::RecordClass>(k)))] = {
+          {"depth", cs.depth},
+          {"bytes", cs.bytes},
+          {"oldest_age_ms", cs.oldest_age_ms},
+          {"downsampled", cs.evicted[0]},
+          {"dropped", cs.evicted[1]}};
+    }
+    j["queue"] = {{"bytes", q->bytes},
+                  {"budget_bytes", q->budget_bytes},
+                  {"last_id", q->last_id},
+                  {"classes", by_class}};
   }
   j["channels"] = nlohmann::json::array();
   for (std::size_t i = 0; i < pipeline_->channel_count(); ++i) {

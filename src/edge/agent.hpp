@@ -17,6 +17,7 @@
 #include "edge/asset_monitor.hpp"
 #include "edge/config.hpp"
 #include "edge/pipeline.hpp"
+#include "edge/recorder.hpp"
 #include "edge/simulated_source.hpp"
 
 namespace vigil::edge {
@@ -58,7 +59,8 @@ class Agent {
   ~Agent();
 
   void start();
-  // Stops the sources, then drains the pipeline: every sample accepted is decided.
+  // Stops the sources, drains the pipeline (every sample accepted is decided) and writes every decision
+  // to the decision log and the uplink queue.
   void stop();
 
   // Applies a new configuration read from the same file: each asset's models are reloaded and swapped in
@@ -82,11 +84,13 @@ class Agent {
   AgentOptions options_;
   LogSink log_;
   std::chrono::steady_clock::time_point started_;
+  std::unique_ptr<Recorder> recorder_;
   std::unique_ptr<Pipeline> pipeline_;
   std::vector<std::unique_ptr<SimulatedSource>> simulated_;
   std::vector<std::size_t> channel_asset_;  // channel -> index in config_.assets
   mutable std::mutex state_mutex_;
-  std::vector<AssetState> state_;  // one per asset
+  std::vector<AssetState> state_;            // one per asset
+  std::vector<std::string> model_versions_;  // one per asset, logged with each decision
 };
 
 }  // namespace vigil::edge
