@@ -24,7 +24,10 @@ constexpr int k_loop_timeout_ms = 100;
 
 std::string describe(int rc, int saved_errno) {
   if (rc == MOSQ_ERR_ERRNO) return std::strerror(saved_errno);
-  return mosquitto_strerror(rc);
+  if (rc == MOSQ_ERR_CONN_LOST) return "connection lost";
+  std::string text = mosquitto_strerror(rc);
+  if (!text.empty() && text.back() == '.') text.pop_back();  // it is embedded in longer messages
+  return text;
 }
 
 Status check_readable(std::string_view what, const std::string& path) {
@@ -223,7 +226,8 @@ void MqttClient::run(std::stop_token stop) {
     }
     if (stop.stop_requested()) break;
     std::string reason = loop_rc == MOSQ_ERR_CONN_REFUSED ? last_error() : describe(loop_rc, loop_errno);
-    if (loop_rc != MOSQ_ERR_CONN_REFUSED && connected()) reason = "connection lost: " + reason;
+    if (loop_rc != MOSQ_ERR_CONN_REFUSED && loop_rc != MOSQ_ERR_CONN_LOST && connected())
+      reason = "connection lost: " + reason;
     record_failure(std::move(reason));
     sleep_for(backoff_.next());
   }
