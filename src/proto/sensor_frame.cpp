@@ -92,8 +92,9 @@ Status check_values(const SensorFrameHeader& h) {
     return fail(ErrorCode::out_of_range, "sensor frame: sample rate {} Hz outside (0, {}]", h.sample_rate_hz,
                 k_max_sample_rate_hz);
   }
-  if (!std::isfinite(h.scale) || !(h.scale > 0)) {
-    return fail(ErrorCode::out_of_range, "sensor frame: scale {} must be finite and > 0", h.scale);
+  // Normal, so that 1 / scale is finite too.
+  if (!std::isnormal(h.scale) || !(h.scale > 0)) {
+    return fail(ErrorCode::out_of_range, "sensor frame: scale {} must be a positive normal float", h.scale);
   }
   if (h.first_sample_ns < 0) {
     return fail(ErrorCode::out_of_range, "sensor frame: first sample time {} ns is before the Unix epoch",
@@ -189,7 +190,12 @@ Result<EncodedFrame> encode_sensor_frame(const SensorFrameHeader& header, std::s
       return fail(ErrorCode::invalid_argument, "sensor frame: sample {} is not finite ({})", i, x);
     }
     if (header.encoding == SampleEncoding::float32) {
-      put(q, header.scale == 1.0f ? x : x * inverse_scale);
+      const float stored = header.scale == 1.0f ? x : x * inverse_scale;
+      if (!std::isfinite(stored)) {
+        return fail(ErrorCode::out_of_range, "sensor frame: sample {} ({}) / scale {} overflows float32", i,
+                    x, header.scale);
+      }
+      put(q, stored);
       q += 4;
     } else {
       // Divide (not multiply by the inverse) so that a value on the grid, k * scale, maps back to k exactly.

@@ -53,7 +53,7 @@ struct SensorFrameHeader {
   double sample_rate_hz = 0;         // finite, in (0, 1e6]: 12000, 20000, 25600, 51200, ...
   std::uint64_t sequence = 0;        // frames of this (node, channel) since the stream started; 0 first
   std::int64_t first_sample_ns = 0;  // source time of the first sample, ns since the Unix epoch, >= 0
-  float scale = 1.0f;                // physical = stored * scale; finite, > 0
+  float scale = 1.0f;                // physical = stored * scale; a positive normal float
 };
 
 // Bytes of an encoded frame.

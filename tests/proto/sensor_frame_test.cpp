@@ -213,9 +213,9 @@ TEST(SensorFrame, EncodeRefusesValuesOutsideTheLimits) {
   EXPECT_EQ(encode_error(with([](auto& h) { h.sample_rate_hz = std::nan(""); }), four),
             "sensor frame: sample rate nan Hz outside (0, 1000000]");
   EXPECT_EQ(encode_error(with([](auto& h) { h.scale = 0; }), four),
-            "sensor frame: scale 0 must be finite and > 0");
+            "sensor frame: scale 0 must be a positive normal float");
   EXPECT_EQ(encode_error(with([](auto& h) { h.scale = -1; }), four),
-            "sensor frame: scale -1 must be finite and > 0");
+            "sensor frame: scale -1 must be a positive normal float");
   EXPECT_EQ(encode_error(with([](auto& h) { h.first_sample_ns = -1; }), four),
             "sensor frame: first sample time -1 ns is before the Unix epoch");
   EXPECT_EQ(encode_error(with([](auto& h) { h.encoding = SampleEncoding{3}; }), four),
@@ -225,6 +225,15 @@ TEST(SensorFrame, EncodeRefusesValuesOutsideTheLimits) {
   EXPECT_EQ(encode_error(doc_header(), {}), "sensor frame: sample count is 0");
   const std::vector<float> too_many(k_max_frame_samples + 1);
   EXPECT_EQ(encode_error(doc_header(), too_many), "sensor frame: sample count 65537 exceeds 65536");
+  EXPECT_EQ(encode_error(with([](auto& h) { h.scale = 1e-40f; }), four),
+            "sensor frame: scale 1e-40 must be a positive normal float");
+  const float huge[] = {3e38f};
+  EXPECT_EQ(encode_error(with([](auto& h) {
+                           h.encoding = SampleEncoding::float32;
+                           h.scale = 0.5f;
+                         }),
+                         huge),
+            "sensor frame: sample 0 (3e+38) / scale 0.5 overflows float32");
   const float bad[] = {0, 1, std::numeric_limits<float>::infinity()};
   EXPECT_EQ(encode_error(doc_header(), bad), "sensor frame: sample 2 is not finite (inf)");
   Bytes small(61);
@@ -283,7 +292,8 @@ TEST(SensorFrame, DecodeNamesTheFieldThatIsWrong) {
   for (std::size_t i = 24; i < 32; ++i) rate[i] = std::byte{0};
   reseal(rate);
   EXPECT_EQ(decode_error(rate), "sensor frame: sample rate 0 Hz outside (0, 1000000]");
-  EXPECT_EQ(decode_error(changed(35, 0xba, true)), "sensor frame: scale -0.001 must be finite and > 0");
+  EXPECT_EQ(decode_error(changed(35, 0xba, true)),
+            "sensor frame: scale -0.001 must be a positive normal float");
   EXPECT_EQ(decode_error(changed(23, 0x98, true)),
             "sensor frame: first sample time -7459372036854775808 ns is before the Unix epoch");
   EXPECT_EQ(decode_error(k_doc_example, 3), "sensor frame: sample storage of 3 values, frame has 4 samples");
