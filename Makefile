@@ -15,6 +15,7 @@ DEB_PACKAGES := cmake make g++ pkg-config git \
 	libcli11-dev nlohmann-json3-dev libfmt-dev libeigen3-dev \
 	libtorch-dev libonnx-dev libopencv-dev libssl-dev \
 	libgtest-dev libbenchmark-dev \
+	libmosquitto-dev mosquitto openssl \
 	clang libclang-rt-14-dev clang-format \
 	python3-numpy python3-scipy python3-sklearn
 
