@@ -136,6 +136,17 @@ TEST(MqttClient, ConnectErrorNamesHostPortAndReason) {
             "mqtt: publish to 'vigil/x': not connected to 127.0.0.1:" + std::to_string(port));
 }
 
+TEST(MqttClient, ConnectErrorSaysWhenTheBrokerRefusesTheSession) {
+  auto broker = MosquittoBroker::start({.allow_anonymous = false});
+  ASSERT_TRUE(broker) << broker.error().message;
+  MqttOptions o = options_for(**broker, "anonymous");
+  auto c = make_client(o);
+  auto ok = c->connect(5s);
+  ASSERT_FALSE(ok);
+  EXPECT_EQ(ok.error().message, "mqtt: cannot connect to 127.0.0.1:" + std::to_string((*broker)->port()) +
+                                    ": broker refused the session: Connection Refused: not authorised.");
+}
+
 TEST(MqttClient, CreateRefusesBadOptions) {
   const auto error = [](auto change) {
     MqttOptions o;

@@ -156,7 +156,7 @@ Status MosquittoBroker::write_config() const {
   // read the files of this folder.
   conf << "user " << (user != nullptr ? user->pw_name : "root") << "\n"
        << "persistence false\n"
-       << "allow_anonymous true\n"
+       << "allow_anonymous " << (options_.allow_anonymous ? "true" : "false") << "\n"
        << "log_dest stderr\n"
        << "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
        << "listener " << port_ << " 127.0.0.1\n";

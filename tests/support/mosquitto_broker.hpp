@@ -35,12 +35,14 @@ class MosquittoBroker {
     bool require_certificate = true;
   };
   struct Options {
-    std::optional<Tls> tls;  // the listener is TLS-only when set
+    std::optional<Tls> tls{};     // the listener is TLS-only when set
+    bool allow_anonymous = true;  // false: with no password file, every client is refused "not authorised"
   };
 
   // Writes the config, picks a free port (retrying when another process takes it first), starts
   // `mosquitto -c` and waits until it accepts a TCP connection (at most 10 s).
-  static Result<std::unique_ptr<MosquittoBroker>> start(const Options& options = {});
+  static Result<std::unique_ptr<MosquittoBroker>> start(const Options& options);
+  static Result<std::unique_ptr<MosquittoBroker>> start() { return start(Options{}); }
   ~MosquittoBroker();
   MosquittoBroker(const MosquittoBroker&) = delete;
   MosquittoBroker& operator=(const MosquittoBroker&) = delete;
