@@ -296,6 +296,45 @@ TEST_F(Sensor, StopsCleanlyOnSigtermAndSigint) {
   }
 }
 
+// The broker goes away for a second and comes back on the same port: the sensor keeps running, counts
+// what it could not send, reconnects, and its stream goes on with the sequence numbers that tell the
+// receiver exactly how many frames it missed.
+TEST_F(Sensor, SurvivesABrokerRestartAndTheGapIsCounted) {
+  Listener listener(*broker_);
+  SensorProcess sensor({"--frame", "512", "--node", "survivor", "--broker", broker()}, path("sensor.log"));
+  ASSERT_TRUE(listener.wait_for(10, 10s)) << sensor.output();  // 50 frames/s in real time
+  broker_->stop();
+  std::this_thread::sleep_for(1s);
+  ASSERT_TRUE(broker_->restart());
+  const std::size_t before = listener.frames().size();
+  ASSERT_TRUE(listener.wait_for(before + 20, 15s)) << sensor.output();
+  sensor.signal(SIGTERM);
+  ASSERT_EQ(sensor.wait(5s), std::optional<int>(0)) << sensor.output();
+  EXPECT_NE(sensor.output().find("connection lost; frames are dropped until it is back"), std::string::npos)
+      << sensor.output();
+  EXPECT_NE(sensor.output().find("connected again"), std::string::npos) << sensor.output();
+
+  const auto frames = decode_all(listener.frames(), "vigil/raw/survivor/DE");
+  vigil::proto::SequenceTracker tracker;
+  for (const auto& f : frames) tracker.observe(f.header.sequence, f.header.first_sample_ns, f.samples.size());
+  const auto& st = tracker.stats();
+  EXPECT_GE(st.gaps, 1u);
+  EXPECT_GE(st.frames_missing, 25u);  // at least the second the broker was away (50 frames/s)
+  EXPECT_EQ(st.duplicates + st.out_of_order + st.restarts + st.too_old, 0u);
+  EXPECT_EQ(st.samples_missing, st.frames_missing * 512);
+  // Every sequence number up to the last is either received or counted missing.
+  EXPECT_EQ(frames.size() + st.frames_missing, frames.back().header.sequence + 1);
+  // What the sensor itself counted as dropped is part of what the receiver counts missing (frames queued
+  // while the link was already dead are lost without the sensor knowing).
+  const std::string out = sensor.output();
+  const std::string marker = "to vigil/raw/survivor/DE; ";
+  const auto at = out.find(marker);
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::uint64_t dropped = std::stoull(out.substr(at + marker.size()));
+  EXPECT_GE(dropped, 25u);
+  EXPECT_LE(dropped, st.frames_missing);
+}
+
 TEST_F(Sensor, ErrorsGoThroughTheErrorBoundary) {
   const int closed_port = broker_->port();
   broker_->stop();
