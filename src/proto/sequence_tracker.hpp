@@ -15,7 +15,7 @@ enum class FrameOrder {
   late,       // below the highest, not seen before, within the window: it was counted missing, now is not
   duplicate,  // seen before (within the window)
   restart,    // sequence 0 with a first-sample time later than the newest frame's: the sensor restarted
-  too_old,    // more than k_window below the highest: cannot tell late from duplicate; not counted as either
+  too_old,    // k_window or more below the highest: cannot tell late from duplicate; not counted as either
 };
 
 struct SequenceStats {
