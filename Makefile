@@ -16,6 +16,7 @@ DEB_PACKAGES := cmake make g++ pkg-config git \
 	libtorch-dev libonnx-dev libopencv-dev libssl-dev \
 	libgtest-dev libbenchmark-dev \
 	libsqlite3-dev \
+	libmosquitto-dev mosquitto openssl \
 	clang libclang-rt-14-dev clang-format \
 	python3-numpy python3-scipy python3-sklearn
 

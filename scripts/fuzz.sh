@@ -16,7 +16,7 @@ esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 data=${VIGIL_DATA_DIR:-$root/../shared/data}
-targets=(fuzz_mat fuzz_femto fuzz_ims fuzz_csv_signal fuzz_catalog fuzz_bundle)
+targets=(fuzz_mat fuzz_femto fuzz_ims fuzz_csv_signal fuzz_catalog fuzz_bundle fuzz_sensor_frame)
 
 cxx=${FUZZ_CXX:-clang++}
 if ! command -v "$cxx" >/dev/null 2>&1; then
@@ -52,6 +52,9 @@ printf 'time_s,value\n0,1\n0.00025,2\n0.0005,3\n' >"$corpus/fuzz_csv_signal/two.
 printf '0\t1\r\n0.5\t2\r\n' >"$corpus/fuzz_csv_signal/tab.csv"
 printf 'path,sample_rate_hz,channel,bearing,fault,rpm,load_hp,fault_diameter_in\n97.mat,48000,DE,6205-2RS,normal,1796,0,0\n105.mat,12000,DE,6205-2RS,inner_race,1797,0,0.007\nx.mat,12000,FE,6203-2RS,outer_race,,3,0.021\n' \
   >"$corpus/fuzz_catalog/catalog.csv"
+# The example frame of docs/formats/sensor-frame.md (int16, 4 samples).
+printf '\x56\x47\x53\x46\x01\x01\x01\x00\x2a\x00\x00\x00\x00\x00\x00\x00\x00\x00\xca\x67\xa7\xfc\x7a\x18\x00\x00\x00\x00\x00\x00\xd9\x40\x6f\x12\x83\x3a\x04\x00\x00\x00\x06\x02pump-7DE\x00\x00\xf4\x01\x1e\xfb\xd0\x07\xf9\xa2\x01\xbf' \
+  >"$corpus/fuzz_sensor_frame/doc_example.bin"
 "$build/bin/fuzz_mat_seeds" "$corpus/fuzz_mat"
 "$build/bin/fuzz_bundle_seeds" "$corpus/fuzz_bundle"
 if [ -f "$data/cwru/105.mat" ]; then  # a real header and the start of a real element (truncated)

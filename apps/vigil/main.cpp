@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   vigil::cli::add_eval(app);
   vigil::cli::add_bearings(app);
   vigil::cli::add_simulate(app);
+  vigil::cli::add_sensor(app);
   vigil::cli::add_rul_commands(app);
   vigil::cli::add_train_models(app);  // after add_rul_commands: joins its `train` group
   vigil::cli::add_log(app);

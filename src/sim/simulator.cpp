@@ -158,6 +158,10 @@ Status validate_fault(const FaultConfig& f, const MachineConfig& m) {
     return fail(ErrorCode::invalid_argument,
                 "fault config: severity.time_constant_s {} must be finite and > 0", s.time_constant_s);
   }
+  if (!finite_non_negative(s.onset_s)) {
+    return fail(ErrorCode::invalid_argument, "fault config: severity.onset_s {} must be finite and >= 0",
+                s.onset_s);
+  }
   if (!std::isfinite(s.max_severity) || !(s.max_severity >= s.initial)) {
     return fail(ErrorCode::invalid_argument,
                 "fault config: severity.max_severity {} must be finite and >= initial {}", s.max_severity,
@@ -203,15 +207,17 @@ Result<FaultKind> parse_fault_kind(std::string_view name) {
 }
 
 double SeverityLaw::at(double time_s) const {
+  if (time_s < onset_s) return 0.0;
+  const double since_onset_s = time_s - onset_s;
   double s = initial;
   switch (growth) {
     case SeverityGrowth::constant:
       break;
     case SeverityGrowth::linear:
-      s = initial * (1.0 + time_s / time_constant_s);
+      s = initial * (1.0 + since_onset_s / time_constant_s);
       break;
     case SeverityGrowth::exponential:
-      s = initial * std::exp(time_s / time_constant_s);
+      s = initial * std::exp(since_onset_s / time_constant_s);
       break;
   }
   return std::min(s, max_severity);
@@ -266,6 +272,17 @@ Scenario Scenario::pronostia_like(FaultKind kind, double speed_rpm, double life_
                                  .initial = initial,
                                  .time_constant_s = life_s / std::log(1.0 / initial),
                                  .max_severity = 1.0};
+  return s;
+}
+
+Scenario Scenario::degradation(FaultKind kind, double life_s, double onset_fraction, double sample_rate_hz,
+                               double speed_rpm) {
+  Scenario s = pronostia_like(kind, speed_rpm, life_s);
+  s.machine.sample_rate_hz = sample_rate_hz;
+  // Growth from s0 at the onset to 1 at life_s: tau = (life_s - onset_s) / ln(1 / s0).
+  const double onset_s = onset_fraction * life_s;
+  s.fault.severity.onset_s = onset_s;
+  s.fault.severity.time_constant_s = (life_s - onset_s) / std::log(1.0 / s.fault.severity.initial);
   return s;
 }
 

@@ -67,12 +67,14 @@ enum class SeverityGrowth {
 };
 
 // Fault severity: a dimensionless multiplier of FaultConfig::impact_g as a function of simulated time,
-// saturating at max_severity (the failed state).
+// saturating at max_severity (the failed state). Before onset_s the bearing is healthy (severity 0); the law
+// runs from the onset: s(t) = law(t - onset_s).
 struct SeverityLaw {
   SeverityGrowth growth = SeverityGrowth::constant;
   double initial = 1.0;           // s0 >= 0
   double time_constant_s = 3600;  // tau > 0 (unused for constant)
   double max_severity = 1000;     // finite, >= initial
+  double onset_s = 0;             // finite, >= 0: when the defect appears
 
   double at(double time_s) const;
 };
@@ -112,6 +114,11 @@ struct Scenario {
   // PRONOSTIA (FEMTO): 25.6 kHz, its test bearing, a run to failure over `life_s` whose impacts grow
   // exponentially from 2 % to 20 g, the amplitude at which the PRONOSTIA tests were stopped.
   static Scenario pronostia_like(FaultKind kind, double speed_rpm = 1800.0, double life_s = 28020.0);
+  // The whole story of a bearing for a live demo or a test of the edge: the PRONOSTIA-like machine at
+  // `sample_rate_hz`, healthy until onset_fraction * life_s, then a defect of `kind` whose impacts grow
+  // exponentially from 2 % (0.4 g) at the onset to 20 g at life_s, and stay there (failed).
+  static Scenario degradation(FaultKind kind, double life_s, double onset_fraction = 0.3,
+                              double sample_rate_hz = 25600.0, double speed_rpm = 1800.0);
 };
 
 // One simulated accelerometer channel. Deterministic: the same configs and seed give bit-identical
