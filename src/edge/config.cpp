@@ -1,6 +1,7 @@
 #include "edge/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -278,7 +279,18 @@ void read_channel(Section s, ChannelConfig& c) {
     s.text("sensor_node", c.sensor_node, true);
     if (!c.sensor_node.empty() && !is_topic_id(c.sensor_node))
       s.problem("sensor_node", fmt::format("'{}' cannot be a topic level (no '/', '+', '#')", c.sensor_node));
-    s.integer("channel", c.channel, 0, 65535);
+    if (const toml::node* n = s.table()->get("channel"); n && n->is_integer()) {
+      std::int64_t number = 0;
+      s.integer("channel", number, 0, 65535);
+      c.channel = std::to_string(number);
+    } else {
+      s.text("channel", c.channel);
+    }
+    const bool channel_ok = !c.channel.empty() && c.channel.size() <= 32 &&
+                            std::all_of(c.channel.begin(), c.channel.end(), [](char ch) {
+                              return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-';
+                            });
+    if (!channel_ok) s.problem("channel", fmt::format("'{}': 1-32 characters of A-Z a-z 0-9 _ . -", c.channel));
   } else if (source == "simulator") {
     c.source = SourceKind::simulator;
     s.integer("seed", c.seed, 0, std::numeric_limits<std::int64_t>::max());
@@ -323,6 +335,23 @@ void read_uplink(Section s, const std::filesystem::path& base, UplinkConfig& u) 
   s.number("max_historical_per_s", u.max_historical_per_s, 1, 1e6);
   s.refuse_unknown({"enabled", "host", "port", "ca_file", "cert_file", "key_file", "primary_host",
                     "max_historical_per_s"});
+}
+
+void read_sensors(Section s, const std::filesystem::path& base, SensorBusConfig& b) {
+  s.text("host", b.host);
+  s.integer("port", b.port, 1, 65535);
+  std::string ca, cert, key;
+  s.text("ca_file", ca);
+  s.text("cert_file", cert);
+  s.text("key_file", key);
+  b.ca_file = resolve(base, ca);
+  b.cert_file = resolve(base, cert);
+  b.key_file = resolve(base, key);
+  const int tls_files = !ca.empty() + !cert.empty() + !key.empty();
+  if (tls_files != 0 && tls_files != 3)
+    s.problem(ca.empty() ? "ca_file" : cert.empty() ? "cert_file" : "key_file",
+              "TLS needs ca_file, cert_file and key_file together");
+  s.refuse_unknown({"host", "port", "ca_file", "cert_file", "key_file"});
 }
 
 void read_storage(Section s, const std::filesystem::path& base, StorageConfig& st) {
@@ -420,7 +449,7 @@ void check_references(const EdgeConfig& c, std::vector<ConfigProblem>& problems,
       problems.push_back(
           {fmt::format("asset[{}]", i), asset_lines[i], fmt::format("no [[channel]] measures '{}'", a.id)});
   }
-  std::set<std::pair<std::string, int>> sources;
+  std::set<std::pair<std::string, std::string>> sources;
   for (std::size_t i = 0; i < c.channels.size(); ++i) {
     const auto& ch = c.channels[i];
     if (!ch.asset.empty() && !c.find_asset(ch.asset))
@@ -461,6 +490,7 @@ ConfigCheck check_config_text(std::string_view toml_text, const std::filesystem:
     read_channel(s, c.channels.emplace_back());
   }
   if (c.assets.empty()) problems.push_back({"asset", 0, "missing: at least one [[asset]]"});
+  read_sensors(section(problems, root, "sensors"), base, c.sensors);
   read_uplink(section(problems, root, "uplink"), base, c.uplink);
   read_storage(section(problems, root, "storage"), base, c.storage);
   read_policy(section(problems, root, "policy"), c.policy);
@@ -469,7 +499,7 @@ ConfigCheck check_config_text(std::string_view toml_text, const std::filesystem:
   read_endpoint(section(problems, root, "metrics"), c.metrics, true);
   Section(problems, &root, "")
       .refuse_unknown(
-          {"node", "asset", "channel", "uplink", "storage", "policy", "plc", "modbus", "metrics"});
+          {"node", "asset", "channel", "sensors", "uplink", "storage", "policy", "plc", "modbus", "metrics"});
   check_references(c, problems, asset_lines, channel_lines);
 
   std::stable_sort(problems.begin(), problems.end(),

@@ -56,7 +56,7 @@ struct ChannelConfig {
   std::string asset;  // AssetConfig::id it measures
   SourceKind source = SourceKind::mqtt;
   std::string sensor_node;  // mqtt: the sensor node id in the frame topic
-  int channel = 0;          // mqtt: the channel number of that node
+  std::string channel = "0";  // mqtt: the channel of that node (1-32 of [A-Za-z0-9_.-]; an integer is read as text)
   double sample_rate_hz = 0;
   double sensitivity = 1;  // multiplies the frame's physical value to get acceleration in g
   std::string mounting;    // e.g. "drive end, radial horizontal"
@@ -75,6 +75,13 @@ struct UplinkConfig {
   std::filesystem::path ca_file, cert_file, key_file;  // mutual TLS when all three are set
   std::string primary_host;                            // Sparkplug primary host id to wait for ("" = none)
   double max_historical_per_s = 500;                   // backlog drain rate bound after a reconnect
+};
+
+// The MQTT broker sensor nodes publish raw frames to (often a broker on the edge machine itself).
+struct SensorBusConfig {
+  std::string host = "127.0.0.1";
+  int port = 1883;
+  std::filesystem::path ca_file, cert_file, key_file;  // TLS towards that broker when all three are set
 };
 
 struct StorageConfig {
@@ -129,6 +136,7 @@ struct EdgeConfig {
   NodeConfig node;
   std::vector<AssetConfig> assets;
   std::vector<ChannelConfig> channels;
+  SensorBusConfig sensors;
   UplinkConfig uplink;
   StorageConfig storage;
   PolicyConfig policy;
