@@ -16,7 +16,8 @@ DEB_PACKAGES := cmake make g++ pkg-config git \
 	libtorch-dev libonnx-dev libopencv-dev libssl-dev \
 	libgtest-dev libbenchmark-dev \
 	clang libclang-rt-14-dev clang-format \
-	python3-numpy python3-scipy python3-sklearn
+	python3-numpy python3-scipy python3-sklearn \
+	protobuf-compiler libprotobuf-dev nodejs npm
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
