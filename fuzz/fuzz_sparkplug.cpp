@@ -1,6 +1,7 @@
 // libFuzzer target: Sparkplug B from the broker. The first byte picks the parser: 0 the protobuf payload
-// decoder, 1 the primary host's STATE JSON, 2 the Uplink/Ack value, 3 the topic parser; the rest is the
-// input. Whatever parses must survive a round trip through the matching encoder unchanged.
+// decoder, 1 the primary host's STATE JSON, 2 the Uplink/Ack value, 3 the topic parser, 4 the evidence
+// spectrum; the rest is the input. Whatever parses must survive a round trip through the matching encoder
+// unchanged.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <string_view>
 
 #include "proto/sparkplug.hpp"
+#include "proto/sparkplug_spectrum.hpp"
 
 namespace sp = vigil::proto::sparkplug;
 
@@ -54,13 +56,21 @@ void check_topic(std::string_view text) {
   if (!again || *again != text) std::abort();
 }
 
+void check_spectrum(std::span<const std::uint8_t> bytes) {
+  auto s = sp::decode_spectrum(bytes);
+  if (!s) return;
+  // Decoded amplitudes are code * scale: encoding them again must give a spectrum that decodes.
+  auto wire = sp::encode_spectrum(*s);
+  if (!wire || !sp::decode_spectrum(*wire)) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::span<const std::uint8_t> rest(data + 1, size - 1);
   const std::string_view text(reinterpret_cast<const char*>(rest.data()), rest.size());
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0:
       check_payload(rest);
       break;
@@ -70,8 +80,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 2:
       check_ack(rest);
       break;
-    default:
+    case 3:
       check_topic(text);
+      break;
+    default:
+      check_spectrum(rest);
       break;
   }
   return 0;

@@ -53,12 +53,14 @@ printf 'time_s,value\n0,1\n0.00025,2\n0.0005,3\n' >"$corpus/fuzz_csv_signal/two.
 printf '0\t1\r\n0.5\t2\r\n' >"$corpus/fuzz_csv_signal/tab.csv"
 printf 'path,sample_rate_hz,channel,bearing,fault,rpm,load_hp,fault_diameter_in\n97.mat,48000,DE,6205-2RS,normal,1796,0,0\n105.mat,12000,DE,6205-2RS,inner_race,1797,0,0.007\nx.mat,12000,FE,6203-2RS,outer_race,,3,0.021\n' \
   >"$corpus/fuzz_catalog/catalog.csv"
-# Sparkplug: the first byte picks the parser (0 payload, 1 STATE, 2 Uplink/Ack, 3 topic).
+# Sparkplug: the first byte picks the parser (0 payload, 1 STATE, 2 Uplink/Ack, 3 topic, 4 spectrum).
 printf '\x00\x08\x01\x12\x09\x0A\x01a\x10\x01\x20\x04\x58\x05\x18\x00' >"$corpus/fuzz_sparkplug/nbirth"
 printf '\x01{"online":true,"timestamp":1700000000000}' >"$corpus/fuzz_sparkplug/state"
 printf '\x02\x01\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00' \
   >"$corpus/fuzz_sparkplug/ack"
 printf '\x03spBv1.0/plant/DDATA/line-4/pump-7' >"$corpus/fuzz_sparkplug/topic"
+printf '\x04VSPC\x01\x02\x02\x00\x00\x00\x00\x3F\x00\x00\x00\x00\x00\x00\x80\x3F\x08\x07\x06\x05\x04\x03\x02\x01\x01\x00\x00\x00\xFF\x7F\xFF\xFF\x02\x01\x01\x00\x00\x00\xD7\x42\x00\x00\x80\x3F\x00\x00\xC0\x40' \
+  >"$corpus/fuzz_sparkplug/spectrum"
 "$build/bin/fuzz_mat_seeds" "$corpus/fuzz_mat"
 "$build/bin/fuzz_bundle_seeds" "$corpus/fuzz_bundle"
 if [ -f "$data/cwru/105.mat" ]; then  # a real header and the start of a real element (truncated)

@@ -284,7 +284,7 @@ Result<Metric> decode_metric(const pb::Payload::Metric& m, std::size_t index, co
     out.name = m.name();
   }
   const std::string label = metric_label(index, out.name);
-  if (!m.has_name() && !m.has_alias()) return fail(ErrorCode::parse, "{}: neither name nor alias", label);
+  if (m.name().empty() && !m.has_alias()) return fail(ErrorCode::parse, "{}: neither name nor alias", label);
   if (m.has_alias()) out.alias = m.alias();
   if (m.has_timestamp()) out.timestamp_ms = m.timestamp();
   out.is_historical = m.is_historical();

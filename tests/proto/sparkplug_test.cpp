@@ -168,6 +168,8 @@ TEST(SparkplugCodec, MalformedPayloadsAreRefusedWithTheirReason) {
       {"bad wire type", bytes({0x0F}), ErrorCode::parse, "not a Sparkplug B protobuf"},
       {"seq 256", bytes({0x18, 0x80, 0x02}), ErrorCode::parse, "seq 256"},
       {"no name no alias", bytes({0x12, 0x02, 0x70, 0x01}), ErrorCode::parse, "neither name nor alias"},
+      {"empty name no alias", bytes({0x12, 0x04, 0x0A, 0x00, 0x70, 0x01}), ErrorCode::parse,
+       "neither name nor alias"},
       {"no value", bytes({0x12, 0x03, 0x0A, 0x01, 'a'}), ErrorCode::parse, "no value and is_null is not set"},
       {"datatype 99", bytes({0x12, 0x07, 0x0A, 0x01, 'a', 0x20, 0x63, 0x70, 0x01}), ErrorCode::parse,
        "datatype 99"},
@@ -316,6 +318,18 @@ TEST(SparkplugAck, LayoutIsVersionCountAndLittleEndianRanges) {
   auto empty = decode_ack(bytes({1, 0, 0, 0, 0}));
   ASSERT_TRUE(empty);
   EXPECT_TRUE(empty->empty());
+}
+
+TEST(SparkplugAck, DocumentedNcmdExample) {  // docs/formats/uplink-ack.md, "Example"
+  Metric ack = metric("", 2, DataType::bytes, *encode_ack(std::vector<RecordIdRange>{{1, 40}, {42, 42}}));
+  auto wire = encode(payload(1700000000123, std::nullopt, {ack}), MessageType::ncmd);
+  ASSERT_TRUE(wire);
+  const Bytes value = bytes({0x01, 0x02, 0,    0, 0, 0x01, 0, 0, 0, 0, 0,    0, 0, 0x28, 0, 0, 0, 0, 0,
+                             0,    0,    0x2a, 0, 0, 0,    0, 0, 0, 0, 0x2a, 0, 0, 0,    0, 0, 0, 0});
+  Bytes expected =
+      bytes({0x08, 0xfb, 0xd0, 0x95, 0xff, 0xbc, 0x31, 0x12, 0x2a, 0x10, 0x02, 0x82, 0x01, 0x25});
+  expected.insert(expected.end(), value.begin(), value.end());
+  EXPECT_EQ(*wire, expected);
 }
 
 TEST(SparkplugAck, MalformedAcksAreRefused) {
