@@ -159,31 +159,31 @@ Status encode_value(const Metric& m, pb::Payload::Metric& out, std::size_t index
     }
     return {};
   }
-  switch (t) {
-    case DataType::float32:
-      if (const auto* v = std::get_if<float>(&m.value)) return out.set_float_value(*v), Status{};
-      return mismatch();
-    case DataType::float64:
-      if (const auto* v = std::get_if<double>(&m.value)) return out.set_double_value(*v), Status{};
-      return mismatch();
-    case DataType::boolean:
-      if (const auto* v = std::get_if<bool>(&m.value)) return out.set_boolean_value(*v), Status{};
-      return mismatch();
-    case DataType::string:
-    case DataType::text:
-    case DataType::uuid:
-      if (const auto* v = std::get_if<std::string>(&m.value)) return out.set_string_value(*v), Status{};
-      return mismatch();
-    case DataType::bytes:
-    case DataType::file:
-      if (const auto* v = std::get_if<Bytes>(&m.value)) {
-        out.set_bytes_value(v->data(), v->size());
-        return {};
-      }
-      return mismatch();
-    default:
-      return mismatch();
-  }
+  const bool fits = std::visit(
+      [&](const auto& v) {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, float>) {
+          out.set_float_value(v);
+          return t == DataType::float32;
+        } else if constexpr (std::is_same_v<V, double>) {
+          out.set_double_value(v);
+          return t == DataType::float64;
+        } else if constexpr (std::is_same_v<V, bool>) {
+          out.set_boolean_value(v);
+          return t == DataType::boolean;
+        } else if constexpr (std::is_same_v<V, std::string>) {
+          out.set_string_value(v);
+          return t == DataType::string || t == DataType::text || t == DataType::uuid;
+        } else if constexpr (std::is_same_v<V, Bytes>) {
+          out.set_bytes_value(v.data(), v.size());
+          return t == DataType::bytes || t == DataType::file;
+        } else {
+          return false;  // no value, or an integer for a non-integer datatype
+        }
+      },
+      m.value);
+  if (!fits) return mismatch();
+  return {};
 }
 
 // The value of a decoded metric whose datatype is on the wire.

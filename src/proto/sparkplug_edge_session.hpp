@@ -2,7 +2,8 @@
 // MQTT client feeds it events (CONNECT accepted, connection lost, a message on a subscribed topic) and the
 // agent feeds it devices and metric changes; it answers with the messages to publish, in order, and what the
 // client must do. Time comes in as arguments, so every rule is testable; the assertion ids it implements
-// are named at the rule, and tests/proto/sparkplug_edge_session_test.cpp checks each one.
+// are named at the rule, and tests/proto/sparkplug_edge_session_test.cpp checks each one. Not thread-safe:
+// one thread (the uplink's) owns a session.
 #pragma once
 
 #include <cstdint>
@@ -78,8 +79,8 @@ class EdgeSession {
   // of the session's own names bdSeq / Node Control/Rebirth / Uplink/Ack) and reads bdseq_file.
   static Result<EdgeSession> create(EdgeSessionConfig config);
 
-  // The Will to register in the next CONNECT (set it before every CONNECT: it carries the bdSeq that
-  // CONNECT will use).
+  // The Will to register in the next CONNECT: call it while disconnected and set it before every CONNECT
+  // (it carries the bdSeq that CONNECT will use).
   OutboundMessage will(std::uint64_t now_ms) const;
 
   // Topics to subscribe to (QoS 1) once connected, before anything is published: NCMD, DCMD and the
