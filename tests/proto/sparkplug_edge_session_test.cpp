@@ -211,7 +211,8 @@ TEST_F(SparkplugEdgeSession, tck_id_topics_nbirth_bdseq_matching) {
   const auto will_bdseq = find(open(s.will(k_t0)).payload, "bdSeq")->value;
   auto births = s.on_connect_accepted(k_t0);
   ASSERT_TRUE(births);
-  const Metric* bdseq = find(open(births->publish.at(0)).payload, "bdSeq");
+  const Message nbirth = open(births->publish.at(0));
+  const Metric* bdseq = find(nbirth.payload, "bdSeq");
   ASSERT_NE(bdseq, nullptr);  // tck-id-topics-nbirth-bdseq-included
   EXPECT_EQ(bdseq->datatype, DataType::int64);
   EXPECT_EQ(bdseq->value, will_bdseq);
@@ -221,7 +222,8 @@ TEST_F(SparkplugEdgeSession, tck_id_topics_nbirth_bdseq_matching) {
 TEST_F(SparkplugEdgeSession, tck_id_operational_behavior_data_commands_rebirth_name_aliases) {
   auto births = make().on_connect_accepted(k_t0);
   ASSERT_TRUE(births);
-  const Metric* rebirth = find(open(births->publish.at(0)).payload, "Node Control/Rebirth");
+  const Message nbirth = open(births->publish.at(0));
+  const Metric* rebirth = find(nbirth.payload, "Node Control/Rebirth");
   ASSERT_NE(rebirth, nullptr);                      // ...-rebirth-name
   EXPECT_FALSE(rebirth->alias.has_value());         // ...-rebirth-name-aliases
   EXPECT_EQ(rebirth->datatype, DataType::boolean);  // ...-rebirth-datatype
@@ -502,7 +504,7 @@ TEST_F(SparkplugEdgeSession, tck_id_operational_behavior_data_publish_dbirth_ord
   auto data = s.report("pump-7", {old}, k_t0 + 1);
   ASSERT_TRUE(data);
   ASSERT_EQ(data->publish.size(), 1u);
-  const Metric& sent = open(data->publish[0]).payload.metrics.at(0);
+  const Metric sent = open(data->publish[0]).payload.metrics.at(0);
   EXPECT_TRUE(sent.is_historical);
   EXPECT_EQ(sent.timestamp_ms, k_t0 - 3'600'000);
   auto births = s.on_message("spBv1.0/plant/NCMD/line-4", rebirth_command(true), k_t0 + 2);
@@ -579,7 +581,8 @@ TEST_F(SparkplugEdgeSession, tck_id_message_flow_edge_node_ncmd_subscribe) {
 TEST_F(SparkplugEdgeSession, UplinkAckByAliasOrNameReportsTheRanges) {
   EdgeSession s = online();
   auto births = s.on_message("spBv1.0/plant/NCMD/line-4", rebirth_command(true), k_t0 + 1);
-  const Metric* ack_birth = find(open(births->publish[0]).payload, "Uplink/Ack");
+  const Message nbirth = open(births->publish[0]);
+  const Metric* ack_birth = find(nbirth.payload, "Uplink/Ack");
   ASSERT_NE(ack_birth, nullptr);
   EXPECT_EQ(ack_birth->datatype, DataType::bytes);
   const std::vector<RecordIdRange> ranges = {{1, 40}, {42, 42}};
