@@ -129,8 +129,12 @@ Result<CompactSpectrum> decode_spectrum(std::span<const std::uint8_t> b) {
   if (!(scale > 0) || !std::isfinite(scale))
     return fail(ErrorCode::parse, "spectrum: scale {} is not finite > 0", scale);
   s.amplitude.resize(n);
-  for (std::size_t k = 0; k < n; ++k)
+  for (std::size_t k = 0; k < n; ++k) {
     s.amplitude[k] = static_cast<float>(get(b, k_header_bytes + 2 * k, 2)) * scale;
+    if (!std::isfinite(s.amplitude[k])) {
+      return fail(ErrorCode::parse, "spectrum: bin {}: code x scale {} overflows", k, scale);
+    }
+  }
   s.lines.resize(m);
   for (std::size_t i = 0; i < m; ++i) {
     const std::size_t at = k_header_bytes + 2 * n + k_line_bytes * i;

@@ -114,6 +114,14 @@ TEST(SparkplugSpectrum, MalformedBytesAreRefusedNamingTheField) {
             }).find("scale"),
             std::string::npos);                                                        // NaN
   EXPECT_NE(error([](Bytes& b) { b[11] = 0xBF; }).find("bin_hz"), std::string::npos);  // -0.5
+  // scale 1.7e38: code 65535 x scale is infinite (found by the fuzzer)
+  EXPECT_NE(error([](Bytes& b) {
+              b[16] = 0xFF;
+              b[17] = 0xFF;
+              b[18] = 0x01;
+              b[19] = 0x7F;
+            }).find("overflows"),
+            std::string::npos);
   EXPECT_NE(error([](Bytes& b) { b[28] = 65; }).find("65 lines"), std::string::npos);
   EXPECT_NE(error([](Bytes& b) { b[36] = 9; }).find("line 0: kind 9"), std::string::npos);
   EXPECT_NE(error([](Bytes& b) {
