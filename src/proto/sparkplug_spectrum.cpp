@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace vigil::proto::sparkplug {
 namespace {
@@ -66,7 +67,13 @@ Result<Bytes> encode_spectrum(const CompactSpectrum& s) {
                   "spectrum: line {} has an unknown kind, harmonic 0 or a non-finite field", i);
     }
   }
-  const float scale = max > 0 ? max / 65535.0f : 1.0f;
+  // Below 65535 smallest normal floats (~7.7e-34) a spectrum is zero for any physical unit: scale 1 and
+  // all codes 0, so the decoder never meets a denormal or zero scale.
+  float scale = max / 65535.0f;
+  if (!(scale >= std::numeric_limits<float>::min())) scale = 1.0f;
+  if (!std::isfinite(65535.0f * scale)) {
+    return fail(ErrorCode::invalid_argument, "spectrum: amplitude {} is too large to quantise", max);
+  }
   Bytes out;
   out.reserve(k_header_bytes + 2 * n + k_line_bytes * s.lines.size());
   out.insert(out.end(), k_magic.begin(), k_magic.end());

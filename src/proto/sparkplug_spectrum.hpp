@@ -44,9 +44,11 @@ inline constexpr std::size_t k_max_spectrum_bins = 8192;
 inline constexpr std::size_t k_max_spectrum_lines = 64;
 
 // Quantises the amplitudes linearly to uint16 codes with scale = max amplitude / 65535, so a decoded bin is
-// within max / 131070 of the original (a zero spectrum encodes with scale 1). Errors (invalid_argument):
+// within max / 131070 of the original (a spectrum whose largest amplitude is below ~7.7e-34, zero
+// included, encodes as all zeros with scale 1). Errors (invalid_argument):
 // no bins or more than k_max_spectrum_bins, more than k_max_spectrum_lines, a negative or non-finite
-// amplitude, bin_hz <= 0, first_bin_hz < 0, a non-finite line field, harmonic 0.
+// amplitude or one within 1/65535 of the float maximum, bin_hz <= 0, first_bin_hz < 0, a non-finite line
+// field, harmonic 0.
 Result<Bytes> encode_spectrum(const CompactSpectrum& spectrum);
 
 // Decodes and checks the layout (magic, version, kind, sizes, finite positive scale and spacing, line

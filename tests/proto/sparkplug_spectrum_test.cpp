@@ -69,6 +69,12 @@ TEST(SparkplugSpectrum, QuantisationErrorIsWithinHalfAStepOfTheMaximum) {
   auto z = decode_spectrum(*encode_spectrum(zero));
   ASSERT_TRUE(z);
   EXPECT_EQ(z->amplitude, zero.amplitude);
+  // Found by the fuzzer: a spectrum of denormals once encoded a zero scale that the decoder refuses.
+  CompactSpectrum tiny = s;
+  std::fill(tiny.amplitude.begin(), tiny.amplitude.end(), std::numeric_limits<float>::denorm_min());
+  auto t = decode_spectrum(*encode_spectrum(tiny));
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->amplitude, zero.amplitude);
 }
 
 TEST(SparkplugSpectrum, EncodeRefusesWhatTheLayoutCannotCarry) {
@@ -83,6 +89,7 @@ TEST(SparkplugSpectrum, EncodeRefusesWhatTheLayoutCannotCarry) {
   EXPECT_TRUE(refused([](CompactSpectrum& s) { s.amplitude[0] = std::numeric_limits<float>::quiet_NaN(); }));
   EXPECT_TRUE(refused([](CompactSpectrum& s) { s.amplitude[0] = std::numeric_limits<float>::infinity(); }));
   EXPECT_TRUE(refused([](CompactSpectrum& s) { s.bin_hz = 0; }));
+  EXPECT_TRUE(refused([](CompactSpectrum& s) { s.amplitude[0] = std::numeric_limits<float>::max(); }));
   EXPECT_TRUE(refused([](CompactSpectrum& s) { s.first_bin_hz = -1; }));
   EXPECT_TRUE(refused([](CompactSpectrum& s) { s.lines.resize(k_max_spectrum_lines + 1); }));
   EXPECT_TRUE(refused([](CompactSpectrum& s) { s.lines[0].harmonic = 0; }));
