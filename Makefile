@@ -18,7 +18,8 @@ DEB_PACKAGES := cmake make g++ pkg-config git \
 	libsqlite3-dev \
 	libmosquitto-dev mosquitto openssl \
 	clang libclang-rt-14-dev clang-format \
-	python3-numpy python3-scipy python3-sklearn
+	python3-numpy python3-scipy python3-sklearn \
+	protobuf-compiler libprotobuf-dev nodejs
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -35,6 +36,9 @@ deps:
 	  $(SUDO) apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+	@[ -d tests/interop/node_modules ] || { echo "deps: npm ci in tests/interop"; \
+	  command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q npm; \
+	  cd tests/interop && npm ci --no-audit --no-fund; }
 
 # The benchmarks are not part of the everyday build (`make bench` turns them on in the same build folder).
 # -g1 (line tables: backtraces and profiles keep file:line) instead of -g: the same -O2 code, ~25 % less

@@ -16,7 +16,7 @@ esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 data=${VIGIL_DATA_DIR:-$root/../shared/data}
-targets=(fuzz_mat fuzz_femto fuzz_ims fuzz_csv_signal fuzz_catalog fuzz_bundle fuzz_sensor_frame)
+targets=(fuzz_mat fuzz_femto fuzz_ims fuzz_csv_signal fuzz_catalog fuzz_bundle fuzz_sensor_frame fuzz_sparkplug)
 
 cxx=${FUZZ_CXX:-clang++}
 if ! command -v "$cxx" >/dev/null 2>&1; then
@@ -55,6 +55,14 @@ printf 'path,sample_rate_hz,channel,bearing,fault,rpm,load_hp,fault_diameter_in\
 # The example frame of docs/formats/sensor-frame.md (int16, 4 samples).
 printf '\x56\x47\x53\x46\x01\x01\x01\x00\x2a\x00\x00\x00\x00\x00\x00\x00\x00\x00\xca\x67\xa7\xfc\x7a\x18\x00\x00\x00\x00\x00\x00\xd9\x40\x6f\x12\x83\x3a\x04\x00\x00\x00\x06\x02pump-7DE\x00\x00\xf4\x01\x1e\xfb\xd0\x07\xf9\xa2\x01\xbf' \
   >"$corpus/fuzz_sensor_frame/doc_example.bin"
+# Sparkplug: the first byte picks the parser (0 payload, 1 STATE, 2 Uplink/Ack, 3 topic, 4 spectrum).
+printf '\x00\x08\x01\x12\x09\x0A\x01a\x10\x01\x20\x04\x58\x05\x18\x00' >"$corpus/fuzz_sparkplug/nbirth"
+printf '\x01{"online":true,"timestamp":1700000000000}' >"$corpus/fuzz_sparkplug/state"
+printf '\x02\x01\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00' \
+  >"$corpus/fuzz_sparkplug/ack"
+printf '\x03spBv1.0/plant/DDATA/line-4/pump-7' >"$corpus/fuzz_sparkplug/topic"
+printf '\x04VSPC\x01\x02\x02\x00\x00\x00\x00\x3F\x00\x00\x00\x00\x00\x00\x80\x3F\x08\x07\x06\x05\x04\x03\x02\x01\x01\x00\x00\x00\xFF\x7F\xFF\xFF\x02\x01\x01\x00\x00\x00\xD7\x42\x00\x00\x80\x3F\x00\x00\xC0\x40' \
+  >"$corpus/fuzz_sparkplug/spectrum"
 "$build/bin/fuzz_mat_seeds" "$corpus/fuzz_mat"
 "$build/bin/fuzz_bundle_seeds" "$corpus/fuzz_bundle"
 if [ -f "$data/cwru/105.mat" ]; then  # a real header and the start of a real element (truncated)
