@@ -16,6 +16,7 @@
 #include <signal.h>
 
 #include "commands.hpp"
+#include "dsp/bearing.hpp"
 #include "exit_codes.hpp"
 #include "io/read_recording.hpp"
 #include "net/mqtt_client.hpp"
@@ -40,6 +41,7 @@ struct SensorOptions {
   double life_s = 3600;
   double onset_fraction = 0.3;
   double speed_rpm = 1800;
+  std::string bearing;  // simulator: a designation from `vigil bearings`; default PRONOSTIA's
   std::uint64_t seed = 1;
 
   std::string node = "sensor-1";
@@ -126,8 +128,14 @@ Result<Prepared> prepare_source(const SensorOptions& o) {
     if (!(o.onset_fraction >= 0 && o.onset_fraction < 1))
       return fail(ErrorCode::invalid_argument, "--onset {} outside [0, 1)", o.onset_fraction);
     p.sample_rate_hz = o.sample_rate_hz > 0 ? o.sample_rate_hz : 25600;
+    std::optional<dsp::BearingGeometry> bearing;
+    if (!o.bearing.empty()) {
+      auto found = dsp::find_bearing(o.bearing);
+      if (!found) return std::unexpected(found.error().with_context("--bearing"));
+      bearing = *found;
+    }
     const sim::Scenario scenario =
-        sim::Scenario::degradation(*kind, o.life_s, o.onset_fraction, p.sample_rate_hz, o.speed_rpm);
+        sim::Scenario::degradation(*kind, o.life_s, o.onset_fraction, p.sample_rate_hz, o.speed_rpm, bearing);
     auto simulator = sim::Simulator::create(scenario, o.seed);
     if (!simulator) return std::unexpected(simulator.error());
     p.source = std::make_unique<SampleSource>(std::move(*simulator));
@@ -343,6 +351,10 @@ void add_sensor(CLI::App& app) {
   auto* rpm = cmd->add_option("--rpm", o->speed_rpm, "Simulator: shaft speed in rpm")->capture_default_str();
   auto* seed = cmd->add_option("--seed", o->seed, "Simulator: random seed (same seed, same signal)")
                    ->capture_default_str();
+  auto* bearing =
+      cmd->add_option("--bearing", o->bearing,
+                      "Simulator: the bearing (a designation from `vigil bearings`, e.g. 6205-2RS; "
+                      "default: PRONOSTIA's); the edge must be configured with the same one");
   cmd->add_option("--node", o->node, "Node id (topic level: A-Z a-z 0-9 _ . -, at most 64)")
       ->capture_default_str();
   cmd->add_option(
@@ -364,7 +376,7 @@ void add_sensor(CLI::App& app) {
   cmd->add_option("--key", o->key_file, "TLS: the client certificate's private key (PEM)");
   // An option of one source is refused with the other, not ignored.
   CLI::Option* recording = cmd->get_option("recording");
-  for (CLI::Option* sim_option : {fault, life, onset, rpm, seed}) sim_option->excludes(recording);
+  for (CLI::Option* sim_option : {fault, life, onset, rpm, seed, bearing}) sim_option->excludes(recording);
   input_channel->needs(recording);
   loop->needs(recording);
   cmd->callback([o] {

@@ -146,6 +146,50 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
   if (!pipeline) return std::unexpected(pipeline.error());
   a.pipeline_ = std::move(*pipeline);
 
+  const bool any_mqtt = std::any_of(c.channels.begin(), c.channels.end(),
+                                    [](const ChannelConfig& ch) { return ch.source == SourceKind::mqtt; });
+  if (any_mqtt) {
+    Pipeline* p = a.pipeline_.get();
+    auto sensors = SensorSource::create(
+        c.sensors, fmt::format("vigil-edge-{}-{}-sensors", c.node.group, c.node.id), c.channels,
+        [&a](std::size_t ch) { return a.config_.find_asset(a.config_.channels[ch].asset)->speed_rpm; },
+        [p](std::size_t ch, std::span<const float> samples, std::int64_t t, double rpm) {
+          // A frame longer than the pipeline's block is pushed in pieces.
+          const std::size_t block = p->max_block();
+          const double rate = p->sample_rate_hz(ch);
+          for (std::size_t i = 0; i < samples.size(); i += block) {
+            const auto piece = samples.subspan(i, std::min(block, samples.size() - i));
+            p->push(ch, piece, t + static_cast<std::int64_t>(std::llround(double(i) * 1e9 / rate)), rpm);
+          }
+        });
+    if (!sensors) return std::unexpected(sensors.error());
+    a.sensors_ = std::move(*sensors);
+  }
+
+  if (c.uplink.enabled) {
+    auto uplink = Uplink::create(
+        c, a.recorder_->queue(),
+        [&a] {
+          NodeReport r;
+          if (auto q = a.recorder_->queue().stats()) {
+            for (const auto& cs : q->by_class) {
+              r.backlog_records += static_cast<std::uint64_t>(cs.depth);
+              r.backlog_age_s = std::max(r.backlog_age_s, double(cs.oldest_age_ms) / 1000);
+              r.evictions += static_cast<std::uint64_t>(cs.evicted[0] + cs.evicted[1]);
+            }
+          }
+          for (std::size_t i = 0; i < a.pipeline_->channel_count(); ++i) {
+            r.dropped_blocks += a.pipeline_->stats(i).blocks_dropped;
+          }
+          return r;
+        },
+        [&a](std::string level, std::string event, std::string detail) {
+          a.log(std::move(level), std::move(event), {{"detail", std::move(detail)}});
+        });
+    if (!uplink) return std::unexpected(uplink.error());
+    a.uplink_ = std::move(*uplink);
+  }
+
   const std::int64_t start_ns = now_ns();
   for (std::size_t i = 0; i < c.channels.size(); ++i) {
     const ChannelConfig& ch = c.channels[i];
@@ -162,8 +206,12 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
 
 void Agent::start() {
   recorder_->start();
+  if (uplink_) uplink_->start();
   pipeline_->start();
   for (auto& s : simulated_) s->start();
+  if (sensors_) {
+    if (auto ok = sensors_->start(); !ok) log("error", "sensor_bus", {{"error", ok.error().message}});
+  }
   log("info", "started",
       {{"node", config_.node.group + "/" + config_.node.id},
        {"assets", std::to_string(config_.assets.size())},
@@ -174,8 +222,10 @@ void Agent::start() {
 void Agent::stop() {
   if (!pipeline_) return;
   for (auto& s : simulated_) s->stop();
+  if (sensors_) sensors_->stop();
   pipeline_->stop(true);
   recorder_->stop();
+  if (uplink_) uplink_->stop();
 }
 
 void Agent::on_decision(std::size_t channel, const AssetMonitor& monitor, const Decision& d) {
@@ -285,10 +335,34 @@ nlohmann::json Agent::status() const {
                   {"last_id", q->last_id},
                   {"classes", by_class}};
   }
+  if (uplink_) {
+    const UplinkStats u = uplink_->stats();
+    j["uplink"] = {{"connected", u.connected},
+                   {"state", u.state},
+                   {"bdseq", u.bdseq},
+                   {"connects", u.connects},
+                   {"records_sent", u.records_sent},
+                   {"records_resent", u.records_resent},
+                   {"records_acknowledged", u.records_acknowledged},
+                   {"in_flight", u.in_flight},
+                   {"last_error", u.last_error}};
+  }
   j["channels"] = nlohmann::json::array();
   for (std::size_t i = 0; i < pipeline_->channel_count(); ++i) {
     const ChannelStats st = pipeline_->stats(i);
+    nlohmann::json frames = nullptr;
+    if (sensors_ && config_.channels[i].source == SourceKind::mqtt) {
+      const SensorChannelStats f = sensors_->stats(i);
+      frames = {{"frames", f.frames},
+                {"refused", f.refused},
+                {"gaps", f.sequence.gaps},
+                {"frames_missing", f.sequence.frames_missing},
+                {"duplicates", f.sequence.duplicates},
+                {"restarts", f.sequence.restarts},
+                {"last_problem", f.last_problem}};
+    }
     j["channels"].push_back({{"asset", config_.channels[i].asset},
+                             {"sensor", frames},
                              {"blocks_in", st.blocks_in},
                              {"blocks_dropped", st.blocks_dropped},
                              {"windows", st.windows},

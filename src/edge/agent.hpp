@@ -18,7 +18,9 @@
 #include "edge/config.hpp"
 #include "edge/pipeline.hpp"
 #include "edge/recorder.hpp"
+#include "edge/sensor_source.hpp"
 #include "edge/simulated_source.hpp"
+#include "edge/uplink.hpp"
 
 namespace vigil::edge {
 
@@ -87,6 +89,8 @@ class Agent {
   std::unique_ptr<Recorder> recorder_;
   std::unique_ptr<Pipeline> pipeline_;
   std::vector<std::unique_ptr<SimulatedSource>> simulated_;
+  std::unique_ptr<SensorSource> sensors_;   // when any channel is mqtt
+  std::unique_ptr<Uplink> uplink_;          // when [uplink] is configured
   std::vector<std::size_t> channel_asset_;  // channel -> index in config_.assets
   mutable std::mutex state_mutex_;
   std::vector<AssetState> state_;            // one per asset

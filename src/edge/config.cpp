@@ -286,11 +286,13 @@ void read_channel(Section s, ChannelConfig& c) {
     } else {
       s.text("channel", c.channel);
     }
-    const bool channel_ok = !c.channel.empty() && c.channel.size() <= 32 &&
-                            std::all_of(c.channel.begin(), c.channel.end(), [](char ch) {
-                              return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-';
-                            });
-    if (!channel_ok) s.problem("channel", fmt::format("'{}': 1-32 characters of A-Z a-z 0-9 _ . -", c.channel));
+    const bool channel_ok =
+        !c.channel.empty() && c.channel.size() <= 32 &&
+        std::all_of(c.channel.begin(), c.channel.end(), [](char ch) {
+          return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-';
+        });
+    if (!channel_ok)
+      s.problem("channel", fmt::format("'{}': 1-32 characters of A-Z a-z 0-9 _ . -", c.channel));
   } else if (source == "simulator") {
     c.source = SourceKind::simulator;
     s.integer("seed", c.seed, 0, std::numeric_limits<std::int64_t>::max());
@@ -349,7 +351,9 @@ void read_sensors(Section s, const std::filesystem::path& base, SensorBusConfig&
   b.key_file = resolve(base, key);
   const int tls_files = !ca.empty() + !cert.empty() + !key.empty();
   if (tls_files != 0 && tls_files != 3)
-    s.problem(ca.empty() ? "ca_file" : cert.empty() ? "cert_file" : "key_file",
+    s.problem(ca.empty()     ? "ca_file"
+              : cert.empty() ? "cert_file"
+                             : "key_file",
               "TLS needs ca_file, cert_file and key_file together");
   s.refuse_unknown({"host", "port", "ca_file", "cert_file", "key_file"});
 }

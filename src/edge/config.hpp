@@ -56,7 +56,8 @@ struct ChannelConfig {
   std::string asset;  // AssetConfig::id it measures
   SourceKind source = SourceKind::mqtt;
   std::string sensor_node;  // mqtt: the sensor node id in the frame topic
-  std::string channel = "0";  // mqtt: the channel of that node (1-32 of [A-Za-z0-9_.-]; an integer is read as text)
+  std::string channel =
+      "0";  // mqtt: the channel of that node (1-32 of [A-Za-z0-9_.-]; an integer is read as text)
   double sample_rate_hz = 0;
   double sensitivity = 1;  // multiplies the frame's physical value to get acceleration in g
   std::string mounting;    // e.g. "drive end, radial horizontal"

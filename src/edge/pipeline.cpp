@@ -184,6 +184,10 @@ void Pipeline::run(Worker& worker) {
   }
 }
 
+double Pipeline::sample_rate_hz(std::size_t channel) const {
+  return channels_.at(channel)->config.sample_rate_hz;
+}
+
 ChannelStats Pipeline::stats(std::size_t channel) const {
   const Channel& c = *channels_.at(channel);
   ChannelStats s;

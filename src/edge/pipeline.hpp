@@ -73,6 +73,8 @@ class Pipeline {
             double speed_rpm);
 
   std::size_t channel_count() const { return channels_.size(); }
+  std::size_t max_block() const { return config_.max_block; }
+  double sample_rate_hz(std::size_t channel) const;
   std::size_t worker_count() const { return workers_.size(); }
   ChannelStats stats(std::size_t channel) const;
   // Runs `f(monitor)` on a channel's monitor with its worker paused between windows (model swaps,

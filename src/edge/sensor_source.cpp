@@ -12,7 +12,8 @@ namespace {
 constexpr double k_standard_gravity_m_s2 = 9.80665;
 }  // namespace
 
-Result<std::unique_ptr<SensorSource>> SensorSource::create(const SensorBusConfig& bus, const std::string& client_id,
+Result<std::unique_ptr<SensorSource>> SensorSource::create(const SensorBusConfig& bus,
+                                                           const std::string& client_id,
                                                            const std::vector<ChannelConfig>& channels,
                                                            std::function<double(std::size_t)> speed_rpm,
                                                            ChannelBlockSink sink) {
@@ -86,7 +87,8 @@ void SensorSource::on_frame(std::string_view topic, std::span<const std::byte> p
   if (h.unit == proto::PhysicalUnit::m_per_s2) {
     to_g /= k_standard_gravity_m_s2;
   } else if (h.unit != proto::PhysicalUnit::g) {
-    return refuse(r, fmt::format("unit {}: the channel needs acceleration (g or m/s2)", proto::to_string(h.unit)));
+    return refuse(
+        r, fmt::format("unit {}: the channel needs acceleration (g or m/s2)", proto::to_string(h.unit)));
   }
   proto::FrameOrder order;
   {
@@ -111,7 +113,9 @@ void SensorSource::on_frame(std::string_view topic, std::span<const std::byte> p
 SensorChannelStats SensorSource::stats(std::size_t channel) const {
   std::lock_guard lock(mutex_);
   const Route& r = routes_.at(channel);
-  return SensorChannelStats{.frames = r.frames, .refused = r.refused, .sequence = r.tracker.stats(),
+  return SensorChannelStats{.frames = r.frames,
+                            .refused = r.refused,
+                            .sequence = r.tracker.stats(),
                             .last_problem = r.last_problem};
 }
 

@@ -24,17 +24,18 @@ using ChannelBlockSink = std::function<void(std::size_t channel, std::span<const
                                             std::int64_t first_sample_ns, double speed_rpm)>;
 
 struct SensorChannelStats {
-  std::uint64_t frames = 0;    // accepted and pushed
-  std::uint64_t refused = 0;   // malformed, wrong rate or unit, or from another node/channel than the topic
+  std::uint64_t frames = 0;   // accepted and pushed
+  std::uint64_t refused = 0;  // malformed, wrong rate or unit, or from another node/channel than the topic
   proto::SequenceStats sequence;
-  std::string last_problem;    // why the last frame was refused
+  std::string last_problem;  // why the last frame was refused
 };
 
 class SensorSource {
  public:
   // `channels` are the config's channels (indices = pipeline channels); only mqtt ones are subscribed.
   // `speed_rpm(channel)` gives the shaft speed to use for a block. Prepares the session, does not connect.
-  static Result<std::unique_ptr<SensorSource>> create(const SensorBusConfig& bus, const std::string& client_id,
+  static Result<std::unique_ptr<SensorSource>> create(const SensorBusConfig& bus,
+                                                      const std::string& client_id,
                                                       const std::vector<ChannelConfig>& channels,
                                                       std::function<double(std::size_t)> speed_rpm,
                                                       ChannelBlockSink sink);
@@ -67,7 +68,7 @@ class SensorSource {
   std::vector<Route> routes_;
   std::function<double(std::size_t)> speed_rpm_;
   ChannelBlockSink sink_;
-  mutable std::mutex mutex_;  // routes' counters (written on the network thread, read by status)
+  mutable std::mutex mutex_;    // routes' counters (written on the network thread, read by status)
   std::vector<float> samples_;  // one decoded frame, k_max_frame_samples
 };
 

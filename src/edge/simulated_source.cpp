@@ -7,21 +7,9 @@
 namespace vigil::edge {
 
 sim::Scenario degradation_scenario(const AssetConfig& asset, const ChannelConfig& channel) {
-  sim::Scenario s = sim::Scenario::cwru_like(sim::FaultKind::outer_race, asset.speed_rpm);
-  s.machine.sample_rate_hz = channel.sample_rate_hz;
-  s.machine.bearing = asset.bearing;
-  // The resonance the impacts ring sits at 3 kHz, or a quarter of the rate for a slow front end.
-  s.machine.resonance_hz = std::min(3000.0, 0.25 * channel.sample_rate_hz);
-  constexpr double k_full_impact_g = 10;
-  constexpr double k_onset_severity = 0.002;
-  const double onset_s = channel.onset_h * 3600;
-  const double tau_s = (channel.life_h - channel.onset_h) * 3600 / std::log(1 / k_onset_severity);
-  s.fault.impact_g = k_full_impact_g;
-  s.fault.severity = sim::SeverityLaw{.growth = sim::SeverityGrowth::exponential,
-                                      .initial = k_onset_severity * std::exp(-onset_s / tau_s),
-                                      .time_constant_s = tau_s,
-                                      .max_severity = 1.0};
-  return s;
+  return sim::Scenario::degradation(sim::FaultKind::outer_race, channel.life_h * 3600,
+                                    channel.onset_h / channel.life_h, channel.sample_rate_hz, asset.speed_rpm,
+                                    asset.bearing);
 }
 
 SimulatedSource::SimulatedSource(sim::Simulator simulator, std::int64_t start_ns, double time_scale,

@@ -16,11 +16,8 @@
 
 namespace vigil::edge {
 
-// The simulated machine of a channel: the CWRU-like machine at the channel's rate with the asset's bearing
-// and speed; an outer-race defect whose severity grows exponentially from 0.2 % of full impact strength at
-// onset_h (0.02 g impacts, below the 0.05 g sensor noise: the defect is born) to full strength (10 g) at
-// life_h: s(t) = s_on exp((t - onset) / tau), tau = (life - onset) / ln(1 / s_on). Before onset the impacts
-// are smaller still: healthy running.
+// The simulated machine of a channel: sim::Scenario::degradation at the channel's rate with the asset's
+// bearing and speed, healthy until onset_h, then an outer-race defect growing to failure at life_h.
 sim::Scenario degradation_scenario(const AssetConfig& asset, const ChannelConfig& channel);
 
 // block(samples, first_sample_ns, speed_rpm): where generated blocks go (usually Pipeline::push).

@@ -276,9 +276,16 @@ Scenario Scenario::pronostia_like(FaultKind kind, double speed_rpm, double life_
 }
 
 Scenario Scenario::degradation(FaultKind kind, double life_s, double onset_fraction, double sample_rate_hz,
-                               double speed_rpm) {
+                               double speed_rpm, std::optional<dsp::BearingGeometry> bearing) {
   Scenario s = pronostia_like(kind, speed_rpm, life_s);
   s.machine.sample_rate_hz = sample_rate_hz;
+  if (bearing) s.machine.bearing = *bearing;
+  const MachineConfig smooth = cwru_like(FaultKind::none, speed_rpm).machine;
+  s.machine.unbalance_g = smooth.unbalance_g;
+  s.machine.misalignment_g = smooth.misalignment_g;
+  s.machine.noise_rms_g = smooth.noise_rms_g;
+  s.machine.machine_noise_rms_g = smooth.machine_noise_rms_g;
+  s.machine.resonance_hz = std::min(s.machine.resonance_hz, 0.3 * sample_rate_hz);
   // Growth from s0 at the onset to 1 at life_s: tau = (life_s - onset_s) / ln(1 / s0).
   const double onset_s = onset_fraction * life_s;
   s.fault.severity.onset_s = onset_s;

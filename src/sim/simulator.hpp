@@ -38,6 +38,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -114,11 +115,14 @@ struct Scenario {
   // PRONOSTIA (FEMTO): 25.6 kHz, its test bearing, a run to failure over `life_s` whose impacts grow
   // exponentially from 2 % to 20 g, the amplitude at which the PRONOSTIA tests were stopped.
   static Scenario pronostia_like(FaultKind kind, double speed_rpm = 1800.0, double life_s = 28020.0);
-  // The whole story of a bearing for a live demo or a test of the edge: the PRONOSTIA-like machine at
-  // `sample_rate_hz`, healthy until onset_fraction * life_s, then a defect of `kind` whose impacts grow
-  // exponentially from 2 % (0.4 g) at the onset to 20 g at life_s, and stay there (failed).
+  // The whole story of a bearing for a live demo or a test of the edge: a smooth machine (shaft lines as
+  // cwru_like: ISO class I zone A while healthy) with `bearing` (default: PRONOSTIA's) at `sample_rate_hz`,
+  // healthy until onset_fraction * life_s, then a defect of `kind` whose impacts ring a 5 kHz resonance (or
+  // 0.3 fs below 16.7 kS/s) and grow exponentially from 2 % (0.4 g) at the onset to 20 g at life_s, and
+  // stay there (failed).
   static Scenario degradation(FaultKind kind, double life_s, double onset_fraction = 0.3,
-                              double sample_rate_hz = 25600.0, double speed_rpm = 1800.0);
+                              double sample_rate_hz = 25600.0, double speed_rpm = 1800.0,
+                              std::optional<dsp::BearingGeometry> bearing = std::nullopt);
 };
 
 // One simulated accelerometer channel. Deterministic: the same configs and seed give bit-identical

@@ -57,7 +57,8 @@ std::vector<diag::Verdict> verdicts_at(double t_s) {
 
 TEST(DegradationScenario, HealthyBeforeOnsetAndAnOuterRaceDefectWellAfter) {
   const auto sc = degradation_scenario(asset(), channel());
-  EXPECT_NEAR(sc.fault.severity.at(0.05 * 3600), 0.002, 1e-9);
+  EXPECT_EQ(sc.fault.severity.at(0.049 * 3600), 0.0);
+  EXPECT_NEAR(sc.fault.severity.at(0.05 * 3600), 0.02, 1e-9);
   EXPECT_NEAR(sc.fault.severity.at(0.2 * 3600), 1.0, 1e-9);
   for (diag::Verdict v : verdicts_at(60)) EXPECT_EQ(v, diag::Verdict::normal);
   std::size_t outer = 0;
