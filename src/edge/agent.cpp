@@ -95,7 +95,8 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
        .queue_file = c.storage.dir / "outbox.db",
        .key_file = c.storage.dir / "node.key",
        .queue_budget_bytes = static_cast<std::int64_t>(c.storage.queue_budget_mb * 1024 * 1024),
-       .retention = {.max_age_ms = retention_ms, .max_rows = std::nullopt}},
+       .retention = {.max_age_ms = retention_ms, .max_rows = std::nullopt},
+       .telemetry_period_s = c.uplink.telemetry_period_s},
       std::move(recorded),
       [&a](std::size_t asset) {
         std::lock_guard lock(a.state_mutex_);

@@ -335,8 +335,9 @@ void read_uplink(Section s, const std::filesystem::path& base, UplinkConfig& u) 
   if (!u.primary_host.empty() && !is_topic_id(u.primary_host))
     s.problem("primary_host", fmt::format("'{}' cannot be a Sparkplug host id", u.primary_host));
   s.number("max_historical_per_s", u.max_historical_per_s, 1, 1e6);
+  s.number("telemetry_period_s", u.telemetry_period_s, 0.1, 86400);
   s.refuse_unknown({"enabled", "host", "port", "ca_file", "cert_file", "key_file", "primary_host",
-                    "max_historical_per_s"});
+                    "max_historical_per_s", "telemetry_period_s"});
 }
 
 void read_sensors(Section s, const std::filesystem::path& base, SensorBusConfig& b) {

@@ -76,6 +76,7 @@ struct UplinkConfig {
   std::filesystem::path ca_file, cert_file, key_file;  // mutual TLS when all three are set
   std::string primary_host;                            // Sparkplug primary host id to wait for ("" = none)
   double max_historical_per_s = 500;                   // backlog drain rate bound after a reconnect
+  double telemetry_period_s = 60;                      // one telemetry record per asset per period
 };
 
 // The MQTT broker sensor nodes publish raw frames to (often a broker on the edge machine itself).

@@ -16,12 +16,9 @@
 #include <thread>
 #include <vector>
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "integration/cli_support.hpp"
@@ -37,59 +34,16 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using vigil::test::MosquittoBroker;
 
-// The sensor process: started with fork/exec, output to a file, killed and reaped on every path out of the
-// test (destructor), and killed by the kernel if this test process dies (PR_SET_PDEATHSIG).
-class SensorProcess {
- public:
-  SensorProcess(std::vector<std::string> args, fs::path log) : log_(std::move(log)) {
-    args.insert(args.begin(), {VIGIL_CLI, "sensor"});
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    const pid_t parent = ::getpid();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(127);
-      ::dup2(fd, STDOUT_FILENO);
-      ::dup2(fd, STDERR_FILENO);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(fd);
-  }
-  ~SensorProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  // Exit status, or nullopt when it is still running after `timeout`.
-  std::optional<int> wait(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (pid_ > 0) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
-      std::this_thread::sleep_for(10ms);
-    }
-    return std::nullopt;
-  }
-  void signal(int sig) { ::kill(pid_, sig); }
-  std::string output() const {
-    std::ifstream in(log_);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+// `vigil sensor` as a child process (cli_support.hpp).
+std::vector<std::string> sensor_argv(std::vector<std::string> args) {
+  args.insert(args.begin(), {VIGIL_CLI, "sensor"});
+  return args;
+}
 
- private:
-  fs::path log_;
-  pid_t pid_ = -1;
+class SensorProcess : public vigil::test::ChildProcess {
+ public:
+  SensorProcess(std::vector<std::string> args, fs::path log)
+      : ChildProcess(sensor_argv(std::move(args)), std::move(log)) {}
 };
 
 struct Frame {
