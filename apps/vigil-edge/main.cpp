@@ -100,6 +100,11 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_path, "edge.toml")->required();
   app.add_flag("--check-config", check_only, "List every problem of the configuration and exit (2 if any)");
   app.add_flag("--status", status_only, "Print the running agent's state and exit");
+  std::string rebaseline_asset;
+  app.add_option(
+      "--rebaseline", rebaseline_asset,
+      "Ask the running agent to forget ASSET's commissioned model and learn its normal again (after a "
+      "repair)");
   app.add_option("--time-scale", time_scale, "Simulated channels run this many times faster than real time")
       ->check(CLI::PositiveNumber);
   app.add_option("--duration", duration_s, "Stop after this many seconds (0 = until a signal)")
@@ -111,8 +116,9 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : k_exit_input;
   }
-  if (check_only && status_only) {
-    fmt::print(stderr, "vigil-edge: --check-config and --status are separate modes; give one\n");
+  if (int(check_only) + int(status_only) + int(!rebaseline_asset.empty()) > 1) {
+    fmt::print(stderr,
+               "vigil-edge: --check-config, --status and --rebaseline are separate modes; give one\n");
     return k_exit_input;
   }
 
@@ -128,6 +134,21 @@ int main(int argc, char** argv) {
     return k_exit_ok;
   }
   if (status_only) return print_status(*check.config);
+  if (!rebaseline_asset.empty()) {
+    if (!check.config->find_asset(rebaseline_asset)) {
+      fmt::print(stderr, "vigil-edge: --rebaseline: no asset '{}' in {}\n", rebaseline_asset,
+                 config_path.string());
+      return k_exit_input;
+    }
+    // The running agent picks the request up within a second (Agent::tick).
+    const auto request = check.config->storage.dir / fmt::format("rebaseline-{}.request", rebaseline_asset);
+    if (!std::ofstream(request)) {
+      fmt::print(stderr, "vigil-edge: cannot write {}\n", request.string());
+      return k_exit_io;
+    }
+    fmt::print("asked the agent to re-baseline {} ({})\n", rebaseline_asset, request.string());
+    return k_exit_ok;
+  }
 
   std::error_code ec;
   std::filesystem::create_directories(check.config->storage.dir, ec);
@@ -157,6 +178,7 @@ int main(int argc, char** argv) {
     if (!write_status(check.config->storage.dir, (*agent)->status())) {
       log({"error", "status_write_failed", {{"dir", check.config->storage.dir.string()}}});
     }
+    (*agent)->tick();
     const timespec tick{.tv_sec = 1, .tv_nsec = 0};
     const int sig = sigtimedwait(&signals, nullptr, &tick);
     if (sig == SIGTERM || sig == SIGINT) {

@@ -29,6 +29,28 @@ constexpr std::size_t k_max_fft_size = std::size_t{1} << 28;
 
 }  // namespace
 
+Status load_fft_wisdom(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return {};
+  std::lock_guard lock(planner_mutex());
+  if (fftwf_import_wisdom_from_filename(file.c_str()) == 0) {
+    return fail(ErrorCode::parse, "{}: not FFTW wisdom (delete it: it is made again)", file.string());
+  }
+  return {};
+}
+
+Status save_fft_wisdom(const std::filesystem::path& file) {
+  const std::filesystem::path tmp = file.string() + ".tmp";
+  std::lock_guard lock(planner_mutex());
+  if (fftwf_export_wisdom_to_filename(tmp.c_str()) == 0) {
+    return fail(ErrorCode::io, "{}: cannot write FFTW wisdom", tmp.string());
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) return fail(ErrorCode::io, "{}: {}", file.string(), ec.message());
+  return {};
+}
+
 namespace detail {
 void FftwBufferDeleter::operator()(void* p) const { fftwf_free(p); }
 void FftwPlanDeleter::operator()(void* plan) const {

@@ -5,6 +5,7 @@
 
 #include <complex>
 #include <cstddef>
+#include <filesystem>
 #include <memory>
 #include <span>
 
@@ -16,6 +17,13 @@ enum class PlanEffort {
   estimate,  // plan in microseconds from heuristics; for one-off transforms and tests
   measure,   // time candidate algorithms once (FFTW_MEASURE); for transforms run per window
 };
+
+// FFTW's wisdom (what PlanEffort::measure learned about this machine), kept in a file so a daemon measures
+// each transform size once per machine rather than at every start. load_fft_wisdom on a missing file is
+// not an error (nothing learned yet); a corrupt one is refused (parse) and nothing is imported. Both take
+// the planner lock.
+Status load_fft_wisdom(const std::filesystem::path& file);
+Status save_fft_wisdom(const std::filesystem::path& file);
 
 // Which transforms to plan. Planning with PlanEffort::measure times candidate algorithms, so a transform
 // used in one direction only should not pay for the other. Calling an unplanned direction is a bug (assert).

@@ -6,6 +6,8 @@
 
 #include <fmt/core.h>
 
+#include "dsp/fft.hpp"
+
 namespace vigil::edge {
 
 namespace {
@@ -55,6 +57,17 @@ bool same_wiring(const EdgeConfig& a, const EdgeConfig& b) {
   return true;
 }
 
+std::size_t hop_of(const ChannelConfig& ch) {
+  return std::max<std::size_t>(
+      1, static_cast<std::size_t>(std::llround(double(window_len_of(ch)) * (1 - ch.overlap))));
+}
+
+// Windows in baseline_h of running on a channel.
+std::size_t baseline_windows(const AssetConfig& asset, const ChannelConfig& ch) {
+  const double hop_s = double(hop_of(ch)) / ch.sample_rate_hz;
+  return static_cast<std::size_t>(std::ceil(asset.baseline_h * 3600 / hop_s));
+}
+
 }  // namespace
 
 std::string to_logfmt(const LogEvent& event, std::chrono::system_clock::time_point at) {
@@ -81,6 +94,10 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
   std::unique_ptr<Agent> agent(new Agent(std::move(config), options, std::move(log)));
   Agent& a = *agent;
   const EdgeConfig& c = a.config_;
+  // FFT plans measured on an earlier start are reused; what this start measures is kept for the next.
+  const auto wisdom = c.storage.dir / "fftw.wisdom";
+  if (auto ok = dsp::load_fft_wisdom(wisdom); !ok)
+    a.log("warn", "fft_wisdom", {{"problem", ok.error().message}});
   for (const auto& asset : c.assets) {
     AssetState& s = a.state_.emplace_back();
     s.id = asset.id;
@@ -114,15 +131,23 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
     const AssetConfig* asset = c.find_asset(ch.asset);
     if (!asset) return fail(ErrorCode::invalid_argument, "channel on unknown asset '{}'", ch.asset);
     const std::size_t window_len = window_len_of(ch);
-    AssetModels models = load_asset_models(*asset, ch.sample_rate_hz, window_len);
+    const std::size_t channel_index = a.commissioning_.size();
+    a.commissioning_.push_back(std::make_unique<Commissioning>());
+    // An asset without a configured anomaly model uses the one commissioned on site, once there is one.
+    AssetConfig effective = *asset;
+    const bool commissions = asset->anomaly_bundle.empty() && asset->baseline_h > 0;
+    const std::filesystem::path commissioned = a.commissioned_path(channel_index);
+    std::error_code exists_ec;
+    const bool commissioned_exists = commissions && std::filesystem::exists(commissioned, exists_ec);
+    if (commissioned_exists) effective.anomaly_bundle = commissioned;
+    AssetModels models = load_asset_models(effective, ch.sample_rate_hz, window_len);
     for (const auto& p : models.problems)
       a.log("warn", "model_problem", {{"asset", asset->id}, {"problem", p}});
     const ModelState model_state = models.state;
     const std::string versions = models.versions;
     auto monitor = AssetMonitor::create(*asset, ch, c.policy, std::move(models), options.effort);
     if (!monitor) return std::unexpected(monitor.error());
-    const auto hop = std::max<std::size_t>(
-        1, static_cast<std::size_t>(std::llround(double(window_len) * (1 - ch.overlap))));
+    const std::size_t hop = hop_of(ch);
     const std::string name = ch.source == SourceKind::mqtt
                                  ? fmt::format("{}/{}:{}", asset->id, ch.sensor_node, ch.channel)
                                  : fmt::format("{}/simulator", asset->id);
@@ -132,6 +157,19 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
                                        .sample_rate_hz = ch.sample_rate_hz,
                                        .name = name});
     const auto asset_index = static_cast<std::size_t>(asset - c.assets.data());
+    if (commissions && (!commissioned_exists || !channels.back().monitor.models().anomaly)) {
+      const std::size_t rows = baseline_windows(*asset, ch);
+      auto baseline = Baseline::create(rows, model::k_feature_count);
+      if (!baseline)
+        return std::unexpected(baseline.error().with_context(fmt::format("asset {}: baseline_h", asset->id)));
+      a.commissioning_[channel_index]->baseline.emplace(std::move(*baseline));
+      a.commissioning_[channel_index]->progress = 0;
+      channels.back().monitor.set_check_function(true);
+      a.log("info", "baseline_started",
+            {{"asset", asset->id},
+             {"windows", std::to_string(rows)},
+             {"hours", fmt::format("{:g}", asset->baseline_h)}});
+    }
     a.channel_asset_.push_back(asset_index);
     a.state_[asset_index].model_state = model_state;
     a.model_versions_[asset_index] = versions;
@@ -146,6 +184,8 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
       });
   if (!pipeline) return std::unexpected(pipeline.error());
   a.pipeline_ = std::move(*pipeline);
+  if (auto ok = dsp::save_fft_wisdom(wisdom); !ok)
+    a.log("warn", "fft_wisdom", {{"problem", ok.error().message}});
 
   const bool any_mqtt = std::any_of(c.channels.begin(), c.channels.end(),
                                     [](const ChannelConfig& ch) { return ch.source == SourceKind::mqtt; });
@@ -232,6 +272,10 @@ void Agent::stop() {
 void Agent::on_decision(std::size_t channel, const AssetMonitor& monitor, const Decision& d) {
   const std::size_t asset_index = channel_asset_[channel];
   recorder_->record(asset_index, d);
+  if (Commissioning& cm = *commissioning_[channel]; cm.baseline && !cm.baseline->complete()) {
+    cm.baseline->add(monitor.features(), d.raw.level == AlertLevel::normal);
+    cm.progress.store(cm.baseline->progress(), std::memory_order_relaxed);
+  }
   bool report = false;
   std::string sentence;
   {
@@ -289,6 +333,117 @@ Status Agent::reload(const EdgeConfig& next) {
   return {};
 }
 
+std::filesystem::path Agent::commissioned_path(std::size_t channel) const {
+  return config_.storage.dir / "models" /
+         fmt::format("{}-channel{}.anomaly.vigil", config_.channels[channel].asset, channel);
+}
+
+void Agent::tick() {
+  // Re-baselines asked for by `vigil-edge --rebaseline ASSET` (a request file in the storage folder).
+  std::error_code ec;
+  for (const auto& asset : config_.assets) {
+    const auto request = config_.storage.dir / fmt::format("rebaseline-{}.request", asset.id);
+    if (!std::filesystem::exists(request, ec)) continue;
+    std::filesystem::remove(request, ec);
+    if (auto ok = rebaseline(asset.id); !ok)
+      log("error", "rebaseline_refused", {{"asset", asset.id}, {"why", ok.error().message}});
+  }
+  for (std::size_t ch = 0; ch < commissioning_.size(); ++ch) {
+    Commissioning& cm = *commissioning_[ch];
+    if (!cm.baseline || cm.progress.load(std::memory_order_relaxed) < 1.0) continue;
+    std::optional<model::AnomalyModel> fitted;
+    std::size_t rows = 0, skipped = 0;
+    Error failure;
+    pipeline_->with_monitor(ch, [&](AssetMonitor&) {
+      auto m = fit_baseline(*cm.baseline);
+      rows = cm.baseline->rows();
+      skipped = cm.baseline->skipped();
+      if (m) {
+        fitted.emplace(std::move(*m));
+      } else {
+        failure = m.error();
+      }
+      cm.baseline.reset();
+    });
+    const ChannelConfig& channel = config_.channels[ch];
+    const AssetConfig& asset = *config_.find_asset(channel.asset);
+    if (!fitted) {
+      log("error", "baseline_failed", {{"asset", asset.id}, {"why", failure.message}});
+      start_baseline(ch);
+      continue;
+    }
+    const auto path = commissioned_path(ch);
+    if (auto saved =
+            save_commissioned(path, *fitted, asset.id, channel.sample_rate_hz, window_len_of(channel), rows);
+        !saved) {
+      log("error", "baseline_not_saved", {{"asset", asset.id}, {"why", saved.error().message}});
+    }
+    AssetConfig effective = asset;
+    effective.anomaly_bundle = path;
+    AssetModels models = load_asset_models(effective, channel.sample_rate_hz, window_len_of(channel));
+    if (!models.anomaly) {
+      // The saved bundle did not read back: use the model fitted in memory, keep the classifier.
+      models.anomaly.emplace(std::move(*fitted));
+      models.state = ModelState::ok;
+    }
+    {
+      std::lock_guard lock(state_mutex_);
+      model_versions_[channel_asset_[ch]] =
+          models.versions.empty() ? "anomaly commissioned" : models.versions;
+      state_[channel_asset_[ch]].model_state = ModelState::ok;
+    }
+    pipeline_->with_monitor(ch, [&](AssetMonitor& m) {
+      m.replace_models(std::move(models));
+      m.set_check_function(false);
+    });
+    log("info", "commissioned",
+        {{"asset", asset.id},
+         {"windows", std::to_string(rows)},
+         {"skipped", std::to_string(skipped)},
+         {"bundle", path.string()}});
+  }
+}
+
+void Agent::start_baseline(std::size_t ch) {
+  const ChannelConfig& channel = config_.channels[ch];
+  const AssetConfig& asset = *config_.find_asset(channel.asset);
+  const std::size_t window_len = window_len_of(channel);
+  const std::size_t rows = baseline_windows(asset, channel);
+  auto baseline = Baseline::create(rows, model::k_feature_count);
+  if (!baseline) {
+    log("error", "baseline_refused", {{"asset", asset.id}, {"why", baseline.error().message}});
+    return;
+  }
+  Commissioning& cm = *commissioning_[ch];
+  pipeline_->with_monitor(ch, [&](AssetMonitor& m) {
+    cm.baseline.emplace(std::move(*baseline));
+    cm.progress = 0;
+    AssetConfig no_anomaly = asset;  // keep a configured classifier
+    no_anomaly.anomaly_bundle.clear();
+    m.replace_models(load_asset_models(no_anomaly, channel.sample_rate_hz, window_len));
+    m.set_check_function(true);
+    m.reset_alerts();
+  });
+  log("info", "baseline_started", {{"asset", asset.id}, {"windows", std::to_string(rows)}});
+}
+
+Status Agent::rebaseline(std::string_view asset_id) {
+  const AssetConfig* asset = config_.find_asset(asset_id);
+  if (!asset) return fail(ErrorCode::not_found, "no asset '{}'", asset_id);
+  if (!asset->anomaly_bundle.empty() || asset->baseline_h <= 0) {
+    return fail(ErrorCode::invalid_argument,
+                "asset '{}' has a configured anomaly_bundle or baseline_h = 0: nothing to commission",
+                asset_id);
+  }
+  for (std::size_t ch = 0; ch < config_.channels.size(); ++ch) {
+    if (config_.channels[ch].asset != asset_id) continue;
+    std::error_code ec;
+    std::filesystem::remove(commissioned_path(ch), ec);
+    start_baseline(ch);
+  }
+  return {};
+}
+
 std::vector<AssetState> Agent::assets() const {
   std::lock_guard lock(state_mutex_);
   return state_;
@@ -312,6 +467,12 @@ nlohmann::json Agent::status() const {
                            {"decision", s.sentence},
                            {"windows", s.windows},
                            {"last_window_ns", s.last_window_ns}});
+  }
+  j["commissioning"] = nlohmann::json::array();
+  for (std::size_t ch = 0; ch < commissioning_.size(); ++ch) {
+    j["commissioning"].push_back(
+        {{"asset", config_.channels[ch].asset},
+         {"baseline_progress", commissioning_[ch]->progress.load(std::memory_order_relaxed)}});
   }
   const RecorderStats r = recorder_->stats();
   j["recorder"] = {{"decisions_logged", r.decisions_logged},

@@ -3,11 +3,14 @@
 // console. vigil-edge (apps/vigil-edge) only parses options, handles signals and runs it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +18,7 @@
 
 #include "core/error.hpp"
 #include "edge/asset_monitor.hpp"
+#include "edge/commissioning.hpp"
 #include "edge/config.hpp"
 #include "edge/pipeline.hpp"
 #include "edge/recorder.hpp"
@@ -71,6 +75,16 @@ class Agent {
   // running configuration is kept.
   Status reload(const EdgeConfig& next);
 
+  // Housekeeping from the main loop (about once a second): fits the anomaly model of every channel whose
+  // baseline is complete, stores it and switches to it; starts the re-baselines that were asked for.
+  void tick();
+  // Forgets an asset's commissioned model (after a repair) and records a new baseline: physics and ISO
+  // decide meanwhile. not_found for an unknown asset; invalid_argument when the asset has a configured
+  // anomaly bundle or baseline_h = 0 (nothing to commission).
+  Status rebaseline(std::string_view asset_id);
+  // Where a channel's commissioned model is stored.
+  std::filesystem::path commissioned_path(std::size_t channel) const;
+
   std::vector<AssetState> assets() const;
   // The node's status as JSON (docs/edge-status.md): node, uptime, per-asset state, per-channel counters.
   nlohmann::json status() const;
@@ -92,6 +106,14 @@ class Agent {
   std::unique_ptr<SensorSource> sensors_;   // when any channel is mqtt
   std::unique_ptr<Uplink> uplink_;          // when [uplink] is configured
   std::vector<std::size_t> channel_asset_;  // channel -> index in config_.assets
+  // Commissioning, per channel: the baseline being recorded (touched by the channel's worker inside the
+  // sink, and by tick() through Pipeline::with_monitor, never both at once), its progress for the status.
+  struct Commissioning {
+    std::optional<Baseline> baseline;
+    std::atomic<double> progress{1.0};  // 1 = not commissioning
+  };
+  std::vector<std::unique_ptr<Commissioning>> commissioning_;
+  void start_baseline(std::size_t channel);
   mutable std::mutex state_mutex_;
   std::vector<AssetState> state_;            // one per asset
   std::vector<std::string> model_versions_;  // one per asset, logged with each decision

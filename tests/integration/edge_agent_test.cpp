@@ -308,3 +308,63 @@ TEST_F(EdgeAgent, CheckConfigListsEveryProblemAndExits2) {
 }
 
 }  // namespace
+
+namespace {
+
+// Commissioning on a simulated channel: the agent baselines healthy running (NE 107 Check function),
+// fits and stores the asset's anomaly model, switches to it, loads it again after a restart instead of
+// baselining twice, and baselines again when asked (after a repair).
+TEST_F(EdgeAgent, CommissionsAnAssetThenUsesItsOwnModelAndRebaselinesOnRequest) {
+  const fs::path config = dir_ / "sim.toml";
+  std::ofstream(config) << R"([node]
+group = "plant1"
+id = "line4"
+
+[[asset]]
+id = "fan2"
+bearing = "6205-2RS"
+speed_rpm = 1500
+baseline_h = 0.01
+
+[[channel]]
+asset = "fan2"
+source = "simulator"
+sample_rate_hz = 12800
+window_s = 0.32
+onset_h = 1
+life_h = 2
+
+[storage]
+dir = "state"
+)";
+  const auto run = [&](const std::string& log, bool rebaseline) {
+    ChildProcess agent({VIGIL_EDGE, "--config", config.string(), "--time-scale", "20", "--duration", "4"},
+                       dir_ / log);
+    if (rebaseline) {
+      std::this_thread::sleep_for(1s);
+      ChildProcess ask({VIGIL_EDGE, "--config", config.string(), "--rebaseline", "fan2"}, dir_ / "ask.log");
+      EXPECT_EQ(ask.wait(10s), 0) << ask.output();
+    }
+    EXPECT_EQ(agent.wait(30s), 0) << agent.output();
+    return agent.output();
+  };
+  // 0.01 h of running at a window every 0.16 s: 225 windows, 36 s of signal, under 2 s at 20 x real time.
+  std::string first = run("first.log", false);
+  EXPECT_NE(first.find("event=baseline_started asset=fan2 windows=225"), std::string::npos) << first;
+  EXPECT_NE(first.find("ne107=\"Check function\""), std::string::npos) << first;
+  EXPECT_NE(first.find("event=commissioned asset=fan2 windows=225"), std::string::npos) << first;
+  EXPECT_TRUE(fs::exists(dir_ / "state" / "models" / "fan2-channel0.anomaly.vigil"));
+  nlohmann::json st = status();
+  EXPECT_EQ(st["assets"][0]["model_state"], "ok");
+  EXPECT_EQ(st["assets"][0]["level"], "normal");  // the simulated defect starts only after 1 h
+
+  std::string second = run("second.log", false);
+  EXPECT_EQ(second.find("baseline_started"), std::string::npos) << "the stored model is used:\n" << second;
+  EXPECT_EQ(status()["assets"][0]["model_state"], "ok");
+
+  std::string third = run("third.log", true);
+  EXPECT_NE(third.find("event=baseline_started asset=fan2 windows=225"), std::string::npos) << third;
+  EXPECT_NE(third.find("event=commissioned"), std::string::npos) << third;
+}
+
+}  // namespace

@@ -1,0 +1,77 @@
+#include "edge/commissioning.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "model/anomaly_fit.hpp"
+#include "model/bundle.hpp"
+#include "model/calibration.hpp"
+
+namespace vigil::edge {
+
+namespace {
+constexpr std::size_t k_block_rows = 64;
+}  // namespace
+
+Result<Baseline> Baseline::create(std::size_t rows_needed, std::size_t dimension) {
+  const std::size_t minimum = 2 * model::ScoreCalibration::k_min_scores;
+  if (rows_needed < minimum || dimension == 0) {
+    return fail(ErrorCode::invalid_argument, "baseline: {} windows, at least {} are needed", rows_needed,
+                minimum);
+  }
+  return Baseline(rows_needed, dimension);
+}
+
+bool Baseline::add(std::span<const float> features, bool healthy) {
+  if (complete()) return true;
+  if (!healthy || features.size() != dimension_) {
+    ++skipped_;
+    return false;
+  }
+  std::copy(features.begin(), features.end(),
+            data_.begin() + static_cast<std::ptrdiff_t>(rows_ * dimension_));
+  ++rows_;
+  return complete();
+}
+
+void Baseline::restart() {
+  rows_ = 0;
+  skipped_ = 0;
+}
+
+Result<model::AnomalyModel> fit_baseline(const Baseline& baseline, double false_alarm_rate) {
+  if (!baseline.complete()) return fail(ErrorCode::invalid_argument, "baseline: not complete");
+  const std::size_t d = baseline.dimension();
+  std::vector<float> fit, calibration;
+  const auto rows = baseline.data();
+  // With fewer than two blocks, alternate single windows instead (a short baseline in tests or demos).
+  const std::size_t block = baseline.rows() >= 4 * k_block_rows ? k_block_rows : 1;
+  for (std::size_t r = 0; r < baseline.rows(); ++r) {
+    auto& to = (r / block) % 2 == 0 ? fit : calibration;
+    to.insert(to.end(), rows.begin() + static_cast<std::ptrdiff_t>(r * d),
+              rows.begin() + static_cast<std::ptrdiff_t>((r + 1) * d));
+  }
+  model::AnomalyFitConfig config;
+  config.false_alarm_rate = false_alarm_rate;
+  auto fitted = model::fit_gaussian_anomaly_model(fit, calibration, d, config);
+  if (!fitted) return std::unexpected(fitted.error().with_context("baseline"));
+  return std::move(fitted->model);
+}
+
+Status save_commissioned(const std::filesystem::path& path, const model::AnomalyModel& model,
+                         const std::string& asset_id, double sample_rate_hz, std::size_t window_len,
+                         std::size_t rows) {
+  auto bundle = model::make_anomaly_bundle(model, {{"source", "commissioned on site by vigil-edge"},
+                                                   {"asset", asset_id},
+                                                   {"sample_rate_hz", sample_rate_hz},
+                                                   {"window_len", window_len},
+                                                   {"windows", rows}});
+  if (!bundle) return std::unexpected(bundle.error());
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) return fail(ErrorCode::io, "{}: {}", path.parent_path().string(), ec.message());
+  return model::write_bundle(path, *bundle);
+}
+
+}  // namespace vigil::edge

@@ -1,0 +1,60 @@
+// Commissioning on site: a new asset has no model of its own healthy running. The edge records the learned
+// features of its windows for a configured running time (physics and ISO decide meanwhile, and the asset
+// reports NE 107 Check function), fits the per-asset anomaly model (robust scaler + Gaussian T^2, its
+// threshold at the false-alarm budget) on them, stores it as a bundle and switches to it. After a repair,
+// re-baselining starts over.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "model/anomaly_bundle.hpp"
+
+namespace vigil::edge {
+
+// The feature rows of one channel's baseline, preallocated for rows_needed windows: adding a window
+// allocates nothing.
+class Baseline {
+ public:
+  // rows_needed windows of `dimension` features. At least 2 x ScoreCalibration::k_min_scores rows.
+  static Result<Baseline> create(std::size_t rows_needed, std::size_t dimension);
+
+  // Records one window's features when the rules judged it healthy (raw level normal: a baseline must not
+  // learn a defect as normal); a window judged otherwise is skipped and counted. Returns true once full.
+  bool add(std::span<const float> features, bool healthy);
+  bool complete() const { return rows_ == rows_needed_; }
+  double progress() const { return double(rows_) / double(rows_needed_); }
+  std::size_t rows() const { return rows_; }
+  std::size_t skipped() const { return skipped_; }
+  std::span<const float> data() const { return std::span<const float>(data_).first(rows_ * dimension_); }
+  std::size_t dimension() const { return dimension_; }
+  void restart();
+
+ private:
+  Baseline(std::size_t rows_needed, std::size_t dimension)
+      : rows_needed_(rows_needed), dimension_(dimension), data_(rows_needed * dimension) {}
+
+  std::size_t rows_needed_;
+  std::size_t dimension_;
+  std::vector<float> data_;
+  std::size_t rows_ = 0;
+  std::size_t skipped_ = 0;
+};
+
+// Fits the anomaly model on a complete baseline. Overlapping windows are strongly correlated, so rows are
+// split into blocks of 64 consecutive windows, alternately for fitting and for calibrating the threshold
+// (a threshold calibrated on the windows it was fitted on is biased low).
+Result<model::AnomalyModel> fit_baseline(const Baseline& baseline, double false_alarm_rate = 1e-3);
+
+// Writes the commissioned model as an anomaly bundle whose training section records the windows it was
+// fitted on (rate, length: the bundle is refused on other windows) and where it came from.
+Status save_commissioned(const std::filesystem::path& path, const model::AnomalyModel& model,
+                         const std::string& asset_id, double sample_rate_hz, std::size_t window_len,
+                         std::size_t rows);
+
+}  // namespace vigil::edge

@@ -1,0 +1,98 @@
+// Commissioning: a baseline of healthy windows (simulator truth) becomes an anomaly model that stays quiet
+// on more healthy running and alarms on a defect, survives the bundle round trip, and refuses windows the
+// rules judged unhealthy.
+#include "edge/commissioning.hpp"
+
+#include <filesystem>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "edge/asset_monitor.hpp"
+#include "model/bundle.hpp"
+#include "model/feature_schema.hpp"
+#include "sim/simulator.hpp"
+#include "support/alloc_counter.hpp"
+
+namespace vigil::edge {
+namespace {
+
+constexpr double k_rpm = 1797;
+
+AssetConfig pump() {
+  AssetConfig a;
+  a.id = "pump7";
+  a.bearing = *dsp::find_bearing("6205-2RS");
+  a.speed_rpm = k_rpm;
+  a.max_speed_rpm = 1.2 * k_rpm;
+  return a;
+}
+
+ChannelConfig channel() {
+  ChannelConfig c;
+  c.asset = "pump7";
+  c.sample_rate_hz = 12000;
+  c.window_s = 4096.0 / 12000.0;
+  return c;
+}
+
+// Feature rows of n simulated windows.
+std::vector<std::vector<float>> features(sim::FaultKind fault, std::size_t n, std::uint64_t seed) {
+  auto m = AssetMonitor::create(pump(), channel(), {}, {}, dsp::PlanEffort::estimate);
+  auto s = sim::Simulator::create(sim::Scenario::cwru_like(fault, k_rpm), seed);
+  std::vector<std::vector<float>> out;
+  std::vector<float> w(4096);
+  for (std::size_t k = 0; k < n; ++k) {
+    s->generate(w);
+    EXPECT_TRUE(m->process(Window{.samples = w, .index = k}, k_rpm).has_value());
+    out.emplace_back(m->features().begin(), m->features().end());
+  }
+  return out;
+}
+
+TEST(Baseline, RecordsOnlyHealthyWindowsWithoutAllocating) {
+  auto b = Baseline::create(300, model::k_feature_count);
+  ASSERT_TRUE(b.has_value());
+  const auto rows = features(sim::FaultKind::none, 10, 1);
+  test::AllocationScope scope;
+  for (std::size_t k = 0; k < rows.size(); ++k) b->add(rows[k], k % 2 == 0);
+  EXPECT_EQ(scope.allocations(), 0u);
+  EXPECT_EQ(b->rows(), 5u);
+  EXPECT_EQ(b->skipped(), 5u);
+  EXPECT_DOUBLE_EQ(b->progress(), 5.0 / 300.0);
+  EXPECT_FALSE(Baseline::create(10, model::k_feature_count));  // too few windows to calibrate a threshold
+}
+
+TEST(Baseline, CommissionedModelIsQuietOnHealthyRunningAndAlarmsOnADefect) {
+  auto b = Baseline::create(512, model::k_feature_count);
+  ASSERT_TRUE(b.has_value());
+  for (const auto& row : features(sim::FaultKind::none, 512, 2)) b->add(row, true);
+  ASSERT_TRUE(b->complete());
+  auto fitted = fit_baseline(*b);
+  ASSERT_TRUE(fitted.has_value()) << fitted.error().message;
+
+  // Stored and read back as the agent does: the bundle is refused on other windows.
+  const auto dir = std::filesystem::temp_directory_path() / "vigil_commissioning_test";
+  const auto path = dir / "models" / "pump7-channel0.anomaly.vigil";
+  ASSERT_TRUE(save_commissioned(path, *fitted, "pump7", 12000, 4096, b->rows()));
+  AssetConfig a = pump();
+  a.anomaly_bundle = path;
+  AssetModels loaded = load_asset_models(a, 12000, 4096);
+  ASSERT_TRUE(loaded.anomaly.has_value()) << (loaded.problems.empty() ? "" : loaded.problems[0]);
+  EXPECT_EQ(loaded.state, ModelState::ok);
+  EXPECT_FALSE(load_asset_models(a, 25600, 25600).anomaly.has_value());
+  std::filesystem::remove_all(dir);
+
+  std::size_t healthy_alarms = 0;
+  const auto fresh = features(sim::FaultKind::none, 200, 3);
+  for (const auto& row : fresh) healthy_alarms += loaded.anomaly->score(row)->alarm ? 1 : 0;
+  // A 1e-3 budget on 200 windows: 0.2 expected; 3 or more has probability ~1e-3 (binomial).
+  EXPECT_LE(healthy_alarms, 2u);
+  std::size_t fault_alarms = 0;
+  for (const auto& row : features(sim::FaultKind::outer_race, 20, 4))
+    fault_alarms += loaded.anomaly->score(row)->alarm ? 1 : 0;
+  EXPECT_EQ(fault_alarms, 20u);  // 1 g impacts, far outside the healthy cloud
+}
+
+}  // namespace
+}  // namespace vigil::edge
