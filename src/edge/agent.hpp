@@ -20,6 +20,7 @@
 #include "edge/asset_monitor.hpp"
 #include "edge/commissioning.hpp"
 #include "edge/config.hpp"
+#include "edge/metrics_server.hpp"
 #include "edge/pipeline.hpp"
 #include "edge/recorder.hpp"
 #include "edge/sensor_source.hpp"
@@ -86,6 +87,8 @@ class Agent {
   std::filesystem::path commissioned_path(std::size_t channel) const;
 
   std::vector<AssetState> assets() const;
+  // Prometheus text exposition of the node's counters, gauges and latency histograms (docs/edge-metrics.md).
+  std::string prometheus() const;
   // The node's status as JSON (docs/edge-status.md): node, uptime, per-asset state, per-channel counters.
   nlohmann::json status() const;
   const EdgeConfig& config() const { return config_; }
@@ -103,8 +106,9 @@ class Agent {
   std::unique_ptr<Recorder> recorder_;
   std::unique_ptr<Pipeline> pipeline_;
   std::vector<std::unique_ptr<SimulatedSource>> simulated_;
-  std::unique_ptr<SensorSource> sensors_;   // when any channel is mqtt
-  std::unique_ptr<Uplink> uplink_;          // when [uplink] is configured
+  std::unique_ptr<SensorSource> sensors_;  // when any channel is mqtt
+  std::unique_ptr<Uplink> uplink_;
+  std::unique_ptr<MetricsServer> metrics_;  // when [uplink] is configured
   std::vector<std::size_t> channel_asset_;  // channel -> index in config_.assets
   // Commissioning, per channel: the baseline being recorded (touched by the channel's worker inside the
   // sink, and by tick() through Pipeline::with_monitor, never both at once), its progress for the status.

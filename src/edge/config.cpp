@@ -432,7 +432,7 @@ void read_endpoint(Section s, Endpoint& e, bool enabled_when_present) {
   e.enabled = enabled_when_present;
   s.flag("enabled", e.enabled);
   s.text("bind", e.bind);
-  s.integer("port", e.port, 1, 65535);
+  s.integer("port", e.port, 0, 65535);  // 0: any free port (the agent logs which)
   s.refuse_unknown({"enabled", "bind", "port"});
 }
 

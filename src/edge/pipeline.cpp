@@ -26,6 +26,7 @@ struct Pipeline::Channel {
   std::atomic<std::uint64_t> window_errors{0};
   std::atomic<std::uint64_t> gaps{0};
   std::atomic<double> last_decide_us{0};
+  LatencyHistogram decide_us;
 };
 
 struct Pipeline::Worker {
@@ -160,10 +161,11 @@ void Pipeline::run(Worker& worker) {
                                         block->first_ns, [&](const Window& w) {
                                           const auto begin = std::chrono::steady_clock::now();
                                           auto d = c.config.monitor.process(w, block->speed_rpm);
-                                          c.last_decide_us.store(std::chrono::duration<double, std::micro>(
-                                                                     std::chrono::steady_clock::now() - begin)
-                                                                     .count(),
-                                                                 std::memory_order_relaxed);
+                                          const double us = std::chrono::duration<double, std::micro>(
+                                                                std::chrono::steady_clock::now() - begin)
+                                                                .count();
+                                          c.last_decide_us.store(us, std::memory_order_relaxed);
+                                          c.decide_us.observe(us);
                                           if (d) {
                                             c.windows.fetch_add(1, std::memory_order_relaxed);
                                             if (on_decision_) on_decision_(index, c.config.monitor, **d);
@@ -201,6 +203,7 @@ ChannelStats Pipeline::stats(std::size_t channel) const {
     s.queue_depth = c.count;
   }
   s.last_decide_us = c.last_decide_us.load(std::memory_order_relaxed);
+  s.decide_us = c.decide_us.snapshot();
   return s;
 }
 

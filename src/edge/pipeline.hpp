@@ -18,6 +18,7 @@
 
 #include "core/error.hpp"
 #include "edge/asset_monitor.hpp"
+#include "edge/histogram.hpp"
 #include "edge/windower.hpp"
 
 namespace vigil::edge {
@@ -52,6 +53,7 @@ struct ChannelStats {
   std::uint64_t gaps = 0;  // windows restarted by discontinuous blocks or drops
   std::size_t queue_depth = 0;
   double last_decide_us = 0;  // analysis + models + rules of the last window
+  LatencyHistogram::Snapshot decide_us;  // of every window
 };
 
 class Pipeline {

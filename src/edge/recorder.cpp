@@ -140,6 +140,7 @@ void Recorder::record(std::size_t asset, const Decision& decision) {
   Entry& e = ring_[(head_ + count_) % ring_.size()];
   e.asset = asset;
   e.decision = decision;
+  e.recorded_at = std::chrono::steady_clock::now();
   ++count_;
   if (count_ == 1) not_empty_.notify_one();
 }
@@ -164,6 +165,10 @@ void Recorder::run(std::stop_token) {
     if (!batch.empty()) {
       const auto begin = std::chrono::steady_clock::now();
       if (flush(batch)) {
+        const auto done = std::chrono::steady_clock::now();
+        for (const Entry& e : batch) {
+          durable_us_.observe(std::chrono::duration<double, std::micro>(done - e.recorded_at).count());
+        }
         batch.clear();
       } else if (stopping) {
         return;  // reported; the rows of this batch were not written
@@ -272,6 +277,7 @@ RecorderStats Recorder::stats() const {
   std::lock_guard lock(mutex_);
   RecorderStats s = stats_;
   s.pending = count_;
+  s.durable_us = durable_us_.snapshot();
   return s;
 }
 

@@ -17,6 +17,7 @@
 
 #include "core/error.hpp"
 #include "edge/asset_monitor.hpp"
+#include "edge/histogram.hpp"
 #include "store/decision_log.hpp"
 #include "store/durable_queue.hpp"
 
@@ -46,6 +47,7 @@ struct RecorderStats {
   std::uint64_t write_failures = 0;  // flushes that failed (retried with the same rows)
   std::size_t pending = 0;           // decisions in the ring
   double last_flush_ms = 0;
+  LatencyHistogram::Snapshot durable_us;  // from record() to committed in both files, per decision
 };
 
 class Recorder {
@@ -73,6 +75,7 @@ class Recorder {
   struct Entry {
     std::size_t asset = 0;
     Decision decision;
+    std::chrono::steady_clock::time_point recorded_at;
   };
   Recorder(const RecorderConfig& config, std::vector<RecordedAsset> assets, store::DecisionLog log,
            store::DurableQueue queue, std::function<std::string(std::size_t)> model_versions,
@@ -96,6 +99,7 @@ class Recorder {
   std::size_t count_ = 0;
   bool stopping_ = false;
   RecorderStats stats_;
+  LatencyHistogram durable_us_;
   std::vector<std::int64_t> next_telemetry_ns_;  // per asset, writer thread only
   std::chrono::steady_clock::time_point last_prune_{};
   std::jthread writer_;
