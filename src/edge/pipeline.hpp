@@ -52,7 +52,7 @@ struct ChannelStats {
   std::uint64_t window_errors = 0;
   std::uint64_t gaps = 0;  // windows restarted by discontinuous blocks or drops
   std::size_t queue_depth = 0;
-  double last_decide_us = 0;  // analysis + models + rules of the last window
+  double last_decide_us = 0;             // analysis + models + rules of the last window
   LatencyHistogram::Snapshot decide_us;  // of every window
 };
 
