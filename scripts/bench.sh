@@ -7,7 +7,9 @@
 #   4. BUILD_DIR/bench/pipeline.json: the figures, the ratios, the machine, the date, the command;
 #   5. model_bench: learned-model latency per window (features, anomaly score, classifier, end to end)
 #      beside its floors, and the numpy peer of the inference (bench/peer/model_peer.py), into
-#      BUILD_DIR/bench/model.json.
+#      BUILD_DIR/bench/model.json;
+#   6. edge_bench: the edge agent's pipeline for a 16-channel node at 25.6 kS/s (throughput per core, decide
+#      latency, durable latency, memory, uplink bytes), into BUILD_DIR/bench/edge.json.
 # Usage: scripts/bench.sh [BUILD_DIR] (default build). Env: BENCH_CHANNELS (8), BENCH_MIN_TIME (0.5 s for the
 # pipeline, a third of it per hot path), BENCH_REPETITIONS (5), PEER_MIN_CPU_S (3).
 # Exit status: non-zero when a program fails or the peer disagrees with our features; missed throughput
@@ -24,7 +26,7 @@ REPETITIONS="${BENCH_REPETITIONS:-5}"
 PEER_MIN_CPU_S="${PEER_MIN_CPU_S:-3}"
 PYTHON=/usr/bin/python3  # Debian's numpy/scipy, not whatever python3 is first on PATH
 
-for program in dsp_bench sim_bench diag_bench pipeline_bench model_bench; do
+for program in dsp_bench sim_bench diag_bench pipeline_bench model_bench edge_bench; do
   if [ ! -x "$BENCH/$program" ]; then
     echo "bench: $BENCH/$program is missing: configure with -DVIGIL_BUILD_BENCH=ON and build first" >&2
     exit 2
@@ -246,6 +248,9 @@ for name, ok in result["targets"].items():
 print(f"  written {os.path.join(bench, 'model.json')}")
 PY
 
+echo "== edge node: 16 channels at 25.6 kS/s through the agent's pipeline, log and queue"
+"$BENCH/edge_bench" --channels=16 --throughput_s=20 --paced_s=20 --out="$BENCH/edge.json"
+
 if [ "$peer_status" -ne 0 ]; then
   echo "bench: the peer disagrees with our features (exit $peer_status); see $BENCH/peer.json" >&2
   exit "$peer_status"
@@ -254,3 +259,4 @@ if [ "$model_peer_status" -ne 0 ]; then
   echo "bench: the numpy peer disagrees with our model outputs (exit $model_peer_status); see $BENCH/model_peer.json" >&2
   exit "$model_peer_status"
 fi
+

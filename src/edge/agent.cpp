@@ -57,6 +57,11 @@ bool same_wiring(const EdgeConfig& a, const EdgeConfig& b) {
   return true;
 }
 
+// Pipeline queues: blocks of at most 4096 samples (longer frames are split), 16 per channel: 256 KiB per
+// channel, 2.5 s of backlog at 25.6 kS/s (a worker decides a channel-second in about a millisecond).
+constexpr std::size_t k_pipeline_block = 4096;
+constexpr std::size_t k_pipeline_blocks = 16;
+
 std::size_t hop_of(const ChannelConfig& ch) {
   return std::max<std::size_t>(
       1, static_cast<std::size_t>(std::llround(double(window_len_of(ch)) * (1 - ch.overlap))));
@@ -126,7 +131,6 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
   a.recorder_ = std::move(*recorder);
 
   std::vector<PipelineChannel> channels;
-  std::size_t max_block = 0;
   for (const auto& ch : c.channels) {
     const AssetConfig* asset = c.find_asset(ch.asset);
     if (!asset) return fail(ErrorCode::invalid_argument, "channel on unknown asset '{}'", ch.asset);
@@ -173,11 +177,10 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
     a.channel_asset_.push_back(asset_index);
     a.state_[asset_index].model_state = model_state;
     a.model_versions_[asset_index] = versions;
-    // Sources deliver up to a tenth of a second per block (sensor frames are smaller); room for 1 s.
-    max_block = std::max(max_block, static_cast<std::size_t>(std::ceil(ch.sample_rate_hz)));
   }
   auto pipeline = Pipeline::create(
-      std::move(channels), {.workers = c.node.workers, .max_block = max_block, .queue_blocks = 64},
+      std::move(channels),
+      {.workers = c.node.workers, .max_block = k_pipeline_block, .queue_blocks = k_pipeline_blocks},
       [&a](std::size_t ch, const AssetMonitor& m, const Decision& d) { a.on_decision(ch, m, d); },
       [&a](std::size_t ch, const Error& e) {
         a.log("warn", "window_error", {{"channel", std::to_string(ch)}, {"error", e.message}});
