@@ -20,6 +20,7 @@ DEB_PACKAGES := cmake make g++ pkg-config git \
 	clang libclang-rt-14-dev clang-format \
 	python3-numpy python3-scipy python3-sklearn \
 	protobuf-compiler libprotobuf-dev nodejs
+DEB_PACKAGES += libmodbus-dev mbpoll python3-pymodbus python3-serial-asyncio
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
