@@ -16,11 +16,10 @@ DEB_PACKAGES := cmake make g++ pkg-config git \
 	libtorch-dev libonnx-dev libopencv-dev libssl-dev \
 	libgtest-dev libbenchmark-dev \
 	libsqlite3-dev \
-	libmosquitto-dev mosquitto openssl \
+	libmosquitto-dev mosquitto openssl libmodbus-dev mbpoll python3-pymodbus python3-serial-asyncio \
 	clang libclang-rt-14-dev clang-format \
 	python3-numpy python3-scipy python3-sklearn \
 	protobuf-compiler libprotobuf-dev nodejs
-DEB_PACKAGES += libmodbus-dev mbpoll python3-pymodbus python3-serial-asyncio
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -7,6 +7,8 @@
 #include <fmt/core.h>
 
 #include "dsp/fft.hpp"
+#include "edge/actuation.hpp"
+#include "edge/plc_client.hpp"
 
 namespace vigil::edge {
 
@@ -109,6 +111,12 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
     s.location = asset.location;
   }
   a.model_versions_.resize(c.assets.size());
+  a.plc_speed_rpm_ = std::make_unique<std::atomic<double>[]>(c.assets.size());
+  if (c.modbus.enabled) {
+    auto server = ModbusServer::create(c.modbus, c.assets.size());
+    if (!server) return std::unexpected(server.error().with_context("[modbus]"));
+    a.modbus_ = std::move(*server);
+  }
   std::vector<RecordedAsset> recorded;
   for (const auto& asset : c.assets) recorded.push_back({asset.id, asset.location});
   const auto retention_ms = static_cast<std::int64_t>(c.storage.log_retention_days * 86400e3);
@@ -196,7 +204,7 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
     Pipeline* p = a.pipeline_.get();
     auto sensors = SensorSource::create(
         c.sensors, fmt::format("vigil-edge-{}-{}-sensors", c.node.group, c.node.id), c.channels,
-        [&a](std::size_t ch) { return a.config_.find_asset(a.config_.channels[ch].asset)->speed_rpm; },
+        [&a](std::size_t ch) { return a.speed_of(a.channel_asset_[ch]); },
         [p](std::size_t ch, std::span<const float> samples, std::int64_t t, double rpm) {
           // A frame longer than the pipeline's block is pushed in pieces.
           const std::size_t block = p->max_block();
@@ -239,9 +247,14 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
     const ChannelConfig& ch = c.channels[i];
     if (ch.source != SourceKind::simulator) continue;
     Pipeline* p = a.pipeline_.get();
+    // The simulated machine turns at the asset's nominal speed; the analysis takes the speed the way it
+    // would for a sensor (measured by the PLC when the asset is wired to one).
+    const std::size_t asset_index = a.channel_asset_[i];
     auto src = SimulatedSource::create(
         *c.find_asset(ch.asset), ch, start_ns, options.time_scale, 0.1,
-        [p, i](std::span<const float> samples, std::int64_t t, double rpm) { p->push(i, samples, t, rpm); });
+        [&a, p, i, asset_index](std::span<const float> samples, std::int64_t t, double) {
+          p->push(i, samples, t, a.speed_of(asset_index));
+        });
     if (!src) return std::unexpected(src.error());
     a.simulated_.push_back(std::move(*src));
   }
@@ -262,6 +275,7 @@ void Agent::start() {
   }
   recorder_->start();
   if (uplink_) uplink_->start();
+  if (config_.plc.enabled) plc_thread_ = std::jthread([this](std::stop_token st) { run_plc(st); });
   pipeline_->start();
   for (auto& s : simulated_) s->start();
   if (sensors_) {
@@ -281,7 +295,75 @@ void Agent::stop() {
   pipeline_->stop(true);
   recorder_->stop();
   if (uplink_) uplink_->stop();
+  if (plc_thread_.joinable()) {
+    plc_thread_.request_stop();
+    plc_wake_.notify_all();
+    plc_thread_.join();
+  }
   metrics_.reset();
+  modbus_.reset();
+}
+
+double Agent::speed_of(std::size_t asset) const {
+  const AssetConfig& a = config_.assets[asset];
+  const double measured = plc_speed_rpm_[asset].load(std::memory_order_relaxed);
+  return a.speed_source == SpeedSource::plc && measured > 0 ? measured : a.speed_rpm;
+}
+
+void Agent::run_plc(std::stop_token stop) {
+  auto plc = PlcClient::create(config_.plc);
+  auto gate = ActuationGate::create(config_.policy.actuation, config_.plc, config_.assets.size());
+  if (!plc || !gate) {
+    log("error", "plc", {{"error", !plc ? plc.error().message : gate.error().message}});
+    return;
+  }
+  bool reachable = true;
+  const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(config_.plc.poll_s));
+  auto next_poll = std::chrono::steady_clock::now();
+  while (!stop.stop_requested()) {
+    if (std::chrono::steady_clock::now() >= next_poll) {
+      next_poll += period;
+      auto values = plc->read_process_values();
+      if (values && values->speed_rpm) {
+        for (std::size_t i = 0; i < config_.assets.size(); ++i) {
+          if (config_.assets[i].speed_source == SpeedSource::plc) {
+            plc_speed_rpm_[i].store(*values->speed_rpm, std::memory_order_relaxed);
+          }
+        }
+      }
+      if (!values && reachable) log("warn", "plc_unreachable", {{"error", values.error().message}});
+      if (values && !reachable) log("info", "plc_reachable", {});
+      reachable = values.has_value();
+    }
+    std::deque<PendingActuation> pending;
+    {
+      std::lock_guard lock(plc_mutex_);
+      pending.swap(pending_actuations_);
+    }
+    for (const PendingActuation& p : pending) {
+      Interlock interlock = Interlock::not_wired;
+      if (config_.plc.interlock_register >= 0) {
+        auto state = plc->read_interlock();
+        interlock = state ? *state : Interlock::unreadable;
+      }
+      const ActuationRecord record = gate->decide({.asset = p.asset,
+                                                   .asset_id = config_.assets[p.asset].id,
+                                                   .level = p.level,
+                                                   .confidence = p.confidence,
+                                                   .at_ns = now_ns(),
+                                                   .interlock = interlock});
+      std::string outcome = "withheld";
+      if (record.write()) {
+        auto written = plc->write_register(record.register_address, record.value);
+        outcome = written ? "written" : "write failed: " + written.error().message;
+      }
+      log(record.write() ? "warn" : "info", "actuation",
+          {{"asset", config_.assets[p.asset].id}, {"outcome", outcome}, {"record", record.line}});
+    }
+    std::unique_lock lock(plc_mutex_);
+    plc_wake_.wait_until(lock, stop, next_poll, [&] { return !pending_actuations_.empty(); });
+  }
 }
 
 void Agent::on_decision(std::size_t channel, const AssetMonitor& monitor, const Decision& d) {
@@ -310,6 +392,31 @@ void Agent::on_decision(std::size_t channel, const AssetMonitor& monitor, const 
       s.sentence = describe(monitor.asset().location, d.facts, d.reported, d.level, d.recommendation);
       sentence = s.sentence;
     }
+  }
+  if (modbus_) {
+    std::uint64_t windows = 0;
+    {
+      std::lock_guard lock(state_mutex_);
+      windows = state_[asset_index].windows;
+    }
+    // Until RUL tracking gives a degradation-based index, the health index steps with the reported level
+    // (docs/modbus.md): 1 normal, 0.75 watch, 0.5 warning, 0.25 alarm.
+    (void)modbus_->update(asset_index, {.health_index = 1.0 - 0.25 * static_cast<double>(d.level),
+                                        .level = d.level,
+                                        .ne107 = d.ne107,
+                                        .rul_h = d.facts.rul_low_h,
+                                        .fault = d.reported.fault,
+                                        .fault_confidence = d.reported.confidence,
+                                        .velocity_rms_mm_s = d.facts.velocity_rms_mm_s,
+                                        .iso_zone = d.facts.iso_zone,
+                                        .windows = windows});
+  }
+  if (config_.plc.enabled && d.level > d.previous_level && d.level >= AlertLevel::warning) {
+    {
+      std::lock_guard lock(plc_mutex_);
+      pending_actuations_.push_back({asset_index, d.level, d.reported.confidence});
+    }
+    plc_wake_.notify_all();
   }
   if (report) {
     log(d.level == AlertLevel::normal ? "info" : "warn", "level_change",

@@ -5,13 +5,16 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +24,7 @@
 #include "edge/commissioning.hpp"
 #include "edge/config.hpp"
 #include "edge/metrics_server.hpp"
+#include "edge/modbus_server.hpp"
 #include "edge/pipeline.hpp"
 #include "edge/recorder.hpp"
 #include "edge/sensor_source.hpp"
@@ -108,7 +112,23 @@ class Agent {
   std::vector<std::unique_ptr<SimulatedSource>> simulated_;
   std::unique_ptr<SensorSource> sensors_;  // when any channel is mqtt
   std::unique_ptr<Uplink> uplink_;
-  std::unique_ptr<MetricsServer> metrics_;  // when [uplink] is configured
+  std::unique_ptr<MetricsServer> metrics_;
+  std::unique_ptr<ModbusServer> modbus_;  // [modbus]: the assets' condition for SCADA
+
+  // [plc]: a thread owns the PLC session; it polls process values every poll_s and carries out the
+  // actuations asked for when an asset's level rises (through the actuation gate).
+  struct PendingActuation {
+    std::size_t asset = 0;
+    AlertLevel level = AlertLevel::normal;
+    double confidence = 0;
+  };
+  void run_plc(std::stop_token stop);
+  double speed_of(std::size_t asset) const;  // the PLC's measured speed when the asset takes it from there
+  std::unique_ptr<std::atomic<double>[]> plc_speed_rpm_;  // per asset; 0 until the PLC answered
+  std::mutex plc_mutex_;
+  std::condition_variable_any plc_wake_;
+  std::deque<PendingActuation> pending_actuations_;
+  std::jthread plc_thread_;                 // when [uplink] is configured
   std::vector<std::size_t> channel_asset_;  // channel -> index in config_.assets
   // Commissioning, per channel: the baseline being recorded (touched by the channel's worker inside the
   // sink, and by tick() through Pipeline::with_monitor, never both at once), its progress for the status.

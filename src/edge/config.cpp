@@ -410,7 +410,7 @@ void read_plc(Section s, PlcConfig& p) {
   if (!s.present()) return;
   p.enabled = true;
   s.flag("enabled", p.enabled);
-  s.text("host", p.host, true);
+  s.text("host", p.host);
   s.integer("port", p.port, 1, 65535);
   s.integer("unit_id", p.unit_id, 0, 255);
   s.number("poll_s", p.poll_s, 0.05, 3600);

@@ -116,7 +116,7 @@ struct PlcConfig {
   double speed_scale = 1;         // rpm per count
   int temperature_register = -1;  // holding register with the bearing temperature, -1 = none
   double temperature_scale = 0.1;
-  int interlock_register = -1;  // actuation only while this register reads 1; -1 = no interlock
+  int interlock_register = -1;  // actuation only while this register reads 1; -1 = not wired: never actuate
   int reduce_speed_register = -1;
   int stop_register = -1;
 };

@@ -341,3 +341,84 @@ TEST(ModbusServerMbpoll, ReadsWhatWasUpdatedScaledByHand) {
 }
 
 }  // namespace
+
+namespace {
+
+// vigil-edge with a PLC and the register server: the measured speed from the PLC drives the kinematics, a
+// warning on a simulated defect makes the agent write "reduce speed" to the PLC through the actuation gate
+// (dry run off, interlock closed), and SCADA reads the asset's level with mbpoll while the agent runs.
+TEST_F(Modbus, TheAgentReadsSpeedActsOnAWarningAndServesItsRegisters) {
+  if (!have_pymodbus()) GTEST_SKIP() << "python3-pymodbus is not installed (apt install python3-pymodbus)";
+  if (!have_mbpoll()) GTEST_SKIP() << "mbpoll is not installed (apt install mbpoll)";
+  // Speed 2960 counts x 0.5 = 1480 rpm; interlock (12) closed.
+  auto plc = PlcStandIn::start(dir_, {{100, 2960}, {12, 1}});
+  ASSERT_TRUE(plc);
+  const int modbus_port = free_port();
+  const fs::path config = dir_ / "edge.toml";
+  std::ofstream(config) << fmt::format(R"([node]
+group = "plant1"
+id = "line5"
+
+[[asset]]
+id = "pump9"
+bearing = "6205-2RS"
+speed_source = "plc"
+speed_rpm = 1500
+baseline_h = 0
+
+[[channel]]
+asset = "pump9"
+source = "simulator"
+sample_rate_hz = 12800
+window_s = 0.32
+onset_h = 0.002
+life_h = 0.02
+
+[storage]
+dir = "{0}/state"
+
+[policy.actuation]
+dry_run = false
+min_level = "warning"
+min_confidence = 0.5
+
+[plc]
+port = {1}
+poll_s = 0.2
+speed_register = 100
+speed_scale = 0.5
+interlock_register = 12
+reduce_speed_register = 20
+stop_register = 21
+
+[modbus]
+port = {2}
+
+[metrics]
+enabled = false
+)",
+                                       dir_.string(), plc->port(), modbus_port);
+  ChildProcess agent({VIGIL_EDGE, "--config", config.string(), "--time-scale", "10", "--duration", "8"},
+                     dir_ / "edge.log");
+  // The defect starts at 7.2 s of signal (0.7 s of wall time after the start) and is named within a few
+  // windows; the agent's start (FFT planning) takes a few seconds.
+  for (int i = 0; i < 200 && agent.output().find("level=warning") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(plc->saw("write 20 1")) << agent.output() << plc->output();
+  // Alert level of asset 0 (register 101): warning (2) or alarm (3), read by SCADA while the agent runs.
+  auto [rc, out] = shell(fmt::format("mbpoll -m tcp -p {} -0 -1 -o 2 -t 3 -r 101 127.0.0.1", modbus_port));
+  EXPECT_EQ(rc, 0) << out;
+  const auto values = mbpoll_values(out);
+  ASSERT_EQ(values.count(101), 1u) << out;
+  EXPECT_GE(values.at(101), 2) << out;
+  EXPECT_EQ(agent.wait(30s), 0) << agent.output();
+  EXPECT_NE(agent.output().find("event=actuation asset=pump9 outcome=written"), std::string::npos)
+      << agent.output();
+  // The PLC's speed, not the nominal 1500 rpm, is what the decisions used.
+  const auto shown =
+      vigil::test::run("log show " + (dir_ / "state" / "decisions.db").string() + " --limit 100000");
+  EXPECT_NE(shown.out.find("speed_rpm=1480.0"), std::string::npos) << shown.out.substr(0, 2000);
+}
+
+}  // namespace
