@@ -62,22 +62,6 @@ std::string_view verdict_code(diag::Verdict v) {
   return "?";
 }
 
-diag::Verdict truth_verdict(domain::FaultType f) {
-  switch (f) {
-    case domain::FaultType::normal:
-      return diag::Verdict::normal;
-    case domain::FaultType::inner_race:
-      return diag::Verdict::inner_race;
-    case domain::FaultType::outer_race:
-      return diag::Verdict::outer_race;
-    case domain::FaultType::ball:
-      return diag::Verdict::ball;
-    case domain::FaultType::cage:
-      return diag::Verdict::cage;
-  }
-  return diag::Verdict::unknown;
-}
-
 int run_eval_cwru(const EvalCwruOptions& o) {
   auto catalog = io::read_catalog(o.catalog);
   if (!catalog) {
@@ -122,7 +106,7 @@ int run_eval_cwru(const EvalCwruOptions& o) {
                                                   .impulsive_kurtosis = 4.0,
                                                   .all_methods = true})
                : Result<diag::Diagnosis>(std::unexpected(signal.error()));
-    const diag::Verdict truth = truth_verdict(entry.fault);
+    const diag::Verdict truth = diag::verdict_for(entry.fault);
     const std::string size = std::string(entry.extra("fault_diameter_in").value_or(""));
     const std::string load = std::string(entry.extra("load_hp").value_or(""));
     if (!d) {

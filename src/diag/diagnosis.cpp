@@ -42,20 +42,6 @@ std::string describe_lines(const dsp::DefectEvidence& e) {
   return lines;
 }
 
-std::string_view defect_symbol(dsp::Defect d) {
-  switch (d) {
-    case dsp::Defect::outer_race:
-      return "BPFO";
-    case dsp::Defect::inner_race:
-      return "BPFI";
-    case dsp::Defect::ball:
-      return "BSF";
-    case dsp::Defect::cage:
-      return "FTF";
-  }
-  return "?";
-}
-
 }  // namespace
 
 std::string_view to_string(Verdict v) {
@@ -74,6 +60,22 @@ std::string_view to_string(Verdict v) {
       return "unknown";
   }
   return "unknown";
+}
+
+Verdict verdict_for(domain::FaultType fault) {
+  switch (fault) {
+    case domain::FaultType::normal:
+      return Verdict::normal;
+    case domain::FaultType::inner_race:
+      return Verdict::inner_race;
+    case domain::FaultType::outer_race:
+      return Verdict::outer_race;
+    case domain::FaultType::ball:
+      return Verdict::ball;
+    case domain::FaultType::cage:
+      return Verdict::cage;
+  }
+  return Verdict::unknown;
 }
 
 Verdict verdict_for(dsp::Defect d) {
@@ -143,7 +145,7 @@ VerdictResult judge(const VerdictInput& in) {
   if (w.best != nullptr) {
     const dsp::DefectEvidence& best = *w.best;
     r.explanation = fmt::format("{} defect: envelope lines at {} of {} {:.1f} Hz", to_string(r.verdict),
-                                describe_lines(best), defect_symbol(best.defect), best.expected_hz);
+                                describe_lines(best), dsp::defect_symbol(best.defect), best.expected_hz);
     if (best.sidebands_found > 0) {
       r.explanation +=
           fmt::format(", {} modulation sideband(s) ({:.0f} dB)", best.sidebands_found, best.sideband_snr_db);

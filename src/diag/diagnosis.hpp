@@ -11,12 +11,15 @@
 
 #include "core/error.hpp"
 #include "diag/window_analyzer.hpp"
+#include "domain/fault_type.hpp"
 
 namespace vigil::diag {
 
 enum class Verdict { normal, inner_race, outer_race, ball, cage, unknown };
 std::string_view to_string(Verdict verdict);
 Verdict verdict_for(dsp::Defect defect);
+// The verdict that names a labelled fault type (a recording's truth, a classifier's class).
+Verdict verdict_for(domain::FaultType fault);
 
 struct DiagnosisConfig {
   double sample_rate_hz = 0;

@@ -19,6 +19,20 @@ double amplitude_ratio_db(double amplitude, double background) {
 
 }  // namespace
 
+std::string_view defect_symbol(Defect defect) {
+  switch (defect) {
+    case Defect::outer_race:
+      return "BPFO";
+    case Defect::inner_race:
+      return "BPFI";
+    case Defect::ball:
+      return "BSF";
+    case Defect::cage:
+      return "FTF";
+  }
+  return "?";
+}
+
 std::string_view to_string(Defect defect) {
   switch (defect) {
     case Defect::outer_race:

@@ -20,6 +20,8 @@ enum class Defect { outer_race, inner_race, ball, cage };
 inline constexpr std::size_t k_defect_count = 4;
 
 std::string_view to_string(Defect defect);  // "outer_race", "inner_race", "ball", "cage"
+// The defect frequency's usual symbol: "BPFO", "BPFI", "BSF", "FTF".
+std::string_view defect_symbol(Defect defect);
 
 inline constexpr int k_max_harmonics = 5;
 

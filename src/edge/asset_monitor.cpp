@@ -31,20 +31,7 @@ Result<model::Bundle> read_for_windows(const std::filesystem::path& path, model:
 
 diag::Verdict verdict_of_label(std::string_view label) {
   const auto fault = domain::parse_fault_type(label);
-  if (!fault) return diag::Verdict::unknown;
-  switch (*fault) {
-    case domain::FaultType::normal:
-      return diag::Verdict::normal;
-    case domain::FaultType::inner_race:
-      return diag::Verdict::inner_race;
-    case domain::FaultType::outer_race:
-      return diag::Verdict::outer_race;
-    case domain::FaultType::ball:
-      return diag::Verdict::ball;
-    case domain::FaultType::cage:
-      return diag::Verdict::cage;
-  }
-  return diag::Verdict::unknown;
+  return fault ? diag::verdict_for(*fault) : diag::Verdict::unknown;
 }
 
 }  // namespace

@@ -11,20 +11,6 @@ namespace {
 
 std::int64_t to_ms(std::int64_t ns) { return ns / 1'000'000; }
 
-std::string_view defect_symbol(dsp::Defect d) {
-  switch (d) {
-    case dsp::Defect::outer_race:
-      return "BPFO";
-    case dsp::Defect::inner_race:
-      return "BPFI";
-    case dsp::Defect::ball:
-      return "BSF";
-    case dsp::Defect::cage:
-      return "FTF";
-  }
-  return "?";
-}
-
 // The defect lines behind a decision: per defect its frequency and each checked harmonic's SNR.
 nlohmann::json evidence_json(const Decision& d) {
   nlohmann::json lines = nlohmann::json::array();
@@ -34,7 +20,7 @@ nlohmann::json evidence_json(const Decision& d) {
       const auto& m = e.harmonics[static_cast<std::size_t>(k)];
       h.push_back({{"hz", m.found_hz}, {"snr_db", m.snr_db}});
     }
-    lines.push_back({{"defect", defect_symbol(e.defect)},
+    lines.push_back({{"defect", dsp::defect_symbol(e.defect)},
                      {"expected_hz", e.expected_hz},
                      {"harmonics_found", e.harmonics_found},
                      {"harmonics", h},
