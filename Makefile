@@ -1,6 +1,6 @@
 # Vigil front door. `make demo` and `make test` are the two commands a newcomer runs: each installs
-# what is missing (deps), builds, then runs the demo or every test. CI (.ci/run) runs `make format-check` and
-# `make test`; `make sanitize` runs by hand; docs/build.md says what each costs.
+# what is missing (deps), builds, then runs the demo or every test. CI (.ci/run) runs `make format-check`,
+# `make test` and `make sanitize`; docs/build.md says what each costs.
 
 BUILD_DIR  ?= build
 BUILD_TYPE ?= RelWithDebInfo
