@@ -89,8 +89,10 @@ int main(int argc, char** argv) {
   CLI::App app{
       "vigil-edge: the edge agent. Reads vibration from sensor nodes (or simulates a channel), decides on "
       "every window with physics, ISO severity and the asset's models, and reports what it decided.\n"
-      "Signals: SIGTERM/SIGINT stop after deciding every sample received; SIGHUP reloads the configuration "
-      "and models (a bad file or bundle is refused and the running one kept).\n"
+      "Signals: SIGTERM/SIGINT stop after deciding every sample received; SIGHUP checks the configuration "
+      "and "
+      "reloads the model bundles (a bad file or bundle is refused and the running one kept; other changes "
+      "take effect at the next start).\n"
       "Configuration: docs/edge-config.md; example: deploy/edge.toml."};
   std::filesystem::path config_path;
   bool check_only = false;

@@ -437,7 +437,13 @@ Status Agent::reload(const EdgeConfig& next) {
   }
   for (std::size_t i = 0; i < next.channels.size(); ++i) {
     const ChannelConfig& ch = next.channels[i];
-    const AssetConfig& asset = *next.find_asset(ch.asset);
+    AssetConfig asset = *next.find_asset(ch.asset);
+    if (asset.anomaly_bundle.empty() && asset.baseline_h > 0) {
+      // Commissioned on site: its own model stays (or its baseline goes on recording).
+      if (commissioning_[i]->baseline) continue;
+      std::error_code ec;
+      if (std::filesystem::exists(commissioned_path(i), ec)) asset.anomaly_bundle = commissioned_path(i);
+    }
     AssetModels models = load_asset_models(asset, ch.sample_rate_hz, window_len_of(ch));
     for (const auto& p : models.problems) log("warn", "model_problem", {{"asset", asset.id}, {"problem", p}});
     if (models.state == ModelState::failed) {
@@ -450,8 +456,10 @@ Status Agent::reload(const EdgeConfig& next) {
     }
     pipeline_->with_monitor(i, [&](AssetMonitor& m) { m.replace_models(std::move(models)); });
   }
-  config_ = next;
-  log("info", "reloaded", {{"file", next.file.string()}});
+  // The running configuration object is read by every thread without a lock, so it is not replaced: a
+  // reload applies the model bundles; other changes take effect at the next start (said in the log).
+  log("info", "reloaded",
+      {{"file", next.file.string()}, {"applied", "model bundles; other changes at the next start"}});
   return {};
 }
 

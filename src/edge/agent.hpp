@@ -74,10 +74,11 @@ class Agent {
   // to the decision log and the uplink queue.
   void stop();
 
-  // Applies a new configuration read from the same file: each asset's models are reloaded and swapped in
-  // between two windows (no sample is lost); a bundle that does not load keeps the running model. Changes
-  // to nodes, assets or channels need a restart: they are refused with a message naming them, and the
-  // running configuration is kept.
+  // Applies a new configuration read from the same file: each asset's model bundles are reloaded and
+  // swapped in between two windows (no sample is lost); a bundle that does not load keeps the running
+  // model; an asset commissioned on site keeps its own model. Changes to the node, assets or channels are
+  // refused (the running configuration is kept); other changes (policy, uplink, ...) take effect at the next
+  // start, which the log says.
   Status reload(const EdgeConfig& next);
 
   // Housekeeping from the main loop (about once a second): fits the anomaly model of every channel whose

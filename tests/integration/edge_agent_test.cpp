@@ -385,3 +385,31 @@ dir = "state"
 }
 
 }  // namespace
+
+namespace {
+
+// SIGHUP: a valid file reloads the model bundles between two windows; a broken one is refused and the agent
+// keeps deciding with what it runs.
+TEST_F(EdgeAgent, SighupReloadsAndABrokenFileIsRefusedWhileTheAgentRuns) {
+  const fs::path config = write_config(60, true);
+  ChildProcess agent({VIGIL_EDGE, "--config", config.string(), "--time-scale", "4", "--duration", "6"},
+                     dir_ / "edge.log");
+  const auto wait_for = [&](const std::string& text) {
+    for (int i = 0; i < 200 && agent.output().find(text) == std::string::npos; ++i)
+      std::this_thread::sleep_for(50ms);
+    return agent.output().find(text) != std::string::npos;
+  };
+  ASSERT_TRUE(wait_for("event=started")) << agent.output();
+  agent.signal(SIGHUP);
+  EXPECT_TRUE(wait_for("event=reloaded")) << agent.output();
+  std::ofstream(config, std::ios::trunc) << "[node\n";
+  agent.signal(SIGHUP);
+  EXPECT_TRUE(wait_for("event=reload_refused")) << agent.output();
+  EXPECT_EQ(agent.wait(30s), 0) << agent.output();
+  const nlohmann::json st = status();
+  ASSERT_FALSE(st.is_discarded());
+  // Still deciding after the refused reload: 6 s at 4 x real time is 24 s of signal, a window every 0.16 s.
+  EXPECT_GT(st["assets"][0]["windows"].get<int>(), 100);
+}
+
+}  // namespace
