@@ -226,7 +226,11 @@ dir = "state"
 TEST_F(EdgeAgent, DecidesOnLiveFramesAndTheHubReadsTheStory) {
   HubStandIn hub(broker_->port(), true);
   auto agent = edge(write_config(), "edge.log");
-  std::this_thread::sleep_for(500ms);
+  // The sensor starts once the agent listens (its first start measures FFT plans: seconds on a busy machine).
+  for (int i = 0; i < 1200 && agent->output().find("event=started") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_NE(agent->output().find("event=started"), std::string::npos) << agent->output();
   auto s = sensor(40, 4, 40);  // 10 s of wall time; the defect appears at 12 s of signal
   ASSERT_EQ(s->wait(60s), 0) << s->output();
   std::this_thread::sleep_for(2s);  // the last windows, records and acknowledgements
