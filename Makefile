@@ -55,7 +55,8 @@ compile: $(BUILD_DIR)/CMakeCache.txt
 build: deps
 	@$(MAKE) --no-print-directory compile
 
-# deps, configure, build, the fuzz smoke run, then ctest; prints the wall time of each phase at the end.
+# deps, configure, build, then ctest (every label); prints the wall time of each phase at the end. The fuzz
+# targets run in `make sanitize` (and `make fuzz`).
 test:
 	@MAKE="$(MAKE)" BUILD_DIR="$(BUILD_DIR)" JOBS="$(JOBS)" CTEST_ARGS="$(CTEST_ARGS)" scripts/test.sh
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test` in timed phases: deps, configure, build, fuzz smoke, ctest; then the wall time of each phase
+# `make test` in timed phases: deps, configure, build, ctest; then the wall time of each phase
 # with the load average (the machine may be shared) and, last, ctest's own verdict line again.
 # Usage: scripts/test.sh (run by make, which passes MAKE, BUILD_DIR, JOBS and CTEST_ARGS in the environment).
 set -uo pipefail
@@ -33,7 +33,7 @@ phase() {  # phase NAME COMMAND... : runs COMMAND, records its wall time; stops 
 phase deps "$make_cmd" --no-print-directory deps
 phase configure "$make_cmd" --no-print-directory configure
 phase build "$make_cmd" --no-print-directory compile
-phase "fuzz smoke" scripts/fuzz.sh smoke
+# The fuzz targets run in `make sanitize` (and `make fuzz`), which CI runs after this.
 phase ctest bash -c 'cd "$1" && shift && ctest "$@" 2>&1 | tee "$0"; exit "${PIPESTATUS[0]}"' \
   "$ctest_log" "$build_dir" --output-on-failure -j "$jobs" ${CTEST_ARGS:-}
 
