@@ -4,13 +4,10 @@
 
 #include <fmt/core.h>
 
+#include "dsp/velocity.hpp"
 #include "proto/sensor_frame.hpp"
 
 namespace vigil::edge {
-
-namespace {
-constexpr double k_standard_gravity_m_s2 = 9.80665;
-}  // namespace
 
 Result<std::unique_ptr<SensorSource>> SensorSource::create(const SensorBusConfig& bus,
                                                            const std::string& client_id,
@@ -85,7 +82,7 @@ void SensorSource::on_frame(std::string_view topic, std::span<const std::byte> p
   }
   double to_g = r.sensitivity;
   if (h.unit == proto::PhysicalUnit::m_per_s2) {
-    to_g /= k_standard_gravity_m_s2;
+    to_g /= dsp::k_standard_gravity_m_s2;
   } else if (h.unit != proto::PhysicalUnit::g) {
     return refuse(
         r, fmt::format("unit {}: the channel needs acceleration (g or m/s2)", proto::to_string(h.unit)));
