@@ -69,6 +69,11 @@ std::size_t hop_of(const ChannelConfig& ch) {
       1, static_cast<std::size_t>(std::llround(double(window_len_of(ch)) * (1 - ch.overlap))));
 }
 
+// An asset with no anomaly bundle of its own learns one on site (docs/edge-decisions.md, section 6).
+bool commissions_on_site(const AssetConfig& asset) {
+  return asset.anomaly_bundle.empty() && asset.baseline_h > 0;
+}
+
 // Windows in baseline_h of running on a channel.
 std::size_t baseline_windows(const AssetConfig& asset, const ChannelConfig& ch) {
   const double hop_s = double(hop_of(ch)) / ch.sample_rate_hz;
@@ -145,13 +150,9 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
     const std::size_t window_len = window_len_of(ch);
     const std::size_t channel_index = a.commissioning_.size();
     a.commissioning_.push_back(std::make_unique<Commissioning>());
-    // An asset without a configured anomaly model uses the one commissioned on site, once there is one.
-    AssetConfig effective = *asset;
-    const bool commissions = asset->anomaly_bundle.empty() && asset->baseline_h > 0;
-    const std::filesystem::path commissioned = a.commissioned_path(channel_index);
-    std::error_code exists_ec;
-    const bool commissioned_exists = commissions && std::filesystem::exists(commissioned, exists_ec);
-    if (commissioned_exists) effective.anomaly_bundle = commissioned;
+    const AssetConfig effective = a.with_commissioned_model(channel_index, *asset);
+    const bool commissions = commissions_on_site(*asset);
+    const bool commissioned_exists = effective.anomaly_bundle != asset->anomaly_bundle;
     AssetModels models = load_asset_models(effective, ch.sample_rate_hz, window_len);
     for (const auto& p : models.problems)
       a.log("warn", "model_problem", {{"asset", asset->id}, {"problem", p}});
@@ -437,13 +438,9 @@ Status Agent::reload(const EdgeConfig& next) {
   }
   for (std::size_t i = 0; i < next.channels.size(); ++i) {
     const ChannelConfig& ch = next.channels[i];
-    AssetConfig asset = *next.find_asset(ch.asset);
-    if (asset.anomaly_bundle.empty() && asset.baseline_h > 0) {
-      // Commissioned on site: its own model stays (or its baseline goes on recording).
-      if (commissioning_[i]->baseline) continue;
-      std::error_code ec;
-      if (std::filesystem::exists(commissioned_path(i), ec)) asset.anomaly_bundle = commissioned_path(i);
-    }
+    // An asset still recording its baseline goes on recording; one commissioned keeps its own model.
+    if (commissions_on_site(*next.find_asset(ch.asset)) && commissioning_[i]->baseline) continue;
+    const AssetConfig asset = with_commissioned_model(i, *next.find_asset(ch.asset));
     AssetModels models = load_asset_models(asset, ch.sample_rate_hz, window_len_of(ch));
     for (const auto& p : models.problems) log("warn", "model_problem", {{"asset", asset.id}, {"problem", p}});
     if (models.state == ModelState::failed) {
@@ -461,6 +458,14 @@ Status Agent::reload(const EdgeConfig& next) {
   log("info", "reloaded",
       {{"file", next.file.string()}, {"applied", "model bundles; other changes at the next start"}});
   return {};
+}
+
+AssetConfig Agent::with_commissioned_model(std::size_t channel, AssetConfig asset) const {
+  std::error_code ec;
+  if (commissions_on_site(asset) && std::filesystem::exists(commissioned_path(channel), ec)) {
+    asset.anomaly_bundle = commissioned_path(channel);
+  }
+  return asset;
 }
 
 std::filesystem::path Agent::commissioned_path(std::size_t channel) const {
@@ -560,7 +565,7 @@ void Agent::start_baseline(std::size_t ch) {
 Status Agent::rebaseline(std::string_view asset_id) {
   const AssetConfig* asset = config_.find_asset(asset_id);
   if (!asset) return fail(ErrorCode::not_found, "no asset '{}'", asset_id);
-  if (!asset->anomaly_bundle.empty() || asset->baseline_h <= 0) {
+  if (!commissions_on_site(*asset)) {
     return fail(ErrorCode::invalid_argument,
                 "asset '{}' has a configured anomaly_bundle or baseline_h = 0: nothing to commission",
                 asset_id);

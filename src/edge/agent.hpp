@@ -90,6 +90,9 @@ class Agent {
   Status rebaseline(std::string_view asset_id);
   // Where a channel's commissioned model is stored.
   std::filesystem::path commissioned_path(std::size_t channel) const;
+  // `asset` with its anomaly bundle set to the channel's commissioned model, when it learns one on site and
+  // that model has been stored; otherwise unchanged.
+  AssetConfig with_commissioned_model(std::size_t channel, AssetConfig asset) const;
 
   std::vector<AssetState> assets() const;
   // Prometheus text exposition of the node's counters, gauges and latency histograms (docs/edge-metrics.md).
