@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cwru_like_asset.hpp"
 #include "model/anomaly_fit.hpp"
 #include "model/feature_schema.hpp"
 #include "sim/simulator.hpp"
@@ -18,25 +19,9 @@
 namespace vigil::edge {
 namespace {
 
-constexpr double k_rpm = 1797;
-
-AssetConfig pump() {
-  AssetConfig a;
-  a.id = "pump7";
-  a.location = "pump 7 drive-end bearing";
-  a.bearing = *dsp::find_bearing("6205-2RS");
-  a.speed_rpm = k_rpm;
-  a.max_speed_rpm = 1.2 * k_rpm;
-  return a;
-}
-
-ChannelConfig channel() {
-  ChannelConfig c;
-  c.asset = "pump7";
-  c.sample_rate_hz = 12000;
-  c.window_s = 4096.0 / 12000.0;  // the CWRU-like 4096-sample windows
-  return c;
-}
+constexpr double k_rpm = fixtures::k_pump_rpm;
+using fixtures::pump;
+ChannelConfig channel() { return fixtures::pump_channel(); }
 
 // `n` consecutive windows of a simulated CWRU-like machine with `fault`.
 std::vector<std::vector<float>> windows(sim::FaultKind fault, std::size_t n, std::uint64_t seed) {

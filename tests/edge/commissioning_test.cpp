@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cwru_like_asset.hpp"
 #include "edge/asset_monitor.hpp"
 #include "model/bundle.hpp"
 #include "model/feature_schema.hpp"
@@ -17,24 +18,9 @@
 namespace vigil::edge {
 namespace {
 
-constexpr double k_rpm = 1797;
-
-AssetConfig pump() {
-  AssetConfig a;
-  a.id = "pump7";
-  a.bearing = *dsp::find_bearing("6205-2RS");
-  a.speed_rpm = k_rpm;
-  a.max_speed_rpm = 1.2 * k_rpm;
-  return a;
-}
-
-ChannelConfig channel() {
-  ChannelConfig c;
-  c.asset = "pump7";
-  c.sample_rate_hz = 12000;
-  c.window_s = 4096.0 / 12000.0;
-  return c;
-}
+constexpr double k_rpm = fixtures::k_pump_rpm;
+using fixtures::pump;
+ChannelConfig channel() { return fixtures::pump_channel(); }
 
 // Feature rows of n simulated windows.
 std::vector<std::vector<float>> features(sim::FaultKind fault, std::size_t n, std::uint64_t seed) {
