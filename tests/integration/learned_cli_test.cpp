@@ -2,6 +2,7 @@
 // carries its recipe and the evaluation retrains that recipe per fold (JSON keys a user relies on), and bad
 // input (a missing bundle, a bundle of another kind, recipe options that contradict a bundle, an unknown
 // feature) gets a clear error naming what is wrong.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -83,6 +84,26 @@ TEST_F(Cli, TrainAnomalyTakesTheRateAndWindowOfTheData) {
   EXPECT_EQ(low.exit_code, 2) << low.out;
   EXPECT_NE(low.out.find("no band could qualify"), std::string::npos) << low.out;
   EXPECT_EQ(j["learned"]["window_len"], 2048) << a.out;
+}
+
+// libtorch is a plugin loaded only by a command that trains: when it is missing, the autoencoder's training
+// stops with an error that names the file and where it was looked for; the plugin the build puts beside the
+// program is found without any setting and trains.
+TEST_F(Cli, TrainingNamesAMissingLibtorchPluginAndFindsTheOneBesideTheProgram) {
+  const std::string catalog = simulated_healthy_catalog(dir_);
+  const std::string train = "train anomaly " + catalog + " --detector autoencoder --epochs 2 --out ";
+  const std::string missing = path("no-such-dir/libvigil_torch.so");
+  ASSERT_EQ(setenv("VIGIL_TORCH_PLUGIN", missing.c_str(), 1), 0);
+  const CliRun refused = run(train + path("a.vigil"));
+  unsetenv("VIGIL_TORCH_PLUGIN");
+  EXPECT_NE(refused.exit_code, 0) << refused.out;
+  EXPECT_NE(refused.out.find("libvigil_torch.so (libtorch)"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find(missing), std::string::npos) << refused.out;
+  EXPECT_FALSE(std::filesystem::exists(path("a.vigil")));
+
+  const CliRun trained = run(train + path("b.vigil"));
+  EXPECT_EQ(trained.exit_code, 0) << trained.out;
+  EXPECT_TRUE(std::filesystem::exists(path("b.vigil")));
 }
 
 TEST_F(Cli, TrainAnomalyRefusesAutoencoderOptionsForTheGaussianDetector) {

@@ -1,7 +1,8 @@
 // The libtorch side of the trainers, and the only translation unit of Vigil that includes <torch/torch.h>
 // (~20 s to compile): the MLP held as float32 tensors, the mini-batch AdamW loop with early stopping,
-// train_classifier, train_autoencoder and torch_forward. Everything that crosses this file's boundary is
-// plain data (Dataset, MlpSpec, configs, Result), so no header of Vigil pulls libtorch in.
+// train_classifier, train_autoencoder and torch_forward. Built as the plugin libvigil_torch.so, whose one
+// export is the table of torch_backend.hpp; everything crossing it is plain data (Dataset, MlpSpec, configs,
+// Result), so no header of Vigil pulls libtorch in and no program loads it until it trains.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -14,7 +15,7 @@
 
 #include "model/train/autoencoder.hpp"
 #include "model/train/classifier.hpp"
-#include "model/train/torch_forward.hpp"
+#include "model/train/torch_backend.hpp"
 
 namespace vigil::model::train {
 namespace {
@@ -402,9 +403,7 @@ Result<TrainedAutoencoder> autoencoder_impl(const Dataset& train, const Dataset&
   return result;
 }
 
-}  // namespace
-
-Result<TrainedClassifier> train_classifier(const Dataset& train, const Dataset& validation,
+Result<TrainedClassifier> classifier_entry(const Dataset& train, const Dataset& validation,
                                            const ClassifierConfig& config) {
   try {
     return classifier_impl(train, validation, config);
@@ -413,7 +412,7 @@ Result<TrainedClassifier> train_classifier(const Dataset& train, const Dataset& 
   }
 }
 
-Result<TrainedAutoencoder> train_autoencoder(const Dataset& train, const Dataset& validation,
+Result<TrainedAutoencoder> autoencoder_entry(const Dataset& train, const Dataset& validation,
                                              const AutoencoderConfig& config) {
   try {
     return autoencoder_impl(train, validation, config);
@@ -422,7 +421,7 @@ Result<TrainedAutoencoder> train_autoencoder(const Dataset& train, const Dataset
   }
 }
 
-Result<std::vector<float>> torch_forward(const MlpSpec& spec, std::span<const float> x, std::size_t rows) {
+Result<std::vector<float>> forward_entry(const MlpSpec& spec, std::span<const float> x, std::size_t rows) {
   if (auto ok = validate(spec); !ok) return std::unexpected(ok.error());
   if (rows == 0) return fail(ErrorCode::invalid_argument, "torch_forward of 0 rows");
   if (x.size() / rows != spec.input_size() || x.size() % rows != 0) {
@@ -436,4 +435,17 @@ Result<std::vector<float>> torch_forward(const MlpSpec& spec, std::span<const fl
   }
 }
 
+const TorchBackend k_backend{
+    .abi = k_torch_backend_abi,
+    .train_classifier = classifier_entry,
+    .train_autoencoder = autoencoder_entry,
+    .torch_forward = forward_entry,
+};
+
+}  // namespace
 }  // namespace vigil::model::train
+
+extern "C" __attribute__((visibility("default"))) const vigil::model::train::TorchBackend*
+vigil_torch_backend() {
+  return &vigil::model::train::k_backend;
+}
