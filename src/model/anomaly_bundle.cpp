@@ -6,7 +6,9 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include "model/bundle.hpp"
 #include "model/feature_schema.hpp"
 
 namespace vigil::model {

@@ -20,10 +20,9 @@
 #include <variant>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "core/error.hpp"
-#include "model/bundle.hpp"
 #include "model/calibration.hpp"
 #include "model/gaussian_anomaly.hpp"
 #include "model/mlp.hpp"
@@ -31,6 +30,8 @@
 #include "model/scaler.hpp"
 
 namespace vigil::model {
+
+struct Bundle;  // model/bundle.hpp
 
 // Bundle member names of an anomaly bundle. Every bundle has the scaler and the calibration; a gaussian one
 // has detector.json, an autoencoder one the graph and its reconstruction.json (and nothing of the other

@@ -5,6 +5,9 @@
 #include <cstdint>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "model/bundle.hpp"
 
 namespace vigil::model {
 

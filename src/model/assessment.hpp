@@ -15,12 +15,13 @@
 
 #include "core/error.hpp"
 #include "model/anomaly_bundle.hpp"
-#include "model/bundle.hpp"
 #include "model/classifier_bundle.hpp"
 #include "model/features.hpp"
 #include "model/model_rate.hpp"
 
 namespace vigil::model {
+
+struct Bundle;  // model/bundle.hpp
 
 // The windows a bundle's model was trained on: its features are only comparable at this rate and length
 // (the envelope resolution is sample_rate_hz / window_len). Read from the manifest's training section

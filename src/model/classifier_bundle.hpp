@@ -9,14 +9,15 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "core/error.hpp"
-#include "model/bundle.hpp"
 #include "model/mlp.hpp"
 #include "model/onnx_inference.hpp"
 
 namespace vigil::model {
+
+struct Bundle;  // model/bundle.hpp
 
 inline constexpr std::string_view k_classifier_graph_member = "classifier.onnx";
 inline constexpr std::string_view k_classifier_labels_member = "labels.json";
@@ -32,7 +33,7 @@ inline constexpr std::string_view k_classifier_unknown_label = "unknown";
 // (objects) go to the manifest as given (null counts as {}).
 Result<Bundle> make_classifier_bundle(const MlpSpec& spec, std::string graph, std::vector<std::string> labels,
                                       double abstain_threshold, nlohmann::json training,
-                                      nlohmann::json metrics = nlohmann::json::object());
+                                      nlohmann::json metrics);
 
 // classify() of one window. `probabilities` views the model's buffer: valid until the next classify().
 struct Classification {
