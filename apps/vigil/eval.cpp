@@ -4,6 +4,8 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -84,9 +86,13 @@ int run_eval_cwru(const EvalCwruOptions& o) {
   diag::ConfusionMatrix confusion;
   nlohmann::json files = nlohmann::json::array();
   if (!o.json) {
-    fmt::print("{:<10} {:<11} {:>5} {:>6} {:<11} {:>5}  {:<19} {:<5} {}\n", "file", "truth", "size", "load",
-               "verdict", "conf", "SK CPW RAW DRS", "ref", "evidence");
+    fmt::print("{:<10} {:<11} {:>5} {:>6} {:<11} {:>5}  {:<16} {:<11} {:<7} {:<5} {}\n", "file", "truth",
+               "size", "load", "verdict", "conf", "SK CPW RAW DRS", "found", "ours", "ref", "evidence");
   }
+  // Identification per fault class (clear, partial) and families found beside the labelled one.
+  std::map<diag::Verdict, std::array<std::size_t, 3>> identified;
+  std::size_t other_families = 0;
+  std::vector<std::string> against_reference;
   std::size_t failures = 0;
   for (const auto& entry : catalog->entries) {
     InputOptions input{.channel = entry.channel,
@@ -97,6 +103,7 @@ int run_eval_cwru(const EvalCwruOptions& o) {
     if (signal) {
       if (auto ok = decimate_to(*signal, o.target_rate_hz); !ok) signal = std::unexpected(ok.error());
     }
+    const double min_snr_db = dsp::EvidenceConfig{}.min_snr_db;
     Result<diag::Diagnosis> d =
         signal ? diag::diagnose(signal->samples, {.sample_rate_hz = signal->sample_rate_hz,
                                                   .speed_rpm = signal->speed_rpm,
@@ -129,15 +136,41 @@ int run_eval_cwru(const EvalCwruOptions& o) {
       j["method_verdicts"][std::string(diag::to_string(m.method))] = diag::to_string(m.verdict);
       per_method += fmt::format("{:<4}", verdict_code(m.verdict));
     }
+    // Families found by any of the methods tried, at thresholds corrected for their number.
+    const diag::Significance base{min_snr_db, min_snr_db + 6.0};
+    const auto families = diag::find_families(d->methods, d->frequencies,
+                                              diag::corrected(base, double(d->methods.size()) / 2.0));
+    const diag::Identification id = diag::identify(truth, d->verdict, families);
+    std::string found;
+    for (std::size_t i = 0; i < families.size(); ++i) {
+      if (!families[i].found) continue;
+      const diag::Verdict family = diag::verdict_for(static_cast<dsp::Defect>(i));
+      found += fmt::format("{}{}", found.empty() ? "" : "+", verdict_code(family));
+      j["families_found"][std::string(diag::to_string(family))] = diag::to_string(families[i].method);
+      const bool labelled =
+          family == truth || (truth == diag::Verdict::ball && family == diag::Verdict::cage);
+      if (!labelled) ++other_families;
+    }
+    ++identified[truth][static_cast<std::size_t>(id)];
+    j["identification"] = diag::to_string(id);
     const auto grade = reference.find(entry.path.filename().string());
     const std::string ref = grade == reference.end() ? "" : grade->second;
-    if (!ref.empty()) j["reference_grade"] = ref;
+    if (!ref.empty()) {
+      j["reference_grade"] = ref;
+      const bool theirs = ref[0] == 'Y' || ref[0] == 'P';
+      const bool ours = id != diag::Identification::missed;
+      if (theirs != ours) {
+        against_reference.push_back(fmt::format("{} ({}): ours {}, Smith & Randall {}",
+                                                entry.path.filename().string(), diag::to_string(truth),
+                                                diag::to_string(id), ref));
+      }
+    }
     files.push_back(j);
     if (!o.json) {
-      fmt::print("{:<10} {:<11} {:>5} {:>6} {:<11} {:>4.0f}%  {:<19} {:<5} {}{}\n",
+      fmt::print("{:<10} {:<11} {:>5} {:>6} {:<11} {:>4.0f}%  {:<16} {:<11} {:<7} {:<5} {}\n",
                  entry.path.filename().string(), diag::to_string(truth), size, load,
-                 diag::to_string(d->verdict), 100 * d->confidence, per_method, ref.empty() ? "." : ref,
-                 truth == d->verdict ? "" : "MISS: ", d->explanation);
+                 diag::to_string(d->verdict), 100 * d->confidence, per_method, found.empty() ? "-" : found,
+                 diag::to_string(id), ref.empty() ? "." : ref, d->explanation);
     }
   }
 
@@ -151,11 +184,34 @@ int run_eval_cwru(const EvalCwruOptions& o) {
     for (auto p : k_all) row[std::string(diag::to_string(p))] = confusion.count(t, p);
     matrix[std::string(diag::to_string(t))] = row;
   }
+  auto count = [&](std::initializer_list<diag::Verdict> classes, diag::Identification id) {
+    std::size_t n = 0;
+    for (auto c : classes) n += identified[c][static_cast<std::size_t>(id)];
+    return n;
+  };
+  auto total = [&](std::initializer_list<diag::Verdict> classes) {
+    std::size_t n = 0;
+    for (auto c : classes) n += confusion.truth_total(c);
+    return n;
+  };
+  const auto races = {diag::Verdict::inner_race, diag::Verdict::outer_race};
+  const auto balls = {diag::Verdict::ball};
+  nlohmann::json identification = {{"races",
+                                    {{"clear", count(races, diag::Identification::clear)},
+                                     {"partial", count(races, diag::Identification::partial)},
+                                     {"records", total(races)}}},
+                                   {"balls",
+                                    {{"clear", count(balls, diag::Identification::clear)},
+                                     {"partial", count(balls, diag::Identification::partial)},
+                                     {"records", total(balls)}}},
+                                   {"other_families_found", other_families},
+                                   {"against_reference", against_reference}};
   if (o.json) {
     std::cout << nlohmann::json{{"catalog", o.catalog},
                                 {"accuracy", confusion.accuracy()},
                                 {"macro_f1", confusion.macro_f1()},
                                 {"confusion", matrix},
+                                {"identification", identification},
                                 {"files", files}}
                      .dump(2)
               << "\n";
@@ -171,6 +227,17 @@ int run_eval_cwru(const EvalCwruOptions& o) {
     }
     fmt::print("\nfiles {}  accuracy {:.3f}  macro-F1 {:.3f}\n", confusion.total(), confusion.accuracy(),
                confusion.macro_f1());
+    auto line = [&](std::string_view what, std::initializer_list<diag::Verdict> classes) {
+      const std::size_t clear = count(classes, diag::Identification::clear);
+      const std::size_t partial = count(classes, diag::Identification::partial);
+      fmt::print("{} identified {} of {} ({} clearly + {} partially)\n", what, clear + partial,
+                 total(classes), clear, partial);
+    };
+    line("races", races);
+    line("balls", balls);
+    fmt::print("families found beside the labelled one: {}\n", other_families);
+    if (!against_reference.empty()) fmt::print("where ours and the reference differ:\n");
+    for (const auto& r : against_reference) fmt::print("  {}\n", r);
   }
   return failures == 0 ? 0 : 1;
 }

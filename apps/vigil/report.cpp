@@ -18,10 +18,14 @@ double finite_or_zero(double v) { return std::isfinite(v) ? v : 0.0; }
 
 }  // namespace
 
-nlohmann::json diagnosis_json(const Signal& s, const diag::Diagnosis& d) {
+namespace {
+
+// One evidence array as JSON; `methods` names the method behind each entry (nullptr: one method for all).
+nlohmann::json evidence_json(const std::array<dsp::DefectEvidence, dsp::k_defect_count>& evidence,
+                             const std::array<diag::Demodulation, dsp::k_defect_count>* methods) {
   nlohmann::json defects = nlohmann::json::array();
-  for (std::size_t i = 0; i < d.evidence.size(); ++i) {
-    const auto& e = d.evidence[i];
+  for (std::size_t i = 0; i < evidence.size(); ++i) {
+    const auto& e = evidence[i];
     const auto& first = e.harmonics[0];
     nlohmann::json harmonics = nlohmann::json::array();
     for (int h = 0; h < e.harmonics_checked; ++h) {
@@ -33,17 +37,32 @@ nlohmann::json diagnosis_json(const Signal& s, const diag::Diagnosis& d) {
                            {"snr_db", m.snr_db},
                            {"found", m.found}});
     }
-    defects.push_back({{"name", dsp::to_string(e.defect)},
-                       {"frequency_hz", e.expected_hz},
-                       {"found_hz", first.found_hz},
-                       {"amplitude", first.amplitude},
-                       {"snr_db", first.snr_db},
-                       {"harmonics_found", e.harmonics_found},
-                       {"sidebands_found", e.sidebands_found},
-                       {"sideband_snr_db", e.sideband_snr_db},
-                       {"score", e.score},
-                       {"method", method_name(d.evidence_method[i])},
-                       {"harmonics", harmonics}});
+    nlohmann::json j = {{"name", dsp::to_string(e.defect)},
+                        {"frequency_hz", e.expected_hz},
+                        {"found_hz", first.found_hz},
+                        {"amplitude", first.amplitude},
+                        {"snr_db", first.snr_db},
+                        {"harmonics_found", e.harmonics_found},
+                        {"sidebands_found", e.sidebands_found},
+                        {"sideband_snr_db", e.sideband_snr_db},
+                        {"score", e.score},
+                        {"harmonics", harmonics}};
+    if (methods != nullptr) j["method"] = method_name((*methods)[i]);
+    defects.push_back(std::move(j));
+  }
+  return defects;
+}
+
+}  // namespace
+
+nlohmann::json diagnosis_json(const Signal& s, const diag::Diagnosis& d) {
+  const nlohmann::json defects = evidence_json(d.evidence, &d.evidence_method);
+  nlohmann::json methods = nlohmann::json::array();
+  for (const auto& m : d.methods) {
+    methods.push_back({{"method", method_name(m.method)},
+                       {"band_hz", {m.band.low_hz, m.band.high_hz}},
+                       {"verdict", diag::to_string(m.verdict)},
+                       {"defects", evidence_json(m.evidence, nullptr)}});
   }
   return {{"file", s.source},
           {"channel", s.channel},
@@ -71,6 +90,7 @@ nlohmann::json diagnosis_json(const Signal& s, const diag::Diagnosis& d) {
             {"bsf", d.frequencies.bsf_hz},
             {"ftf", d.frequencies.ftf_hz}}},
           {"defects", defects},
+          {"methods", methods},
           {"windows", d.windows},
           {"notes", s.notes}};
 }

@@ -159,6 +159,95 @@ CombinedEvidence combine(std::span<const MethodEvidence> methods, const Signific
   return c;
 }
 
+std::array<FamilyFinding, dsp::k_defect_count> find_families(std::span<const MethodEvidence> methods,
+                                                             const dsp::DefectFrequencies& frequencies,
+                                                             const Significance& s) {
+  // The modulation each family's series carries (as in DefectEvidenceFinder): shaft rate for the inner
+  // race, FTF for a ball.
+  const std::array<double, dsp::k_defect_count> modulation_hz{0.0, frequencies.shaft_hz, frequencies.ftf_hz,
+                                                              0.0};
+  std::array<FamilyFinding, dsp::k_defect_count> findings{};
+  std::vector<double> explained_hz;
+  for (const MethodEvidence& m : methods) {
+    const double tolerance_hz = k_shared_line_bins * m.bin_hz;
+    const double end_hz = static_cast<double>(m.envelope.size()) * m.bin_hz;
+    std::array<dsp::DefectEvidence, dsp::k_defect_count> e{};
+    for (std::size_t i = 0; i < e.size(); ++i) e[i] = recount(m.evidence[i], s);
+    std::array<std::size_t, dsp::k_defect_count> order{};
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return e[a].score > e[b].score; });
+    explained_hz.clear();
+    for (std::size_t i : order) {
+      dsp::DefectEvidence own = e[i];
+      for (int h = 0; h < own.harmonics_checked; ++h) {
+        auto& line = own.harmonics[static_cast<std::size_t>(h)];
+        const bool shared = std::any_of(explained_hz.begin(), explained_hz.end(), [&](double hz) {
+          return std::abs(hz - line.found_hz) <= tolerance_hz;
+        });
+        if (!shared) continue;
+        // The sidebands were looked for around every found harmonic, this one too: their count cannot
+        // be split, so it goes with the shared line.
+        if (line.snr_db >= s.line_snr_db) own.sidebands_found = 0;
+        line.snr_db = std::min(line.snr_db, 0.0);
+      }
+      if (!is_significant(own, s)) continue;
+      if (!findings[i].found) findings[i] = {true, m.method};
+      double fundamental_sum = 0;
+      int found = 0;
+      for (int h = 0; h < own.harmonics_checked; ++h) {
+        const auto& line = own.harmonics[static_cast<std::size_t>(h)];
+        if (line.snr_db < s.line_snr_db) continue;
+        fundamental_sum += line.found_hz / line.harmonic;
+        ++found;
+      }
+      if (found == 0 || !(m.bin_hz > 0)) continue;
+      const double fundamental = fundamental_sum / found;
+      for (int k = 1; k <= 2 * own.harmonics_checked && k * fundamental <= end_hz; ++k) {
+        explained_hz.push_back(k * fundamental);
+        for (int side = 1; side <= k_explained_sidebands && modulation_hz[i] > 0; ++side) {
+          explained_hz.push_back(k * fundamental - side * modulation_hz[i]);
+          explained_hz.push_back(k * fundamental + side * modulation_hz[i]);
+        }
+      }
+    }
+  }
+  return findings;
+}
+
+std::string_view to_string(Identification identification) {
+  switch (identification) {
+    case Identification::clear:
+      return "clear";
+    case Identification::partial:
+      return "partial";
+    case Identification::missed:
+      return "missed";
+  }
+  return "?";
+}
+
+Identification identify(Verdict truth, Verdict verdict,
+                        const std::array<FamilyFinding, dsp::k_defect_count>& found) {
+  if (truth == verdict) return Identification::clear;
+  auto found_defect = [&](dsp::Defect d) { return found[index_of(d)].found; };
+  switch (truth) {
+    case Verdict::outer_race:
+      return found_defect(dsp::Defect::outer_race) ? Identification::partial : Identification::missed;
+    case Verdict::inner_race:
+      return found_defect(dsp::Defect::inner_race) ? Identification::partial : Identification::missed;
+    case Verdict::ball:
+      return found_defect(dsp::Defect::ball) || found_defect(dsp::Defect::cage) ? Identification::partial
+                                                                                : Identification::missed;
+    case Verdict::cage:
+      return found_defect(dsp::Defect::cage) ? Identification::partial : Identification::missed;
+    case Verdict::normal:
+    case Verdict::unknown:
+      return Identification::missed;
+  }
+  return Identification::missed;
+}
+
 Result<DrsKurtogram> DrsKurtogram::create(const WindowAnalyzerConfig& config) {
   WindowAnalyzerConfig probe = config;
   probe.demodulation = Demodulation::kurtogram;

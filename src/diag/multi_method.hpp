@@ -68,6 +68,43 @@ struct CombinedEvidence {
 };
 CombinedEvidence combine(std::span<const MethodEvidence> methods, const Significance& significance);
 
+// Which defect families a set of methods shows, each on lines of its own: one line has one cause.
+// Within each method, families are taken strongest first (score, after recount at `significance`); a
+// harmonic whose line lies within k_shared_line_bins of a line already explained by a stronger family
+// found in that method does not count for this one (e.g. BPFO x 3 = 10.75 and BPFI x 2 = 10.83 shaft
+// orders for a 6205 share one line at 1 Hz resolution), nor do its sidebands (they were looked for around
+// the shared line too). A family still significant on its remaining
+// lines is found, and from then on every multiple of its fundamental (the mean of found_hz / h over its
+// found harmonics) up to twice the highest harmonic searched is explained: a defect makes a whole
+// harmonic series, not only the harmonics searched (BPFO x 4 = 14.34 shaft orders lies in the window of
+// BSF x 3 = 14.14), and so are its first k_explained_sidebands modulation sidebands on each side of
+// every multiple (inner race: +-k x shaft, the load zone; ball: +-k x FTF, the cage), which a
+// modulated series also makes (BPFI + 4 x shaft = 9.42 shaft orders is BSF x 2 = 9.43 for a 6205).
+// Found families are the union over methods.
+struct FamilyFinding {
+  bool found = false;
+  Demodulation method = Demodulation::kurtogram;  // the first method (in `methods` order) that found it
+};
+inline constexpr double k_shared_line_bins = 2.0;
+inline constexpr int k_explained_sidebands = 4;
+std::array<FamilyFinding, dsp::k_defect_count> find_families(std::span<const MethodEvidence> methods,
+                                                             const dsp::DefectFrequencies& frequencies,
+                                                             const Significance& significance);
+
+// How a recording of known fault is identified, graded the way Smith & Randall (2015) grade theirs:
+//  - clear: the verdict names the fault (their Y);
+//  - partial: the fault's family is found on lines of its own (find_families) but another pattern is
+//    stronger (their P1, "discrete components at the fault frequencies, not dominant"); for a ball, a
+//    cage-rate (FTF) series also counts: a damaged ball enters the load zone once per cage revolution,
+//    so its impacts are modulated at FTF (Randall & Antoni 2011, section 2.2), but a damaged cage gives
+//    the same series, hence only partial;
+//  - missed.
+// A healthy recording is clear when the verdict is normal, missed otherwise.
+enum class Identification { clear, partial, missed };
+std::string_view to_string(Identification identification);  // "clear", "partial", "missed"
+Identification identify(Verdict truth, Verdict verdict,
+                        const std::array<FamilyFinding, dsp::k_defect_count>& found);
+
 // Smith & Randall's method 3, recording-level: discrete/random separation of every window (filter
 // estimated over the whole recording, delay = one window so that the pair never shares samples), the
 // fast kurtogram's band of the random part and its squared-envelope spectrum, averaged over windows.

@@ -10,6 +10,19 @@ constexpr double k_snr_limit_db = 120;
 constexpr double k_sideband_weight = 0.25;
 constexpr std::size_t k_min_spectrum_bins = 16;
 constexpr double k_max_speed_tolerance = 0.2;
+// Shaft-synchronous lines: n x shaft rate lies within n x shaft (1 +- k_shaft_speed_error) (the stated
+// speed's uncertainty), widened by one bin of leakage.
+constexpr double k_shaft_speed_error = 0.0025;
+
+// Distance from hz to the nearest shaft harmonic n >= 1, and that harmonic's exclusion half-width.
+struct NearestOrder {
+  double distance_hz = 0;
+  double half_width_hz = 0;
+};
+NearestOrder nearest_order(double hz, double shaft_hz, double bin_hz) {
+  const double n = std::max(1.0, std::round(hz / shaft_hz));
+  return {std::abs(hz - n * shaft_hz), bin_hz + k_shaft_speed_error * n * shaft_hz};
+}
 
 double amplitude_ratio_db(double amplitude, double background) {
   if (!(background > 0)) return amplitude > 0 ? k_snr_limit_db : 0.0;
@@ -78,7 +91,8 @@ Result<DefectEvidenceFinder> DefectEvidenceFinder::create(std::size_t max_bins,
 }
 
 DefectEvidenceFinder::Line DefectEvidenceFinder::find_line(std::span<const float> amplitude, double bin_hz,
-                                                           double centre_hz, double half_width_hz) {
+                                                           double centre_hz, double half_width_hz,
+                                                           double shaft_hz) {
   Line line;
   const double centre_bin = centre_hz / bin_hz;
   const auto last = static_cast<double>(amplitude.size()) - 1;
@@ -90,10 +104,24 @@ DefectEvidenceFinder::Line DefectEvidenceFinder::find_line(std::span<const float
   const auto low = static_cast<std::size_t>(low_d);
   const auto high = static_cast<std::size_t>(high_d);
 
-  std::size_t peak = low;
-  for (std::size_t k = low + 1; k <= high; ++k) {
-    if (amplitude[k] > amplitude[peak]) peak = k;
+  // Bins at a shaft harmonic are skipped when the expected line is told apart from it (more than the
+  // harmonic's half-width plus one bin away): a synchronous line is the shaft's, not the bearing's.
+  bool skip_synchronous = false;
+  if (std::isfinite(shaft_hz) && shaft_hz > 0) {
+    const NearestOrder o = nearest_order(centre_hz, shaft_hz, bin_hz);
+    skip_synchronous = o.distance_hz > o.half_width_hz + bin_hz;
   }
+  auto synchronous = [&](std::size_t k) {
+    if (!skip_synchronous) return false;
+    const NearestOrder o = nearest_order(static_cast<double>(k) * bin_hz, shaft_hz, bin_hz);
+    return o.distance_hz <= o.half_width_hz;
+  };
+  std::size_t peak = high + 1;
+  for (std::size_t k = low; k <= high; ++k) {
+    if (synchronous(k)) continue;
+    if (peak > high || amplitude[k] > amplitude[peak]) peak = k;
+  }
+  if (peak > high) return line;  // the whole window is synchronous
   // Parabolic interpolation of the peak position from its two neighbours (Smith & Serra, quadratic fit).
   double offset = 0;
   if (peak >= 1 && peak + 1 < amplitude.size()) {
@@ -133,7 +161,8 @@ DefectEvidenceFinder::Line DefectEvidenceFinder::find_line(std::span<const float
 }
 
 DefectEvidence DefectEvidenceFinder::evaluate(Defect defect, double f0_hz, double modulation_hz,
-                                              std::span<const float> amplitude, double bin_hz) {
+                                              double shaft_hz, std::span<const float> amplitude,
+                                              double bin_hz) {
   DefectEvidence evidence;
   evidence.defect = defect;
   evidence.expected_hz = f0_hz;
@@ -150,7 +179,7 @@ DefectEvidence DefectEvidenceFinder::evaluate(Defect defect, double f0_hz, doubl
   double best_sideband_db = -k_snr_limit_db;
   for (int h = 1; h <= config_.harmonics; ++h) {
     const double expected_hz = h * f0_hz;
-    const Line line = find_line(amplitude, bin_hz, expected_hz, tolerance * expected_hz);
+    const Line line = find_line(amplitude, bin_hz, expected_hz, tolerance * expected_hz, shaft_hz);
     if (!line.valid) continue;
     HarmonicMatch& match = evidence.harmonics[static_cast<std::size_t>(evidence.harmonics_checked++)];
     match = {h,
@@ -167,8 +196,8 @@ DefectEvidence DefectEvidenceFinder::evaluate(Defect defect, double f0_hz, doubl
     const double sideband_half_width_hz = std::max(tolerance * modulation_hz, bin_hz);
     if (modulation_hz - sideband_half_width_hz < 2 * bin_hz) continue;
     for (double side : {-1.0, 1.0}) {
-      const Line sideband =
-          find_line(amplitude, bin_hz, match.found_hz + side * modulation_hz, tolerance * modulation_hz);
+      const Line sideband = find_line(amplitude, bin_hz, match.found_hz + side * modulation_hz,
+                                      tolerance * modulation_hz, shaft_hz);
       if (!sideband.valid) continue;
       ++evidence.sidebands_checked;
       if (sideband.snr_db >= config_.min_snr_db) ++evidence.sidebands_found;
@@ -186,11 +215,12 @@ std::array<DefectEvidence, k_defect_count> DefectEvidenceFinder::find(const Enve
   const std::span<const float> amplitude =
       spectrum.amplitude.first(std::min(spectrum.amplitude.size(), max_bins_));
   const double bin_hz = spectrum.bin_hz;
+  const double shaft = frequencies.shaft_hz;
   return {
-      evaluate(Defect::outer_race, frequencies.bpfo_hz, 0.0, amplitude, bin_hz),
-      evaluate(Defect::inner_race, frequencies.bpfi_hz, frequencies.shaft_hz, amplitude, bin_hz),
-      evaluate(Defect::ball, frequencies.bsf_hz, frequencies.ftf_hz, amplitude, bin_hz),
-      evaluate(Defect::cage, frequencies.ftf_hz, 0.0, amplitude, bin_hz),
+      evaluate(Defect::outer_race, frequencies.bpfo_hz, 0.0, shaft, amplitude, bin_hz),
+      evaluate(Defect::inner_race, frequencies.bpfi_hz, frequencies.shaft_hz, shaft, amplitude, bin_hz),
+      evaluate(Defect::ball, frequencies.bsf_hz, frequencies.ftf_hz, shaft, amplitude, bin_hz),
+      evaluate(Defect::cage, frequencies.ftf_hz, 0.0, shaft, amplitude, bin_hz),
   };
 }
 

@@ -75,6 +75,15 @@ struct EvidenceConfig {
 // the squared envelope), so 20 log10 keeps dB consistent with the spectral plots analysts read.
 // Sidebands: searched at found_hz +- f_mod of each found harmonic, half-width speed_tolerance * f_mod (at
 // least 1 bin), and only when that window stays >= 2 bins away from the carrier line.
+// Shaft-synchronous lines are not bearing lines: bearing frequencies are non-integer orders of the shaft
+// (kinematics plus slip), while unbalance, misalignment, looseness and their modulation of the structure
+// put lines at integer orders n x shaft. Where the expected line (harmonic or sideband) lies clear of
+// the nearest shaft harmonic (more than its half-width plus one bin away), the bins within that
+// harmonic's half-width, n x shaft x 0.25 % (the stated speed's uncertainty) + one bin (leakage), are
+// not candidates for the line. Without this, the +-2 % windows of BPFI's 2nd and 3rd harmonics
+// (5.42 x shaft for a 6205: 10.83 x, 16.25 x) reach the 11th and 16th shaft harmonics, whose ±1 x
+// neighbours then pass as shaft-rate sidebands. Where the two cannot be told apart the window is
+// searched whole (the line is ambiguous, and the SNR says so only by its size).
 class DefectEvidenceFinder {
  public:
   static constexpr std::size_t k_min_background_bins = 8;
@@ -103,9 +112,10 @@ class DefectEvidenceFinder {
   };
 
   DefectEvidenceFinder() = default;
-  Line find_line(std::span<const float> amplitude, double bin_hz, double centre_hz, double half_width_hz);
-  DefectEvidence evaluate(Defect defect, double f0_hz, double modulation_hz, std::span<const float> amplitude,
-                          double bin_hz);
+  Line find_line(std::span<const float> amplitude, double bin_hz, double centre_hz, double half_width_hz,
+                 double shaft_hz);
+  DefectEvidence evaluate(Defect defect, double f0_hz, double modulation_hz, double shaft_hz,
+                          std::span<const float> amplitude, double bin_hz);
 
   EvidenceConfig config_;
   std::size_t max_bins_ = 0;

@@ -3,6 +3,8 @@
 #include "diag/multi_method.hpp"
 
 #include <cmath>
+#include <numbers>
+#include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -118,6 +120,127 @@ TEST(Combine, CageSeriesWithABsfLineIsABallDefect) {
   EXPECT_GE(c.evidence[0].sidebands_found, 2);
 }
 
+// A harmonic series of fundamental f0_hz with the given line SNRs (found at h f0_hz exactly).
+dsp::DefectEvidence series(dsp::Defect defect, double f0_hz, std::initializer_list<double> snr_db) {
+  dsp::DefectEvidence e = evidence(defect, snr_db);
+  e.expected_hz = f0_hz;
+  for (int h = 0; h < e.harmonics_checked; ++h) {
+    auto& m = e.harmonics[static_cast<std::size_t>(h)];
+    m.expected_hz = m.found_hz = f0_hz * (h + 1);
+  }
+  return e;
+}
+
+// 1 Hz bins to 1000 Hz, as a 1 s window's envelope spectrum.
+MethodEvidence spectrum_method(Demodulation m, std::array<dsp::DefectEvidence, dsp::k_defect_count> e) {
+  MethodEvidence me = method(m, e);
+  me.bin_hz = 1.0;
+  me.envelope.assign(1000, 0.0f);
+  return me;
+}
+
+const dsp::DefectFrequencies k_frequencies{
+    .shaft_hz = 30, .ftf_hz = 12, .bpfo_hz = 100, .bpfi_hz = 150, .bsf_hz = 130};
+
+TEST(FindFamilies, OneLineCountsForTheStrongerFamilyOnly) {
+  const Significance s{6.0, 12.0};
+  auto e = quiet();
+  e[0] = series(dsp::Defect::outer_race, 100, {20, 20, 20});
+  // BPFI x 2 = 300 Hz is BPFO x 3: without that line the inner race has one harmonic (450 Hz) left.
+  e[1] = series(dsp::Defect::inner_race, 150, {5, 20, 8});
+  const std::vector<MethodEvidence> one{spectrum_method(Demodulation::kurtogram, e)};
+  auto found = find_families(one, k_frequencies, s);
+  EXPECT_TRUE(found[0].found);
+  EXPECT_FALSE(found[1].found);
+  // Alone, the same inner-race evidence is a pattern (two harmonics).
+  auto alone = quiet();
+  alone[1] = e[1];
+  found = find_families(std::vector<MethodEvidence>{spectrum_method(Demodulation::kurtogram, alone)},
+                        k_frequencies, s);
+  EXPECT_TRUE(found[1].found);
+  EXPECT_FALSE(found[0].found);
+}
+
+TEST(FindFamilies, AFoundSeriesExplainsItsHigherHarmonicsAndSidebands) {
+  const Significance s{6.0, 12.0};
+  auto e = quiet();
+  e[0] = series(dsp::Defect::outer_race, 100, {20, 18, 16});
+  // BSF lines at 130 Hz (its own) and 400 Hz, which is BPFO x 4: not searched for the outer race, but
+  // part of its series.
+  e[2] = series(dsp::Defect::ball, 130, {8, 2, 1});
+  e[2].harmonics[2].found_hz = 400;
+  e[2].harmonics[2].snr_db = 9;
+  auto found = find_families(std::vector<MethodEvidence>{spectrum_method(Demodulation::full_band, e)},
+                             k_frequencies, s);
+  EXPECT_TRUE(found[0].found);
+  EXPECT_FALSE(found[2].found);
+
+  // An inner-race series at 150 Hz with shaft-rate (30 Hz) sidebands: 270 Hz = 150 + 4 x 30 and
+  // 420 Hz = 450 - 30 are its lines, not a ball's.
+  auto m = quiet();
+  m[1] = series(dsp::Defect::inner_race, 150, {25, 20, 18});
+  m[2] = series(dsp::Defect::ball, 135, {2, 9, 9});
+  m[2].harmonics[1].found_hz = 270;
+  m[2].harmonics[2].found_hz = 420;
+  found = find_families(std::vector<MethodEvidence>{spectrum_method(Demodulation::full_band, m)},
+                        k_frequencies, s);
+  EXPECT_TRUE(found[1].found);
+  EXPECT_FALSE(found[2].found);
+  // Lines 10 Hz off every line of that series and of its first four sidebands each side are a ball's.
+  m[2].harmonics[1].found_hz = 190;
+  m[2].harmonics[2].found_hz = 590;
+  found = find_families(std::vector<MethodEvidence>{spectrum_method(Demodulation::full_band, m)},
+                        k_frequencies, s);
+  EXPECT_TRUE(found[2].found);
+}
+
+TEST(FindFamilies, UnionOverMethodsAtTheThresholdsGiven) {
+  const Significance s{6.0, 12.0};
+  auto a = quiet();
+  a[0] = series(dsp::Defect::outer_race, 100, {9, 8, 2});
+  auto b = quiet();
+  b[3] = series(dsp::Defect::cage, 12, {6.5, 6.5, 1});
+  const std::vector<MethodEvidence> methods{spectrum_method(Demodulation::kurtogram, a),
+                                            spectrum_method(Demodulation::drs_kurtogram, b)};
+  auto found = find_families(methods, k_frequencies, s);
+  EXPECT_TRUE(found[0].found);
+  EXPECT_EQ(found[0].method, Demodulation::kurtogram);
+  EXPECT_TRUE(found[3].found);
+  EXPECT_EQ(found[3].method, Demodulation::drs_kurtogram);
+  EXPECT_FALSE(found[1].found);
+  // At the thresholds corrected for four methods (6.97 dB) the 6.5 dB cage series is no pattern.
+  found = find_families(methods, k_frequencies, corrected(s, 2.0));
+  EXPECT_TRUE(found[0].found);
+  EXPECT_FALSE(found[3].found);
+}
+
+TEST(Identify, GradesLikeSmithAndRandall) {
+  std::array<FamilyFinding, dsp::k_defect_count> none{};
+  auto with = [](std::initializer_list<dsp::Defect> defects) {
+    std::array<FamilyFinding, dsp::k_defect_count> f{};
+    for (auto d : defects) f[static_cast<std::size_t>(d)].found = true;
+    return f;
+  };
+  EXPECT_EQ(identify(Verdict::outer_race, Verdict::outer_race, none), Identification::clear);
+  EXPECT_EQ(identify(Verdict::outer_race, Verdict::inner_race, with({dsp::Defect::inner_race})),
+            Identification::missed);
+  EXPECT_EQ(identify(Verdict::outer_race, Verdict::inner_race,
+                     with({dsp::Defect::inner_race, dsp::Defect::outer_race})),
+            Identification::partial);
+  EXPECT_EQ(identify(Verdict::inner_race, Verdict::normal, with({dsp::Defect::inner_race})),
+            Identification::partial);
+  // A ball: its own BSF series, or the cage-rate modulation of its impacts, is partial evidence.
+  EXPECT_EQ(identify(Verdict::ball, Verdict::cage, with({dsp::Defect::cage})), Identification::partial);
+  EXPECT_EQ(identify(Verdict::ball, Verdict::inner_race, with({dsp::Defect::ball})), Identification::partial);
+  EXPECT_EQ(identify(Verdict::ball, Verdict::inner_race, with({dsp::Defect::outer_race})),
+            Identification::missed);
+  // A race is not identified by a cage series.
+  EXPECT_EQ(identify(Verdict::outer_race, Verdict::cage, with({dsp::Defect::cage})), Identification::missed);
+  EXPECT_EQ(identify(Verdict::normal, Verdict::normal, none), Identification::clear);
+  EXPECT_EQ(identify(Verdict::normal, Verdict::unknown, none), Identification::missed);
+  EXPECT_EQ(to_string(Identification::partial), "partial");
+}
+
 std::vector<float> simulate(const sim::Scenario& scenario, std::uint64_t seed, double seconds) {
   auto s = sim::Simulator::create(scenario, seed);
   EXPECT_TRUE(s.has_value()) << s.error().message;
@@ -173,6 +296,83 @@ INSTANTIATE_TEST_SUITE_P(Simulated, DrsKurtogramMethod,
                          ::testing::Values(DrsCase{sim::FaultKind::none, 21},
                                            DrsCase{sim::FaultKind::outer_race, 22},
                                            DrsCase{sim::FaultKind::inner_race, 23}));
+
+// Strong discrete components over weak impacts. Eleven shaft harmonics between 1.5 and 3.9 kHz (unit
+// amplitude each, a gear-mesh-like comb) and impacts at BPFO (1 % timing jitter) ringing a 3.3 kHz
+// resonance at 0.3 peak, in white noise. The raw signal's squared envelope is dominated by the comb: its
+// self-terms put lines at shaft orders, and its cross-terms with the impacts spread their energy as
+// broadband noise, so the BPFO series is no pattern. Pre-whitening gives every bin the same weight: the
+// comb's eleven bins become eleven among thousands and the impacts, spread over all bins, dominate.
+// Truth: the BPFO of the injected impacts.
+std::vector<float> comb_over_impacts(const dsp::DefectFrequencies& f, double fs, double seconds) {
+  std::mt19937 rng(5);
+  std::normal_distribution<double> noise(0.0, 0.05);
+  std::uniform_real_distribution<double> phase(0.0, 2.0 * std::numbers::pi);
+  const auto n = static_cast<std::size_t>(seconds * fs);
+  std::vector<double> x(n, 0.0);
+  for (int order = 50; order <= 130; order += 8) {
+    const double p = phase(rng);
+    for (std::size_t i = 0; i < n; ++i)
+      x[i] += std::sin(2.0 * std::numbers::pi * order * f.shaft_hz * static_cast<double>(i) / fs + p);
+  }
+  std::normal_distribution<double> jitter(0.0, 0.01 / f.bpfo_hz);
+  for (double t = 0.005; t < seconds; t += 1.0 / f.bpfo_hz) {
+    const double t0 = t + jitter(rng);
+    const auto start = static_cast<std::size_t>(std::max(0.0, t0) * fs);
+    for (std::size_t i = start; i < n && i < start + 240; ++i) {
+      const double dt = static_cast<double>(i) / fs - t0;
+      x[i] += 0.3 * std::exp(-800.0 * dt) * std::sin(2.0 * std::numbers::pi * 3300.0 * dt);
+    }
+  }
+  std::vector<float> out(n);
+  for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<float>(x[i] + noise(rng));
+  return out;
+}
+
+// The outer-race evidence of one per-window method, read off its envelope spectrum averaged over windows.
+dsp::DefectEvidence averaged_outer_race(Demodulation method, std::span<const float> x,
+                                        const dsp::BearingGeometry& bearing, double rpm) {
+  WindowAnalyzerConfig c{.sample_rate_hz = 12000,
+                         .window_len = 12000,
+                         .bearing = bearing,
+                         .max_speed_rpm = rpm * 1.05,
+                         .demodulation = method,
+                         .evidence = {},
+                         .effort = dsp::PlanEffort::estimate};
+  auto analyzer = WindowAnalyzer::create(c);
+  EXPECT_TRUE(analyzer.has_value());
+  std::vector<double> sum(analyzer->envelope_bins(), 0.0);
+  std::size_t windows = 0;
+  dsp::FrequencyBand band;
+  for (std::size_t start = 0; start + c.window_len <= x.size(); start += c.window_len / 2, ++windows) {
+    const WindowFeatures& w = analyzer->analyze(x.subspan(start, c.window_len), rpm);
+    for (std::size_t k = 0; k < sum.size() && k < w.envelope.amplitude.size(); ++k)
+      sum[k] += w.envelope.amplitude[k];
+    band = w.band;
+  }
+  std::vector<float> average(sum.size());
+  for (std::size_t k = 0; k < sum.size(); ++k) average[k] = static_cast<float>(sum[k] / double(windows));
+  const auto f = dsp::defect_frequencies(bearing, rpm);
+  return analyzer->evidence({average, analyzer->envelope_bin_hz(), band}, f)[0];
+}
+
+TEST(CepstrumPrewhiteningMethod, RevealsTheBpfoSeriesTheRawEnvelopeHides) {
+  const auto bearing = *dsp::find_bearing("6205-2RS");
+  const double rpm = 1797;
+  const auto f = dsp::defect_frequencies(bearing, rpm);
+  const auto x = comb_over_impacts(f, 12000, 8.0);
+  const Significance s{6.0, 12.0};
+
+  const dsp::DefectEvidence raw = averaged_outer_race(Demodulation::full_band, x, bearing, rpm);
+  ASSERT_EQ(raw.defect, dsp::Defect::outer_race);
+  EXPECT_FALSE(is_significant(raw, s)) << raw.harmonics[0].snr_db << " " << raw.harmonics[1].snr_db;
+
+  const dsp::DefectEvidence cpw = averaged_outer_race(Demodulation::prewhitened, x, bearing, rpm);
+  EXPECT_TRUE(is_significant(cpw, s));
+  EXPECT_EQ(cpw.harmonics_found, 3);
+  EXPECT_NEAR(cpw.harmonics[0].found_hz, f.bpfo_hz, 1.0);
+  EXPECT_GT(cpw.harmonics[0].snr_db, raw.harmonics[0].snr_db + 10);
+}
 
 TEST(DrsKurtogramMethodErrors, NeedsTwoWindows) {
   const sim::Scenario scenario = sim::Scenario::cwru_like(sim::FaultKind::none);

@@ -174,6 +174,46 @@ TEST(DefectEvidence, BallSidebandsAtCageRate) {
   EXPECT_EQ(strongest(evidence).defect, Defect::ball);
 }
 
+// Shaft-synchronous lines are not bearing lines. At 1797 rpm, the +-2 % windows of BPFI x 2 (324.4 Hz)
+// and x 3 (486.6 Hz) reach the 11th (329.5 Hz) and 16th (479.2 Hz) shaft harmonics, and +-1 x shaft
+// around those are the 10th/12th and 15th/17th: a healthy machine's synchronous series would read as an
+// inner-race series with its sidebands.
+TEST(DefectEvidence, ShaftHarmonicsDoNotPassForBearingLines) {
+  const DefectFrequencies f = cwru_drive_end();
+  SyntheticSpectrum s;
+  for (int n : {10, 11, 12, 15, 16, 17}) s.add_line(n * f.shaft_hz, 15);
+  auto finder = make_finder();
+  const DefectEvidence synchronous = of(finder.find(s.view(), f), Defect::inner_race);
+  ASSERT_EQ(synchronous.harmonics_checked, 3);
+  EXPECT_EQ(synchronous.harmonics_found, 0);
+  for (int h = 0; h < 3; ++h) EXPECT_LT(synchronous.harmonics[static_cast<std::size_t>(h)].snr_db, 3);
+  EXPECT_EQ(synchronous.sidebands_found, 0);
+
+  // The same spectrum with a true BPFI series: its lines, 5 and 7 bins from the shaft harmonics, are found
+  // at their true SNR.
+  for (int h = 1; h <= 3; ++h) s.add_line(h * f.bpfi_hz, 12);
+  const DefectEvidence inner = of(finder.find(s.view(), f), Defect::inner_race);
+  EXPECT_EQ(inner.harmonics_found, 3);
+  for (int h = 1; h <= 3; ++h) {
+    const HarmonicMatch& m = inner.harmonics[static_cast<std::size_t>(h - 1)];
+    EXPECT_NEAR(m.found_hz, std::round(h * f.bpfi_hz), 0.5) << h;
+    EXPECT_NEAR(m.snr_db, 12, 1.0) << h;
+  }
+}
+
+// Where a defect frequency cannot be told apart from a shaft harmonic (here BPFO = 4 x shaft exactly),
+// its window is searched whole: the line is ambiguous, not discarded.
+TEST(DefectEvidence, DefectLinesOnAShaftHarmonicAreStillSearched) {
+  const DefectFrequencies f{
+      .shaft_hz = 25, .ftf_hz = 10.3, .bpfo_hz = 100, .bpfi_hz = 140.7, .bsf_hz = 117.1};
+  SyntheticSpectrum s;
+  for (int h = 1; h <= 3; ++h) s.add_line(h * f.bpfo_hz, 14);
+  auto finder = make_finder();
+  const DefectEvidence outer = of(finder.find(s.view(), f), Defect::outer_race);
+  EXPECT_EQ(outer.harmonics_found, 3);
+  EXPECT_NEAR(outer.harmonics[0].snr_db, 14, 1.0);
+}
+
 // End to end: an inner-race-like signal (impacts at BPFI whose strength follows the load zone, i.e.
 // (1 + 0.8 cos 2 pi fr t), ringing a 3.3 kHz resonance, in noise, with a shaft-rate sine) through one
 // real FFT, the kurtogram, the envelope and the evidence finder.

@@ -119,6 +119,17 @@ TEST_F(Cli, EvalCwruReportsMetricsOnRealData) {
   }
   EXPECT_EQ(inner, 12);
   EXPECT_EQ(inner_correct, 12);
+  // Identification (docs/diagnosis.md, section 4): every race and ball record is graded, every inner-race
+  // record clearly, and the healthy record shows no defect family.
+  const auto& id = j.at("identification");
+  EXPECT_EQ(id.at("races").at("records"), 24);
+  EXPECT_EQ(id.at("balls").at("records"), 12);
+  EXPECT_GE(id.at("races").at("clear").get<int>(), inner_correct);
+  for (const auto& f : j.at("files")) {
+    if (f.at("truth") != "normal") continue;
+    EXPECT_FALSE(f.contains("families_found")) << f.at("families_found").dump();
+    EXPECT_EQ(f.at("identification"), "clear");
+  }
 }
 
 // FEMTO learning set: the summary has every bearing, its life from the snapshot index ((n-1) x 10 s, data

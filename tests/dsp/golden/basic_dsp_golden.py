@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden vectors for tests/dsp/{window,spectrum,iir}_test.cpp, computed with scipy independently of
+"""Golden vectors for tests/dsp/{window,spectrum,iir,cepstrum_prewhitening}_test.cpp, computed with scipy independently of
 Vigil's code. The C++ tests embed the output between `// BEGIN GOLDEN <name>` and `// END GOLDEN`
 markers; regenerate them with
 
@@ -38,6 +38,14 @@ def filter_signal(n):
 def decimation_signal(n, fs):
     t = np.arange(n)
     x = np.sin(2 * np.pi * 1000.0 * t / fs) + 0.5 * np.sin(2 * np.pi * 9000.0 * t / fs)
+    return x.astype(np.float32)
+
+
+def cepstrum_signal(n):
+    """3 sin(5 cycles) + 0.5 cos(13 cycles + 0.3) + 0.2 x an integer pattern, over n samples."""
+    t = np.arange(n)
+    x = (3.0 * np.sin(2 * np.pi * 5 * t / n) + 0.5 * np.cos(2 * np.pi * 13 * t / n + 0.3)
+         + 0.2 * (((t * 37) % 11) - 5) / 5.0)
     return x.astype(np.float32)
 
 
@@ -85,6 +93,21 @@ def blocks():
     xd = decimation_signal(400, 48000.0).astype(np.float64)
     text += array("k_decimated_by_4", signal.sosfilt(designs["lp8_4800_48k"], xd)[::4])
     out["iir"] = text
+
+    # --- cepstrum pre-whitening by the textbook route (Sawalhi & Randall 2011): real cepstrum
+    # c = IDFT(log |X|), every quefrency but zero set to 0, back to a log spectrum, exponentiated and given
+    # the original phase; then Vigil's conventions: DC bin 0, gain e^{c[0]} divided out.
+    n = 64
+    xc = cepstrum_signal(n).astype(np.float64)
+    spectrum = np.fft.rfft(xc)
+    cepstrum = np.fft.irfft(np.log(np.abs(spectrum)), n)
+    edited = np.zeros(n)
+    edited[0] = cepstrum[0]
+    log_magnitude = np.fft.rfft(edited).real
+    whitened = np.exp(log_magnitude) * np.exp(1j * np.angle(spectrum))
+    whitened[0] = 0.0
+    out["cepstrum"] = (array("k_cepstrum_c0", [cepstrum[0]]) +
+                       array("k_prewhitened_64", np.fft.irfft(whitened / np.exp(cepstrum[0]), n)))
     return out
 
 
@@ -95,7 +118,8 @@ def main():
         for name, text in generated.items():
             print(f"// BEGIN GOLDEN {name}\n{header}{text}// END GOLDEN")
         return
-    targets = {"window": "window_test.cpp", "welch": "spectrum_test.cpp", "iir": "iir_test.cpp"}
+    targets = {"window": "window_test.cpp", "welch": "spectrum_test.cpp", "iir": "iir_test.cpp",
+               "cepstrum": "cepstrum_prewhitening_test.cpp"}
     for name, file in targets.items():
         path = TESTS / file
         if not path.exists():
