@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "diag/window_analyzer.hpp"
 #include "edge/commissioning.hpp"
 #include "edge/pipeline.hpp"
 #include "edge/recorder.hpp"
@@ -159,6 +160,48 @@ std::unique_ptr<Node> make_node(std::size_t channels, const std::filesystem::pat
   return node;
 }
 
+// The analysis a monitor of this node runs on each window (the configuration model::FeatureExtractor gives
+// diag::WindowAnalyzer), in the form bench/peer/pipeline_peer.py reads, for the Python agent of the same
+// pipeline (bench/peer/edge_peer.py). The peer derives the band limits itself and refuses to run when they
+// differ from these.
+void write_peer_config(const std::string& path) {
+  diag::WindowAnalyzerConfig cfg{
+      .sample_rate_hz = k_rate_hz,
+      .window_len = k_window,
+      .bearing = asset(0).bearing,
+      .max_speed_rpm = asset(0).max_speed_rpm,
+      .kurtogram_levels = 5,
+      .evidence = {.harmonics = 3, .speed_tolerance = 0.02, .min_snr_db = 6, .background_hz = 50}};
+  const nlohmann::json j = {
+      {"speed_rpm", k_rpm},
+      {"window_s", double(k_window) / k_rate_hz},
+      {"overlap", 1.0 - double(k_hop) / double(k_window)},
+      {"analysis",
+       {{"sample_rate_hz", cfg.sample_rate_hz},
+        {"window_len", cfg.window_len},
+        {"bearing",
+         {{"name", cfg.bearing.name},
+          {"ball_count", cfg.bearing.ball_count},
+          {"ball_diameter_mm", cfg.bearing.ball_diameter_mm},
+          {"pitch_diameter_mm", cfg.bearing.pitch_diameter_mm},
+          {"contact_angle_deg", cfg.bearing.contact_angle_deg}}},
+        {"max_speed_rpm", cfg.max_speed_rpm},
+        {"velocity_band_hz", {dsp::k_iso_velocity_band.low_hz, dsp::k_iso_velocity_band.high_hz}},
+        {"kurtogram_levels", cfg.kurtogram_levels},
+        {"kurtogram_min_low_hz", diag::band_low_hz(cfg)},
+        {"kurtogram_min_bandwidth_hz", diag::kurtogram_config(cfg).min_bandwidth_hz},
+        {"kurtogram_max_samples_per_band", 4096},
+        {"envelope_max_hz", diag::envelope_reach_hz(cfg)},
+        {"envelope_edge_taper_hz", 200},
+        {"evidence",
+         {{"harmonics", cfg.evidence.harmonics},
+          {"speed_tolerance", cfg.evidence.speed_tolerance},
+          {"min_snr_db", cfg.evidence.min_snr_db},
+          {"background_hz", cfg.evidence.background_hz},
+          {"min_background_bins", dsp::DefectEvidenceFinder::k_min_background_bins}}}}}};
+  std::ofstream(path) << j.dump(1) << '\n';
+}
+
 double percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -170,7 +213,7 @@ double percentile(std::vector<double> v, double q) {
 int main(int argc, char** argv) {
   std::size_t channels = 16;
   double throughput_s = 20, paced_s = 20;
-  std::string out = "edge.json";
+  std::string out = "edge.json", peer_config;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::string_view key) { return a.substr(key.size()); };
@@ -178,7 +221,9 @@ int main(int argc, char** argv) {
     if (a.rfind("--throughput_s=", 0) == 0) throughput_s = std::stod(value("--throughput_s="));
     if (a.rfind("--paced_s=", 0) == 0) paced_s = std::stod(value("--paced_s="));
     if (a.rfind("--out=", 0) == 0) out = value("--out=");
+    if (a.rfind("--peer_config=", 0) == 0) peer_config = value("--peer_config=");
   }
+  if (!peer_config.empty()) write_peer_config(peer_config);
   const auto tmp = std::filesystem::temp_directory_path() / fmt::format("vigil_edge_bench_{}", ::getpid());
   std::fprintf(stderr, "edge bench: %zu channels at %.0f S/s, 1 s windows, 50 %% overlap\n", channels,
                k_rate_hz);
