@@ -125,6 +125,32 @@ def parse_frame(b):
     return node.decode(), channel.decode(), seq, first_ns, rate, samples
 
 
+# The example of docs/formats/sensor-frame.md, byte for byte (node pump-7, channel DE, int16 in g, sequence
+# 42, 25,600 S/s, scale 0.001, samples 0, 0.5, -1.25, 2.0 g).
+DOC_EXAMPLE = bytes.fromhex("56475346010101002a00000000000000" "0000ca67a7fc7a18000000000000d940"
+                            "6f12833a04000000060270756d702d37" "44450000f4011efbd007f9a201bf")
+
+
+def check_frame_parser():
+    """The parser against the format's documented example and its error cases; SystemExit when it is wrong."""
+    node, channel, seq, first_ns, rate, x = parse_frame(DOC_EXAMPLE)
+    problems = []
+    if (node, channel, seq, first_ns, rate) != ("pump-7", "DE", 42, 1764000000000000000, 25600.0) or \
+            not np.allclose(x, [0, 0.5, -1.25, 2.0], atol=0.0005):
+        problems.append(f"documented example read as {node} {channel} {seq} {first_ns} {rate} {x}")
+    bad = {"CRC-32": DOC_EXAMPLE[:-1] + b"\x00", "length 61": DOC_EXAMPLE[:-1], "magic": b"X" + DOC_EXAMPLE[1:],
+           "reserved": DOC_EXAMPLE[:7] + b"\x01" + DOC_EXAMPLE[8:]}
+    for expect, frame in bad.items():
+        try:
+            parse_frame(frame)
+            problems.append(f"a frame with a bad {expect} was accepted")
+        except FrameError as e:
+            if expect not in str(e):
+                problems.append(f"a bad {expect} was refused as: {e}")
+    if problems:
+        raise SystemExit("edge peer: the frame parser is wrong: " + "; ".join(problems))
+
+
 # ----------------------------------------------------------------------------------------------------
 # Per-channel ring buffer and windows.
 
@@ -190,7 +216,23 @@ class Channel:
 # ----------------------------------------------------------------------------------------------------
 # Features (schema version 1), batched over windows, on pipeline_peer's analysis.
 
-FEATURES = 28
+FEATURE_NAMES = ("rms_db", "peak_db", "crest_factor", "log_kurtosis", "skewness", "shape_factor", "impulse_factor",
+                 "clearance_factor", "velocity_rms_db", "power_1x_db", "power_2x_db", "power_3x_10x_db",
+                 "power_resonance_db", "resonance_log_sk", "bpfo_h1_snr_db", "bpfo_h2_snr_db", "bpfo_h3_snr_db",
+                 "bpfi_h1_snr_db", "bpfi_h2_snr_db", "bpfi_h3_snr_db", "bpfi_sideband_snr_db", "bsf_h1_snr_db",
+                 "bsf_h2_snr_db", "bsf_h3_snr_db", "bsf_sideband_snr_db", "ftf_h1_snr_db", "ftf_h2_snr_db",
+                 "ftf_h3_snr_db")
+FEATURES = len(FEATURE_NAMES)
+# Agreement with Vigil's feature vectors (absolute, in the feature's unit): levels 0.1 dB (~1 %), ratios 1 %
+# of their value, power fractions 0.2 dB, line SNRs 1.5 dB (pipeline_peer's tolerance). resonance_log_sk is
+# reported, not checked: Vigil estimates a wide band's SK from at most 4096 envelope samples. The features
+# read in the demodulated band are checked on the windows with a defect only: in a healthy (Gaussian) window
+# no band is more impulsive than another and the two kurtograms may pick different ones (pipeline_peer.py
+# checks that case by computing the lines in our band).
+BAND_FEATURES = {"power_resonance_db", "resonance_log_sk"} | {n for n in FEATURE_NAMES if n.endswith("snr_db")}
+TOLERANCE = {"rms_db": 0.1, "peak_db": 0.1, "velocity_rms_db": 0.1, "log_kurtosis": 0.02, "skewness": 0.01,
+             "power_1x_db": 0.2, "power_2x_db": 0.2, "power_3x_10x_db": 0.2, "power_resonance_db": 0.2}
+RELATIVE = {"crest_factor", "shape_factor", "impulse_factor", "clearance_factor"}
 LEVEL_FLOOR_DB, POWER_FLOOR_DB = -200.0, -120.0
 FIRST_POWER_BIN = 2  # DC and bin 1 are left out of every power band and of the total
 
@@ -275,6 +317,27 @@ def features(x, s, speeds, min_snr_db):
                 f[c, col] = max(side) if side else 0.0
                 col += 1
     return f
+
+
+def check_features(config):
+    """Vigil's feature vectors of the configuration's check windows beside the peer's: (worst deviation per
+    feature, problems)."""
+    s = pp.Setup(config["analysis"])
+    x = np.array([c["samples"] for c in config["check"]], dtype=np.float32)
+    vigil = np.array([c["features"] for c in config["check"]])
+    peer = features(x, s, [float(config["speed_rpm"])] * len(x), float(config["analysis"]["evidence"]["min_snr_db"]))
+    impulsive = np.array([c["fault"] != "none" for c in config["check"]])
+    worst, problems = {}, []
+    for i, name in enumerate(FEATURE_NAMES):
+        rows = impulsive if name in BAND_FEATURES else np.ones(len(x), dtype=bool)
+        dev = np.abs(peer[rows, i] - vigil[rows, i])
+        if name in RELATIVE:
+            dev = dev / np.maximum(np.abs(vigil[rows, i]), 1e-12)
+        worst[name] = float(dev.max()) if dev.size else None
+        limit = 0.01 if name in RELATIVE else TOLERANCE.get(name, 0.0 if name == "resonance_log_sk" else 1.5)
+        if name != "resonance_log_sk" and dev.size and worst[name] > limit:
+            problems.append(f"{name}: Vigil {vigil[:, i].round(3).tolist()}, peer {peer[:, i].round(3).tolist()}")
+    return worst, problems
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -605,6 +668,8 @@ def bench(args):
         config = json.load(fh)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})  # one core (the sensors and broker: any)
+    check_frame_parser()
+    worst, disagreements = check_features(config)
     work = tempfile.mkdtemp(prefix="vigil_edge_peer_")
     procs = Processes()
 
@@ -622,7 +687,7 @@ def bench(args):
         procs.stop_all()
         shutil.rmtree(work, ignore_errors=True)
     expected_channel_s = args.channels * args.seconds
-    problems = []
+    problems = [f"features disagree with Vigil's: {p}" for p in disagreements]
     for name, r in (("mqtt", mqtt), ("memory", memory)):
         if r["refused"] or r["missing_frames"] or r["duplicates"] or abs(r["channel_s"] - expected_channel_s) > 1e-6:
             problems.append(f"{name}: {r['channel_s']:.1f} of {expected_channel_s} channel-s, {r['refused']} "
@@ -639,6 +704,10 @@ def bench(args):
                         "baseline_windows": args.baseline_windows, "false_alarm_rate": args.false_alarm_rate},
            "python": sys.version.split()[0], "numpy": np.__version__, "scipy": pp.scipy.__version__,
            "paho_mqtt": paho.mqtt.__version__, "load_average": os.getloadavg(),
+           "feature_agreement": {"windows": len(config["check"]), "worst_deviation": worst,
+                                 "tolerance": {n: 0.01 if n in RELATIVE else TOLERANCE.get(n, 1.5)
+                                               for n in FEATURE_NAMES if n != "resonance_log_sk"},
+                                 "relative": sorted(RELATIVE)},
            "problems": problems}
     print(f"edge peer: MQTT-fed   {mqtt['channel_s']:.0f} channel-s in {mqtt['cpu_s']:.2f} CPU-s "
           f"({mqtt['wall_s']:.1f} s wall): {mqtt['channel_s_per_cpu_s']:.1f} channel-s per CPU-s")
