@@ -234,9 +234,9 @@ void write_peer_config(const std::string& path, const std::vector<std::vector<fl
 
 // Backlog drain. The records one hour of this node queues, as the recorder queues them: every asset decides
 // every window (2 per second), each decision the steady one of its channel (run by a real AssetMonitor on
-// the channel's signal), stamped with the hour's window times. The recorder keeps what goes up: the
-// decision when the reported level or fault changes, the evidence with every decision at warning or
-// alarm, one telemetry record per asset per minute of source time.
+// the channel's signal), stamped with the hour's window times. The recorder keeps what goes up: a decision
+// record when the reported level or fault changes (with an evidence record when that level is warning or
+// alarm), and one telemetry record per asset per minute of source time.
 struct Backlog {
   std::filesystem::path queue_file;
   nlohmann::json summary;
@@ -490,6 +490,12 @@ int main(int argc, char** argv) {
     backlog_drain_s = backlog["drains"][0]["drain_s"];
   }
   std::filesystem::remove_all(tmp);
+  for (const auto& d : backlog_h > 0 ? backlog["drains"] : nlohmann::json::array()) {
+    if (d["records_left"] != 0 || d["hub_records"] != backlog["records"]) {
+      std::fprintf(stderr, "backlog drain: not every record reached the hub: %s\n", d.dump().c_str());
+      return 1;
+    }
+  }
   nlohmann::json j = {{"channels", channels}, {"sample_rate_hz", k_rate_hz},
                       {"window_s", 1},        {"overlap", 0.5},
                       {"workers", workers},   {"realtime_channels_per_core", channels_per_core},
