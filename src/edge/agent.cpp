@@ -116,6 +116,7 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
     s.location = asset.location;
   }
   a.model_versions_.resize(c.assets.size());
+  a.last_decision_at_.assign(c.assets.size(), std::chrono::steady_clock::now());
   a.plc_speed_rpm_ = std::make_unique<std::atomic<double>[]>(c.assets.size());
   if (c.modbus.enabled) {
     auto server = ModbusServer::create(c.modbus, c.assets.size());
@@ -241,6 +242,10 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
         });
     if (!uplink) return std::unexpected(uplink.error());
     a.uplink_ = std::move(*uplink);
+    a.uplink_->on_command([&a](const proto::sparkplug::Command& command) {
+      std::lock_guard lock(a.commands_mutex_);
+      a.commands_.push_back(command);
+    });
   }
 
   const std::int64_t start_ns = now_ns();
@@ -375,10 +380,14 @@ void Agent::on_decision(std::size_t channel, const AssetMonitor& monitor, const 
     cm.progress.store(cm.baseline->progress(), std::memory_order_relaxed);
   }
   bool report = false;
+  bool came_back = false;
   std::string sentence;
   {
     std::lock_guard lock(state_mutex_);
     AssetState& s = state_[asset_index];
+    last_decision_at_[asset_index] = std::chrono::steady_clock::now();
+    came_back = !s.source_alive;
+    s.source_alive = true;
     report = d.report_changed || s.windows == 0;
     s.level = d.level;
     s.ne107 = d.ne107;
@@ -393,6 +402,10 @@ void Agent::on_decision(std::size_t channel, const AssetMonitor& monitor, const 
       s.sentence = describe(monitor.asset().location, d.facts, d.reported, d.level, d.recommendation);
       sentence = s.sentence;
     }
+  }
+  if (came_back) {
+    log("info", "source_back", {{"asset", monitor.asset().id}});
+    if (uplink_) uplink_->set_asset_alive(monitor.asset().id, true);
   }
   if (modbus_) {
     std::uint64_t windows = 0;
@@ -473,7 +486,58 @@ std::filesystem::path Agent::commissioned_path(std::size_t channel) const {
          fmt::format("{}-channel{}.anomaly.vigil", config_.channels[channel].asset, channel);
 }
 
+void Agent::run_command(const proto::sparkplug::Command& command) {
+  const std::string& asset = command.device_id;
+  const auto* requested = std::get_if<bool>(&command.metric.value);
+  const bool known =
+      command.metric.name == k_send_evidence_command || command.metric.name == k_rebaseline_command;
+  if (asset.empty() || !known || requested == nullptr || !*requested) {
+    log("warn", "command_ignored",
+        {{"asset", asset.empty() ? "(node)" : asset},
+         {"metric", command.metric.name},
+         {"why", !known ? "not a command of Vigil's" : "only true is a request"}});
+    return;
+  }
+  log("info", "command", {{"asset", asset}, {"metric", command.metric.name}});
+  if (command.metric.name == k_rebaseline_command) {
+    if (auto ok = rebaseline(asset); !ok)
+      log("error", "rebaseline_refused", {{"asset", asset}, {"why", ok.error().message}});
+    return;
+  }
+  for (std::size_t ch = 0; ch < config_.channels.size(); ++ch) {
+    if (config_.channels[ch].asset == asset)
+      pipeline_->with_monitor(ch, [](AssetMonitor& m) { m.request_evidence(); });
+  }
+}
+
+void Agent::check_sources() {
+  const auto now = std::chrono::steady_clock::now();
+  const auto silence = std::chrono::duration<double>(config_.sensors.silence_s);
+  for (std::size_t i = 0; i < config_.assets.size(); ++i) {
+    const std::string& id = config_.assets[i].id;
+    const bool sensed =
+        std::any_of(config_.channels.begin(), config_.channels.end(),
+                    [&](const ChannelConfig& ch) { return ch.asset == id && ch.source == SourceKind::mqtt; });
+    if (!sensed) continue;  // a simulated source does not fall silent
+    {
+      std::lock_guard lock(state_mutex_);
+      AssetState& s = state_[i];
+      if (!s.source_alive || now - last_decision_at_[i] < silence) continue;
+      s.source_alive = false;
+    }
+    log("warn", "source_lost", {{"asset", id}, {"silent_s", fmt::format("{:g}", config_.sensors.silence_s)}});
+    if (uplink_) uplink_->set_asset_alive(id, false);
+  }
+}
+
 void Agent::tick() {
+  std::vector<proto::sparkplug::Command> commands;
+  {
+    std::lock_guard lock(commands_mutex_);
+    commands.swap(commands_);
+  }
+  for (const auto& c : commands) run_command(c);
+  check_sources();
   // Re-baselines asked for by `vigil-edge --rebaseline ASSET` (a request file in the storage folder).
   std::error_code ec;
   for (const auto& asset : config_.assets) {
@@ -750,7 +814,8 @@ nlohmann::json Agent::status() const {
                            {"model_state", to_string(s.model_state)},
                            {"decision", s.sentence},
                            {"windows", s.windows},
-                           {"last_window_ns", s.last_window_ns}});
+                           {"last_window_ns", s.last_window_ns},
+                           {"source", s.source_alive ? "alive" : "silent"}});
   }
   j["commissioning"] = nlohmann::json::array();
   for (std::size_t ch = 0; ch < commissioning_.size(); ++ch) {

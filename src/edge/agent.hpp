@@ -62,6 +62,7 @@ struct AssetState {
   std::string sentence;  // rebuilt when the level or the named fault changes
   std::uint64_t windows = 0;
   std::int64_t last_window_ns = 0;
+  bool source_alive = true;  // false: its sensor channels fell silent ([sensors] silence_s)
 };
 
 class Agent {
@@ -82,7 +83,9 @@ class Agent {
   Status reload(const EdgeConfig& next);
 
   // Housekeeping from the main loop (about once a second): fits the anomaly model of every channel whose
-  // baseline is complete, stores it and switches to it; starts the re-baselines that were asked for.
+  // baseline is complete, stores it and switches to it; starts the re-baselines that were asked for (by
+  // request file or a host's DCMD) and carries out the hosts' other commands; reports assets whose sensor
+  // channels fell silent (DDEATH) and those that came back.
   void tick();
   // Forgets an asset's commissioned model (after a repair) and records a new baseline: physics and ISO
   // decide meanwhile. not_found for an unknown asset; invalid_argument when the asset has a configured
@@ -142,9 +145,16 @@ class Agent {
   };
   std::vector<std::unique_ptr<Commissioning>> commissioning_;
   void start_baseline(std::size_t channel);
+  // A host's command (from the uplink's thread), carried out by tick().
+  void run_command(const proto::sparkplug::Command& command);
+  void check_sources();
+  std::mutex commands_mutex_;
+  std::vector<proto::sparkplug::Command> commands_;
+
   mutable std::mutex state_mutex_;
   std::vector<AssetState> state_;            // one per asset
   std::vector<std::string> model_versions_;  // one per asset, logged with each decision
+  std::vector<std::chrono::steady_clock::time_point> last_decision_at_;  // one per asset
 };
 
 }  // namespace vigil::edge

@@ -179,6 +179,13 @@ Result<const Decision*> AssetMonitor::process(const Window& window, double speed
   d.report_changed = d.level != d.previous_level || reported_fault_ != previous_fault;
   d.ne107 = ne107_status(d.level, check_function_);
   d.recommendation = recommend(d.level, f.rul_low_h, policy_.actions);
+  d.spectra.reset();
+  if ((d.report_changed && d.level >= AlertLevel::warning) || evidence_requested_) {
+    evidence_requested_ = false;
+    d.spectra = std::make_shared<const EvidenceSpectra>(
+        evidence_spectra(a, extractor_.config().sample_rate_hz,
+                         static_cast<std::uint64_t>(std::max<std::int64_t>(0, d.end_ns / 1'000'000))));
+  }
   return &d;
 }
 

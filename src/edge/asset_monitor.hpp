@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,6 +15,7 @@
 #include "dsp/defect_evidence.hpp"
 #include "edge/alerting.hpp"
 #include "edge/config.hpp"
+#include "edge/evidence_spectra.hpp"
 #include "edge/rules.hpp"
 #include "edge/windower.hpp"
 #include "model/anomaly_bundle.hpp"
@@ -59,6 +61,10 @@ struct Decision {
   dsp::DefectFrequencies frequencies;
   std::array<dsp::DefectEvidence, dsp::k_defect_count> evidence{};  // strongest first
 
+  // The window's spectra, on a rise to warning or alarm and when a host asked for them (else null): made on
+  // those events only, shared (not copied) by whoever records the decision.
+  std::shared_ptr<const EvidenceSpectra> spectra;
+
   bool level_changed() const { return level != previous_level; }
   // The level or the reported fault differs from the previous window's: report by exception.
   bool report_changed = false;
@@ -93,6 +99,8 @@ class AssetMonitor {
   void set_check_function(bool on) { check_function_ = on; }
   // Forgets the alert history (after a repair).
   void reset_alerts();
+  // The next window's decision carries its spectra (a host's request).
+  void request_evidence() { evidence_requested_ = true; }
   const AssetConfig& asset() const { return asset_; }
 
  private:
@@ -110,6 +118,7 @@ class AssetMonitor {
   AlertDebouncer debouncer_;
   AssetModels models_;
   bool check_function_ = false;
+  bool evidence_requested_ = false;
   std::span<const float> features_;
   Decision decision_;
   diag::Verdict reported_fault_ = diag::Verdict::normal;

@@ -356,7 +356,8 @@ void read_sensors(Section s, const std::filesystem::path& base, SensorBusConfig&
               : cert.empty() ? "cert_file"
                              : "key_file",
               "TLS needs ca_file, cert_file and key_file together");
-  s.refuse_unknown({"host", "port", "ca_file", "cert_file", "key_file"});
+  s.number("silence_s", b.silence_s, 1, 3600);
+  s.refuse_unknown({"host", "port", "ca_file", "cert_file", "key_file", "silence_s"});
 }
 
 void read_storage(Section s, const std::filesystem::path& base, StorageConfig& st) {

@@ -84,6 +84,7 @@ struct SensorBusConfig {
   std::string host = "127.0.0.1";
   int port = 1883;
   std::filesystem::path ca_file, cert_file, key_file;  // TLS towards that broker when all three are set
+  double silence_s = 10;  // an asset whose sensor channels sent nothing this long is reported dead (DDEATH)
 };
 
 struct StorageConfig {

@@ -5,6 +5,8 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "core/base64.hpp"
+
 namespace vigil::edge {
 
 namespace {
@@ -68,6 +70,13 @@ std::string evidence_record(const RecordedAsset& asset, const Decision& d) {
   j["kind"] = "evidence";
   j["shaft_hz"] = d.frequencies.shaft_hz;
   j["lines"] = evidence_json(d);
+  if (d.spectra) {
+    // Both spectra in the compact layout of docs/formats/sparkplug.md, base64. They cannot fail to encode:
+    // evidence_spectra keeps within the layout's limits; a failure would leave the key out.
+    if (auto v = proto::sparkplug::encode_spectrum(d.spectra->velocity)) j["spectrum"] = base64_encode(*v);
+    if (auto e = proto::sparkplug::encode_spectrum(d.spectra->envelope))
+      j["envelope_spectrum"] = base64_encode(*e);
+  }
   return j.dump();
 }
 
@@ -205,13 +214,15 @@ bool Recorder::flush(const std::vector<Entry>& batch) {
                          .payload = {}});
       const std::string text = decision_record(a, d);
       records.back().payload.assign(text.begin(), text.end());
-      if (d.level >= AlertLevel::warning) {
-        const std::string ev = evidence_record(a, d);
-        records.push_back({.record_class = store::RecordClass::evidence,
-                           .asset = a.id,
-                           .source_time_ms = uplink_time_ms,
-                           .payload = std::vector<std::uint8_t>(ev.begin(), ev.end())});
-      }
+    }
+    // Evidence with every change reported at warning or alarm (those windows carry spectra), and the
+    // spectra a host asked for at any level.
+    if ((d.report_changed && d.level >= AlertLevel::warning) || d.spectra) {
+      const std::string ev = evidence_record(a, d);
+      records.push_back({.record_class = store::RecordClass::evidence,
+                         .asset = a.id,
+                         .source_time_ms = uplink_time_ms,
+                         .payload = std::vector<std::uint8_t>(ev.begin(), ev.end())});
     }
     if (d.end_ns >= next_telemetry[e.asset]) {
       const std::string t = telemetry_record(a, d);

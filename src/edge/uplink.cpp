@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "core/base64.hpp"
 #include "net/backoff.hpp"
 #include "net/mqtt_client.hpp"
 
@@ -54,6 +55,8 @@ constexpr MetricSpec k_asset_metrics[] = {
     {"Decision/Action", sp::DataType::string},
     {"Decision/Deadline", sp::DataType::date_time},
     {"Evidence/Lines", sp::DataType::string},
+    {"Evidence/Spectrum", sp::DataType::bytes},
+    {"Evidence/Envelope spectrum", sp::DataType::bytes},
     {"Record/Id", sp::DataType::uint64},
 };
 
@@ -69,6 +72,8 @@ sp::DataType type_of(std::string_view name) {
 std::vector<sp::Metric> asset_birth_metrics(const AssetConfig& asset) {
   std::vector<sp::Metric> out;
   for (const auto& m : k_asset_metrics) out.push_back(metric(m.name, m.type, std::monostate{}));
+  out.push_back(metric(std::string(k_rebaseline_command), sp::DataType::boolean, false));
+  out.push_back(metric(std::string(k_send_evidence_command), sp::DataType::boolean, false));
   out.push_back(metric("Properties/Bearing", sp::DataType::string, asset.bearing.name));
   out.push_back(metric("Properties/Machine class", sp::DataType::string,
                        std::string(diag::to_string(asset.machine_class))));
@@ -114,6 +119,15 @@ Result<std::vector<sp::Metric>> record_metrics(const store::QueuedRecord& record
     add("Process/Speed rpm", number("speed_rpm"));
   } else if (kind == "evidence") {
     add("Evidence/Lines", j.contains("lines") ? j["lines"].dump() : std::string("[]"));
+    for (const auto& [key, name] : {std::pair{"spectrum", "Evidence/Spectrum"},
+                                    std::pair{"envelope_spectrum", "Evidence/Envelope spectrum"}}) {
+      if (!j.contains(key)) continue;
+      auto bytes = j[key].is_string() ? base64_decode(j[key].get<std::string>())
+                                      : fail(ErrorCode::parse, "not a string");
+      if (!bytes)
+        return fail(ErrorCode::parse, "uplink record {}: {}: {}", record.id, key, bytes.error().message);
+      add(name, std::move(*bytes));
+    }
   } else {
     return fail(ErrorCode::parse, "uplink record {}: unknown kind '{}'", record.id, kind);
   }
@@ -163,6 +177,20 @@ void Uplink::stop() {
     thread_.request_stop();
     thread_.join();
   }
+}
+
+void Uplink::set_asset_alive(const std::string& asset_id, bool alive) {
+  std::lock_guard lock(mutex_);
+  auto [it, inserted] = alive_.try_emplace(asset_id, true);
+  if (it->second == alive) return;
+  it->second = alive;
+  liveness_changes_.emplace_back(asset_id, alive);
+}
+
+bool Uplink::is_alive(const std::string& asset_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = alive_.find(asset_id);
+  return it == alive_.end() || it->second;
 }
 
 UplinkStats Uplink::stats() const {
@@ -262,6 +290,9 @@ void Uplink::run(std::stop_token stop) {
         std::lock_guard lock(mutex_);
         stats_.records_acknowledged += removed ? static_cast<std::uint64_t>(*removed) : 0;
       }
+      for (const sp::Command& c : actions->commands) {
+        if (commands_) commands_(c);
+      }
       return !actions->disconnect;
     };
     if (healthy) {
@@ -271,8 +302,13 @@ void Uplink::run(std::stop_token stop) {
         stats_.connected = true;
       }
       healthy = apply(session_.on_connect_accepted(wall_ms()));
+      {
+        std::lock_guard lock(mutex_);
+        liveness_changes_.clear();  // the births below are of the assets alive now
+      }
       for (const auto& asset : config_.assets) {
         if (!healthy) break;
+        if (!is_alive(asset.id)) continue;
         healthy = apply(session_.device_born(asset.id, asset_birth_metrics(asset), wall_ms()));
       }
       events_("info", "uplink_connected",
@@ -284,15 +320,24 @@ void Uplink::run(std::stop_token stop) {
     auto next_node_report = last_tick;
     while (healthy && !stop.stop_requested() && (*client)->connected()) {
       std::deque<std::pair<std::string, std::vector<std::uint8_t>>> inbox;
+      std::deque<std::pair<std::string, bool>> liveness;
       {
         std::lock_guard lock(mutex_);
         inbox.swap(inbox_);
+        liveness.swap(liveness_changes_);
         stats_.state = state_name();
         stats_.bdseq = session_.bdseq();
         stats_.in_flight = in_flight.size();
       }
       for (auto& [topic, payload] : inbox) {
         if (!(healthy = apply(session_.on_message(topic, payload, wall_ms())))) break;
+      }
+      for (const auto& [asset_id, alive] : liveness) {
+        if (!healthy) break;
+        const AssetConfig* asset = config_.find_asset(asset_id);
+        if (asset == nullptr) continue;
+        healthy = apply(alive ? session_.device_born(asset_id, asset_birth_metrics(*asset), wall_ms())
+                              : session_.device_dead(asset_id, wall_ms()));
       }
       if (!healthy) break;
       const auto now = std::chrono::steady_clock::now();

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -44,6 +45,10 @@ struct NodeReport {
   std::uint64_t dropped_blocks = 0;
 };
 
+// The commands a host may write to an asset (DCMD, Boolean true; docs/formats/sparkplug.md).
+inline constexpr std::string_view k_rebaseline_command = "Device Control/Rebaseline";
+inline constexpr std::string_view k_send_evidence_command = "Device Control/Send evidence";
+
 // The asset metrics a queued record becomes (docs/formats/sparkplug.md), with its record id; the record's
 // source time is every metric's timestamp. Exposed for tests and the hub's decoder tests.
 Result<std::vector<proto::sparkplug::Metric>> record_metrics(const store::QueuedRecord& record,
@@ -61,24 +66,37 @@ class Uplink {
                                                 std::function<NodeReport()> node_report, EventSink events);
   ~Uplink();  // stop()
 
+  using CommandSink = std::function<void(const proto::sparkplug::Command& command)>;
+  // Where a host's commands to the assets go (DCMD Device Control/...); set before start(). Commands the
+  // session handles itself (rebirth, acknowledgements) never come here.
+  void on_command(CommandSink sink) { commands_ = std::move(sink); }
+
   void start();
   // Intentional disconnect: NDEATH, then close. Records not yet acknowledged stay queued.
   void stop();
   UplinkStats stats() const;
 
+  // An asset's source fell silent (alive = false: DDEATH) or came back (DBIRTH). Thread-safe; applied by the
+  // uplink's thread, and remembered across reconnects (a silent asset is not born after a reconnect).
+  void set_asset_alive(const std::string& asset_id, bool alive);
+
  private:
   Uplink(const EdgeConfig& config, store::DurableQueue& queue, proto::sparkplug::EdgeSession session,
          std::function<NodeReport()> node_report, EventSink events);
   void run(std::stop_token stop);
+  bool is_alive(const std::string& asset_id) const;
 
   EdgeConfig config_;
   store::DurableQueue& queue_;
   proto::sparkplug::EdgeSession session_;
   std::function<NodeReport()> node_report_;
   EventSink events_;
+  CommandSink commands_;
 
-  mutable std::mutex mutex_;  // stats_ and inbox_
+  mutable std::mutex mutex_;  // stats_, inbox_, alive_ and liveness_changes_
   UplinkStats stats_;
+  std::map<std::string, bool> alive_;                                    // per asset; absent = alive
+  std::deque<std::pair<std::string, bool>> liveness_changes_;            // for the uplink's thread
   std::deque<std::pair<std::string, std::vector<std::uint8_t>>> inbox_;  // messages from the network thread
   std::jthread thread_;
 };

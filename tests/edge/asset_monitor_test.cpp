@@ -4,8 +4,11 @@
 // windows allocate nothing.
 #include "edge/asset_monitor.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -13,6 +16,7 @@
 #include "cwru_like_asset.hpp"
 #include "model/anomaly_fit.hpp"
 #include "model/feature_schema.hpp"
+#include "proto/sparkplug_spectrum.hpp"
 #include "sim/simulator.hpp"
 #include "support/alloc_counter.hpp"
 
@@ -173,10 +177,86 @@ TEST(AssetMonitor, SteadyStateWindowsAllocateNothing) {
   const auto ws = windows(sim::FaultKind::outer_race, 12, 21);
   ASSERT_TRUE(process(*m, ws[0], 0).has_value());
   std::size_t decided = 0;
-  test::AllocationScope scope;
-  for (std::size_t k = 1; k < ws.size(); ++k) decided += process(*m, ws[k], k).has_value() ? 1 : 0;
-  EXPECT_EQ(scope.allocations(), 0u);
+  std::size_t events = 0;  // windows carrying the evidence spectra of a rise to warning or alarm
+  for (std::size_t k = 1; k < ws.size(); ++k) {
+    test::AllocationScope scope;
+    auto d = process(*m, ws[k], k);
+    const std::size_t allocations = scope.allocations();
+    ASSERT_TRUE(d.has_value());
+    ++decided;
+    if ((*d)->spectra) {
+      ++events;
+      EXPECT_GE((*d)->level, AlertLevel::warning);
+      continue;
+    }
+    EXPECT_EQ(allocations, 0u) << "window " << k;
+  }
   EXPECT_EQ(decided, ws.size() - 1);
+  EXPECT_GE(events, 1u) << "the defect rises to a warning in these windows";
+  EXPECT_LE(events, 2u);
+}
+
+// The spectra that go up as evidence are those of the window: the velocity spectrum shows the simulated
+// defect's carrier-free shaft line where the kinematics put it, the envelope spectrum the outer-race lines
+// the diagnosis found (flagged detected at BPFO and its harmonics, from the bearing's geometry computed
+// here), and a host's request makes the next window carry them at any level. Both encode in the compact
+// layout and decode to the same bins.
+TEST(AssetMonitor, WarningAndRequestCarryTheWindowsSpectraWithTheDefectLines) {
+  auto m = AssetMonitor::create(pump(), channel(), {}, {}, dsp::PlanEffort::estimate);
+  ASSERT_TRUE(m.has_value());
+  const auto healthy = windows(sim::FaultKind::none, 2, 5);
+  auto d = process(*m, healthy[0], 0);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ((*d)->spectra, nullptr);
+  m->request_evidence();
+  d = process(*m, healthy[1], 1);
+  ASSERT_TRUE(d.has_value());
+  ASSERT_NE((*d)->spectra, nullptr);
+  EXPECT_EQ((*d)->level, AlertLevel::normal);
+
+  const auto faulty = windows(sim::FaultKind::outer_race, 12, 21);
+  std::shared_ptr<const EvidenceSpectra> spectra;
+  for (std::size_t k = 0; k < faulty.size() && !spectra; ++k) {
+    auto f = process(*m, faulty[k], 2 + k);
+    ASSERT_TRUE(f.has_value());
+    spectra = (*f)->spectra;
+  }
+  ASSERT_NE(spectra, nullptr) << "a rise to warning carries the spectra";
+  const dsp::DefectFrequencies expected = dsp::defect_frequencies(pump().bearing, k_rpm);
+  const auto& env = spectra->envelope;
+  EXPECT_EQ(env.kind, proto::sparkplug::SpectrumKind::envelope_g2);
+  bool bpfo_detected = false;
+  for (const auto& line : env.lines) {
+    if (line.kind != proto::sparkplug::DefectLine::bpfo || !line.detected) continue;
+    EXPECT_NEAR(line.frequency_hz, line.harmonic * expected.bpfo_hz, 0.03 * line.harmonic * expected.bpfo_hz);
+    bpfo_detected = bpfo_detected || line.harmonic == 1;
+  }
+  EXPECT_TRUE(bpfo_detected);
+  // The envelope spectrum's largest bin above a few Hz sits at a BPFO harmonic.
+  std::size_t peak = 5;
+  for (std::size_t k = 5; k < env.amplitude.size(); ++k)
+    if (env.amplitude[k] > env.amplitude[peak]) peak = k;
+  const double peak_hz = env.first_bin_hz + env.bin_hz * double(peak);
+  const double order = peak_hz / expected.bpfo_hz;
+  EXPECT_NEAR(order, std::round(order), 0.05) << peak_hz;
+  // Velocity: 10 Hz to 1 kHz, shaft lines at the running speed.
+  const auto& v = spectra->velocity;
+  EXPECT_EQ(v.kind, proto::sparkplug::SpectrumKind::velocity_mm_s);
+  EXPECT_GE(v.first_bin_hz, 10.0f);
+  EXPECT_LE(v.first_bin_hz + v.bin_hz * float(v.amplitude.size() - 1), 1000.0f);
+  ASSERT_FALSE(v.lines.empty());
+  EXPECT_EQ(v.lines[0].kind, proto::sparkplug::DefectLine::shaft);
+  EXPECT_NEAR(v.lines[0].frequency_hz, k_rpm / 60.0, 1e-3);
+  for (const auto* s : {&v, &env}) {
+    auto bytes = proto::sparkplug::encode_spectrum(*s);
+    ASSERT_TRUE(bytes) << bytes.error().message;
+    auto back = proto::sparkplug::decode_spectrum(*bytes);
+    ASSERT_TRUE(back) << back.error().message;
+    ASSERT_EQ(back->amplitude.size(), s->amplitude.size());
+    const float top = *std::max_element(s->amplitude.begin(), s->amplitude.end());
+    for (std::size_t k = 0; k < s->amplitude.size(); ++k)
+      ASSERT_NEAR(back->amplitude[k], s->amplitude[k], top / 131070.0 * 1.01 + 1e-30) << k;
+  }
 }
 
 }  // namespace

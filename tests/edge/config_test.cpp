@@ -114,6 +114,9 @@ queue_budget_mb = 0
 
 [policy.actuation]
 min_level = "critical"
+
+[sensors]
+silence_s = 0.5
 )";
   ConfigCheck c = check_config_text(text, k_dir);
   EXPECT_FALSE(c.config.has_value());
@@ -136,6 +139,7 @@ min_level = "critical"
       {"channel[0].asset", 19, "'pump8' is not an [[asset]] id"},
       {"storage.queue_budget_mb", 27, "out of range"},
       {"policy.actuation.min_level", 30, "critical"},
+      {"sensors.silence_s", 33, "out of range"},
   };
   for (const auto& e : expected) {
     const ConfigProblem* p = problem_on(c, e.key);

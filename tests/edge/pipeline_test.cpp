@@ -130,16 +130,19 @@ TEST(Pipeline, WorkersAndSourcesAllocateNothingPerWindow) {
   std::vector<PipelineChannel> channels;
   channels.push_back(channel("a"));
   std::vector<std::size_t> worker_allocations;  // per decision, on the worker thread
+  std::vector<bool> with_spectra;               // the decision carries evidence spectra (a rise to warning+)
   std::size_t last = 0;
   auto p = Pipeline::create(std::move(channels), {.workers = 1, .max_block = k_block, .queue_blocks = 256},
-                            [&](std::size_t, const AssetMonitor&, const Decision&) {
+                            [&](std::size_t, const AssetMonitor&, const Decision& d) {
                               const std::size_t now = test::allocation_count();
                               worker_allocations.push_back(now - last);
+                              with_spectra.push_back(d.spectra != nullptr);
                               last = now;
                             },
                             {});
   ASSERT_TRUE(p.has_value());
   worker_allocations.reserve(1000);
+  with_spectra.reserve(1000);
   (*p)->start();
   const auto x = signal(sim::FaultKind::outer_race, 100, 4);
   std::size_t source_allocations = 0;
@@ -151,9 +154,17 @@ TEST(Pipeline, WorkersAndSourcesAllocateNothingPerWindow) {
   (*p)->stop(true);
   EXPECT_EQ(source_allocations, 0u);
   ASSERT_EQ(worker_allocations.size(), 57u);
-  // The first decision includes the worker's start-up; every later one must be free.
-  for (std::size_t k = 1; k < worker_allocations.size(); ++k)
+  // The first decision includes the worker's start-up; every later one must be free, but for the few that
+  // carry the evidence spectra of a rise to warning or alarm (made on that event only).
+  std::size_t events = 0;
+  for (std::size_t k = 1; k < worker_allocations.size(); ++k) {
+    if (with_spectra[k]) {
+      ++events;
+      continue;
+    }
     EXPECT_EQ(worker_allocations[k], 0u) << "window " << k;
+  }
+  EXPECT_LE(events, 2u);
 }
 
 TEST(Pipeline, MonitorsCanBeReachedBetweenWindows) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -248,6 +249,90 @@ TEST_F(MqttTlsBroker, BrokerNotSignedByTheGivenCaIsRefusedByTheClient) {
   auto ok = c->connect(5s);
   ASSERT_FALSE(ok);
   EXPECT_NE(ok.error().message.find("certificate verify failed"), std::string::npos) << ok.error().message;
+}
+
+// ---- the plant broker's access control (deploy/mosquitto/vigil.acl) --------------------------------
+
+// The shipped ACL on a real Mosquitto with one certificate per client, known by its common name: an edge
+// node gets its own Sparkplug topics through and nothing of another node's, in either direction, and cannot
+// speak for the host; the hub reads every node and commands them.
+class PlantBroker : public MqttTlsBroker {
+ protected:
+  void SetUp() override {
+    MqttTlsBroker::SetUp();
+    broker_.reset();
+    for (const char* cn : {"line3", "line4", "hub"}) {
+      auto ok = test::make_client_certificate(pki_dir_, cn);
+      ASSERT_TRUE(ok) << ok.error().message;
+    }
+    auto b = MosquittoBroker::start(
+        {.tls =
+             MosquittoBroker::Tls{
+                 .ca_file = pki_.ca_cert, .cert_file = pki_.server_cert, .key_file = pki_.server_key},
+         .allow_anonymous = false,
+         .acl_file = std::filesystem::path(VIGIL_SOURCE_DIR) / "deploy" / "mosquitto" / "vigil.acl",
+         .identity_as_username = true});
+    ASSERT_TRUE(b) << b.error().message;
+    broker_ = std::move(*b);
+  }
+  std::unique_ptr<MqttClient> as(const std::string& cn, Inbox& inbox) {
+    auto c = make_client(tls_options(cn, pki_.ca_cert, pki_dir_ / (cn + ".crt"), pki_dir_ / (cn + ".key")));
+    c->on_message(inbox.handler());
+    auto ok = c->connect(5s);
+    EXPECT_TRUE(ok) << (ok ? "" : ok.error().message) << "\n" << broker_->log();
+    return c;
+  }
+};
+
+TEST_F(PlantBroker, ANodePublishesOnlyItsOwnTopics) {
+  Inbox hub_inbox, node_inbox;
+  auto hub = as("hub", hub_inbox);
+  ASSERT_TRUE(hub->subscribe("spBv1.0/#", 1));
+  auto line3 = as("line3", node_inbox);
+  // Another node's births and data, and the host's STATE, are dropped by the broker; then the node's own
+  // messages, in order behind them on the same connection, arrive.
+  for (const char* topic : {"spBv1.0/plant1/NBIRTH/line4", "spBv1.0/plant1/DDATA/line4/pump9",
+                            "spBv1.0/STATE/hub", "spBv1.0/plant1/NCMD/line4"}) {
+    ASSERT_TRUE(line3->publish(topic, bytes("forged"), 1));
+  }
+  for (const char* topic : {"spBv1.0/plant1/NBIRTH/line3", "spBv1.0/plant1/DDATA/line3/pump7"}) {
+    ASSERT_TRUE(line3->publish(topic, bytes("own"), 1));
+  }
+  ASSERT_TRUE(hub_inbox.wait_for(2, 5s)) << broker_->log();
+  std::this_thread::sleep_for(200ms);
+  std::lock_guard lock(hub_inbox.mutex);
+  ASSERT_EQ(hub_inbox.messages.size(), 2u);
+  EXPECT_EQ(hub_inbox.messages[0].first, "spBv1.0/plant1/NBIRTH/line3");
+  EXPECT_EQ(hub_inbox.messages[1].first, "spBv1.0/plant1/DDATA/line3/pump7");
+}
+
+TEST_F(PlantBroker, ANodeReadsOnlyItsOwnCommandsAndTheHostState) {
+  Inbox hub_inbox, node_inbox;
+  auto hub = as("hub", hub_inbox);
+  auto line3 = as("line3", node_inbox);
+  ASSERT_TRUE(line3->subscribe("spBv1.0/plant1/NCMD/line3", 1));
+  ASSERT_TRUE(line3->subscribe("spBv1.0/STATE/hub", 1));
+  // A subscription to another node's commands or data is refused or delivers nothing.
+  (void)line3->subscribe("spBv1.0/plant1/NCMD/line4", 1);
+  (void)line3->subscribe("spBv1.0/plant1/DDATA/line4/+", 1);
+  auto line4 = as("line4", hub_inbox);
+  ASSERT_TRUE(line4->publish("spBv1.0/plant1/DDATA/line4/pump9", bytes("line4 data"), 1));
+  ASSERT_TRUE(hub->publish("spBv1.0/plant1/NCMD/line4", bytes("rebirth line4"), 1));
+  ASSERT_TRUE(hub->publish("spBv1.0/plant1/NCMD/line3", bytes("rebirth line3"), 1));
+  ASSERT_TRUE(hub->publish("spBv1.0/STATE/hub", bytes(R"({"online":true,"timestamp":1})"), 1, true));
+  ASSERT_TRUE(node_inbox.wait_for(2, 5s)) << broker_->log();
+  std::this_thread::sleep_for(300ms);
+  std::lock_guard lock(node_inbox.mutex);
+  ASSERT_EQ(node_inbox.messages.size(), 2u);
+  EXPECT_EQ(node_inbox.messages[0].second, "rebirth line3");
+  EXPECT_EQ(node_inbox.messages[1].first, "spBv1.0/STATE/hub");
+}
+
+TEST_F(PlantBroker, ANodeWithACertificateOfAnotherCaIsRefused) {
+  auto c = make_client(tls_options("line4", pki_.ca_cert, pki_.other_client_cert, pki_.other_client_key));
+  auto ok = c->connect(5s);
+  ASSERT_FALSE(ok) << broker_->log();
+  EXPECT_NE(ok.error().message.find("alert unknown ca"), std::string::npos) << ok.error().message;
 }
 
 // ---- Will ------------------------------------------------------------------------------------------

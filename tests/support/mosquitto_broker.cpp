@@ -83,33 +83,44 @@ Status run_openssl(const fs::path& dir, const std::string& args) {
 
 }  // namespace
 
+namespace {
+
+const std::string k_ec_key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+
+Status make_leaf(const fs::path& dir, const std::string& name, const std::string& ca, const std::string& cn,
+                 const std::string& extensions) {
+  {
+    std::ofstream ext(dir / (name + ".ext"));
+    ext << "basicConstraints=CA:FALSE\n" << extensions;
+  }
+  if (auto ok = run_openssl(
+          dir, "req " + k_ec_key + " -keyout " + name + ".key -out " + name + ".csr -subj '/CN=" + cn + "'");
+      !ok)
+    return ok;
+  return run_openssl(dir, "x509 -req -days 1 -in " + name + ".csr -CA " + ca + ".crt -CAkey " + ca +
+                              ".key -CAcreateserial -out " + name + ".crt -extfile " + name + ".ext");
+}
+
+}  // namespace
+
+Status make_client_certificate(const fs::path& dir, const std::string& cn) {
+  return make_leaf(dir, cn, "ca", cn, "extendedKeyUsage=clientAuth\n");
+}
+
 Result<TestPki> make_test_pki(const fs::path& dir) {
-  const std::string ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+  const std::string& ec = k_ec_key;
   const auto make_ca = [&](const std::string& name) {
     return run_openssl(dir, "req -x509 " + ec + " -days 1 -keyout " + name + ".key -out " + name +
                                 ".crt -subj '/CN=Vigil test " + name +
                                 "' -addext basicConstraints=critical,CA:TRUE -addext "
                                 "keyUsage=critical,keyCertSign,cRLSign");
   };
-  const auto make_leaf = [&](const std::string& name, const std::string& ca, const std::string& cn,
-                             const std::string& extensions) -> Status {
-    {
-      std::ofstream ext(dir / (name + ".ext"));
-      ext << "basicConstraints=CA:FALSE\n" << extensions;
-    }
-    if (auto ok = run_openssl(
-            dir, "req " + ec + " -keyout " + name + ".key -out " + name + ".csr -subj '/CN=" + cn + "'");
-        !ok)
-      return ok;
-    return run_openssl(dir, "x509 -req -days 1 -in " + name + ".csr -CA " + ca + ".crt -CAkey " + ca +
-                                ".key -CAcreateserial -out " + name + ".crt -extfile " + name + ".ext");
-  };
   for (auto status :
        {make_ca("ca"), make_ca("other_ca"),
-        make_leaf("server", "ca", "localhost",
+        make_leaf(dir, "server", "ca", "localhost",
                   "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"),
-        make_leaf("client", "ca", "vigil-test-client", "extendedKeyUsage=clientAuth\n"),
-        make_leaf("other_client", "other_ca", "vigil-test-client", "extendedKeyUsage=clientAuth\n")}) {
+        make_leaf(dir, "client", "ca", "vigil-test-client", "extendedKeyUsage=clientAuth\n"),
+        make_leaf(dir, "other_client", "other_ca", "vigil-test-client", "extendedKeyUsage=clientAuth\n")}) {
     if (!status) return std::unexpected(status.error());
   }
   return TestPki{.ca_cert = dir / "ca.crt",
@@ -165,7 +176,9 @@ Status MosquittoBroker::write_config() const {
          << "certfile " << options_.tls->cert_file.string() << "\n"
          << "keyfile " << options_.tls->key_file.string() << "\n"
          << "require_certificate " << (options_.tls->require_certificate ? "true" : "false") << "\n";
+    if (options_.identity_as_username) conf << "use_identity_as_username true\n";
   }
+  if (!options_.acl_file.empty()) conf << "acl_file " << options_.acl_file.string() << "\n";
   if (!conf) return fail(ErrorCode::io, "cannot write {}", (dir_ / "mosquitto.conf").string());
   return {};
 }

@@ -28,6 +28,10 @@ struct TestPki {
 
 Result<TestPki> make_test_pki(const std::filesystem::path& dir);
 
+// One more client certificate signed by the `ca` of make_test_pki(dir), with common name `cn`:
+// dir/<cn>.crt and dir/<cn>.key.
+Status make_client_certificate(const std::filesystem::path& dir, const std::string& cn);
+
 class MosquittoBroker {
  public:
   struct Tls {
@@ -37,6 +41,8 @@ class MosquittoBroker {
   struct Options {
     std::optional<Tls> tls{};     // the listener is TLS-only when set
     bool allow_anonymous = true;  // false: with no password file, every client is refused "not authorised"
+    std::filesystem::path acl_file{};   // Mosquitto's acl_file, when set
+    bool identity_as_username = false;  // use_identity_as_username: a client is its certificate's CN
   };
 
   // Writes the config, picks a free port (retrying when another process takes it first), starts
