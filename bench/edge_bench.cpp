@@ -244,13 +244,17 @@ struct Backlog {
 
 Backlog fill_backlog(std::size_t channels, double hours, const std::vector<std::vector<float>>& signal,
                      const model::AnomalyModel& anomaly, const std::filesystem::path& dir) {
-  // The steady decision of each channel: the last of its signal's windows (the alert level debounced).
+  // The steady decision of each channel: the last of its signal's windows (the alert level debounced), and
+  // the spectra of its rise to warning or alarm, if it rose (they go up with the first window's evidence).
   std::vector<Decision> steady;
+  std::vector<std::shared_ptr<const EvidenceSpectra>> rise;
   for (std::size_t c = 0; c < channels; ++c) {
     AssetMonitor m = monitor(c, anomaly, dsp::PlanEffort::estimate);
     const Decision* d = nullptr;
+    rise.emplace_back();
     for (std::size_t k = 0; (k * k_hop + k_window) <= signal[c].size(); ++k) {
       d = *m.process(Window{.samples = std::span(signal[c]).subspan(k * k_hop, k_window), .index = k}, k_rpm);
+      if (d->spectra) rise.back() = d->spectra;
     }
     steady.push_back(*d);
   }
@@ -271,6 +275,7 @@ Backlog fill_backlog(std::size_t channels, double hours, const std::vector<std::
         d.end_ns = start_ns + std::int64_t(k) * hop_ns + 1'000'000'000;
         d.previous_level = k == 0 ? AlertLevel::normal : d.level;
         d.report_changed = k == 0 && d.level != AlertLevel::normal;
+        d.spectra = d.report_changed && d.level >= AlertLevel::warning ? rise[c] : nullptr;
         recorder->record(c, d);
       }
     }
