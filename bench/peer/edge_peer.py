@@ -25,7 +25,9 @@ Commands:
          edge_peer.py bench --vigil build/bin/vigil --config CONFIG.json --out edge_peer.json
 
 CONFIG.json is what `edge_bench --peer_config=` writes: {"speed_rpm", "window_s", "overlap", "analysis":
-pipeline_peer's configuration}. Exit status: 0, 1 on a failed measurement, 2 on a usage or set-up error.
+pipeline_peer's configuration, "check": windows with the feature vectors Vigil computed for them}. Before
+measuring, `bench` checks the frame parser against the format's example bytes and its features against
+Vigil's. Exit status: 0; 1 when a check fails or a frame went missing; 2 on a usage or set-up error.
 """
 
 import os
