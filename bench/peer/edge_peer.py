@@ -27,7 +27,7 @@ Commands:
 CONFIG.json is what `edge_bench --peer_config=` writes: {"speed_rpm", "window_s", "overlap", "analysis":
 pipeline_peer's configuration, "check": windows with the feature vectors Vigil computed for them}. Before
 measuring, `bench` checks the frame parser against the format's example bytes and its features against
-Vigil's. Exit status: 0; 1 when a check fails or a frame went missing; 2 on a usage or set-up error.
+Vigil's. Exit status: 0; 1 when a check or a set-up step fails or a frame went missing; 2 on a usage error.
 """
 
 import os
