@@ -19,6 +19,7 @@ DEB_PACKAGES := cmake make g++ pkg-config git \
 	libmosquitto-dev mosquitto openssl libmodbus-dev mbpoll python3-pymodbus python3-serial-asyncio \
 	clang libclang-rt-14-dev clang-format \
 	python3-numpy python3-scipy python3-sklearn \
+	python3-paho-mqtt \
 	protobuf-compiler libprotobuf-dev nodejs
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

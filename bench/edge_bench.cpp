@@ -7,8 +7,13 @@
 //               block is pushed to its decision (exact percentiles), the decision-to-durable latency of the
 //               recorder (histogram bounds), the resident memory, and the bytes queued for the uplink
 //               against the raw int16 bytes of the same signal.
-// Writes --out (JSON). Uplink off: the queue is what would go up (JSON records; Sparkplug DATA by exception
-// is smaller).
+//   backlog     one hour (--backlog_h) of the node's records as the recorder queues them at the steady
+//               state, then the real uplink (Sparkplug over MQTT to a Mosquitto started on 127.0.0.1) and a
+//               hub stand-in that acknowledges (bench/hub_stand_in.hpp): seconds until the queue is empty
+//               (backlog_drain_s), at the configured historical rate bound and with the bound lifted.
+// Writes --out (JSON); --peer_config=PATH also writes the analysis configuration and check windows for the
+// Python agent of the same pipeline (bench/peer/edge_peer.py). Throughput and paced runs: uplink off, the
+// queue is what would go up (JSON records; Sparkplug DATA by exception is smaller).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -25,11 +30,16 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "bench_support.hpp"
+#include "diag/window_analyzer.hpp"
 #include "edge/commissioning.hpp"
 #include "edge/pipeline.hpp"
 #include "edge/recorder.hpp"
+#include "edge/uplink.hpp"
+#include "hub_stand_in.hpp"
 #include "model/feature_schema.hpp"
 #include "sim/simulator.hpp"
+#include "support/mosquitto_broker.hpp"
 
 namespace {
 
@@ -106,6 +116,27 @@ model::AnomalyModel commissioned_model() {
   return *fit_baseline(*baseline);
 }
 
+// Channel c's monitor with the commissioned anomaly model, as the agent runs it.
+AssetMonitor monitor(std::size_t c, const model::AnomalyModel& anomaly, dsp::PlanEffort effort) {
+  AssetModels models;
+  models.anomaly.emplace(anomaly);
+  models.state = ModelState::ok;
+  return *AssetMonitor::create(asset(c), channel(c), {}, std::move(models), effort);
+}
+
+// The node's recorder: its decision log and uplink queue in a fresh folder `dir`.
+std::unique_ptr<Recorder> make_recorder(std::size_t channels, const std::filesystem::path& dir) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::vector<RecordedAsset> recorded;
+  for (std::size_t c = 0; c < channels; ++c) recorded.push_back({asset(c).id, asset(c).id});
+  RecorderConfig rc;
+  rc.log_file = dir / "decisions.db";
+  rc.queue_file = dir / "outbox.db";
+  rc.key_file = dir / "node.key";
+  return *Recorder::create(rc, recorded, [](std::size_t) { return std::string("anomaly commissioned"); }, {});
+}
+
 struct Node {
   std::unique_ptr<Recorder> recorder;
   std::unique_ptr<Pipeline> pipeline;
@@ -118,23 +149,10 @@ struct Node {
 std::unique_ptr<Node> make_node(std::size_t channels, const std::filesystem::path& dir, bool paced,
                                 const model::AnomalyModel& anomaly) {
   auto node = std::make_unique<Node>();
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  std::vector<RecordedAsset> recorded;
-  for (std::size_t c = 0; c < channels; ++c) recorded.push_back({asset(c).id, asset(c).id});
-  RecorderConfig rc;
-  rc.log_file = dir / "decisions.db";
-  rc.queue_file = dir / "outbox.db";
-  rc.key_file = dir / "node.key";
-  node->recorder =
-      *Recorder::create(rc, recorded, [](std::size_t) { return std::string("anomaly commissioned"); }, {});
+  node->recorder = make_recorder(channels, dir);
   std::vector<PipelineChannel> pcs;
   for (std::size_t c = 0; c < channels; ++c) {
-    AssetModels models;
-    models.anomaly.emplace(anomaly);
-    models.state = ModelState::ok;
-    auto m = AssetMonitor::create(asset(c), channel(c), {}, std::move(models), dsp::PlanEffort::measure);
-    pcs.push_back({.monitor = std::move(*m),
+    pcs.push_back({.monitor = monitor(c, anomaly, dsp::PlanEffort::measure),
                    .window_len = k_window,
                    .hop = k_hop,
                    .sample_rate_hz = k_rate_hz,
@@ -159,6 +177,204 @@ std::unique_ptr<Node> make_node(std::size_t channels, const std::filesystem::pat
   return node;
 }
 
+// The analysis a monitor of this node runs on each window (the configuration model::FeatureExtractor gives
+// diag::WindowAnalyzer), in the form bench/peer/pipeline_peer.py reads, for the Python agent of the same
+// pipeline (bench/peer/edge_peer.py). The peer derives the band limits itself and refuses to run when they
+// differ from these. With it, the last window of a healthy and of a defective channel (as signals() makes
+// them) and the feature vectors our monitor computes for them, which the peer compares with its own.
+void write_peer_config(const std::string& path, const std::vector<std::vector<float>>& signal) {
+  diag::WindowAnalyzerConfig cfg{
+      .sample_rate_hz = k_rate_hz,
+      .window_len = k_window,
+      .bearing = asset(0).bearing,
+      .max_speed_rpm = asset(0).max_speed_rpm,
+      .kurtogram_levels = 5,
+      .evidence = {.harmonics = 3, .speed_tolerance = 0.02, .min_snr_db = 6, .background_hz = 50}};
+  nlohmann::json check = nlohmann::json::array();
+  for (std::size_t c = 0; c < std::min<std::size_t>(2, signal.size()); ++c) {
+    auto m = AssetMonitor::create(asset(c), channel(c), {}, {}, dsp::PlanEffort::estimate);
+    const auto window = std::span(signal[c]).subspan(signal[c].size() - k_window);
+    (void)*m->process(Window{.samples = window, .index = 0}, k_rpm);
+    const auto f = m->features();
+    check.push_back({{"channel", c},
+                     {"fault", c % 2 ? "outer_race" : "none"},
+                     {"samples", std::vector<float>(window.begin(), window.end())},
+                     {"features", std::vector<float>(f.begin(), f.end())}});
+  }
+  const nlohmann::json j = {
+      {"speed_rpm", k_rpm},
+      {"check", check},
+      {"window_s", double(k_window) / k_rate_hz},
+      {"overlap", 1.0 - double(k_hop) / double(k_window)},
+      {"analysis",
+       {{"sample_rate_hz", cfg.sample_rate_hz},
+        {"window_len", cfg.window_len},
+        {"bearing",
+         {{"name", cfg.bearing.name},
+          {"ball_count", cfg.bearing.ball_count},
+          {"ball_diameter_mm", cfg.bearing.ball_diameter_mm},
+          {"pitch_diameter_mm", cfg.bearing.pitch_diameter_mm},
+          {"contact_angle_deg", cfg.bearing.contact_angle_deg}}},
+        {"max_speed_rpm", cfg.max_speed_rpm},
+        {"velocity_band_hz", {dsp::k_iso_velocity_band.low_hz, dsp::k_iso_velocity_band.high_hz}},
+        {"kurtogram_levels", cfg.kurtogram_levels},
+        {"kurtogram_min_low_hz", diag::band_low_hz(cfg)},
+        {"kurtogram_min_bandwidth_hz", diag::kurtogram_config(cfg).min_bandwidth_hz},
+        {"kurtogram_max_samples_per_band", 4096},
+        {"envelope_max_hz", diag::envelope_reach_hz(cfg)},
+        {"envelope_edge_taper_hz", 200},
+        {"evidence",
+         {{"harmonics", cfg.evidence.harmonics},
+          {"speed_tolerance", cfg.evidence.speed_tolerance},
+          {"min_snr_db", cfg.evidence.min_snr_db},
+          {"background_hz", cfg.evidence.background_hz},
+          {"min_background_bins", dsp::DefectEvidenceFinder::k_min_background_bins}}}}}};
+  std::ofstream(path) << j.dump(1) << '\n';
+}
+
+// Backlog drain. The records one hour of this node queues, as the recorder queues them: every asset decides
+// every window (2 per second), each decision the steady one of its channel (run by a real AssetMonitor on
+// the channel's signal), stamped with the hour's window times. The recorder keeps what goes up: a decision
+// record when the reported level or fault changes (with an evidence record when that level is warning or
+// alarm), and one telemetry record per asset per minute of source time.
+struct Backlog {
+  std::filesystem::path queue_file;
+  nlohmann::json summary;
+};
+
+Backlog fill_backlog(std::size_t channels, double hours, const std::vector<std::vector<float>>& signal,
+                     const model::AnomalyModel& anomaly, const std::filesystem::path& dir) {
+  // The steady decision of each channel: the last of its signal's windows (the alert level debounced), and
+  // the spectra of its rise to warning or alarm, if it rose (they go up with the first window's evidence).
+  std::vector<Decision> steady;
+  std::vector<std::shared_ptr<const EvidenceSpectra>> rise;
+  for (std::size_t c = 0; c < channels; ++c) {
+    AssetMonitor m = monitor(c, anomaly, dsp::PlanEffort::estimate);
+    const Decision* d = nullptr;
+    rise.emplace_back();
+    for (std::size_t k = 0; (k * k_hop + k_window) <= signal[c].size(); ++k) {
+      d = *m.process(Window{.samples = std::span(signal[c]).subspan(k * k_hop, k_window), .index = k}, k_rpm);
+      if (d->spectra) rise.back() = d->spectra;
+    }
+    steady.push_back(*d);
+  }
+  const auto fill_start = Clock::now();
+  {
+    auto recorder = make_recorder(channels, dir);
+    recorder->start();
+    const auto hop_ns = static_cast<std::int64_t>(double(k_hop) / k_rate_hz * 1e9);
+    const std::int64_t start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count() -
+                                  static_cast<std::int64_t>(hours * 3600e9);
+    const auto windows = static_cast<std::uint64_t>(hours * 3600e9 / double(hop_ns));
+    for (std::uint64_t k = 0; k < windows; ++k) {
+      for (std::size_t c = 0; c < channels; ++c) {
+        Decision d = steady[c];
+        d.window_index = k;
+        d.end_ns = start_ns + std::int64_t(k) * hop_ns + 1'000'000'000;
+        d.previous_level = k == 0 ? AlertLevel::normal : d.level;
+        d.report_changed = k == 0 && d.level != AlertLevel::normal;
+        d.spectra = d.report_changed && d.level >= AlertLevel::warning ? rise[c] : nullptr;
+        recorder->record(c, d);
+      }
+    }
+    recorder->stop();
+  }  // closed: the queue file is whole (no WAL) and can be copied for each drain
+  const double fill_s = std::chrono::duration<double>(Clock::now() - fill_start).count();
+  auto queue = *store::DurableQueue::open(dir / "outbox.db");
+  const store::QueueStats q = *queue.stats();
+  nlohmann::json by_class = nlohmann::json::object(), levels = nlohmann::json::object();
+  std::int64_t records = 0;
+  for (std::size_t k = 0; k < store::k_record_classes; ++k) {
+    by_class[std::string(store::to_string(store::RecordClass(k)))] = q.by_class[k].depth;
+    records += q.by_class[k].depth;
+  }
+  for (const Decision& d : steady)
+    levels[std::string(to_string(d.level))] = levels.value(to_string(d.level), 0) + 1;
+  return {dir / "outbox.db",
+          {{"hours", hours},
+           {"decisions", static_cast<std::uint64_t>(hours * 7200) * channels},
+           {"records", records},
+           {"records_by_class", by_class},
+           {"queued_bytes", q.bytes},
+           {"asset_levels", levels},
+           {"fill_s", fill_s}}};
+}
+
+// Drains a copy of the backlog through the real uplink to a real Mosquitto on 127.0.0.1 (a port chosen at run
+// time) and a hub stand-in that acknowledges every 100 ms: seconds from the uplink's start to an empty
+// queue, at the uplink's bound of max_historical_per_s records per second for records queued before the
+// connection.
+nlohmann::json drain_backlog(std::size_t channels, const Backlog& backlog, double max_historical_per_s,
+                             const std::filesystem::path& dir) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(backlog.queue_file, dir / "outbox.db");
+  auto queue = *store::DurableQueue::open(dir / "outbox.db");
+  const std::int64_t records = backlog.summary["records"];
+  auto broker = vigil::bench::value_or_die(vigil::test::MosquittoBroker::start(), "mosquitto");
+  auto hub = vigil::bench::value_or_die(
+      vigil::bench::HubStandIn::start(broker->port(), "hub", std::chrono::milliseconds(100)), "hub stand-in");
+  EdgeConfig config;
+  config.node = {.group = "plant", .id = "bench-node"};
+  for (std::size_t c = 0; c < channels; ++c) config.assets.push_back(asset(c));
+  config.uplink.enabled = true;
+  config.uplink.port = broker->port();
+  config.uplink.primary_host = "hub";
+  config.uplink.max_historical_per_s = max_historical_per_s;
+  config.storage.dir = dir;
+  std::vector<std::string> events;
+  std::mutex events_mutex;
+  auto uplink = vigil::bench::value_or_die(
+      Uplink::create(config, queue, {},
+                     [&](std::string level, std::string event, std::string detail) {
+                       if (level == "info") return;
+                       std::lock_guard lock(events_mutex);
+                       events.push_back(fmt::format("{} {}: {}", level, event, detail));
+                     }),
+      "uplink");
+  const auto start = Clock::now();
+  uplink->start();
+  // Generous: three times the rate bound's time, plus a minute.
+  const auto limit = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                                 3.0 * double(records) / max_historical_per_s + 60));
+  std::int64_t left = records;
+  double drain_s = -1;
+  while (Clock::now() < limit) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const store::QueueStats q = *queue.stats();
+    left = 0;
+    for (const auto& cs : q.by_class) left += cs.depth;
+    if (left == 0) {
+      drain_s = std::chrono::duration<double>(Clock::now() - start).count();
+      break;
+    }
+  }
+  const UplinkStats u = uplink->stats();
+  uplink->stop();
+  const vigil::bench::HubStandIn::Seen seen = hub->seen();
+  std::fprintf(
+      stderr,
+      "backlog drain at %.0f records/s: %lld records in %.2f s (%.0f records/s), %llu stored by the hub, "
+      "%llu resent, %llu duplicates\n",
+      max_historical_per_s, static_cast<long long>(records), drain_s,
+      drain_s > 0 ? double(records) / drain_s : 0.0, static_cast<unsigned long long>(seen.records),
+      static_cast<unsigned long long>(u.records_resent), static_cast<unsigned long long>(seen.duplicates));
+  return {{"max_historical_per_s", max_historical_per_s},
+          {"drain_s", drain_s > 0 ? nlohmann::json(drain_s) : nlohmann::json(nullptr)},
+          {"records_per_s", drain_s > 0 ? double(records) / drain_s : 0.0},
+          {"records_left", left},
+          {"hub_records", seen.records},
+          {"hub_duplicates", seen.duplicates},
+          {"hub_historical_ddata", seen.historical},
+          {"hub_acknowledgements", seen.acknowledgements},
+          {"hub_errors", seen.errors.size()},
+          {"records_sent", u.records_sent},
+          {"records_resent", u.records_resent},
+          {"uplink_events", events}};
+}
+
 double percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -169,21 +385,24 @@ double percentile(std::vector<double> v, double q) {
 
 int main(int argc, char** argv) {
   std::size_t channels = 16;
-  double throughput_s = 20, paced_s = 20;
-  std::string out = "edge.json";
+  double throughput_s = 20, paced_s = 20, backlog_h = 1;
+  std::string out = "edge.json", peer_config;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::string_view key) { return a.substr(key.size()); };
     if (a.rfind("--channels=", 0) == 0) channels = std::stoul(value("--channels="));
     if (a.rfind("--throughput_s=", 0) == 0) throughput_s = std::stod(value("--throughput_s="));
     if (a.rfind("--paced_s=", 0) == 0) paced_s = std::stod(value("--paced_s="));
+    if (a.rfind("--backlog_h=", 0) == 0) backlog_h = std::stod(value("--backlog_h="));
     if (a.rfind("--out=", 0) == 0) out = value("--out=");
+    if (a.rfind("--peer_config=", 0) == 0) peer_config = value("--peer_config=");
   }
   const auto tmp = std::filesystem::temp_directory_path() / fmt::format("vigil_edge_bench_{}", ::getpid());
   std::fprintf(stderr, "edge bench: %zu channels at %.0f S/s, 1 s windows, 50 %% overlap\n", channels,
                k_rate_hz);
   const model::AnomalyModel anomaly = commissioned_model();
   const auto signal = signals(channels, std::max(throughput_s, paced_s));
+  if (!peer_config.empty()) write_peer_config(peer_config, signal);
   const std::size_t workers = std::max(1u, std::thread::hardware_concurrency());
 
   // Throughput: push everything as fast as the pipeline takes it (a full queue would drop: wait instead).
@@ -263,11 +482,30 @@ int main(int argc, char** argv) {
         node->latency_ms.size(), percentile(node->latency_ms, 0.5), percentile(node->latency_ms, 0.99),
         r.durable_us.quantile_bound_us(0.99) / 1000, rss, static_cast<long long>(queued_bytes), raw_bytes);
   }
+  // Backlog: the hour's records drained at the configured bound, then with the bound lifted (what else
+  // limits the uplink).
+  nlohmann::json backlog, backlog_drain_s;
+  if (backlog_h > 0) {
+    const Backlog b = fill_backlog(channels, backlog_h, signal, anomaly, tmp / "backlog");
+    std::fprintf(stderr, "backlog: %s\n", b.summary.dump().c_str());
+    const double configured = UplinkConfig{}.max_historical_per_s;
+    backlog = b.summary;
+    backlog["drains"] = {drain_backlog(channels, b, configured, tmp / "drain"),
+                         drain_backlog(channels, b, 1e9, tmp / "drain_unbounded")};
+    backlog_drain_s = backlog["drains"][0]["drain_s"];
+  }
   std::filesystem::remove_all(tmp);
+  for (const auto& d : backlog_h > 0 ? backlog["drains"] : nlohmann::json::array()) {
+    if (d["records_left"] != 0 || d["hub_records"] != backlog["records"]) {
+      std::fprintf(stderr, "backlog drain: not every record reached the hub: %s\n", d.dump().c_str());
+      return 1;
+    }
+  }
   nlohmann::json j = {{"channels", channels}, {"sample_rate_hz", k_rate_hz},
                       {"window_s", 1},        {"overlap", 0.5},
                       {"workers", workers},   {"realtime_channels_per_core", channels_per_core},
-                      {"paced", paced}};
+                      {"paced", paced},       {"backlog_drain_s", backlog_drain_s},
+                      {"backlog", backlog}};
   std::ofstream(out) << j.dump(2) << '\n';
   std::printf("%s\n", j.dump(2).c_str());
   return 0;

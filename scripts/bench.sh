@@ -9,7 +9,9 @@
 #      beside its floors, and the numpy peer of the inference (bench/peer/model_peer.py), into
 #      BUILD_DIR/bench/model.json;
 #   6. edge_bench: the edge agent's pipeline for a 16-channel node at 25.6 kS/s (throughput per core, decide
-#      latency, durable latency, memory, uplink bytes), into BUILD_DIR/bench/edge.json.
+#      latency, durable latency, memory, uplink bytes), into BUILD_DIR/bench/edge.json; then the Python agent
+#      of the same pipeline (bench/peer/edge_peer.py: paho-mqtt fed by `vigil sensor` through a Mosquitto it
+#      starts, and from memory), its rates and the ratios merged into edge.json.
 # Usage: scripts/bench.sh [BUILD_DIR] (default build). Env: BENCH_CHANNELS (8), BENCH_MIN_TIME (0.5 s for the
 # pipeline, a third of it per hot path), BENCH_REPETITIONS (5), PEER_MIN_CPU_S (3).
 # Exit status: non-zero when a program fails or the peer disagrees with our features; missed throughput
@@ -34,6 +36,10 @@ for program in dsp_bench sim_bench diag_bench pipeline_bench model_bench edge_be
 done
 if ! "$PYTHON" -c 'import numpy, scipy' 2>/dev/null; then
   echo "bench: $PYTHON lacks numpy/scipy (apt-get install python3-numpy python3-scipy, or make deps)" >&2
+  exit 2
+fi
+if [ ! -x "$BUILD_DIR/bin/vigil" ] || ! "$PYTHON" -c 'import paho.mqtt' 2>/dev/null; then
+  echo "bench: the edge peer needs $BUILD_DIR/bin/vigil (build it) and paho-mqtt (apt-get install python3-paho-mqtt)" >&2
   exit 2
 fi
 
@@ -249,11 +255,47 @@ print(f"  written {os.path.join(bench, 'model.json')}")
 PY
 
 echo "== edge node: 16 channels at 25.6 kS/s through the agent's pipeline, log and queue"
-"$BENCH/edge_bench" --channels=16 --throughput_s=20 --paced_s=20 --out="$BENCH/edge.json"
+"$BENCH/edge_bench" --channels=16 --throughput_s=20 --paced_s=20 --out="$BENCH/edge.json" \
+  --peer_config="$BENCH/edge_peer_config.json"
+echo "== edge peer: a Python agent of the same pipeline (paho-mqtt, numpy/scipy, sqlite3), one core"
+edge_peer_status=0
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+  "$PYTHON" "$ROOT/bench/peer/edge_peer.py" bench --vigil "$BUILD_DIR/bin/vigil" \
+  --config "$BENCH/edge_peer_config.json" --out "$BENCH/edge_peer.json" || edge_peer_status=$?
+"$PYTHON" - "$BENCH" "$edge_peer_status" <<'PY'
+import json, os, sys
+
+bench, status = sys.argv[1], int(sys.argv[2])
+with open(os.path.join(bench, "edge.json")) as fh:
+    edge = json.load(fh)
+peer = {}
+if os.path.exists(os.path.join(bench, "edge_peer.json")):
+    with open(os.path.join(bench, "edge_peer.json")) as fh:
+        peer = json.load(fh)
+ours = edge["realtime_channels_per_core"]
+mqtt, memory = peer.get("peer_channel_s_per_cpu_s_mqtt"), peer.get("peer_channel_s_per_cpu_s_memory")
+edge["python_peer"] = {"channel_s_per_cpu_s_mqtt": mqtt, "channel_s_per_cpu_s_memory": memory,
+                       "exit_status": status, "problems": peer.get("problems", ["not run"]),
+                       "detail": "edge_peer.json"}
+edge["realtime_channels_per_core_over_python_peer"] = {"mqtt": ours / mqtt if mqtt else None,
+                                                       "memory": ours / memory if memory else None}
+with open(os.path.join(bench, "edge.json"), "w") as fh:
+    json.dump(edge, fh, indent=2)
+print("\n== edge node, channel-seconds decided per CPU-second")
+print(f"  vigil-edge pipeline        {ours:8.0f}")
+for name, rate in (("Python peer, fed by MQTT", mqtt), ("Python peer, from memory", memory)):
+    if rate:
+        print(f"  {name:<26} {rate:8.1f}   (vigil / peer = {ours / rate:.1f})")
+print(f"  written {os.path.join(bench, 'edge.json')}")
+PY
 
 if [ "$peer_status" -ne 0 ]; then
   echo "bench: the peer disagrees with our features (exit $peer_status); see $BENCH/peer.json" >&2
   exit "$peer_status"
+fi
+if [ "$edge_peer_status" -ne 0 ]; then
+  echo "bench: the Python edge peer failed (exit $edge_peer_status); see $BENCH/edge_peer.json" >&2
+  exit "$edge_peer_status"
 fi
 if [ "$model_peer_status" -ne 0 ]; then
   echo "bench: the numpy peer disagrees with our model outputs (exit $model_peer_status); see $BENCH/model_peer.json" >&2
