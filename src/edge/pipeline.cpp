@@ -56,7 +56,9 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(std::vector<PipelineChannel> 
   for (std::size_t w = 0; w < workers; ++w) p->workers_.push_back(std::make_unique<Worker>());
   for (std::size_t i = 0; i < channels.size(); ++i) {
     PipelineChannel& c = channels[i];
-    auto windower = Windower::create(c.window_len, c.hop, config.max_block, c.sample_rate_hz);
+    // Phases spread over a hop: channels fed in lock step complete their windows one after another.
+    const std::size_t phase = i * c.hop / channels.size();
+    auto windower = Windower::create(c.window_len, c.hop, config.max_block, c.sample_rate_hz, phase);
     if (!windower) return std::unexpected(windower.error().with_context(c.name));
     auto channel = std::make_unique<Channel>(std::move(c), std::move(*windower));
     channel->slots.resize(config.queue_blocks);

@@ -22,10 +22,13 @@ struct Window {
 class Windower {
  public:
   // window_len samples per window, a new window every hop samples (hop = window_len * (1 - overlap)),
-  // blocks of at most max_block samples, at sample_rate_hz. invalid_argument unless
-  // 0 < hop <= window_len and max_block > 0 and the rate is positive.
+  // blocks of at most max_block samples, at sample_rate_hz. The stream's first `phase` samples (and again
+  // the first `phase` after a restart) are skipped: channels whose blocks arrive in lock step, given phases
+  // spread over a hop, complete their windows at different moments instead of all at once, so no window
+  // waits for the others' analysis. invalid_argument unless 0 < hop <= window_len, phase < hop,
+  // max_block > 0 and the rate is positive.
   static Result<Windower> create(std::size_t window_len, std::size_t hop, std::size_t max_block,
-                                 double sample_rate_hz);
+                                 double sample_rate_hz, std::size_t phase = 0);
 
   // Appends a block whose first sample was taken at first_sample_ns, and calls on_window(const Window&)
   // for every window it completes, oldest first. Sample times are taken from the latest block's timestamp
@@ -56,7 +59,8 @@ class Windower {
   std::uint64_t dropped_samples() const { return dropped_; }  // samples of partial windows dropped
 
  private:
-  Windower(std::size_t window_len, std::size_t hop, std::size_t max_block, double sample_rate_hz);
+  Windower(std::size_t window_len, std::size_t hop, std::size_t max_block, double sample_rate_hz,
+           std::size_t phase);
   Status append(std::span<const float> block, std::int64_t first_sample_ns);
   void advance();
   std::int64_t time_of(std::size_t i) const;  // source time of buffer_[i]
@@ -64,6 +68,8 @@ class Windower {
   std::size_t window_len_;
   std::size_t hop_;
   std::size_t max_block_;
+  std::size_t phase_;
+  std::size_t skip_;  // samples still to skip before the first window (phase_ after a start or restart)
   double sample_period_ns_;
   std::vector<float> buffer_;  // window_len + max_block samples, preallocated
   std::size_t filled_ = 0;

@@ -74,14 +74,16 @@ TEST(Pipeline, EveryWindowIsDecidedOnceInOrderPerChannel) {
     ASSERT_TRUE((*p)->push(1, std::span(faulty).subspan(b * k_block, k_block), t, k_rpm));
   }
   (*p)->stop(true);
-  // 120 000 samples, windows of 4096 every 2048: floor((120000 - 4096) / 2048) + 1 = 57.
+  // 120 000 samples, windows of 4096 every 2048, channel c skipping its phase of c x 2048 / 2 samples:
+  // floor((120000 - 1024 c - 4096) / 2048) + 1 = 57 for both.
   for (std::size_t c = 0; c < 2; ++c) {
     const auto& ds = got.by_channel[c];
     ASSERT_EQ(ds.size(), 57u) << c;
     for (std::size_t k = 0; k < ds.size(); ++k) {
       EXPECT_EQ(ds[k].window_index, k);
-      // The window ends at sample 2048 k + 4095, at 1/12000 s per sample.
-      EXPECT_NEAR(double(ds[k].end_ns), (2048.0 * double(k) + 4095.0) / k_rate_hz * 1e9, 1.0);
+      // The window ends at sample 1024 c + 2048 k + 4095, at 1/12000 s per sample.
+      EXPECT_NEAR(double(ds[k].end_ns), (1024.0 * double(c) + 2048.0 * double(k) + 4095.0) / k_rate_hz * 1e9,
+                  1.0);
     }
     const ChannelStats s = (*p)->stats(c);
     EXPECT_EQ(s.windows, 57u);

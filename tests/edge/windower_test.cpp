@@ -50,6 +50,27 @@ TEST(Windower, OverlappingWindowsCarryTheirSamplesAndTheTimeOfTheLast) {
   EXPECT_EQ(w->gaps(), 0u);
 }
 
+// A phase skips the stream's first samples: windows start at phase, phase + hop, ... (again after a
+// restart), and their times are those of their own samples.
+TEST(Windower, APhaseShiftsEveryWindowStartAndIsAppliedAgainAfterARestart) {
+  auto w = Windower::create(8, 4, 5, k_rate_hz, 3);
+  ASSERT_TRUE(w.has_value());
+  Seen seen;
+  feed(*w, seen, 0, 30, 2);  // blocks of 2: the skip ends inside a block
+  // Starts 3, 7, 11, 15, 19 fit in 30 samples (the last ends at 26).
+  ASSERT_EQ(seen.windows.size(), 5u);
+  for (std::size_t k = 0; k < 5; ++k) {
+    EXPECT_EQ(seen.windows[k][0], float(3 + 4 * k));
+    EXPECT_EQ(seen.end_ns[k], std::int64_t(3 + 4 * k + 7) * k_ms);
+  }
+  feed(*w, seen, 100, 11, 1);  // a gap: the phase again, so the next window is [103, 111)
+  ASSERT_EQ(seen.windows.size(), 6u);
+  EXPECT_EQ(seen.windows[5][0], 103.0f);
+  EXPECT_EQ(seen.end_ns[5], 110 * k_ms);
+  EXPECT_EQ(w->gaps(), 1u);
+  EXPECT_FALSE(Windower::create(8, 4, 5, k_rate_hz, 4).has_value());  // phase must be below the hop
+}
+
 TEST(Windower, ALostBlockRestartsTheWindow) {
   auto w = Windower::create(8, 8, 4, k_rate_hz);
   ASSERT_TRUE(w.has_value());
