@@ -34,8 +34,10 @@ phase deps "$make_cmd" --no-print-directory deps
 phase configure "$make_cmd" --no-print-directory configure
 phase build "$make_cmd" --no-print-directory compile
 # The fuzz targets run in `make sanitize` (and `make fuzz`), which CI runs after this.
+# Two tests per core: the integration tests spend most of their time waiting on the processes they drive
+# (a broker, the agent, a sensor replaying in real time), so a core would otherwise idle beside them.
 phase ctest bash -c 'cd "$1" && shift && ctest "$@" 2>&1 | tee "$0"; exit "${PIPESTATUS[0]}"' \
-  "$ctest_log" "$build_dir" --output-on-failure -j "$jobs" ${CTEST_ARGS:-}
+  "$ctest_log" "$build_dir" --output-on-failure -j "$((jobs * 2))" ${CTEST_ARGS:-}
 
 echo
 echo "== make test: wall time per phase ($(nproc) cores; load average after each phase)"
