@@ -111,7 +111,7 @@ model::AnomalyModel commissioned_model() {
   for (std::size_t k = 0; !baseline->complete(); ++k) {
     s->generate(w);
     (void)m->process(Window{.samples = w, .index = k}, k_rpm);
-    baseline->add(m->features(), true);
+    baseline->add(m->features(), true, k_rpm);
   }
   return *fit_baseline(*baseline);
 }

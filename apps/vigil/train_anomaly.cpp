@@ -179,6 +179,8 @@ int run_train_anomaly(const TrainAnomalyOptions& o) {
       {"recordings", trained->recordings},
       {"sample_rate_hz", windows->sample_rate_hz},
       {"window_len", windows->window_len},
+      {"speed_rpm_min", eval::speed_range(*windows).first},
+      {"speed_rpm_max", eval::speed_range(*windows).second},
       {"hop_samples", hop},
       {"split",
        fmt::format("per recording by time: last {:.0f} % of the window starts calibrate, windows ending "

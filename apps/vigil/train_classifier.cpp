@@ -116,6 +116,8 @@ int run_train_classifier(const TrainClassifierOptions& o) {
   nlohmann::json training = {{"source", absolute_name(o.catalog)},
                              {"sample_rate_hz", windows->sample_rate_hz},
                              {"window_len", windows->window_len},
+                             {"speed_rpm_min", eval::speed_range(*windows).first},
+                             {"speed_rpm_max", eval::speed_range(*windows).second},
                              {"windows", windows->rows.size()},
                              {"windows_per_class", per_class},
                              {"validation_recordings", std::vector<std::string>(validation_recordings.begin(),

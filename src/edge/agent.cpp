@@ -376,7 +376,7 @@ void Agent::on_decision(std::size_t channel, const AssetMonitor& monitor, const 
   const std::size_t asset_index = channel_asset_[channel];
   recorder_->record(asset_index, d);
   if (Commissioning& cm = *commissioning_[channel]; cm.baseline && !cm.baseline->complete()) {
-    cm.baseline->add(monitor.features(), d.raw.level == AlertLevel::normal);
+    cm.baseline->add(monitor.features(), d.raw.level == AlertLevel::normal, d.speed_rpm);
     cm.progress.store(cm.baseline->progress(), std::memory_order_relaxed);
   }
   bool report = false;
@@ -552,11 +552,14 @@ void Agent::tick() {
     if (!cm.baseline || cm.progress.load(std::memory_order_relaxed) < 1.0) continue;
     std::optional<model::AnomalyModel> fitted;
     std::size_t rows = 0, skipped = 0;
+    double speed_min = 0, speed_max = 0;
     Error failure;
     pipeline_->with_monitor(ch, [&](AssetMonitor&) {
       auto m = fit_baseline(*cm.baseline);
       rows = cm.baseline->rows();
       skipped = cm.baseline->skipped();
+      speed_min = cm.baseline->speed_rpm_min();
+      speed_max = cm.baseline->speed_rpm_max();
       if (m) {
         fitted.emplace(std::move(*m));
       } else {
@@ -572,8 +575,8 @@ void Agent::tick() {
       continue;
     }
     const auto path = commissioned_path(ch);
-    if (auto saved =
-            save_commissioned(path, *fitted, asset.id, channel.sample_rate_hz, window_len_of(channel), rows);
+    if (auto saved = save_commissioned(path, *fitted, asset.id, channel.sample_rate_hz,
+                                       window_len_of(channel), rows, speed_min, speed_max);
         !saved) {
       log("error", "baseline_not_saved", {{"asset", asset.id}, {"why", saved.error().message}});
     }

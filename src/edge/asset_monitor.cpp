@@ -29,6 +29,15 @@ Result<model::Bundle> read_for_windows(const std::filesystem::path& path, model:
   return bundle;
 }
 
+// Narrows the models' common speed range to the bundle's, when it records one.
+void narrow_speed_range(AssetModels& m, const model::Bundle& bundle) {
+  auto setup = model::window_setup_of(bundle);
+  if (!setup || setup->speed_rpm_max <= 0) return;
+  const bool first = m.speed_rpm_max <= 0;
+  m.speed_rpm_min = first ? setup->speed_rpm_min : std::max(m.speed_rpm_min, setup->speed_rpm_min);
+  m.speed_rpm_max = first ? setup->speed_rpm_max : std::min(m.speed_rpm_max, setup->speed_rpm_max);
+}
+
 diag::Verdict verdict_of_label(std::string_view label) {
   const auto fault = domain::parse_fault_type(label);
   return fault ? diag::verdict_for(*fault) : diag::Verdict::unknown;
@@ -46,6 +55,7 @@ AssetModels load_asset_models(const AssetConfig& asset, double sample_rate_hz, s
     if (model) {
       m.anomaly.emplace(std::move(*model));
       m.versions += fmt::format("anomaly {}", b->created_at);
+      narrow_speed_range(m, *b);
     } else {
       m.problems.push_back(
           fmt::format("asset {}: anomaly model left out: {}", asset.id, model.error().message));
@@ -60,6 +70,7 @@ AssetModels load_asset_models(const AssetConfig& asset, double sample_rate_hz, s
     if (model) {
       m.classifier.emplace(std::move(*model));
       m.versions += fmt::format("{}classifier {}", m.versions.empty() ? "" : ", ", b->created_at);
+      narrow_speed_range(m, *b);
     } else {
       m.problems.push_back(fmt::format("asset {}: classifier left out: {}", asset.id, model.error().message));
       any_failed = true;
@@ -132,7 +143,11 @@ Result<const Decision*> AssetMonitor::process(const Window& window, double speed
   d.anomaly_confidence = 0;
   std::optional<model::AnomalyScore> anomaly;
   std::optional<model::Classification> classification;
-  if (models_.anomaly) {
+  const bool outside_training =
+      models_.speed_rpm_max > 0 && (speed_rpm < models_.speed_rpm_min * (1 - k_speed_margin) ||
+                                    speed_rpm > models_.speed_rpm_max * (1 + k_speed_margin));
+  if (outside_training && f.model_state == ModelState::ok) f.model_state = ModelState::out_of_range;
+  if (models_.anomaly && !outside_training) {
     if (auto s = models_.anomaly->score(*features)) {
       anomaly = *s;
       d.anomaly_score = s->score;

@@ -33,7 +33,16 @@ struct AssetModels {
   ModelState state = ModelState::missing;
   std::vector<std::string> problems;
   std::string versions;  // "anomaly 2026-11-30T10:00:00Z, classifier ..." (bundle creation times)
+  // The shaft speeds every loaded model was trained at (the overlap of their recorded ranges; 0 and 0 when
+  // none records one). A window more than k_speed_margin outside it is decided by physics and ISO alone
+  // (model state out_of_range): the models have not seen the machine run there.
+  double speed_rpm_min = 0;
+  double speed_rpm_max = 0;
 };
+
+// How far beyond the trained speed range a model is still used: 10 % (the features are order-normalised,
+// but what a speed excites — resonances, load, lubrication — drifts with it).
+inline constexpr double k_speed_margin = 0.10;
 
 // Reads the asset's anomaly and classifier bundles. A bundle that does not load, or that was trained on
 // windows other than sample_rate_hz x window_len (its features would not be comparable), is left out with

@@ -23,7 +23,7 @@ Result<Baseline> Baseline::create(std::size_t rows_needed, std::size_t dimension
   return Baseline(rows_needed, dimension);
 }
 
-bool Baseline::add(std::span<const float> features, bool healthy) {
+bool Baseline::add(std::span<const float> features, bool healthy, double speed_rpm) {
   if (complete()) return true;
   if (!healthy || features.size() != dimension_) {
     ++skipped_;
@@ -31,6 +31,8 @@ bool Baseline::add(std::span<const float> features, bool healthy) {
   }
   std::copy(features.begin(), features.end(),
             data_.begin() + static_cast<std::ptrdiff_t>(rows_ * dimension_));
+  speed_min_ = rows_ == 0 ? speed_rpm : std::min(speed_min_, speed_rpm);
+  speed_max_ = rows_ == 0 ? speed_rpm : std::max(speed_max_, speed_rpm);
   ++rows_;
   return complete();
 }
@@ -38,6 +40,7 @@ bool Baseline::add(std::span<const float> features, bool healthy) {
 void Baseline::restart() {
   rows_ = 0;
   skipped_ = 0;
+  speed_min_ = speed_max_ = 0;
 }
 
 Result<model::AnomalyModel> fit_baseline(const Baseline& baseline, double false_alarm_rate) {
@@ -61,11 +64,13 @@ Result<model::AnomalyModel> fit_baseline(const Baseline& baseline, double false_
 
 Status save_commissioned(const std::filesystem::path& path, const model::AnomalyModel& model,
                          const std::string& asset_id, double sample_rate_hz, std::size_t window_len,
-                         std::size_t rows) {
+                         std::size_t rows, double speed_rpm_min, double speed_rpm_max) {
   auto bundle = model::make_anomaly_bundle(model, {{"source", "commissioned on site by vigil-edge"},
                                                    {"asset", asset_id},
                                                    {"sample_rate_hz", sample_rate_hz},
                                                    {"window_len", window_len},
+                                                   {"speed_rpm_min", speed_rpm_min},
+                                                   {"speed_rpm_max", speed_rpm_max},
                                                    {"windows", rows}});
   if (!bundle) return std::unexpected(bundle.error());
   std::error_code ec;

@@ -24,15 +24,19 @@ class Baseline {
   // rows_needed windows of `dimension` features. At least 2 x ScoreCalibration::k_min_scores rows.
   static Result<Baseline> create(std::size_t rows_needed, std::size_t dimension);
 
-  // Records one window's features when the rules judged it healthy (raw level normal: a baseline must not
-  // learn a defect as normal); a window judged otherwise is skipped and counted. Returns true once full.
-  bool add(std::span<const float> features, bool healthy);
+  // Records one window's features, taken at shaft speed speed_rpm, when the rules judged it healthy (raw
+  // level normal: a baseline must not learn a defect as normal); a window judged otherwise is skipped and
+  // counted. Returns true once full.
+  bool add(std::span<const float> features, bool healthy, double speed_rpm);
   bool complete() const { return rows_ == rows_needed_; }
   double progress() const { return double(rows_) / double(rows_needed_); }
   std::size_t rows() const { return rows_; }
   std::size_t skipped() const { return skipped_; }
   std::span<const float> data() const { return std::span<const float>(data_).first(rows_ * dimension_); }
   std::size_t dimension() const { return dimension_; }
+  // Lowest and highest shaft speed of the recorded windows (0 before the first).
+  double speed_rpm_min() const { return speed_min_; }
+  double speed_rpm_max() const { return speed_max_; }
   void restart();
 
  private:
@@ -44,6 +48,8 @@ class Baseline {
   std::vector<float> data_;
   std::size_t rows_ = 0;
   std::size_t skipped_ = 0;
+  double speed_min_ = 0;
+  double speed_max_ = 0;
 };
 
 // Fits the anomaly model on a complete baseline. Overlapping windows are strongly correlated, so rows are
@@ -52,9 +58,10 @@ class Baseline {
 Result<model::AnomalyModel> fit_baseline(const Baseline& baseline, double false_alarm_rate = 1e-3);
 
 // Writes the commissioned model as an anomaly bundle whose training section records the windows it was
-// fitted on (rate, length: the bundle is refused on other windows) and where it came from.
+// fitted on (rate, length: the bundle is refused on other windows; the baseline's speed range: outside it
+// the model is not used) and where it came from.
 Status save_commissioned(const std::filesystem::path& path, const model::AnomalyModel& model,
                          const std::string& asset_id, double sample_rate_hz, std::size_t window_len,
-                         std::size_t rows);
+                         std::size_t rows, double speed_rpm_min, double speed_rpm_max);
 
 }  // namespace vigil::edge

@@ -65,6 +65,14 @@ std::vector<std::string_view> split_fields(std::string_view line) {
 
 }  // namespace
 
+std::pair<double, double> speed_range(const LabelledWindows& windows) {
+  if (windows.rows.empty()) return {0, 0};
+  auto [lo, hi] =
+      std::minmax_element(windows.rows.begin(), windows.rows.end(),
+                          [](const WindowRow& a, const WindowRow& b) { return a.speed_rpm < b.speed_rpm; });
+  return {lo->speed_rpm, hi->speed_rpm};
+}
+
 Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog,
                                                const LabelledWindowsConfig& config) {
   if (!(config.sample_rate_hz > 0) || config.window_len < 256) {

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -56,6 +57,10 @@ struct LabelledWindows {
 // the entry. invalid_argument for sample_rate_hz <= 0, window_len < 256 or hop > window_len.
 Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog,
                                                const LabelledWindowsConfig& config = {});
+
+// The lowest and highest shaft speed of the rows (0, 0 with none): the operating range a model trained on
+// them has seen, recorded in its bundle (training speed_rpm_min / speed_rpm_max).
+std::pair<double, double> speed_range(const LabelledWindows& windows);
 
 // CSV with header "recording,fault,load_hp,fault_diameter_in,speed_rpm,start_sample,<feature names...>"
 // (feature names from feature_schema(), in schema order), one line per row, '\n' line ends, floats printed

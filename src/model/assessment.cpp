@@ -28,7 +28,21 @@ Result<WindowSetup> window_setup_of(const Bundle& bundle) {
                 "{} bundle: training sample_rate_hz {} / window_len {} out of range", kind, rate_hz,
                 window_len);
   }
-  return WindowSetup{.sample_rate_hz = rate_hz, .window_len = static_cast<std::size_t>(window_len)};
+  WindowSetup setup{.sample_rate_hz = rate_hz, .window_len = static_cast<std::size_t>(window_len)};
+  if (t.contains("speed_rpm_min") || t.contains("speed_rpm_max")) {
+    const bool numbers = t.contains("speed_rpm_min") && t.contains("speed_rpm_max") &&
+                         t.at("speed_rpm_min").is_number() && t.at("speed_rpm_max").is_number();
+    if (numbers) {
+      setup.speed_rpm_min = t.at("speed_rpm_min").get<double>();
+      setup.speed_rpm_max = t.at("speed_rpm_max").get<double>();
+    }
+    if (!numbers || !(setup.speed_rpm_min > 0) || !(setup.speed_rpm_max >= setup.speed_rpm_min)) {
+      return fail(
+          ErrorCode::invalid_argument,
+          "{} bundle: training speed_rpm_min / speed_rpm_max must both be numbers with 0 < min <= max", kind);
+    }
+  }
+  return setup;
 }
 
 Result<WindowAssessor> WindowAssessor::create(const FeatureExtractorConfig& features,

@@ -26,9 +26,13 @@ struct Bundle;  // model/bundle.hpp
 // The windows a bundle's model was trained on: its features are only comparable at this rate and length
 // (the envelope resolution is sample_rate_hz / window_len). Read from the manifest's training section
 // (sample_rate_hz, window_len); invalid_argument naming the bundle kind when either is missing or bad.
+// The shaft speeds of the training windows (speed_rpm_min, speed_rpm_max) when the manifest records them
+// (both or neither; 0 < min <= max): the operating range the model has seen.
 struct WindowSetup {
   double sample_rate_hz = 0;
   std::size_t window_len = 0;
+  double speed_rpm_min = 0;  // 0 and 0: not recorded
+  double speed_rpm_max = 0;
 };
 Result<WindowSetup> window_setup_of(const Bundle& bundle);
 

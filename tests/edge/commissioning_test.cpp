@@ -36,12 +36,20 @@ std::vector<std::vector<float>> features(sim::FaultKind fault, std::size_t n, st
   return out;
 }
 
+// One simulated healthy window of samples.
+std::vector<float> healthy_window() {
+  auto s = sim::Simulator::create(sim::Scenario::cwru_like(sim::FaultKind::none, k_rpm), 7);
+  std::vector<float> w(4096);
+  s->generate(w);
+  return w;
+}
+
 TEST(Baseline, RecordsOnlyHealthyWindowsWithoutAllocating) {
   auto b = Baseline::create(300, model::k_feature_count);
   ASSERT_TRUE(b.has_value());
   const auto rows = features(sim::FaultKind::none, 10, 1);
   test::AllocationScope scope;
-  for (std::size_t k = 0; k < rows.size(); ++k) b->add(rows[k], k % 2 == 0);
+  for (std::size_t k = 0; k < rows.size(); ++k) b->add(rows[k], k % 2 == 0, 1797);
   EXPECT_EQ(scope.allocations(), 0u);
   EXPECT_EQ(b->rows(), 5u);
   EXPECT_EQ(b->skipped(), 5u);
@@ -52,20 +60,44 @@ TEST(Baseline, RecordsOnlyHealthyWindowsWithoutAllocating) {
 TEST(Baseline, CommissionedModelIsQuietOnHealthyRunningAndAlarmsOnADefect) {
   auto b = Baseline::create(512, model::k_feature_count);
   ASSERT_TRUE(b.has_value());
-  for (const auto& row : features(sim::FaultKind::none, 512, 2)) b->add(row, true);
+  // Recorded at the site's speeds, 1700 and 1797 rpm (the features are those of 1797 rpm: what matters
+  // here is the range the bundle records).
+  std::size_t k = 0;
+  for (const auto& row : features(sim::FaultKind::none, 512, 2)) b->add(row, true, k++ % 2 ? 1700 : 1797);
   ASSERT_TRUE(b->complete());
+  EXPECT_EQ(b->speed_rpm_min(), 1700);
+  EXPECT_EQ(b->speed_rpm_max(), 1797);
   auto fitted = fit_baseline(*b);
   ASSERT_TRUE(fitted.has_value()) << fitted.error().message;
 
   // Stored and read back as the agent does: the bundle is refused on other windows.
   const auto dir = std::filesystem::temp_directory_path() / "vigil_commissioning_test";
   const auto path = dir / "models" / "pump7-channel0.anomaly.vigil";
-  ASSERT_TRUE(save_commissioned(path, *fitted, "pump7", 12000, 4096, b->rows()));
+  ASSERT_TRUE(save_commissioned(path, *fitted, "pump7", 12000, 4096, b->rows(), b->speed_rpm_min(),
+                                b->speed_rpm_max()));
   AssetConfig a = pump();
   a.anomaly_bundle = path;
   AssetModels loaded = load_asset_models(a, 12000, 4096);
   ASSERT_TRUE(loaded.anomaly.has_value()) << (loaded.problems.empty() ? "" : loaded.problems[0]);
   EXPECT_EQ(loaded.state, ModelState::ok);
+  EXPECT_EQ(loaded.speed_rpm_min, 1700);
+  EXPECT_EQ(loaded.speed_rpm_max, 1797);
+
+  // The model decides within 10 % of the speeds it learned at; beyond, physics and ISO decide alone.
+  {
+    auto m =
+        AssetMonitor::create(a, channel(), {}, load_asset_models(a, 12000, 4096), dsp::PlanEffort::estimate);
+    ASSERT_TRUE(m.has_value());
+    const auto w = healthy_window();
+    for (const auto& [rpm, state] :
+         {std::pair{1797.0, ModelState::ok}, std::pair{1600.0, ModelState::ok},
+          std::pair{1500.0, ModelState::out_of_range}, std::pair{2000.0, ModelState::out_of_range}}) {
+      auto d = m->process(Window{.samples = w}, rpm);
+      ASSERT_TRUE(d.has_value()) << d.error().message;
+      EXPECT_EQ((*d)->facts.model_state, state) << rpm;
+      if (state == ModelState::out_of_range) EXPECT_EQ((*d)->anomaly_score, 0.0) << rpm;
+    }
+  }
   EXPECT_FALSE(load_asset_models(a, 25600, 25600).anomaly.has_value());
   std::filesystem::remove_all(dir);
 

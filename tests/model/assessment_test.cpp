@@ -243,5 +243,27 @@ TEST(WindowSetupOf, ReadsTheTrainingWindowsAndRefusesABundleWithout) {
   EXPECT_NE(missing.error().message.find("window_len"), std::string::npos);
 }
 
+TEST(WindowSetupOf, ReadsTheTrainedSpeedRangeWhenRecordedAndRefusesAHalfOrInvertedOne) {
+  Bundle b;
+  b.kind = ModelKind::anomaly;
+  b.training = {{"sample_rate_hz", 12000.0}, {"window_len", 4096}};
+  EXPECT_EQ(window_setup_of(b)->speed_rpm_max, 0.0);  // not recorded: no range
+  b.training["speed_rpm_min"] = 1730.0;
+  b.training["speed_rpm_max"] = 1797.0;
+  auto s = window_setup_of(b);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_EQ(s->speed_rpm_min, 1730.0);
+  EXPECT_EQ(s->speed_rpm_max, 1797.0);
+  for (const auto& [min, max] : {std::pair{1800.0, 1797.0}, std::pair{0.0, 1797.0}}) {
+    b.training["speed_rpm_min"] = min;
+    b.training["speed_rpm_max"] = max;
+    auto bad = window_setup_of(b);
+    ASSERT_FALSE(bad.has_value()) << min << " " << max;
+    EXPECT_NE(bad.error().message.find("speed_rpm_min"), std::string::npos);
+  }
+  b.training.erase("speed_rpm_max");
+  EXPECT_FALSE(window_setup_of(b).has_value());
+}
+
 }  // namespace
 }  // namespace vigil::model
