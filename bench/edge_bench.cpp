@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -166,8 +167,10 @@ std::unique_ptr<Node> make_node(std::size_t channels, const std::filesystem::pat
         n->recorder->record(ch, d);
         n->decisions.fetch_add(1, std::memory_order_relaxed);
         if (!paced) return;
-        // The window's last sample arrived with block (index * hop + window - 1) / block.
-        const std::size_t last_block = (d.window_index * k_hop + k_window - 1) / k_block;
+        // The window's last sample (at source time end_ns; block b starts at b x 100 ms) arrived with block
+        // sample / block (each channel's windows start at its own phase).
+        const auto last_sample = static_cast<std::size_t>(std::llround(double(d.end_ns) * k_rate_hz / 1e9));
+        const std::size_t last_block = last_sample / k_block;
         const double ms =
             std::chrono::duration<double, std::milli>(Clock::now() - n->pushed_at[ch][last_block]).count();
         std::lock_guard lock(n->latency_mutex);
@@ -426,7 +429,11 @@ int main(int argc, char** argv) {
     const double cpu = cpu_seconds() - cpu0;
     std::uint64_t dropped = 0;
     for (std::size_t c = 0; c < channels; ++c) dropped += node->pipeline->stats(c).blocks_dropped;
-    const std::uint64_t expected = channels * ((blocks * k_block - k_window) / k_hop + 1);
+    // Channel c skips its phase of c x hop / channels samples first (edge::Pipeline spreads the channels'
+    // window ends over a hop).
+    std::uint64_t expected = 0;
+    for (std::size_t c = 0; c < channels; ++c)
+      expected += (blocks * k_block - c * k_hop / channels - k_window) / k_hop + 1;
     if (dropped != 0 || node->decisions.load() != expected) {
       std::fprintf(stderr, "throughput run: %llu decisions, expected %llu; %llu blocks dropped\n",
                    static_cast<unsigned long long>(node->decisions.load()),

@@ -14,13 +14,13 @@ namespace {
 constexpr std::size_t k_block_rows = 64;
 }  // namespace
 
-Result<Baseline> Baseline::create(std::size_t rows_needed, std::size_t dimension) {
+Result<Baseline> Baseline::create(std::size_t windows, std::size_t dimension) {
   const std::size_t minimum = 2 * model::ScoreCalibration::k_min_scores;
-  if (rows_needed < minimum || dimension == 0) {
-    return fail(ErrorCode::invalid_argument, "baseline: {} windows, at least {} are needed", rows_needed,
+  if (windows < minimum || dimension == 0) {
+    return fail(ErrorCode::invalid_argument, "baseline: {} windows, at least {} are needed", windows,
                 minimum);
   }
-  return Baseline(rows_needed, dimension);
+  return Baseline(windows, dimension);
 }
 
 bool Baseline::add(std::span<const float> features, bool healthy, double speed_rpm) {
@@ -29,6 +29,7 @@ bool Baseline::add(std::span<const float> features, bool healthy, double speed_r
     ++skipped_;
     return false;
   }
+  if (healthy_seen_++ % stride_ != 0) return false;
   std::copy(features.begin(), features.end(),
             data_.begin() + static_cast<std::ptrdiff_t>(rows_ * dimension_));
   speed_min_ = rows_ == 0 ? speed_rpm : std::min(speed_min_, speed_rpm);
@@ -40,6 +41,7 @@ bool Baseline::add(std::span<const float> features, bool healthy, double speed_r
 void Baseline::restart() {
   rows_ = 0;
   skipped_ = 0;
+  healthy_seen_ = 0;
   speed_min_ = speed_max_ = 0;
 }
 

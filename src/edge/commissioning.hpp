@@ -17,17 +17,24 @@
 
 namespace vigil::edge {
 
-// The feature rows of one channel's baseline, preallocated for rows_needed windows: adding a window
-// allocates nothing.
+// At most this many feature rows are kept per baseline: a longer baseline keeps every k-th healthy window
+// (k = ceil(windows / this)). 2 h of 1 s windows at 50 % overlap is 14,400 windows, 1.6 MB of rows per
+// channel; consecutive overlapping windows are strongly correlated, and 4,096 rows spread over the whole
+// baseline (0.46 MB) describe a 28-feature Gaussian and its threshold as well.
+inline constexpr std::size_t k_max_baseline_rows = 4096;
+
+// The feature rows of one channel's baseline, preallocated: adding a window allocates nothing.
 class Baseline {
  public:
-  // rows_needed windows of `dimension` features. At least 2 x ScoreCalibration::k_min_scores rows.
-  static Result<Baseline> create(std::size_t rows_needed, std::size_t dimension);
+  // A baseline of `windows` healthy windows of `dimension` features, at least 2 x
+  // ScoreCalibration::k_min_scores; rows kept as above.
+  static Result<Baseline> create(std::size_t windows, std::size_t dimension);
 
-  // Records one window's features, taken at shaft speed speed_rpm, when the rules judged it healthy (raw
-  // level normal: a baseline must not learn a defect as normal); a window judged otherwise is skipped and
-  // counted. Returns true once full.
+  // Takes one window's features, at shaft speed speed_rpm, when the rules judged it healthy (raw level
+  // normal: a baseline must not learn a defect as normal) and keeps every stride()-th of those; a window
+  // judged otherwise is skipped and counted. Returns true once full.
   bool add(std::span<const float> features, bool healthy, double speed_rpm);
+  std::size_t stride() const { return stride_; }
   bool complete() const { return rows_ == rows_needed_; }
   double progress() const { return double(rows_) / double(rows_needed_); }
   std::size_t rows() const { return rows_; }
@@ -40,9 +47,14 @@ class Baseline {
   void restart();
 
  private:
-  Baseline(std::size_t rows_needed, std::size_t dimension)
-      : rows_needed_(rows_needed), dimension_(dimension), data_(rows_needed * dimension) {}
+  Baseline(std::size_t windows, std::size_t dimension)
+      : stride_((windows + k_max_baseline_rows - 1) / k_max_baseline_rows),
+        rows_needed_((windows + stride_ - 1) / stride_),
+        dimension_(dimension),
+        data_(rows_needed_ * dimension) {}
 
+  std::size_t stride_;
+  std::size_t healthy_seen_ = 0;
   std::size_t rows_needed_;
   std::size_t dimension_;
   std::vector<float> data_;

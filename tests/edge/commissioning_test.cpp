@@ -57,6 +57,25 @@ TEST(Baseline, RecordsOnlyHealthyWindowsWithoutAllocating) {
   EXPECT_FALSE(Baseline::create(10, model::k_feature_count));  // too few windows to calibrate a threshold
 }
 
+// A long baseline keeps every k-th healthy window, at most k_max_baseline_rows rows: 2 h of 1 s windows
+// every 0.5 s (14,400) keep every 4th, 3,600 rows; unhealthy windows do not count towards the stride.
+TEST(Baseline, ALongBaselineKeepsEveryKthHealthyWindowWithinItsRowBudget) {
+  auto b = Baseline::create(14'400, 2);
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->stride(), 4u);
+  const std::vector<float> x{1.0f, 2.0f};
+  std::size_t offered = 0;
+  while (!b->complete()) {
+    b->add(x, true, 1797);
+    b->add(x, false, 1797);
+    ++offered;
+  }
+  EXPECT_EQ(b->rows(), 3'600u);
+  EXPECT_EQ(offered, 14'397u);  // the 1st, 5th, ... healthy window: the 3,600th is window 14,397
+  EXPECT_EQ(b->skipped(), offered - 1);  // once complete, a baseline takes nothing more
+  EXPECT_EQ(Baseline::create(4'096, 2)->stride(), 1u);
+}
+
 TEST(Baseline, CommissionedModelIsQuietOnHealthyRunningAndAlarmsOnADefect) {
   auto b = Baseline::create(512, model::k_feature_count);
   ASSERT_TRUE(b.has_value());
