@@ -20,9 +20,12 @@
 
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include "diag/window_analyzer.hpp"
 #include "dsp/bearing.hpp"
+#include "dsp/defect_evidence.hpp"
+#include "dsp/velocity.hpp"
 #include "sim/simulator.hpp"
 
 namespace vigil::bench {
@@ -119,5 +122,31 @@ inline bool initialize(int argc, char** argv, std::map<std::string, std::string>
 // The kurtogram and envelope configurations WindowAnalyzer::create derives from a configuration.
 using diag::envelope_config;
 using diag::kurtogram_config;
+
+// The analysis an analyzer of `cfg` runs, as the numpy/scipy peers read it (bench/peer/pipeline_peer.py).
+inline nlohmann::json analysis_config_json(const diag::WindowAnalyzerConfig& cfg) {
+  return {{"sample_rate_hz", cfg.sample_rate_hz},
+          {"window_len", cfg.window_len},
+          {"bearing",
+           {{"name", cfg.bearing.name},
+            {"ball_count", cfg.bearing.ball_count},
+            {"ball_diameter_mm", cfg.bearing.ball_diameter_mm},
+            {"pitch_diameter_mm", cfg.bearing.pitch_diameter_mm},
+            {"contact_angle_deg", cfg.bearing.contact_angle_deg}}},
+          {"max_speed_rpm", cfg.max_speed_rpm},
+          {"velocity_band_hz", {dsp::k_iso_velocity_band.low_hz, dsp::k_iso_velocity_band.high_hz}},
+          {"kurtogram_levels", cfg.kurtogram_levels},
+          {"kurtogram_min_low_hz", diag::band_low_hz(cfg)},
+          {"kurtogram_min_bandwidth_hz", kurtogram_config(cfg).min_bandwidth_hz},
+          {"kurtogram_max_samples_per_band", 4096},
+          {"envelope_max_hz", diag::envelope_reach_hz(cfg)},
+          {"envelope_edge_taper_hz", 200},
+          {"evidence",
+           {{"harmonics", cfg.evidence.harmonics},
+            {"speed_tolerance", cfg.evidence.speed_tolerance},
+            {"min_snr_db", cfg.evidence.min_snr_db},
+            {"background_hz", cfg.evidence.background_hz},
+            {"min_background_bins", dsp::DefectEvidenceFinder::k_min_background_bins}}}};
+}
 
 }  // namespace vigil::bench

@@ -204,34 +204,11 @@ void write_peer_config(const std::string& path, const std::vector<std::vector<fl
                      {"samples", std::vector<float>(window.begin(), window.end())},
                      {"features", std::vector<float>(f.begin(), f.end())}});
   }
-  const nlohmann::json j = {
-      {"speed_rpm", k_rpm},
-      {"check", check},
-      {"window_s", double(k_window) / k_rate_hz},
-      {"overlap", 1.0 - double(k_hop) / double(k_window)},
-      {"analysis",
-       {{"sample_rate_hz", cfg.sample_rate_hz},
-        {"window_len", cfg.window_len},
-        {"bearing",
-         {{"name", cfg.bearing.name},
-          {"ball_count", cfg.bearing.ball_count},
-          {"ball_diameter_mm", cfg.bearing.ball_diameter_mm},
-          {"pitch_diameter_mm", cfg.bearing.pitch_diameter_mm},
-          {"contact_angle_deg", cfg.bearing.contact_angle_deg}}},
-        {"max_speed_rpm", cfg.max_speed_rpm},
-        {"velocity_band_hz", {dsp::k_iso_velocity_band.low_hz, dsp::k_iso_velocity_band.high_hz}},
-        {"kurtogram_levels", cfg.kurtogram_levels},
-        {"kurtogram_min_low_hz", diag::band_low_hz(cfg)},
-        {"kurtogram_min_bandwidth_hz", diag::kurtogram_config(cfg).min_bandwidth_hz},
-        {"kurtogram_max_samples_per_band", 4096},
-        {"envelope_max_hz", diag::envelope_reach_hz(cfg)},
-        {"envelope_edge_taper_hz", 200},
-        {"evidence",
-         {{"harmonics", cfg.evidence.harmonics},
-          {"speed_tolerance", cfg.evidence.speed_tolerance},
-          {"min_snr_db", cfg.evidence.min_snr_db},
-          {"background_hz", cfg.evidence.background_hz},
-          {"min_background_bins", dsp::DefectEvidenceFinder::k_min_background_bins}}}}}};
+  const nlohmann::json j = {{"speed_rpm", k_rpm},
+                            {"check", check},
+                            {"window_s", double(k_window) / k_rate_hz},
+                            {"overlap", 1.0 - double(k_hop) / double(k_window)},
+                            {"analysis", bench::analysis_config_json(cfg)}};
   std::ofstream(path) << j.dump(1) << '\n';
 }
 

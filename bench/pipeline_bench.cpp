@@ -180,6 +180,9 @@ void write_features(Workload& w, const std::string& path, const std::string& sig
                           {"band_kurtosis", f.band_kurtosis},
                           {"defects", defects}}}});
   }
+  json config = bench::analysis_config_json(cfg);
+  config["envelope_bins"] = w.analyzer->envelope_bins();
+  config["envelope_bin_hz"] = w.analyzer->envelope_bin_hz();
   json doc = {{"generator", "vigil bench/pipeline_bench"},
               {"signals",
                {{"file", signals_file},
@@ -187,31 +190,7 @@ void write_features(Workload& w, const std::string& path, const std::string& sig
                 {"byte_order", "little"},
                 {"shape", {w.channels, k_window_len}},
                 {"unit", "g"}}},
-              {"config",
-               {{"sample_rate_hz", cfg.sample_rate_hz},
-                {"window_len", cfg.window_len},
-                {"bearing",
-                 {{"name", cfg.bearing.name},
-                  {"ball_count", cfg.bearing.ball_count},
-                  {"ball_diameter_mm", cfg.bearing.ball_diameter_mm},
-                  {"pitch_diameter_mm", cfg.bearing.pitch_diameter_mm},
-                  {"contact_angle_deg", cfg.bearing.contact_angle_deg}}},
-                {"max_speed_rpm", cfg.max_speed_rpm},
-                {"velocity_band_hz", {dsp::k_iso_velocity_band.low_hz, dsp::k_iso_velocity_band.high_hz}},
-                {"kurtogram_levels", cfg.kurtogram_levels},
-                {"kurtogram_min_low_hz", diag::band_low_hz(cfg)},
-                {"kurtogram_min_bandwidth_hz", bench::kurtogram_config(cfg).min_bandwidth_hz},
-                {"kurtogram_max_samples_per_band", 4096},
-                {"envelope_max_hz", diag::envelope_reach_hz(cfg)},
-                {"envelope_bins", w.analyzer->envelope_bins()},
-                {"envelope_bin_hz", w.analyzer->envelope_bin_hz()},
-                {"envelope_edge_taper_hz", 200},
-                {"evidence",
-                 {{"harmonics", cfg.evidence.harmonics},
-                  {"speed_tolerance", cfg.evidence.speed_tolerance},
-                  {"min_snr_db", cfg.evidence.min_snr_db},
-                  {"background_hz", cfg.evidence.background_hz},
-                  {"min_background_bins", dsp::DefectEvidenceFinder::k_min_background_bins}}}}},
+              {"config", config},
               {"channels", channels}};
   std::ofstream out(path);
   out << doc.dump(1) << '\n';
