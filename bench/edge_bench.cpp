@@ -365,7 +365,7 @@ double percentile(std::vector<double> v, double q) {
 
 int main(int argc, char** argv) {
   std::size_t channels = 16;
-  double throughput_s = 20, paced_s = 20, backlog_h = 1;
+  double throughput_s = 20, paced_s = 20, backlog_h = 1, steady_min = 15;
   std::string out = "edge.json", peer_config;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -374,6 +374,7 @@ int main(int argc, char** argv) {
     if (a.rfind("--throughput_s=", 0) == 0) throughput_s = std::stod(value("--throughput_s="));
     if (a.rfind("--paced_s=", 0) == 0) paced_s = std::stod(value("--paced_s="));
     if (a.rfind("--backlog_h=", 0) == 0) backlog_h = std::stod(value("--backlog_h="));
+    if (a.rfind("--steady_min=", 0) == 0) steady_min = std::stod(value("--steady_min="));
     if (a.rfind("--out=", 0) == 0) out = value("--out=");
     if (a.rfind("--peer_config=", 0) == 0) peer_config = value("--peer_config=");
   }
@@ -420,6 +421,50 @@ int main(int argc, char** argv) {
     channels_per_core = double(channels) * throughput_s / cpu;
     std::fprintf(stderr, "throughput: %.0f channel-s in %.2f CPU-s: %.0f real-time channels per core\n",
                  double(channels) * throughput_s, cpu, channels_per_core);
+  }
+
+  // Steady state: the bytes a settled node queues for the uplink per raw byte. The channels' signals (20 s,
+  // stationary: the defect of a 1 h life barely grows in that time) are played in a loop for steady_min
+  // minutes of source time, as fast as the pipeline takes them; the records whose source time falls after
+  // the first 2 minutes (start-up: first decisions, telemetry, the defective assets' rises to warning with
+  // their evidence) are counted, with the default telemetry period of 60 s.
+  nlohmann::json steady = nullptr;
+  if (steady_min > 2) {
+    auto node = make_node(channels, tmp / "steady", false, anomaly);
+    node->recorder->start();
+    node->pipeline->start();
+    const std::size_t loop_blocks = signal[0].size() / k_block;
+    const auto blocks = static_cast<std::size_t>(steady_min * 60 * 10);
+    const std::int64_t t0_ms = 1'700'000'000'000;  // source time of the first block
+    for (std::size_t b = 0; b < blocks; ++b) {
+      for (std::size_t c = 0; c < channels; ++c) {
+        const auto span = std::span<const float>(signal[c]).subspan((b % loop_blocks) * k_block, k_block);
+        while (node->pipeline->stats(c).queue_depth > 12)
+          std::this_thread::sleep_for(std::chrono::microseconds(200));
+        node->pipeline->push(c, span, (t0_ms + std::int64_t(b) * 100) * 1'000'000, k_rpm);
+      }
+    }
+    node->pipeline->stop(true);
+    node->recorder->stop();
+    auto records = node->recorder->queue().next_batch(10'000'000, std::int64_t{1} << 40);
+    if (!records) {
+      std::fprintf(stderr, "steady run: %s\n", records.error().message.c_str());
+      return 1;
+    }
+    const std::int64_t settled_ms = t0_ms + 120'000;
+    std::int64_t bytes = 0;
+    std::size_t counted = 0;
+    for (const auto& r : *records) {
+      if (r.record.source_time_ms < settled_ms) continue;
+      bytes += static_cast<std::int64_t>(r.record.payload.size());
+      ++counted;
+    }
+    const double raw = double(channels) * (steady_min * 60 - 120) * k_rate_hz * 2;  // int16 frames
+    steady = {{"source_minutes", steady_min}, {"settled_after_s", 120},
+              {"records", counted},           {"payload_bytes", bytes},
+              {"raw_int16_bytes", raw},       {"uplink_to_raw_bytes_ratio", double(bytes) / raw}};
+    std::fprintf(stderr, "steady: %zu records, %lld bytes in %.0f min of 16 channels: ratio %.2e\n", counted,
+                 static_cast<long long>(bytes), steady_min - 2, double(bytes) / raw);
   }
 
   // Paced: real time.
@@ -485,10 +530,17 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  nlohmann::json j = {{"channels", channels}, {"sample_rate_hz", k_rate_hz},
-                      {"window_s", 1},        {"overlap", 0.5},
-                      {"workers", workers},   {"realtime_channels_per_core", channels_per_core},
-                      {"paced", paced},       {"backlog_drain_s", backlog_drain_s},
+  nlohmann::json j = {{"channels", channels},
+                      {"sample_rate_hz", k_rate_hz},
+                      {"window_s", 1},
+                      {"overlap", 0.5},
+                      {"workers", workers},
+                      {"realtime_channels_per_core", channels_per_core},
+                      {"paced", paced},
+                      {"backlog_drain_s", backlog_drain_s},
+                      {"uplink_to_raw_bytes_ratio",
+                       steady.is_null() ? nlohmann::json() : steady["uplink_to_raw_bytes_ratio"]},
+                      {"steady", steady},
                       {"backlog", backlog}};
   std::ofstream(out) << j.dump(2) << '\n';
   std::printf("%s\n", j.dump(2).c_str());
