@@ -11,6 +11,8 @@
 //               state, then the real uplink (Sparkplug over MQTT to a Mosquitto started on 127.0.0.1) and a
 //               hub stand-in that acknowledges (bench/hub_stand_in.hpp): seconds until the queue is empty
 //               (backlog_drain_s), at the configured historical rate bound and with the bound lifted.
+//   steady      --steady_min minutes of source time (default 15) as fast as possible: the bytes queued for
+//               the uplink per raw byte once the node has settled (uplink_to_raw_bytes_ratio).
 // Writes --out (JSON); --peer_config=PATH also writes the analysis configuration and check windows for the
 // Python agent of the same pipeline (bench/peer/edge_peer.py). Throughput and paced runs: uplink off, the
 // queue is what would go up (JSON records; Sparkplug DATA by exception is smaller).
