@@ -1,6 +1,6 @@
 // The edge agent's pipeline under the load of a full node: 16 channels at 25.6 kS/s, 1 s windows with
 // 50 % overlap, each asset with its commissioned anomaly model, every decision written to the hash-chained
-// log and the uplink queue (docs/benchmarks.md, "Edge node"). Two runs:
+// log and the uplink queue (docs/benchmarks.md, "Edge node"). Four runs:
 //   throughput  the signal pushed as fast as the pipeline takes it: channel-seconds decided per CPU-second
 //               of the process (realtime_channels_per_core);
 //   paced       16 channels in real time for --paced_s seconds: the latency from the moment a window's last
