@@ -203,7 +203,11 @@ int main(int argc, char** argv) {
   dense.scale = anomaly.scaler().to_json().at("scale").get<std::vector<double>>();
   const auto& mean = gaussian.mean();
   dense.mean.assign(mean.data(), mean.data() + mean.size());
-  const Eigen::MatrixXd lower = gaussian.covariance().llt().matrixL();
+  const Eigen::Index dim = Eigen::Index(gaussian.dimension());
+  const Eigen::MatrixXd covariance =
+      Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+          gaussian.covariance().data(), dim, dim);
+  const Eigen::MatrixXd lower = covariance.llt().matrixL();
   const Eigen::MatrixXd inverse =
       lower.triangularView<Eigen::Lower>().solve(Eigen::MatrixXd::Identity(lower.rows(), lower.cols()));
   const std::size_t d = dense.centre.size();

@@ -24,7 +24,7 @@
 
 #include "core/error.hpp"
 #include "model/calibration.hpp"
-#include "model/gaussian_anomaly.hpp"
+#include "model/gaussian_score.hpp"
 #include "model/mlp.hpp"
 #include "model/onnx_inference.hpp"
 #include "model/scaler.hpp"

@@ -10,6 +10,15 @@
 namespace vigil::model {
 namespace {
 
+using RowMajorMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// An Eigen vector or matrix as plain values (a matrix row-major).
+std::vector<double> to_vector(const Eigen::VectorXd& v) { return {v.data(), v.data() + v.size()}; }
+std::vector<double> to_vector(const Eigen::MatrixXd& m) {
+  const RowMajorMatrix r = m;
+  return {r.data(), r.data() + r.size()};
+}
+
 // Largest feature dimension accepted (a model bundle of 256 KB holds a d x d covariance up to d ~ 150;
 // the schema has 28).
 constexpr std::size_t k_max_dimension = 1024;
@@ -265,21 +274,24 @@ Result<ShrunkCovariance> shrunk_covariance(const GaussianStats& stats,
 Result<GaussianAnomaly> GaussianAnomaly::fit(const GaussianStats& stats, const GaussianFitConfig& config) {
   auto shrunk = shrunk_covariance(stats, config.shrinkage);
   if (!shrunk) return std::unexpected(shrunk.error());
-  return from_moments(std::move(shrunk->mean), std::move(shrunk->covariance), stats.count(),
+  return from_moments(to_vector(shrunk->mean), to_vector(shrunk->covariance), stats.count(),
                       shrunk->shrinkage);
 }
 
-Result<GaussianAnomaly> GaussianAnomaly::from_moments(Eigen::VectorXd mean, Eigen::MatrixXd covariance,
+Result<GaussianAnomaly> GaussianAnomaly::from_moments(std::vector<double> mean_values,
+                                                      std::vector<double> covariance_values,
                                                       std::uint64_t samples, double shrinkage) {
-  const Eigen::Index d = mean.size();
+  const auto d = static_cast<Eigen::Index>(mean_values.size());
   if (d == 0 || static_cast<std::size_t>(d) > k_max_dimension) {
     return fail(ErrorCode::invalid_argument, "gaussian anomaly: dimension {} outside [1, {}]", d,
                 k_max_dimension);
   }
-  if (covariance.rows() != d || covariance.cols() != d) {
-    return fail(ErrorCode::invalid_argument, "gaussian anomaly: covariance is {}x{}, expected {}x{}",
-                covariance.rows(), covariance.cols(), d, d);
+  if (covariance_values.size() != mean_values.size() * mean_values.size()) {
+    return fail(ErrorCode::invalid_argument, "gaussian anomaly: covariance has {} values, expected {}x{}",
+                covariance_values.size(), d, d);
   }
+  const Eigen::Map<const Eigen::VectorXd> mean(mean_values.data(), d);
+  const Eigen::Map<const RowMajorMatrix> covariance(covariance_values.data(), d, d);
   if (!mean.allFinite() || !covariance.allFinite()) {
     return fail(ErrorCode::invalid_argument, "gaussian anomaly: mean or covariance is not finite");
   }
@@ -302,8 +314,8 @@ Result<GaussianAnomaly> GaussianAnomaly::from_moments(Eigen::VectorXd mean, Eige
   for (Eigen::Index i = 0; i < d; ++i) {
     for (Eigen::Index j = 0; j <= i; ++j) g.whitener_.push_back(w(i, j));
   }
-  g.mean_ = std::move(mean);
-  g.covariance_ = std::move(covariance);
+  g.mean_ = std::move(mean_values);
+  g.covariance_ = std::move(covariance_values);
   g.samples_ = samples;
   g.shrinkage_ = shrinkage;
   return g;
@@ -338,8 +350,9 @@ nlohmann::json GaussianAnomaly::to_json() const {
           {"dimension", dimension()},
           {"samples", samples_},
           {"shrinkage", shrinkage_},
-          {"mean", vector_json(mean_)},
-          {"covariance", matrix_json(covariance_)}};
+          {"mean", vector_json(Eigen::Map<const Eigen::VectorXd>(mean_.data(), Eigen::Index(dimension())))},
+          {"covariance", matrix_json(Eigen::Map<const RowMajorMatrix>(
+                             covariance_.data(), Eigen::Index(dimension()), Eigen::Index(dimension())))}};
 }
 
 Result<GaussianAnomaly> GaussianAnomaly::from_json(const nlohmann::json& json) {
@@ -358,7 +371,7 @@ Result<GaussianAnomaly> GaussianAnomaly::from_json(const nlohmann::json& json) {
   if (!mean) return std::unexpected(mean.error());
   auto cov = read_matrix(json, "covariance", *d, "gaussian_anomaly");
   if (!cov) return std::unexpected(cov.error());
-  auto g = from_moments(std::move(*mean), std::move(*cov), samples->get<std::uint64_t>(),
+  auto g = from_moments(to_vector(*mean), to_vector(*cov), samples->get<std::uint64_t>(),
                         shrinkage->get<double>());
   if (!g) return std::unexpected(g.error().with_context("gaussian_anomaly"));
   return g;

@@ -27,6 +27,13 @@
 namespace vigil::model {
 namespace {
 
+// The d x d identity, row-major.
+std::vector<double> identity(std::size_t d) {
+  std::vector<double> m(d * d, 0.0);
+  for (std::size_t i = 0; i < d; ++i) m[i * d + i] = 1;
+  return m;
+}
+
 using namespace vigil::eval;
 
 constexpr double k_rate_hz = test::k_sim_rate_hz;
@@ -241,8 +248,7 @@ TEST(AnomalyBundle, RefusesMembersThatDisagree) {
 
   // A detector of another dimension than the scaler.
   Bundle narrow = *bundle;
-  auto small =
-      GaussianAnomaly::from_moments(Eigen::VectorXd::Zero(27), Eigen::MatrixXd::Identity(27, 27), 10, 0);
+  auto small = GaussianAnomaly::from_moments(std::vector<double>(27, 0.0), identity(27), 10, 0);
   ASSERT_TRUE(small.has_value());
   for (auto& m : narrow.members) {
     if (m.name == k_anomaly_detector_member) m.bytes = small->to_json().dump();
