@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <optional>
-#include <sstream>
 #include <utility>
 
+#include "eval/feature_cache.hpp"
 #include "eval/phm_score.hpp"
 #include "io/femto.hpp"
 #include "model/feature_schema.hpp"
@@ -32,6 +34,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int k_cache_version = 1;
+// Larger cache files are ignored (and rewritten): ~40 000 snapshots, 15 times the longest FEMTO life.
+constexpr std::uintmax_t k_cache_max_bytes = std::uintmax_t{64} << 20;
 
 // What a cache file must match to stand for a folder read with these settings.
 nlohmann::json cache_key(const std::vector<io::FemtoFile>& files, const dsp::BearingGeometry& bearing,
@@ -47,55 +51,25 @@ nlohmann::json cache_key(const std::vector<io::FemtoFile>& files, const dsp::Bea
           {"feature_schema_version", model::k_feature_schema_version}};
 }
 
-// The life of a cache file, or nullopt when it is missing, does not parse or does not match `key`.
+// The life of a cache file, or nullopt when it is missing or does not match `key` (feature_cache.hpp).
 std::optional<LifeFeatures> read_cache(const fs::path& path, const nlohmann::json& key,
                                        const std::string& name) {
+  std::error_code ec;
+  if (const auto size = fs::file_size(path, ec); ec || size > k_cache_max_bytes) return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || !j.contains("key") || j["key"] != key) return std::nullopt;
-  const auto& t = j.value("time_s", nlohmann::json());
-  const auto& f = j.value("log_features", nlohmann::json());
-  const auto& x = j.value("schema", nlohmann::json());
-  const std::size_t n = key["snapshots"].get<std::size_t>();
-  if (!t.is_array() || !f.is_array() || !x.is_array() || t.size() != n || f.size() != n || x.size() != n) {
-    return std::nullopt;
-  }
-  LifeFeatures life;
-  life.name = name;
-  life.time_s.reserve(n);
-  life.features.resize(n);
-  life.schema.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!t[i].is_number() || !f[i].is_array() || f[i].size() != model::k_rul_feature_count ||
-        !x[i].is_array() || x[i].size() != model::k_feature_count) {
-      return std::nullopt;
-    }
-    life.time_s.push_back(t[i].get<double>());
-    for (std::size_t k = 0; k < model::k_rul_feature_count; ++k) {
-      if (!f[i][k].is_number()) return std::nullopt;
-      life.features[i][k] = f[i][k].get<double>();
-    }
-    for (std::size_t k = 0; k < model::k_feature_count; ++k) {
-      if (!x[i][k].is_number()) return std::nullopt;
-      life.schema[i][k] = x[i][k].get<float>();
-    }
-  }
-  // Both kinds' checks: finite values, increasing times.
-  if (!validate(life, RulScoreKind::schema_t2)) return std::nullopt;
-  return life;
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_feature_cache(bytes, key, name);
 }
 
 Status write_cache(const fs::path& path, const nlohmann::json& key, const LifeFeatures& life) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
-  nlohmann::json j = {{"key", key}, {"time_s", life.time_s}, {"log_features", life.features}};
-  j["schema"] = life.schema;
   const fs::path tmp = path.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return fail(ErrorCode::io, "{}: cannot write the feature cache", tmp.string());
-    out << j.dump();
+    out << feature_cache_bytes(key, life);
     if (!out) return fail(ErrorCode::io, "{}: write failed", tmp.string());
   }
   fs::rename(tmp, path, ec);

@@ -377,14 +377,16 @@ TEST(Rul, EstimateIsInvariantToTheSnapshotIntervalWithinItsInterval) {
   // Healthy scores: chi-square with 2 degrees of freedom (mean 2); from 6000 s the log-score rises by
   // 1e-3 per second (noise sd 0.1), so ln HI ~ 0.4 + 1e-3 tau reaches the failure level 4 near 9600 s. The
   // prior is that population's.
-  DegradationPrior p;
-  p.theta_mean = 0.5;
-  p.beta_mean_per_s = 1e-3;
-  p.theta_var = 0.25;
-  p.beta_var_per_s2 = 1e-7;
-  p.noise_var = 0.05;
-  p.failure_log_level = 4.0;
-  p.failure_log_level_var = 0.04;
+  const DegradationPrior p{.theta_mean = 0.5,
+                           .beta_mean_per_s = 1e-3,
+                           .theta_var = 0.25,
+                           .beta_var_per_s2 = 1e-7,
+                           .theta_beta_cov_per_s = 0,
+                           .noise_var = 0.05,
+                           .failure_log_level = 4.0,
+                           .failure_log_level_var = 0.04,
+                           .phi = 0,
+                           .training_assets = 0};
   const RulConfig c;  // default health index: 1200 s baseline, 300 s smoothing, 20 s persistence
   const double onset_s = 6000;
   std::vector<double> t, s;
