@@ -253,8 +253,9 @@ int run_eval_femto_rul(const std::string& dir, std::optional<double> speed_rpm, 
     return 0;
   }
   fmt::print(
-      "\nNested leave-one-bearing-out RUL: each bearing held out in turn; score kind and point quantile "
-      "chosen by an inner\nleave-one-bearing-out over the other bearings only; the held-out bearing "
+      "\nNested leave-one-bearing-out RUL: each bearing held out in turn; score kind, alarm budget and point "
+      "quantiles chosen by an inner\nleave-one-bearing-out over the other bearings only; the held-out "
+      "bearing "
       "truncated at {} points ({:.0f}-{:.0f} % of life).\n",
       fractions.size(), 100 * fractions.front(), 100 * fractions.back());
   for (const auto& f : report->folds) {
@@ -298,8 +299,8 @@ CLI::App* add_train(CLI::App& app) {
   auto o = std::make_shared<TrainRulOptions>();
   CLI::App* cmd = train->add_subcommand(
       "rul",
-      "Learn `vigil rul`'s model from run-to-failure bearings: score kind and point quantile chosen by "
-      "leave-one-bearing-out, then the degradation prior and the fleet life law from all of them");
+      "Learn `vigil rul`'s model from run-to-failure bearings: score kind, alarm budget and point quantiles "
+      "chosen by leave-one-bearing-out, then the degradation prior and the fleet life law from all of them");
   cmd->add_option("dir", o->dir,
                   "A Learning_set-like folder of Bearing* folders (FEMTO layout), each run to failure")
       ->required();
