@@ -16,7 +16,8 @@ esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 data=${VIGIL_DATA_DIR:-$root/../shared/data}
-targets=(fuzz_mat fuzz_femto fuzz_ims fuzz_csv_signal fuzz_catalog fuzz_bundle fuzz_sensor_frame fuzz_sparkplug)
+targets=(fuzz_mat fuzz_femto fuzz_ims fuzz_csv_signal fuzz_catalog fuzz_bundle fuzz_sensor_frame fuzz_sparkplug
+  fuzz_feature_cache)
 
 cxx=${FUZZ_CXX:-clang++}
 if ! command -v "$cxx" >/dev/null 2>&1; then
@@ -63,6 +64,9 @@ printf '\x02\x01\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00
 printf '\x03spBv1.0/plant/DDATA/line-4/pump-7' >"$corpus/fuzz_sparkplug/topic"
 printf '\x04VSPC\x01\x02\x02\x00\x00\x00\x00\x3F\x00\x00\x00\x00\x00\x00\x80\x3F\x08\x07\x06\x05\x04\x03\x02\x01\x01\x00\x00\x00\xFF\x7F\xFF\xFF\x02\x01\x01\x00\x00\x00\xD7\x42\x00\x00\x80\x3F\x00\x00\xC0\x40' \
   >"$corpus/fuzz_sparkplug/spectrum"
+# A feature cache of two snapshots (eval/feature_cache.hpp); its key is read from the input.
+printf '{"key":{"snapshots":2},"time_s":[0,10],"log_features":[[-1.5,1.1],[-1.4,1.2]],"schema":[%s,%s]}' \
+  "[$(seq -s, 1 28)]" "[$(seq -s, 2 29)]" >"$corpus/fuzz_feature_cache/two.json"
 "$build/bin/fuzz_mat_seeds" "$corpus/fuzz_mat"
 "$build/bin/fuzz_bundle_seeds" "$corpus/fuzz_bundle"
 if [ -f "$data/cwru/105.mat" ]; then  # a real header and the start of a real element (truncated)

@@ -39,7 +39,7 @@ struct EvalFemtoOptions {
   bool rul = false;
   bool out_given = false;      // --out was on the command line
   bool channel_given = false;  // --channel was on the command line
-  std::string score;           // --score: RUL score kind (with --rul)
+  std::string cache;           // --cache: feature cache folder (with --rul)
 };
 
 std::string hms(double seconds) {
@@ -64,9 +64,9 @@ int run_eval_femto(const EvalFemtoOptions& o) {
     if (o.out_given || o.channel_given) {
       return error("--out and --channel apply to the health-indicator evaluation, not to --rul");
     }
-    return run_eval_femto_rul(o.dir, o.speed_rpm, o.json, o.score);
+    return run_eval_femto_rul(o.dir, o.speed_rpm, o.json, o.cache);
   }
-  if (!o.score.empty()) return error("--score applies to --rul only");
+  if (!o.cache.empty()) return error("--cache applies to --rul only");
   auto bearings = io::find_femto_bearings(o.dir);
   if (!bearings) return failed(bearings.error());
   const std::vector<std::string> channels = o.channel == "both"
@@ -182,13 +182,13 @@ void add_eval_femto(CLI::App& eval) {
       ->capture_default_str();
   cmd->add_flag("--json", o->json,
                 "Print one JSON object (bearings with their indicators) instead of the tables");
-  cmd->add_flag("--rul", o->rul,
-                "Instead: leave-one-bearing-out RUL evaluation (alarm, lead time, PHM 2012 score)");
-  cmd->add_option("--score", o->score,
-                  fmt::format("With --rul: the per-snapshot anomaly score, log_rms_kurtosis or schema_t2 "
-                              "(default: {}; docs/rul.md)",
-                              model::to_string(model::RulScoreConfig{}.kind)))
-      ->check(CLI::IsMember({"log_rms_kurtosis", "schema_t2"}));
+  cmd->add_flag(
+      "--rul", o->rul,
+      "Instead: nested leave-one-bearing-out RUL evaluation, each bearing truncated at 18 points and "
+      "scored with the PHM 2012 function (docs/rul.md)");
+  cmd->add_option(
+      "--cache", o->cache,
+      "With --rul: folder for per-bearing feature caches (read when they match, written otherwise)");
   cmd->callback([o, cmd] {
     o->out_given = cmd->get_option("--out")->count() > 0;
     o->channel_given = cmd->get_option("--channel")->count() > 0;

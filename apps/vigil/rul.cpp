@@ -30,14 +30,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::array<double, 3> k_cut_fractions{0.5, 0.7, 0.9};
-constexpr double k_early_fraction = 0.3;
-
 // Every bearing of a learning folder, with progress on stderr.
 Result<std::vector<model::LifeFeatures>> read_lives(const fs::path& dir, const dsp::BearingGeometry& bearing,
-                                                    std::optional<double> speed_rpm,
-                                                    const model::RulScoreConfig& score,
-                                                    std::string_view who) {
+                                                    std::optional<double> speed_rpm, std::string_view who,
+                                                    const std::string& cache_dir) {
   auto bearings = io::find_femto_bearings(dir);
   if (!bearings) return std::unexpected(bearings.error());
   std::vector<model::LifeFeatures> lives;
@@ -46,7 +42,7 @@ Result<std::vector<model::LifeFeatures>> read_lives(const fs::path& dir, const d
     auto speed = io::femto_speed_rpm(b, speed_rpm);
     if (!speed) return std::unexpected(speed.error());
     const auto started = std::chrono::steady_clock::now();
-    auto life = eval::read_femto_life(b.dir, b.name, bearing, *speed, score);
+    auto life = eval::read_femto_life(b.dir, b.name, bearing, *speed, {}, cache_dir);
     if (!life) return std::unexpected(life.error());
     fmt::print(stderr, "{}: [{}/{}] {}: {} snapshots, life {:.0f} s, {:.1f} s\n", who, i + 1,
                bearings->size(), life->name, life->time_s.size(), life->time_s.back(),
@@ -63,17 +59,22 @@ struct TrainRulOptions {
   std::string out = "rul.vigil";
   std::string bearing = "pronostia";
   std::optional<double> speed_rpm;
-  std::string score;  // score kind; empty = the default
+  std::string cache;  // feature cache folder; empty = none
 };
 
-// The score config of a --score value (empty: the default kind).
-Result<model::RulScoreConfig> score_config(const std::string& kind) {
-  model::RulScoreConfig score;
-  if (kind.empty()) return score;
-  auto k = model::parse_rul_score_kind(kind);
-  if (!k) return std::unexpected(k.error());
-  score.kind = *k;
-  return score;
+// "schema_t2, alpha 0.01, q fleet 0.2 / degradation 0.3"
+std::string candidate_name(const eval::RulCandidate& c) {
+  return fmt::format("{:<16} alpha {:<6} q fleet {:<3} / degradation {:<3}", model::to_string(c.kind),
+                     c.false_alarm_probability, c.point.fleet, c.point.degradation);
+}
+
+// The inner choice as a table: one line per candidate, the chosen one marked.
+void print_selection(const eval::RulSelection& s) {
+  for (std::size_t c = 0; c < s.grid.size(); ++c) {
+    const double a = s.mean_accuracy[c];
+    fmt::print("  {} {}  mean A {}\n", c == s.chosen ? '*' : ' ', candidate_name(s.grid[c]),
+               std::isfinite(a) ? fmt::format("{:.3f}", a) : std::string("(no fit)"));
+  }
 }
 
 int run_train_rul(const TrainRulOptions& o) {
@@ -83,44 +84,51 @@ int run_train_rul(const TrainRulOptions& o) {
   };
   auto bearing = dsp::find_bearing(o.bearing);
   if (!bearing) return error(fmt::format("--bearing {}: unknown (see `vigil bearings`)", o.bearing));
-  auto score_or = score_config(o.score);
-  if (!score_or) return error(fmt::format("--score: {}", score_or.error().message));
-  const model::RulScoreConfig score = *score_or;
-  const model::RulConfig config;
-  auto lives = read_lives(o.dir, *bearing, o.speed_rpm, score, "vigil train rul");
+  auto lives = read_lives(o.dir, *bearing, o.speed_rpm, "vigil train rul", o.cache);
   if (!lives) return report_error("train rul", lives.error());
-  auto fit = model::fit_rul_prior(*lives, config, score);
-  if (!fit) return report_error("train rul", fit.error());
+  const auto grid = eval::default_rul_candidates();
+  const auto fractions = eval::default_truncation_fractions();
+  auto trained = eval::train_rul(*lives, grid, fractions);
+  if (!trained) return report_error("train rul", trained.error());
+  const model::RulModel& m = trained->model;
 
   std::size_t snapshots = 0;
   nlohmann::json bearings = nlohmann::json::array();
   for (std::size_t i = 0; i < lives->size(); ++i) {
     const auto& l = (*lives)[i];
-    const model::AssetFit& a = fit->assets[i];
+    const model::AssetFit& a = trained->prior_fit.assets[i];
     snapshots += l.time_s.size();
     auto or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
     bearings.push_back({{"name", l.name},
                         {"snapshots", l.time_s.size()},
-                        {"life_s", l.time_s.back()},
+                        {"life_s", l.time_s.back() - l.time_s.front()},
                         {"used", a.used},
                         {"onset_s", or_null(a.onset_s)},
                         {"alarm_s", or_null(a.detected_s)}});
   }
-  const model::RulModel m{fit->prior, config, score};
   auto bundle = model::make_rul_bundle(m, {{"source", fs::absolute(o.dir).lexically_normal().string()},
                                            {"layout", "femto"},
                                            {"bearing", bearing->name},
                                            {"bearings", bearings},
                                            {"bearing_count", lives->size()},
-                                           {"snapshots", snapshots}});
+                                           {"snapshots", snapshots},
+                                           {"selection", eval::to_json(trained->selection)},
+                                           {"truncation_fractions", fractions}});
   if (!bundle) return report_error("train rul", bundle.error());
   if (auto ok = model::write_bundle(o.out, *bundle); !ok) return report_error("train rul", ok.error());
-  const model::DegradationPrior& p = fit->prior;
   fmt::print(
-      "wrote {}: RUL prior ({} score) from {} of {} bearings ({} snapshots); onset-to-failure growth "
-      "{:.3g}/s (sd {:.3g}), failure at health index {:.1f}\n",
-      o.out, model::to_string(score.kind), p.training_assets, lives->size(), snapshots, p.beta_mean_per_s,
-      std::sqrt(p.beta_var_per_s2), std::exp(p.failure_log_level) + p.phi);
+      "Defaults chosen by leave-one-bearing-out over the {} training bearings ({} truncations each):\n",
+      lives->size(), fractions.size());
+  print_selection(trained->selection);
+  const model::DegradationPrior& p = m.prior;
+  fmt::print(
+      "wrote {}: {} score, false-alarm budget {}, point quantiles {} (fleet) / {} (degradation); prior from "
+      "{} "
+      "of {} bearings ({} snapshots); onset-to-failure growth {:.3g}/s (sd {:.3g}); fleet lives Weibull "
+      "shape {:.2f}, scale {:.0f} s\n",
+      o.out, model::to_string(m.score.kind), m.config.health.false_alarm_probability, m.config.point.fleet,
+      m.config.point.degradation, p.training_assets, lives->size(), snapshots, p.beta_mean_per_s,
+      std::sqrt(p.beta_var_per_s2), m.fleet.shape, m.fleet.scale_s);
   return 0;
 }
 
@@ -188,7 +196,7 @@ int run_rul(const RulOptions& o) {
   auto r = model::replay_rul(*m, *life);
   if (!r) return report_error("rul", r.error());
   const model::RulEstimate& e = r->estimate;
-  const std::string sentence = model::rul_sentence(*r, m->config.interval_probability, m->config.horizon_s);
+  const std::string sentence = model::rul_sentence(*r, m->config.interval_probability);
   if (o.json) {
     auto or_null = [](bool ok, double v) { return ok ? nlohmann::json(v) : nlohmann::json(nullptr); };
     std::cout << nlohmann::json{{"source", fs::absolute(o.dir).lexically_normal().string()},
@@ -200,7 +208,10 @@ int run_rul(const RulOptions& o) {
                                 {"rul_low_s", e.rul_low_s},
                                 {"rul_high_s", e.rul_high_s},
                                 {"interval_probability", m->config.interval_probability},
-                                {"horizon_s", m->config.horizon_s},
+                                {"fleet_point_quantile", m->config.point.fleet},
+                                {"degradation_point_quantile", m->config.point.degradation},
+                                {"basis", model::to_string(e.basis)},
+                                {"age_s", e.age_s},
                                 {"health_index", e.health_index},
                                 {"onset_s", or_null(e.onset_found, e.onset_s)},
                                 {"alarm_s", or_null(e.onset_found, r->detected_s)},
@@ -214,65 +225,71 @@ int run_rul(const RulOptions& o) {
   return 0;
 }
 
-std::string or_dash(bool ok, double v) { return ok ? fmt::format("{:.0f}", v) : std::string("-"); }
-
 }  // namespace
 
 int run_eval_femto_rul(const std::string& dir, std::optional<double> speed_rpm, bool json,
-                       const std::string& score_kind) {
+                       const std::string& cache_dir) {
   auto error = [](const auto& message) {
     fmt::print(stderr, "vigil eval femto: {}\n", message);
     return 2;
   };
-  auto score_or = score_config(score_kind);
-  if (!score_or) return error(fmt::format("--score: {}", score_or.error().message));
-  const model::RulScoreConfig score = *score_or;
-  const model::RulConfig config;
-  auto lives = read_lives(dir, *dsp::find_bearing("pronostia"), speed_rpm, score, "vigil eval femto --rul");
+  auto lives =
+      read_lives(dir, *dsp::find_bearing("pronostia"), speed_rpm, "vigil eval femto --rul", cache_dir);
   if (!lives) {
     return error(
-        fmt::format("{} (--rul needs a Learning_set-like folder of at least 3 run-to-failure bearings)",
+        fmt::format("{} (--rul needs a Learning_set-like folder of at least 5 run-to-failure bearings)",
                     lives.error().message));
   }
-  auto report = eval::evaluate_rul_lobo(*lives, config, score, k_cut_fractions, k_early_fraction);
+  const auto grid = eval::default_rul_candidates();
+  const auto fractions = eval::default_truncation_fractions();
+  const auto started = std::chrono::steady_clock::now();
+  auto report = eval::evaluate_rul_nested(*lives, grid, fractions);
   if (!report) return report_error("eval femto", report.error());
+  const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (json) {
     nlohmann::json j = eval::to_json(*report);
-    j["score_kind"] = model::to_string(score.kind);
+    j["evaluation_s"] = elapsed_s;
     std::cout << j.dump(2) << "\n";
     return 0;
   }
-  fmt::print("\nLeave-one-bearing-out RUL (prior from the other bearings only), score {}\n",
-             model::to_string(score.kind));
-  fmt::print("{:<11} {:>7} {:>8} {:>8} {:>8} {:>7} {:>11}\n", "bearing", "life_s", "onset_s", "alarm_s",
-             "lead_s", "alarm%", "first 30%");
-  for (const auto& l : report->lives) {
-    fmt::print("{:<11} {:>7.0f} {:>8} {:>8} {:>8} {:>7} {:>11}\n", l.name, l.life_s,
-               or_dash(l.alarm, l.onset_s), or_dash(l.alarm, l.detected_s), or_dash(l.alarm, l.lead_s),
-               l.alarm ? fmt::format("{:.1f}%", 100 * l.detected_s / l.life_s) : std::string("-"),
-               l.early_alarm ? "FALSE ALARM" : "none");
-  }
-  fmt::print("\n{:<11} {:>4} {:>7} {:>5} {:>6} {:>8} {:>19} {:>8} {:>8} {:>6}\n", "held out", "cut", "t_s",
-             "onset", "HI", "RUL_s", "90% interval_s", "ActRUL_s", "Er%", "A");
-  for (const auto& l : report->lives) {
-    for (const auto& c : l.cuts) {
-      const model::RulEstimate& e = c.replay.estimate;
-      auto s = [&](double v) {
-        return v >= config.horizon_s ? std::string("inf") : fmt::format("{:.0f}", v);
-      };
-      fmt::print("{:<11} {:>3.0f}% {:>7.0f} {:>5} {:>6.2f} {:>8} [{:>8},{:>8}] {:>8.0f} {:>8.1f} {:>6.3f}\n",
-                 l.name, 100 * c.fraction, e.time_s, e.onset_found ? "yes" : "no", e.health_index, s(e.rul_s),
-                 s(e.rul_low_s), s(e.rul_high_s), c.actual_rul_s, c.percent_error, c.accuracy);
+  fmt::print(
+      "\nNested leave-one-bearing-out RUL: each bearing held out in turn; score kind, alarm budget and point "
+      "quantiles chosen by an inner\nleave-one-bearing-out over the other bearings only; the held-out "
+      "bearing "
+      "truncated at {} points ({:.0f}-{:.0f} % of life).\n",
+      fractions.size(), 100 * fractions.front(), 100 * fractions.back());
+  for (const auto& f : report->folds) {
+    const eval::RulSelection& s = f.trained.selection;
+    fmt::print("\n{} (life {:.0f} s) held out; chosen on the other bearings: {} (inner mean A {:.3f})\n",
+               f.held_out, f.life_s, candidate_name(s.grid[s.chosen]), s.mean_accuracy[s.chosen]);
+    fmt::print("{:>5} {:>7} {:>5} {:>6} {:>11} {:>8} {:>19} {:>8} {:>8} {:>6}\n", "cut", "t_s", "onset", "HI",
+               "basis", "RUL_s", "90% interval_s", "ActRUL_s", "Er%", "A");
+    for (const auto& r : f.rows) {
+      const model::RulEstimate& e = r.estimate;
+      fmt::print(
+          "{:>4.0f}% {:>7.0f} {:>5} {:>6.2f} {:>11} {:>8.0f} [{:>8.0f},{:>8.0f}] {:>8.0f} {:>8.1f} "
+          "{:>6.3f}{}\n",
+          100 * r.fraction, e.time_s, e.onset_found ? "yes" : "no", e.health_index, model::to_string(e.basis),
+          e.rul_s, e.rul_low_s, e.rul_high_s, r.actual_rul_s, r.percent_error, r.accuracy,
+          r.over_3x_within_1h ? "  > 3x ActRUL < 1 h" : "");
     }
   }
-  fmt::print("\nPHM 2012 score (mean A over {} bearings):", report->lives.size());
-  for (std::size_t c = 0; c < report->fractions.size(); ++c) {
-    fmt::print(" {:.0f} %: {:.3f};", 100 * report->fractions[c], report->phm_score_per_cut[c]);
+  auto line = [](std::string_view label, const eval::Distribution& d) {
+    fmt::print("{:<12} {:>4} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f} {:>6.3f}\n",
+               label, d.count, d.mean, d.min, d.q10, d.q25, d.median, d.q75, d.q90, d.max);
+  };
+  fmt::print("\nPHM 2012 accuracy A (nested: no choice saw the held-out bearing)\n");
+  fmt::print("{:<12} {:>4} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}\n", "", "n", "mean", "min", "q10",
+             "q25", "median", "q75", "q90", "max");
+  for (std::size_t i = 0; i < report->folds.size(); ++i)
+    line(report->folds[i].held_out, report->accuracy_by_life[i]);
+  for (std::size_t k = 0; k < fractions.size(); ++k) {
+    line(fmt::format("cut {:.0f} %", 100 * fractions[k]), report->accuracy_by_fraction[k]);
   }
-  fmt::print(" all cuts: {:.3f}\n", report->phm_score_all);
-  fmt::print("Alarms before end of life: {}/{}; alarms in the first {:.0f} % of life: {}\n",
-             report->alarms_before_end, report->lives.size(), 100 * report->early_fraction,
-             report->early_alarms);
+  line("all", report->accuracy);
+  fmt::print("Estimates over 3x the actual RUL when it is under one hour: {} of {}\n",
+             report->over_3x_within_1h, report->within_1h);
+  fmt::print("Evaluation (after feature extraction): {:.1f} s\n", elapsed_s);
   return 0;
 }
 
@@ -281,7 +298,9 @@ CLI::App* add_train(CLI::App& app) {
   train->require_subcommand(1);
   auto o = std::make_shared<TrainRulOptions>();
   CLI::App* cmd = train->add_subcommand(
-      "rul", "Learn the degradation prior and failure level for `vigil rul` from run-to-failure bearings");
+      "rul",
+      "Learn `vigil rul`'s model from run-to-failure bearings: score kind, alarm budget and point quantiles "
+      "chosen by leave-one-bearing-out, then the degradation prior and the fleet life law from all of them");
   cmd->add_option("dir", o->dir,
                   "A Learning_set-like folder of Bearing* folders (FEMTO layout), each run to failure")
       ->required();
@@ -290,11 +309,9 @@ CLI::App* add_train(CLI::App& app) {
   cmd->add_option(
       "--rpm", o->speed_rpm,
       "Shaft speed in rpm for every bearing (default: from the name, Bearing1_* 1800, 2_* 1650, 3_* 1500)");
-  cmd->add_option("--score", o->score,
-                  fmt::format("Per-snapshot anomaly score: log_rms_kurtosis or schema_t2 (default: {}; "
-                              "docs/rul.md); recorded in the bundle",
-                              model::to_string(model::RulScoreConfig{}.kind)))
-      ->check(CLI::IsMember({"log_rms_kurtosis", "schema_t2"}));
+  cmd->add_option(
+      "--cache", o->cache,
+      "Folder for per-bearing feature caches (read when they match the folder, written otherwise)");
   cmd->callback([o] {
     const int rc = run_train_rul(*o);
     if (rc != 0) throw CLI::RuntimeError(rc);

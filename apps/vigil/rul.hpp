@@ -20,7 +20,9 @@ CLI::App* add_train(CLI::App& app);
 // dir itself is rejected: at least 3 bearings are needed). speed_rpm overrides the speed from the names;
 // score_kind names the per-snapshot score (model::RulScoreKind; empty = RulScoreConfig's default).
 // Prints the table (or one JSON object) and returns the exit code (0, or 2 with "vigil eval femto: ...").
+// Nested leave-one-bearing-out evaluation of the RUL training procedure (eval/rul_evaluation.hpp);
+// features cached in cache_dir when it is not empty.
 int run_eval_femto_rul(const std::string& dir, std::optional<double> speed_rpm, bool json,
-                       const std::string& score_kind = {});
+                       const std::string& cache_dir);
 
 }  // namespace vigil::cli

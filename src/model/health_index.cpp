@@ -20,12 +20,6 @@ double median_in_place(std::span<double> values) {
 // ln s with s = 0 mapped to the smallest normal double, so a zero score is "very healthy", not -inf.
 double log_score(double score) { return std::log(std::max(score, std::numeric_limits<double>::min())); }
 
-// ln C(M, N).
-double log_binomial(std::size_t m, std::size_t n) {
-  return std::lgamma(static_cast<double>(m) + 1) - std::lgamma(static_cast<double>(n) + 1) -
-         std::lgamma(static_cast<double>(m - n) + 1);
-}
-
 }  // namespace
 
 Status validate(const HealthIndexConfig& c) {
@@ -44,36 +38,46 @@ Status validate(const HealthIndexConfig& c) {
   if (!(std::isfinite(c.smoothing_s) && c.smoothing_s >= 0)) {
     return fail(ErrorCode::invalid_argument, "smoothing_s = {}: expected a finite value >= 0", c.smoothing_s);
   }
-  if (c.alarm_window < 1 || c.alarm_window > 64) {
-    return fail(ErrorCode::invalid_argument, "alarm_window = {}: expected 1..64", c.alarm_window);
+  if (!(std::isfinite(c.reference_scales) && c.reference_scales >= 0)) {
+    return fail(ErrorCode::invalid_argument, "reference_scales = {}: expected a finite value >= 0",
+                c.reference_scales);
   }
-  if (c.alarm_count < 1 || c.alarm_count > c.alarm_window) {
-    return fail(ErrorCode::invalid_argument, "alarm_count = {}: expected 1..alarm_window ({})", c.alarm_count,
-                c.alarm_window);
+  if (!(std::isfinite(c.persistence_s) && c.persistence_s >= 0)) {
+    return fail(ErrorCode::invalid_argument, "persistence_s = {}: expected a finite value >= 0",
+                c.persistence_s);
   }
   if (!(c.false_alarm_probability > 0 && c.false_alarm_probability < 1)) {
     return fail(ErrorCode::invalid_argument, "false_alarm_probability = {}: expected a value in (0, 1)",
                 c.false_alarm_probability);
   }
-  if (c.design_length < 1) {
-    return fail(ErrorCode::invalid_argument, "design_length = 0: expected >= 1");
+  if (!(std::isfinite(c.design_s) && c.design_s > 0)) {
+    return fail(ErrorCode::invalid_argument, "design_s = {}: expected a finite value > 0", c.design_s);
   }
   return {};
 }
 
-Result<double> alarm_multiplier(const HealthIndexConfig& config, std::size_t baseline_count) {
+std::size_t alarm_run_length(const HealthIndexConfig& config, double interval_s) {
+  // The 1e-9 keeps a persistence that is a whole number of intervals (20 s at 10 s) from rounding up.
+  return 1 + static_cast<std::size_t>(std::max(0.0, std::ceil(config.persistence_s / interval_s - 1e-9)));
+}
+
+Result<double> alarm_multiplier(const HealthIndexConfig& config, std::size_t baseline_count,
+                                double interval_s) {
   if (auto ok = validate(config); !ok) return std::unexpected(ok.error());
   if (baseline_count < 2) {
     return fail(ErrorCode::invalid_argument, "baseline of {} snapshots: need at least 2", baseline_count);
   }
-  // k = (nu / N) ((C(M, N) n / (2^N alpha))^{1/nu} - 1), in logs and expm1 for accuracy at large nu.
+  if (!(std::isfinite(interval_s) && interval_s > 0)) {
+    return fail(ErrorCode::invalid_argument, "snapshot interval {} s: expected a finite value > 0",
+                interval_s);
+  }
+  // k = (nu / m) ((n / (2^m alpha))^{1/nu} - 1), in logs and expm1 for accuracy at large nu.
   const double nu = static_cast<double>(baseline_count - 1);
-  const double n_count = static_cast<double>(config.alarm_count);
-  const double log_ratio = log_binomial(config.alarm_window, config.alarm_count) +
-                           std::log(static_cast<double>(config.design_length)) - n_count * std::log(2.0) -
-                           std::log(config.false_alarm_probability);
+  const double m = static_cast<double>(alarm_run_length(config, interval_s));
+  const double n = std::max(1.0, config.design_s / interval_s);
+  const double log_ratio = std::log(n) - m * std::log(2.0) - std::log(config.false_alarm_probability);
   if (log_ratio <= 0) return 0.0;  // the budget tolerates an alarm anyway: the threshold is the centre
-  return (nu / n_count) * std::expm1(log_ratio / nu);
+  return (nu / m) * std::expm1(log_ratio / nu);
 }
 
 Result<HealthMonitor> HealthMonitor::create(const HealthIndexConfig& config) {
@@ -82,15 +86,13 @@ Result<HealthMonitor> HealthMonitor::create(const HealthIndexConfig& config) {
   m.config_ = config;
   m.baseline_scores_.reserve(config.max_baseline_snapshots);
   m.scratch_.reserve(config.max_baseline_snapshots);
-  m.window_flags_.assign(config.alarm_window, 0);
-  m.window_times_.assign(config.alarm_window, 0.0);
-  m.window_indices_.assign(config.alarm_window, 0);
   return m;
 }
 
 Status HealthMonitor::close_baseline() {
   const std::size_t n = baseline_scores_.size();
-  auto k = alarm_multiplier(config_, n);
+  const double interval_s = n > 1 ? (last_s_ - first_s_) / static_cast<double>(n - 1) : 0.0;
+  auto k = alarm_multiplier(config_, n, interval_s);
   if (!k) return std::unexpected(k.error());
 
   scratch_.clear();
@@ -105,11 +107,14 @@ Status HealthMonitor::close_baseline() {
 
   baseline_.count = n;
   baseline_.end_s = last_s_;
+  baseline_.interval_s = interval_s;
   baseline_.distance_centre = m;
   baseline_.distance_scale = sum_abs / static_cast<double>(n);
   baseline_.multiplier = *k;
   baseline_.distance_threshold = m + *k * baseline_.distance_scale;
   baseline_.log_alarm_score = log_score(baseline_.distance_threshold * baseline_.distance_threshold);
+  const double reference = m + config_.reference_scales * baseline_.distance_scale;
+  baseline_.log_reference_score = log_score(reference * reference);
   state_.baseline_ready = true;
   return {};
 }
@@ -141,35 +146,23 @@ Result<HealthState> HealthMonitor::update(double time_s, double score) {
   }
 
   // Health index: first-order filter of the excess log-score, time constant smoothing_s.
-  const double excess = std::max(0.0, log_score(score) - baseline_.log_alarm_score);
+  const double excess = std::max(0.0, log_score(score) - baseline_.log_reference_score);
   const double gain = config_.smoothing_s > 0 ? -std::expm1(-(time_s - last_s_) / config_.smoothing_s) : 1.0;
   log_excess_ += gain * (excess - log_excess_);
 
-  // Onset: N exceedances among the last M snapshots after the baseline.
+  // Onset: the distance above d* at every snapshot of a run spanning persistence_s.
   const bool exceeds = std::sqrt(score) > baseline_.distance_threshold;
-  window_flags_[window_pos_] = exceeds ? 1 : 0;
-  window_times_[window_pos_] = time_s;
-  window_indices_[window_pos_] = count_;
-  window_pos_ = (window_pos_ + 1) % config_.alarm_window;
-  window_filled_ = std::min(window_filled_ + 1, config_.alarm_window);
-  if (!state_.onset_found && exceeds) {
-    std::size_t hits = 0;
-    double first_s = time_s;
-    std::size_t first_index = count_;
-    for (std::size_t i = 0; i < window_filled_; ++i) {
-      if (window_flags_[i] == 0) continue;
-      ++hits;
-      if (window_times_[i] < first_s) {
-        first_s = window_times_[i];
-        first_index = window_indices_[i];
-      }
-    }
-    if (hits >= config_.alarm_count) {
-      state_.onset_found = true;
-      state_.onset_s = first_s;
-      state_.onset_index = first_index;
-      state_.detected_s = time_s;
-    }
+  if (!exceeds) {
+    state_.run_start_s = std::numeric_limits<double>::quiet_NaN();
+  } else if (std::isnan(state_.run_start_s)) {
+    state_.run_start_s = time_s;
+    run_start_index_ = count_;
+  }
+  if (!state_.onset_found && exceeds && time_s - state_.run_start_s >= config_.persistence_s) {
+    state_.onset_found = true;
+    state_.onset_s = state_.run_start_s;
+    state_.onset_index = run_start_index_;
+    state_.detected_s = time_s;
   }
 
   last_s_ = time_s;

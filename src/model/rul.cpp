@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 namespace vigil::model {
 namespace {
@@ -87,6 +88,13 @@ Status validate(const RulConfig& c) {
     return fail(ErrorCode::invalid_argument, "interval_probability = {}: expected a value in (0, 1)",
                 c.interval_probability);
   }
+  if (!(c.point.fleet > 0 && c.point.fleet < 1)) {
+    return fail(ErrorCode::invalid_argument, "point.fleet = {}: expected a value in (0, 1)", c.point.fleet);
+  }
+  if (!(c.point.degradation > 0 && c.point.degradation < 1)) {
+    return fail(ErrorCode::invalid_argument, "point.degradation = {}: expected a value in (0, 1)",
+                c.point.degradation);
+  }
   if (!(std::isfinite(c.horizon_s) && c.horizon_s > 0)) {
     return fail(ErrorCode::invalid_argument, "horizon_s = {}: expected a finite value > 0", c.horizon_s);
   }
@@ -117,15 +125,18 @@ void DegradationPosterior::reset() {
   solve();
 }
 
-Status DegradationPosterior::add(double tau_s, double log_signal) {
+Status DegradationPosterior::add(double tau_s, double log_signal, double weight) {
   if (!std::isfinite(tau_s) || !std::isfinite(log_signal)) {
     return fail(ErrorCode::invalid_argument, "observation ({} s, {}) is not finite", tau_s, log_signal);
   }
-  s_n_ += 1;
-  s_t_ += tau_s;
-  s_tt_ += tau_s * tau_s;
-  s_l_ += log_signal;
-  s_tl_ += tau_s * log_signal;
+  if (!(weight > 0 && weight <= 1)) {
+    return fail(ErrorCode::invalid_argument, "observation weight {}: expected a value in (0, 1]", weight);
+  }
+  s_n_ += weight;
+  s_t_ += weight * tau_s;
+  s_tt_ += weight * tau_s * tau_s;
+  s_l_ += weight * log_signal;
+  s_tl_ += weight * tau_s * log_signal;
   ++count_;
   solve();
   return {};
@@ -192,86 +203,114 @@ Result<RulQuantiles> DegradationPosterior::residual_life(double tau_now_s, const
   if (!(std::isfinite(tau_now_s) && tau_now_s >= 0)) {
     return fail(ErrorCode::invalid_argument, "tau_now_s = {}: expected a finite value >= 0", tau_now_s);
   }
-  if (survival_probability(tau_now_s) < 1e-12) return RulQuantiles{};  // past the failure level now
-
-  // Smallest r >= 0 with P(RUL <= r | alive) >= q: doubling grid from 1 s, then bisection to 1 ms.
-  auto quantile = [&](double q) {
-    auto reached = [&](double r) { return failure_probability_within(tau_now_s, r) >= q; };
-    double lo = 0;
-    double hi = std::min(1.0, config.horizon_s);
-    while (!reached(hi)) {
-      if (hi >= config.horizon_s) return config.horizon_s;
-      lo = hi;
-      hi = std::min(2 * hi, config.horizon_s);
-    }
-    for (int i = 0; i < 200 && hi - lo > 1e-3; ++i) {
-      const double mid = 0.5 * (lo + hi);
-      (reached(mid) ? hi : lo) = mid;
-    }
-    return hi;
-  };
   const double tail = 0.5 * (1 - config.interval_probability);
-  return RulQuantiles{.median_s = quantile(0.5), .low_s = quantile(tail), .high_s = quantile(1 - tail)};
+  return RulQuantiles{.median_s = quantile(tau_now_s, 0.5, config.horizon_s),
+                      .low_s = quantile(tau_now_s, tail, config.horizon_s),
+                      .high_s = quantile(tau_now_s, 1 - tail, config.horizon_s)};
+}
+
+double DegradationPosterior::quantile(double tau_now_s, double q, double horizon_s) const {
+  if (survival_probability(tau_now_s) < 1e-12) return 0;  // past the failure level now
+  // Smallest r >= 0 with P(RUL <= r | alive) >= q: doubling grid from 1 s, then bisection to 1 ms.
+  auto reached = [&](double r) { return failure_probability_within(tau_now_s, r) >= q; };
+  double lo = 0;
+  double hi = std::min(1.0, horizon_s);
+  while (!reached(hi)) {
+    if (hi >= horizon_s) return horizon_s;
+    lo = hi;
+    hi = std::min(2 * hi, horizon_s);
+  }
+  for (int i = 0; i < 200 && hi - lo > 1e-3; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (reached(mid) ? hi : lo) = mid;
+  }
+  return hi;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // RulEstimator
 
-RulEstimator::RulEstimator(const RulConfig& config, HealthMonitor monitor, DegradationPosterior posterior)
-    : config_(config), monitor_(std::move(monitor)), posterior_(std::move(posterior)) {
-  recent_times_.assign(config.health.alarm_window, 0.0);
-  recent_hi_.assign(config.health.alarm_window, 1.0);
+std::string_view to_string(RulBasis basis) {
+  return basis == RulBasis::degradation ? "degradation" : "fleet";
 }
 
-Result<RulEstimator> RulEstimator::create(const RulConfig& config, const DegradationPrior& prior) {
+RulEstimator::RulEstimator(const RulConfig& config, HealthMonitor monitor, DegradationPosterior posterior,
+                           const FleetLife& fleet)
+    : config_(config),
+      monitor_(std::move(monitor)),
+      posterior_(posterior),
+      candidate_(std::move(posterior)),
+      fleet_(fleet) {}
+
+Result<RulEstimator> RulEstimator::create(const RulConfig& config, const DegradationPrior& prior,
+                                          const FleetLife& fleet) {
   if (auto ok = validate(config); !ok) return std::unexpected(ok.error());
+  if (auto ok = validate(fleet); !ok) return std::unexpected(ok.error().with_context("fleet life"));
   auto monitor = HealthMonitor::create(config.health);
   if (!monitor) return std::unexpected(monitor.error());
   auto posterior = DegradationPosterior::create(prior);
   if (!posterior) return std::unexpected(posterior.error());
-  return RulEstimator(config, std::move(*monitor), std::move(*posterior));
+  return RulEstimator(config, std::move(*monitor), std::move(*posterior), fleet);
+}
+
+Status RulEstimator::observe(double time_s, double score) {
+  const bool first = monitor_.count() == 0;
+  auto state = monitor_.update(time_s, score);
+  if (!state) return std::unexpected(state.error());
+  if (first) first_s_ = time_s;
+  const double dt = first ? 0.0 : time_s - previous_s_;
+  previous_s_ = time_s;
+  // Weight of the time this snapshot stands for (header); dt > 0 after the baseline, where runs start.
+  const double smoothing_s = config_.health.smoothing_s;
+  const double weight = smoothing_s > 0 ? std::min(1.0, dt / smoothing_s) : 1.0;
+  const double log_signal = std::log(state->health_index - posterior_.prior().phi);
+  if (onset_seen_) return posterior_.add(time_s - state->onset_s, log_signal, weight);
+  if (!state->exceedance) return {};
+  // A run of exceedances: gathered in the candidate, which becomes the posterior at the onset.
+  if (state->run_start_s == time_s) candidate_.reset();
+  if (auto ok = candidate_.add(time_s - state->run_start_s, log_signal, weight); !ok) return ok;
+  if (state->onset_found) {
+    onset_seen_ = true;
+    posterior_ = candidate_;
+  }
+  return {};
+}
+
+Result<RulEstimate> RulEstimator::estimate(const PointQuantiles& point) const {
+  if (!(point.fleet > 0 && point.fleet < 1 && point.degradation > 0 && point.degradation < 1)) {
+    return fail(ErrorCode::invalid_argument,
+                "point quantiles {} (fleet), {} (degradation): expected in (0, 1)", point.fleet,
+                point.degradation);
+  }
+  if (monitor_.count() == 0) return fail(ErrorCode::not_found, "no snapshot yet");
+  const HealthState& state = monitor_.state();
+  RulEstimate e;
+  e.time_s = state.time_s;
+  e.age_s = state.time_s - first_s_;
+  e.health_index = state.health_index;
+  e.onset_found = state.onset_found;
+  e.onset_s = state.onset_s;
+  e.observations = posterior_.observations();
+  const double tail = 0.5 * (1 - config_.interval_probability);
+  e.rul_s = conditional_residual_quantile(fleet_, e.age_s, point.fleet);
+  e.rul_low_s = conditional_residual_quantile(fleet_, e.age_s, tail);
+  e.rul_high_s = conditional_residual_quantile(fleet_, e.age_s, 1 - tail);
+  if (onset_seen_) {
+    const double tau = state.time_s - state.onset_s;
+    const double own = posterior_.quantile(tau, point.degradation, config_.horizon_s);
+    if (own < e.rul_s) {
+      e.rul_s = own;
+      e.basis = RulBasis::degradation;
+    }
+    e.rul_low_s = std::min(e.rul_low_s, posterior_.quantile(tau, tail, config_.horizon_s));
+    e.rul_high_s = std::min(e.rul_high_s, posterior_.quantile(tau, 1 - tail, config_.horizon_s));
+  }
+  return e;
 }
 
 Result<RulEstimate> RulEstimator::update(double time_s, double score) {
-  auto state = monitor_.update(time_s, score);
-  if (!state) return std::unexpected(state.error());
-
-  const std::size_t m = recent_times_.size();
-  recent_times_[recent_pos_] = time_s;
-  recent_hi_[recent_pos_] = state->health_index;
-  recent_pos_ = (recent_pos_ + 1) % m;
-  recent_filled_ = std::min(recent_filled_ + 1, m);
-
-  const double phi = posterior_.prior().phi;
-  if (state->onset_found) {
-    if (!onset_seen_) {
-      // The onset lies within the last M snapshots: add them, oldest first, from the onset on.
-      onset_seen_ = true;
-      for (std::size_t i = 0; i < recent_filled_; ++i) {
-        const std::size_t j = (recent_pos_ + m - recent_filled_ + i) % m;
-        if (recent_times_[j] < state->onset_s) continue;
-        if (auto ok = posterior_.add(recent_times_[j] - state->onset_s, std::log(recent_hi_[j] - phi)); !ok) {
-          return std::unexpected(ok.error());
-        }
-      }
-    } else if (auto ok = posterior_.add(time_s - state->onset_s, std::log(state->health_index - phi)); !ok) {
-      return std::unexpected(ok.error());
-    }
-  }
-
-  const double tau_now_s = state->onset_found ? time_s - state->onset_s : 0.0;
-  auto q = posterior_.residual_life(tau_now_s, config_);
-  if (!q) return std::unexpected(q.error());
-  RulEstimate e;
-  e.time_s = time_s;
-  e.health_index = state->health_index;
-  e.onset_found = state->onset_found;
-  e.onset_s = state->onset_s;
-  e.rul_s = q->median_s;
-  e.rul_low_s = q->low_s;
-  e.rul_high_s = q->high_s;
-  e.observations = posterior_.observations();
-  return e;
+  if (auto ok = observe(time_s, score); !ok) return std::unexpected(ok.error());
+  return estimate(config_.point);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -285,7 +324,7 @@ Result<PriorFit> learn_prior(std::span<const ScoreSeries> training, const Health
   PriorFit fit;
   std::string why_not;
   double rss = 0;
-  double dof = 0;
+  double weight_sum = 0;
   for (const auto& series : training) {
     auto track = track_health(series.time_s, series.score, health);
     if (!track) return std::unexpected(track.error().with_context(series.name));
@@ -300,22 +339,29 @@ Result<PriorFit> learn_prior(std::span<const ScoreSeries> training, const Health
     }
     a.onset_s = s.onset_s;
     a.detected_s = s.detected_s;
-    // Least squares of L = ln(HI - phi) on tau = t - onset_s over the post-onset snapshots.
+    // Weighted least squares of L = ln(HI - phi) on tau = t - onset_s over the post-onset snapshots,
+    // weights min(1, dt / smoothing_s) as in the posterior (the first point's dt: from its predecessor).
     const std::size_t first = s.onset_index;
     const std::size_t n = series.time_s.size() - first;
     a.points = n;
-    double mean_t = 0, mean_l = 0;
-    for (std::size_t i = first; i < series.time_s.size(); ++i) {
-      mean_t += series.time_s[i] - s.onset_s;
-      mean_l += std::log(track->health_index[i] - phi);
+    std::vector<double> w(n), tau(n), l(n);
+    double sw = 0, mean_t = 0, mean_l = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = first + k;
+      const double dt = i > 0 ? series.time_s[i] - series.time_s[i - 1] : health.smoothing_s;
+      w[k] = health.smoothing_s > 0 ? std::min(1.0, dt / health.smoothing_s) : 1.0;
+      tau[k] = series.time_s[i] - s.onset_s;
+      l[k] = std::log(track->health_index[i] - phi);
+      sw += w[k];
+      mean_t += w[k] * tau[k];
+      mean_l += w[k] * l[k];
     }
-    mean_t /= static_cast<double>(n);
-    mean_l /= static_cast<double>(n);
+    mean_t /= sw;
+    mean_l /= sw;
     double sxx = 0, sxy = 0;
-    for (std::size_t i = first; i < series.time_s.size(); ++i) {
-      const double dt = series.time_s[i] - s.onset_s - mean_t;
-      sxx += dt * dt;
-      sxy += dt * (std::log(track->health_index[i] - phi) - mean_l);
+    for (std::size_t k = 0; k < n; ++k) {
+      sxx += w[k] * (tau[k] - mean_t) * (tau[k] - mean_t);
+      sxy += w[k] * (tau[k] - mean_t) * (l[k] - mean_l);
     }
     if (n < 3 || !(sxx > 0)) {
       why_not += fmt::format(" {}: {} snapshots after the onset (need 3);", series.name, n);
@@ -325,16 +371,15 @@ Result<PriorFit> learn_prior(std::span<const ScoreSeries> training, const Health
     a.beta_per_s = sxy / sxx;
     a.theta = mean_l - a.beta_per_s * mean_t;
     double r = 0;
-    for (std::size_t i = first; i < series.time_s.size(); ++i) {
-      const double e =
-          std::log(track->health_index[i] - phi) - a.theta - a.beta_per_s * (series.time_s[i] - s.onset_s);
-      r += e * e;
+    for (std::size_t k = 0; k < n; ++k) {
+      const double e = l[k] - a.theta - a.beta_per_s * tau[k];
+      r += w[k] * e * e;
     }
-    a.residual_var = n > 2 ? r / static_cast<double>(n - 2) : 0.0;
-    a.end_log_level = std::log(track->health_index.back() - phi);
+    a.residual_var = r / sw;
+    a.end_log_level = l.back();
     a.used = true;
     rss += r;
-    dof += static_cast<double>(n - 2);
+    weight_sum += sw;
     fit.assets.push_back(std::move(a));
   }
 
@@ -378,7 +423,7 @@ Result<PriorFit> learn_prior(std::span<const ScoreSeries> training, const Health
   p.theta_var = v_theta * (1 + 1e-6) + 1e-12;
   p.beta_var_per_s2 = v_beta * (1 + 1e-6) + 1e-18;
   p.theta_beta_cov_per_s = c;
-  p.noise_var = dof > 0 ? std::max(rss / dof, 1e-12) : 1e-12;
+  p.noise_var = weight_sum > 0 ? std::max(rss / weight_sum, 1e-12) : 1e-12;  // weighted mean squared residual
   p.failure_log_level = m_end;
   p.failure_log_level_var = v_end;
   p.phi = phi;

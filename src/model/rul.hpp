@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "model/fleet_life.hpp"
 #include "model/health_index.hpp"
 
 namespace vigil::model {
@@ -44,9 +45,11 @@ namespace vigil::model {
 // Paths with beta' <= 0 never fail: a quantile above the probability of ever failing is reported as
 // horizon_s. When the posterior holds the asset already past the failure level (S < 1e-12), RUL = 0.
 //
-// Before the onset there is no degradation to extrapolate: the estimate is the prior predictive with
-// the clock started now (the time the population took from an onset to failure), a lower bound on the
-// remaining life of an asset that has not yet started to degrade.
+// Observations are weighted by the time they stand for, w = min(1, dt / smoothing_s) with dt the time
+// since the previous snapshot: the health index is a first-order filter with that time constant, so
+// snapshots closer together than it carry largely the same information. Each observation then adds
+// w x x' / sigma^2 to the precision, and the posterior after a stretch of life depends on its duration,
+// not on how many snapshots were taken in it (15 snapshots at 10 s weigh what one at 150 s weighs).
 struct DegradationPrior {
   double theta_mean = 0;             // mu_0[0]: ln(HI - phi) at the onset
   double beta_mean_per_s = 0;        // mu_0[1]: growth rate of ln(HI - phi)
@@ -64,10 +67,18 @@ struct DegradationPrior {
 // phi >= 1.
 Status validate(const DegradationPrior& prior);
 
+// The quantiles reported as the estimate (rul_s), each in (0, 1): a low one is conservative, which the
+// PHM 2012 score rewards (late estimates cost four times more than early ones).
+struct PointQuantiles {
+  double fleet = 0.5;        // of the fleet's conditional law (fleet_life.hpp)
+  double degradation = 0.5;  // of the degradation law after the onset
+};
+
 struct RulConfig {
   HealthIndexConfig health;
   double interval_probability = 0.90;  // p in (0, 1): rul_low_s / rul_high_s are the (1 -+ p)/2 quantiles
-  double horizon_s = 1e7;              // > 0: quantiles beyond it (paths that never fail) are capped here
+  PointQuantiles point;
+  double horizon_s = 1e7;  // > 0: search bound of the degradation law's quantiles
 };
 Status validate(const RulConfig& config);
 
@@ -83,8 +94,8 @@ class DegradationPosterior {
  public:
   static Result<DegradationPosterior> create(const DegradationPrior& prior);
 
-  // One observation L = ln(HI - phi) at tau_s after the onset (both finite).
-  Status add(double tau_s, double log_signal);
+  // One observation L = ln(HI - phi) at tau_s after the onset (both finite), of weight in (0, 1].
+  Status add(double tau_s, double log_signal, double weight = 1);
   // Back to the prior.
   void reset();
 
@@ -102,6 +113,9 @@ class DegradationPosterior {
   double failure_probability_within(double tau_now_s, double r_s) const;
   // Residual-life quantiles at tau_now_s >= 0 after the onset. invalid_argument for a bad config or tau.
   Result<RulQuantiles> residual_life(double tau_now_s, const RulConfig& config) const;
+  // The q-quantile (q in (0, 1)) at tau_now_s >= 0, horizon_s when beyond it; 0 past the failure level.
+  // Values are not checked (residual_life checks them).
+  double quantile(double tau_now_s, double q, double horizon_s) const;
 
   const DegradationPrior& prior() const { return prior_; }
 
@@ -119,42 +133,61 @@ class DegradationPosterior {
   double mean0_ = 0, mean1_ = 0, c00_ = 0, c01_ = 0, c11_ = 0;
 };
 
-// What the estimator says after a snapshot.
+// Which statement gave the estimate.
+enum class RulBasis {
+  fleet,        // no degradation detected (or the fleet's statement is the earlier one): fleet_life.hpp
+  degradation,  // the asset's own degradation path (the posterior above)
+};
+std::string_view to_string(RulBasis basis);  // "fleet", "degradation"
+
+// What the estimator says after a snapshot. Every value is the earlier of two statements: the fleet's
+// conditional remaining life at the asset's age (age = time since its first snapshot), always; and, once
+// the onset is detected, the degradation law's. Each quantile (point, low, high) is the smaller of the
+// two: the fleet's statement holds whatever the signals say, and the degradation law sharpens it.
 struct RulEstimate {
   double time_s = 0;
+  double age_s = 0;  // time_s - time of the first snapshot
   double health_index = 1;
   bool onset_found = false;
   double onset_s = std::numeric_limits<double>::quiet_NaN();
-  double rul_s = 0;              // median residual life
-  double rul_low_s = 0;          // 5th percentile with the default p = 0.90
-  double rul_high_s = 0;         // 95th percentile
+  double rul_s = 0;       // the smaller of the two laws' point quantiles (PointQuantiles)
+  double rul_low_s = 0;   // (1 - p) / 2 quantile (5th percentile with the default p = 0.90)
+  double rul_high_s = 0;  // (1 + p) / 2 quantile
+  RulBasis basis = RulBasis::fleet;
   std::size_t observations = 0;  // post-onset snapshots in the posterior
 };
 
-// Health monitor + Bayesian posterior for one asset, fed every snapshot's anomaly score in time order.
-// Observations from the onset on enter the posterior (those between the onset and the alarm are kept in
-// the monitor's window and added at the alarm). update() allocates nothing.
+// Health monitor + Bayesian posterior + fleet law for one asset, fed every snapshot's anomaly score in
+// time order. Observations of the run of exceedances that becomes the onset enter the posterior from its
+// first snapshot (they are gathered in a candidate posterior while the run lasts). observe() and
+// estimate() allocate nothing.
 class RulEstimator {
  public:
-  static Result<RulEstimator> create(const RulConfig& config, const DegradationPrior& prior);
+  static Result<RulEstimator> create(const RulConfig& config, const DegradationPrior& prior,
+                                     const FleetLife& fleet);
 
-  // One snapshot (same domain as HealthMonitor::update). The estimate refers to time_s.
+  // One snapshot (same domain as HealthMonitor::update), without computing an estimate.
+  Status observe(double time_s, double score);
+  // The estimate at the last snapshot with these point quantiles (each in (0, 1), else invalid_argument);
+  // not_found before any snapshot.
+  Result<RulEstimate> estimate(const PointQuantiles& point) const;
+  // observe() then estimate(config.point).
   Result<RulEstimate> update(double time_s, double score);
 
   const HealthMonitor& monitor() const { return monitor_; }
   const DegradationPosterior& posterior() const { return posterior_; }
 
  private:
-  RulEstimator(const RulConfig& config, HealthMonitor monitor, DegradationPosterior posterior);
+  RulEstimator(const RulConfig& config, HealthMonitor monitor, DegradationPosterior posterior,
+               const FleetLife& fleet);
 
   RulConfig config_;
   HealthMonitor monitor_;
   DegradationPosterior posterior_;
-  // Health index of the last M snapshots (ring), to add the ones between onset and alarm.
-  std::vector<double> recent_times_;
-  std::vector<double> recent_hi_;
-  std::size_t recent_pos_ = 0;
-  std::size_t recent_filled_ = 0;
+  DegradationPosterior candidate_;  // observations of the current run of exceedances, before the onset
+  FleetLife fleet_;
+  double first_s_ = 0;
+  double previous_s_ = 0;
   bool onset_seen_ = false;
 };
 
@@ -185,12 +218,13 @@ struct PriorFit {
 };
 
 // Empirical-Bayes prior from run-to-failure lives (Gebraeel et al. 2005, section 4): per life, the health
-// index and onset of `health`, then least squares on its post-onset (tau, ln(HI - phi)) points (at least 3).
+// index and onset of `health`, then weighted least squares on its post-onset (tau, ln(HI - phi)) points (at
+// least 3; weights as in the posterior above, so a life's fit does not depend on its snapshot interval).
 // mu_0 and Sigma_0 are the mean and sample covariance of the per-life (theta, beta); sigma^2 the pooled
-// residual variance; mu_D and s_D^2 the mean and sample variance of ln(HI - phi) at failure (the last
-// snapshot of each life). Sigma_0
-// gets a relative 1e-6 ridge on its diagonal so two lives cannot make it singular. invalid_argument when
-// fewer than 2 lives are usable (the error lists why each was not), or a series is malformed.
+// weighted mean squared residual; mu_D and s_D^2 the mean and sample variance of ln(HI - phi) at failure (the
+// last snapshot of each life). Sigma_0 gets a relative 1e-6 ridge on its diagonal so two lives cannot make it
+// singular. invalid_argument when fewer than 2 lives are usable (the error lists why each was not), or a
+// series is malformed.
 Result<PriorFit> learn_prior(std::span<const ScoreSeries> training, const HealthIndexConfig& health,
                              double phi = 0);
 

@@ -299,24 +299,10 @@ Result<std::vector<double>> anomaly_scores(const LifeFeatures& life, const Healt
 
 Status validate(const RulModel& model) {
   if (auto ok = validate(model.prior); !ok) return std::unexpected(ok.error().with_context("prior"));
+  if (auto ok = validate(model.fleet); !ok) return std::unexpected(ok.error().with_context("fleet life"));
   if (auto ok = validate(model.config); !ok) return std::unexpected(ok.error().with_context("rul config"));
   if (auto ok = validate(model.score); !ok) return std::unexpected(ok.error().with_context("score config"));
   return {};
-}
-
-Result<PriorFit> fit_rul_prior(std::span<const LifeFeatures> lives, const RulConfig& config,
-                               const RulScoreConfig& score) {
-  std::vector<std::vector<double>> scores;
-  scores.reserve(lives.size());
-  for (const auto& life : lives) {
-    auto s = anomaly_scores(life, config.health, score);
-    if (!s) return std::unexpected(s.error());
-    scores.push_back(std::move(*s));
-  }
-  std::vector<ScoreSeries> series;
-  for (std::size_t i = 0; i < lives.size(); ++i)
-    series.push_back({lives[i].name, lives[i].time_s, scores[i]});
-  return learn_prior(series, config.health);
 }
 
 nlohmann::json to_json(const DegradationPrior& p) {
@@ -332,15 +318,19 @@ nlohmann::json to_json(const DegradationPrior& p) {
           {"training_assets", p.training_assets}};
 }
 
+nlohmann::json to_json(const FleetLife& f) {
+  return {{"law", "weibull"}, {"shape", f.shape}, {"scale_s", f.scale_s}, {"lives", f.lives}};
+}
+
 nlohmann::json to_json(const HealthIndexConfig& c) {
   return {{"baseline_s", c.baseline_s},
           {"baseline_min_snapshots", c.baseline_min_snapshots},
           {"max_baseline_snapshots", c.max_baseline_snapshots},
           {"smoothing_s", c.smoothing_s},
-          {"alarm_count", c.alarm_count},
-          {"alarm_window", c.alarm_window},
+          {"reference_scales", c.reference_scales},
+          {"persistence_s", c.persistence_s},
           {"false_alarm_probability", c.false_alarm_probability},
-          {"design_length", c.design_length}};
+          {"design_s", c.design_s}};
 }
 
 namespace {
@@ -379,9 +369,12 @@ Result<Bundle> make_rul_bundle(const RulModel& model, nlohmann::json training) {
   b.feature_schema_version = k_rul_score_version;
   b.training = std::move(training);
   b.model_info = {{"interval_probability", model.config.interval_probability},
+                  {"fleet_point_quantile", model.config.point.fleet},
+                  {"degradation_point_quantile", model.config.point.degradation},
                   {"horizon_s", model.config.horizon_s},
-                  {"members", {"prior.json", "health_index.json", "score.json"}}};
+                  {"members", {"prior.json", "fleet.json", "health_index.json", "score.json"}}};
   b.members.push_back({"prior.json", to_json(model.prior).dump(2)});
+  b.members.push_back({"fleet.json", to_json(model.fleet).dump(2)});
   b.members.push_back({"health_index.json", to_json(model.config.health).dump(2)});
   b.members.push_back({"score.json", to_json(model.score).dump(2)});
   return b;
@@ -432,6 +425,16 @@ Result<RulModel> rul_model_from_bundle(const Bundle& bundle) {
   num(*prior, "prior.json", "phi", p.phi);
   cnt(*prior, "prior.json", "training_assets", p.training_assets);
 
+  auto fleet = bundle.json_member("fleet.json");
+  if (!fleet) return std::unexpected(fleet.error());
+  if (!fleet->is_object()) return fail(ErrorCode::parse, "fleet.json: expected a JSON object");
+  if (fleet->value("law", std::string()) != "weibull") {
+    return fail(ErrorCode::parse, "fleet.json: field 'law' missing or not \"weibull\"");
+  }
+  num(*fleet, "fleet.json", "shape", m.fleet.shape);
+  num(*fleet, "fleet.json", "scale_s", m.fleet.scale_s);
+  cnt(*fleet, "fleet.json", "lives", m.fleet.lives);
+
   auto health = bundle.json_member("health_index.json");
   if (!health) return std::unexpected(health.error());
   if (!health->is_object()) return fail(ErrorCode::parse, "health_index.json: expected a JSON object");
@@ -440,10 +443,10 @@ Result<RulModel> rul_model_from_bundle(const Bundle& bundle) {
   cnt(*health, "health_index.json", "baseline_min_snapshots", h.baseline_min_snapshots);
   cnt(*health, "health_index.json", "max_baseline_snapshots", h.max_baseline_snapshots);
   num(*health, "health_index.json", "smoothing_s", h.smoothing_s);
-  cnt(*health, "health_index.json", "alarm_count", h.alarm_count);
-  cnt(*health, "health_index.json", "alarm_window", h.alarm_window);
+  num(*health, "health_index.json", "reference_scales", h.reference_scales);
+  num(*health, "health_index.json", "persistence_s", h.persistence_s);
   num(*health, "health_index.json", "false_alarm_probability", h.false_alarm_probability);
-  cnt(*health, "health_index.json", "design_length", h.design_length);
+  num(*health, "health_index.json", "design_s", h.design_s);
 
   auto score = bundle.json_member("score.json");
   if (!score) return std::unexpected(score.error());
@@ -484,6 +487,8 @@ Result<RulModel> rul_model_from_bundle(const Bundle& bundle) {
     }
   }
   num(bundle.model_info, "model_info", "interval_probability", m.config.interval_probability);
+  num(bundle.model_info, "model_info", "fleet_point_quantile", m.config.point.fleet);
+  num(bundle.model_info, "model_info", "degradation_point_quantile", m.config.point.degradation);
   num(bundle.model_info, "model_info", "horizon_s", m.config.horizon_s);
   if (!status) return std::unexpected(status.error());
   if (auto ok = validate(m); !ok) return std::unexpected(ok.error());
@@ -493,46 +498,36 @@ Result<RulModel> rul_model_from_bundle(const Bundle& bundle) {
 Result<RulReplay> replay_rul(const RulModel& model, const LifeFeatures& life, double up_to_s) {
   auto scores = anomaly_scores(life, model.config.health, model.score);
   if (!scores) return std::unexpected(scores.error());
-  auto estimator = RulEstimator::create(model.config, model.prior);
+  auto estimator = RulEstimator::create(model.config, model.prior, model.fleet);
   if (!estimator) return std::unexpected(estimator.error());
   RulReplay r;
   for (std::size_t i = 0; i < life.time_s.size() && life.time_s[i] <= up_to_s; ++i) {
-    auto e = estimator->update(life.time_s[i], (*scores)[i]);
-    if (!e) return std::unexpected(e.error().with_context(life.name));
-    r.estimate = *e;
+    if (auto ok = estimator->observe(life.time_s[i], (*scores)[i]); !ok) {
+      return std::unexpected(ok.error().with_context(life.name));
+    }
     ++r.snapshots;
   }
   if (r.snapshots == 0) {
     return fail(ErrorCode::not_found, "{}: no snapshot at or before {} s", life.name, up_to_s);
   }
+  auto e = estimator->estimate(model.config.point);
+  if (!e) return std::unexpected(e.error().with_context(life.name));
+  r.estimate = *e;
   const HealthState& s = estimator->monitor().state();
   if (s.onset_found) r.detected_s = s.detected_s;
   return r;
 }
 
-std::string rul_sentence(const RulReplay& replay, double interval_probability, double horizon_s,
-                         std::string_view what) {
+std::string rul_sentence(const RulReplay& replay, double interval_probability, std::string_view what) {
   const RulEstimate& e = replay.estimate;
-  // "800–4,500 s", or "800 s – unbounded" when the upper quantile is at the horizon (paths that never fail).
-  const std::string interval = e.rul_high_s >= horizon_s
-                                   ? fmt::format("{:.0f} % interval {} s – unbounded",
-                                                 100 * interval_probability, grouped(e.rul_low_s))
-                                   : fmt::format("{:.0f} % interval {}–{} s", 100 * interval_probability,
-                                                 grouped(e.rul_low_s), grouped(e.rul_high_s));
+  const std::string interval = fmt::format("{:.0f} % interval {}–{} s", 100 * interval_probability,
+                                           grouped(e.rul_low_s), grouped(e.rul_high_s));
   if (!e.onset_found) {
-    if (e.rul_s >= horizon_s) {
-      return fmt::format("no {} degradation detected at {} s (health index {:.2f}); no failure foreseen",
-                         what, grouped(e.time_s), e.health_index);
-    }
     return fmt::format(
-        "no {} degradation detected at {} s (health index {:.2f}); once it starts, the population "
-        "took {} s ({}) from onset to failure",
-        what, grouped(e.time_s), e.health_index, grouped(e.rul_s), interval);
-  }
-  if (e.rul_s >= horizon_s) {
-    return fmt::format(
-        "{} degradation detected at {} s; no failure foreseen within {} s (health index {:.2f})", what,
-        grouped(e.onset_s), grouped(horizon_s), e.health_index);
+        "no {} degradation detected at {} s (health index {:.2f}); from the fleet's lives, a {} that has run "
+        "{} s has {} s left ({}): plan an inspection within {}",
+        what, grouped(e.time_s), e.health_index, what, grouped(e.age_s), grouped(e.rul_s), interval,
+        human_duration(e.rul_s));
   }
   return fmt::format(
       "{} degradation detected at {} s; remaining useful life {} s ({}): plan replacement within {}", what,

@@ -67,10 +67,10 @@ std::string_view to_string(RulScoreKind kind);  // "log_rms_kurtosis", "schema_t
 // invalid_argument listing the known kinds.
 Result<RulScoreKind> parse_rul_score_kind(std::string_view name);
 
-// Version of what a rul bundle's score.json means (the bundle's feature_schema_version). 2: score.json
-// names the score kind (and, for schema_t2, the feature schema version); version-1 bundles (always
-// log_rms_kurtosis, no kind) are refused with a request to retrain.
-inline constexpr std::uint32_t k_rul_score_version = 2;
+// Version of what a rul bundle's members mean (the bundle's feature_schema_version). 3: the onset rule in
+// seconds (persistence_s, design_s), the fleet life law (fleet.json) and the point quantile; 2 named the
+// score kind. Older bundles are refused with a request to retrain.
+inline constexpr std::uint32_t k_rul_score_version = 3;
 inline constexpr std::size_t k_rul_feature_count = 2;
 using RulFeatures = std::array<double, k_rul_feature_count>;  // {ln RMS_g, ln kurtosis}
 using SchemaFeatures = std::array<float, k_feature_count>;    // feature_schema.hpp order
@@ -152,7 +152,8 @@ Result<std::vector<double>> anomaly_scores(const LifeFeatures& life, const Healt
 // Everything `vigil rul` needs besides the snapshots.
 struct RulModel {
   DegradationPrior prior;
-  RulConfig config;  // health index / onset config, interval probability, horizon
+  FleetLife fleet;   // the training lives' law (fleet_life.hpp)
+  RulConfig config;  // health index / onset config, interval probability, point quantile, horizon
   RulScoreConfig score;
 };
 Status validate(const RulModel& model);
@@ -161,13 +162,10 @@ Status validate(const RulModel& model);
 // one schema vector for schema_t2) per snapshot. invalid_argument naming the life otherwise.
 Status validate(const LifeFeatures& life, RulScoreKind kind);
 
-// learn_prior on the scores of run-to-failure lives. The PriorFit lists per life whether it was used.
-Result<PriorFit> fit_rul_prior(std::span<const LifeFeatures> lives, const RulConfig& config,
-                               const RulScoreConfig& score);
-
 // The bundle of a model: kind rul, feature_schema_version = k_rul_score_version, members prior.json,
-// health_index.json, score.json (JSON objects, every field named; score.json holds the kind and its
-// feature names), model_info {interval_probability, horizon_s}. `training` (e.g. {bearings, snapshots}) goes
+// fleet.json, health_index.json, score.json (JSON objects, every field named; score.json holds the kind
+// and its feature names), model_info {interval_probability, fleet_point_quantile, degradation_point_quantile,
+// horizon_s}. `training` (e.g. {bearings, snapshots}) goes
 // to the manifest as given.
 Result<Bundle> make_rul_bundle(const RulModel& model, nlohmann::json training);
 // The model back from a bundle. parse errors name the member and field (an unknown kind, features that
@@ -176,6 +174,7 @@ Result<RulModel> rul_model_from_bundle(const Bundle& bundle);
 
 // JSON forms used by the bundle members (field names = struct member names).
 nlohmann::json to_json(const DegradationPrior& prior);
+nlohmann::json to_json(const FleetLife& fleet);
 nlohmann::json to_json(const HealthIndexConfig& config);
 nlohmann::json to_json(const RulScoreConfig& config);
 
@@ -190,8 +189,9 @@ Result<RulReplay> replay_rul(const RulModel& model, const LifeFeatures& life,
                              double up_to_s = std::numeric_limits<double>::infinity());
 
 // One sentence for an operator, e.g. "bearing degradation detected at 12,340 s; remaining useful life
-// 2,100 s (90 % interval 800–4,500 s): plan replacement within 35 min". `what` names the asset kind.
-std::string rul_sentence(const RulReplay& replay, double interval_probability, double horizon_s,
+// 2,100 s (90 % interval 800–4,500 s): plan replacement within 35 min", or, before an onset, what the fleet
+// says about a bearing of this age. `what` names the asset kind.
+std::string rul_sentence(const RulReplay& replay, double interval_probability,
                          std::string_view what = "bearing");
 
 }  // namespace vigil::model

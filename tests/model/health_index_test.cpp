@@ -1,6 +1,7 @@
 // Health index and onset rule (model/health_index.hpp): the threshold formula against independently
 // computed values, the baseline, the filter against its analytic step response, the N-of-M rule on
-// constructed sequences, the false-alarm budget by simulation, error paths, and no allocation per update.
+// constructed sequences (every duration in seconds), the false-alarm budget by simulation, error paths, and
+// no allocation per update.
 #include "model/health_index.hpp"
 
 #include <cmath>
@@ -34,25 +35,29 @@ HealthMonitor fed_baseline(const HealthIndexConfig& c) {
   return std::move(*m);
 }
 
-// Golden values: k = (nu / N) ((C(M, N) n / (2^N alpha))^{1/nu} - 1) evaluated in Python (math.comb).
+// Golden values: k = (nu / m) ((n / (2^m alpha))^{1/nu} - 1) evaluated in Python, with m and n worked out by
+// hand from the durations: 20 s at 10 s -> m = 3, n = 30000 / 10; at 150 s -> m = 2, n = 200; 40 s at
+// 10 s -> m = 5.
 TEST(HealthIndex, AlarmMultiplierMatchesTheFalseAlarmBudgetFormula) {
-  HealthIndexConfig c;
-  c.alarm_count = 3;
-  c.alarm_window = 3;
-  EXPECT_NEAR(*alarm_multiplier(c, 10), 6.668229504286526, 1e-12);
-  c.alarm_window = 5;
-  EXPECT_NEAR(*alarm_multiplier(c, 10), 9.48699857754828, 1e-12);
-  c.alarm_count = 2;
-  c.alarm_window = 4;
-  EXPECT_NEAR(*alarm_multiplier(c, 50), 7.454922479689919, 1e-12);
+  HealthIndexConfig c;  // persistence 20 s, alpha 1 % over 30000 s
+  EXPECT_EQ(alarm_run_length(c, 10), 3u);
+  EXPECT_EQ(alarm_run_length(c, 150), 2u);
+  EXPECT_NEAR(*alarm_multiplier(c, 10, 10), 6.668229504286526, 1e-12);
+  EXPECT_NEAR(*alarm_multiplier(c, 10, 150), 7.093356236733673, 1e-12);
+  EXPECT_NEAR(*alarm_multiplier(c, 50, 150), 4.651121537705808, 1e-12);
+  c.persistence_s = 40;
+  EXPECT_EQ(alarm_run_length(c, 10), 5u);
+  EXPECT_NEAR(*alarm_multiplier(c, 10, 10), 3.1728189404353033, 1e-12);
+  c.persistence_s = 0;  // one exceedance is an alarm
+  EXPECT_EQ(alarm_run_length(c, 10), 1u);
 }
 
-// With M = N the rule is the diag onset rule (consecutive exceedances above a Laplace band).
-TEST(HealthIndex, AlarmMultiplierEqualsTheDiagBandRuleWhenAllOfTheWindowMustExceed) {
+// At 10 s snapshots the defaults are the diag onset rule's (3 consecutive exceedances, 3000 snapshots).
+TEST(HealthIndex, AlarmMultiplierAtTenSecondsEqualsTheDiagBandRule) {
   HealthIndexConfig c;
   diag::OnsetRule rule;
   for (std::size_t n_b : {5u, 10u, 40u, 300u}) {
-    EXPECT_NEAR(*alarm_multiplier(c, n_b), *diag::band_multiplier(rule, n_b), 1e-12) << n_b;
+    EXPECT_NEAR(*alarm_multiplier(c, n_b, 10), *diag::band_multiplier(rule, n_b), 1e-12) << n_b;
   }
 }
 
@@ -60,8 +65,8 @@ TEST(HealthIndex, AlarmMultiplierEqualsTheDiagBandRuleWhenAllOfTheWindowMustExce
 TEST(HealthIndex, AlarmMultiplierTendsToTheKnownScaleValue) {
   HealthIndexConfig c;
   const double limit = std::log(3000 / (8 * 0.01)) / 3;
-  EXPECT_NEAR(*alarm_multiplier(c, 1000000), limit, 1e-4);
-  EXPECT_GT(*alarm_multiplier(c, 20), *alarm_multiplier(c, 200));  // fewer samples, wider band
+  EXPECT_NEAR(*alarm_multiplier(c, 1000000, 10), limit, 1e-4);
+  EXPECT_GT(*alarm_multiplier(c, 20, 10), *alarm_multiplier(c, 200, 10));  // fewer samples, wider band
 }
 
 TEST(HealthIndex, BaselineIsTheMedianAndMeanAbsoluteDeviationOfTheDistances) {
@@ -78,6 +83,7 @@ TEST(HealthIndex, BaselineIsTheMedianAndMeanAbsoluteDeviationOfTheDistances) {
   EXPECT_NEAR(b.multiplier, 6.668229504286526, 1e-12);
   EXPECT_NEAR(b.distance_threshold, 1 + 0.6668229504286526, 1e-12);
   EXPECT_NEAR(b.log_alarm_score, 2 * std::log(1.6668229504286526), 1e-12);
+  EXPECT_NEAR(b.log_reference_score, 2 * std::log(1 + 3.5 * 0.1), 1e-12);  // m + c b, c = 3.5
 }
 
 // The baseline extends past baseline_s until it holds baseline_min_snapshots.
@@ -91,14 +97,15 @@ TEST(HealthIndex, BaselineWaitsForItsMinimumCount) {
   EXPECT_EQ(m.baseline().count, 10u);
 }
 
-// Without smoothing HI = max(1, s / s*) exactly; it is 1 during the baseline and below the alarm level.
+// Without smoothing HI = max(1, s / s_ref) exactly (s_ref = 1.35^2); it is 1 during the baseline and below
+// the reference.
 TEST(HealthIndex, UnsmoothedIndexIsTheScoreOverTheAlarmLevel) {
   auto m = fed_baseline(small_config());
   EXPECT_DOUBLE_EQ(m.state().health_index, 1.0);
-  const double alarm_score = std::pow(1.6668229504286526, 2);
-  EXPECT_DOUBLE_EQ(m.update(100, 0.5 * alarm_score)->health_index, 1.0);
-  EXPECT_NEAR(m.update(110, 7.0 * alarm_score)->health_index, 7.0, 1e-9);
-  EXPECT_NEAR(m.update(120, 2.0 * alarm_score)->health_index, 2.0, 1e-9);
+  const double reference_score = std::pow(1.35, 2);
+  EXPECT_DOUBLE_EQ(m.update(100, 0.5 * reference_score)->health_index, 1.0);
+  EXPECT_NEAR(m.update(110, 7.0 * reference_score)->health_index, 7.0, 1e-9);
+  EXPECT_NEAR(m.update(120, 2.0 * reference_score)->health_index, 2.0, 1e-9);
 }
 
 // First-order filter with time constant tau: a step of x in ln HI reaches x (1 - e^{-t / tau}) after t,
@@ -107,16 +114,17 @@ TEST(HealthIndex, SmoothedIndexFollowsTheFirstOrderStepResponseInSeconds) {
   auto c = small_config();
   c.smoothing_s = 50;
   auto m = fed_baseline(c);
-  const double alarm_score = std::pow(1.6668229504286526, 2);
-  const double x = 2.0;  // ln(s / s*)
+  const double reference_score = std::pow(1.35, 2);
+  const double x = 2.0;  // ln(s / s_ref)
   double t = 90;
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(m.update(t += 10, alarm_score * std::exp(x)));
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(m.update(t += 10, reference_score * std::exp(x)));
   EXPECT_NEAR(std::log(m.state().health_index), x * -std::expm1(-100.0 / 50), 1e-12);
-  for (int i = 0; i < 50; ++i) ASSERT_TRUE(m.update(t += 1, alarm_score * std::exp(x)));
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(m.update(t += 1, reference_score * std::exp(x)));
   EXPECT_NEAR(std::log(m.state().health_index), x * -std::expm1(-150.0 / 50), 1e-12);
 }
 
-// 3 of 3: two isolated pairs of exceedances do not alarm; a run of three does, onset at its first.
+// 20 s at 10 s snapshots: two isolated pairs of exceedances do not alarm; a run of three does, onset at
+// its first.
 TEST(HealthIndex, OnsetNeedsThreeConsecutiveExceedancesByDefault) {
   auto m = fed_baseline(small_config());
   const std::vector<double> s{4, 4, 1, 4, 4, 1, 1, 4, 4, 4, 1};
@@ -132,19 +140,20 @@ TEST(HealthIndex, OnsetNeedsThreeConsecutiveExceedancesByDefault) {
   EXPECT_EQ(m.state().onset_index, 17u);  // 10 baseline snapshots, then the 8th post-baseline one
 }
 
-// 2 of 3: an alternating pattern alarms at its second exceedance; onset = the first in the window.
-TEST(HealthIndex, OnsetCountsNOfTheLastMAvailableSnapshots) {
-  auto c = small_config();
-  c.alarm_count = 2;
-  c.alarm_window = 3;
-  auto m = fed_baseline(c);
-  // k = 13.2 for N = 2 of M = 3 (n_b = 10): d* = 2.32, so distances of 3 exceed.
+// Persistence is a duration: after a gap, two exceedances 150 s apart span more than 20 s and alarm; a
+// healthy snapshot in between restarts the run. d* = 1.667 (k = 6.67 at the baseline's 10 s interval).
+TEST(HealthIndex, OnsetNeedsTheDistanceAboveTheThresholdForPersistenceSeconds) {
+  auto m = fed_baseline(small_config());
   ASSERT_FALSE(m.update(100, 9)->onset_found);
-  ASSERT_FALSE(m.update(250, 1)->onset_found);  // a gap in time does not matter, snapshots count
-  auto st = m.update(260, 9);
+  EXPECT_DOUBLE_EQ(m.state().run_start_s, 100);
+  ASSERT_FALSE(m.update(110, 1)->onset_found);  // the run ends
+  EXPECT_TRUE(std::isnan(m.state().run_start_s));
+  ASSERT_FALSE(m.update(115, 9)->onset_found);  // a new run: 0 s long
+  auto st = m.update(265, 9);                   // 150 s later, still above: 150 s >= 20 s
   ASSERT_TRUE(st->onset_found);
-  EXPECT_DOUBLE_EQ(st->onset_s, 100);
-  EXPECT_DOUBLE_EQ(st->detected_s, 260);
+  EXPECT_DOUBLE_EQ(st->onset_s, 115);
+  EXPECT_DOUBLE_EQ(st->detected_s, 265);
+  EXPECT_EQ(st->onset_index, 12u);
   // Latched: later healthy snapshots do not clear it.
   EXPECT_TRUE(m.update(270, 1)->onset_found);
 }
@@ -203,7 +212,7 @@ TEST(HealthIndex, TrackHealthReplaysTheMonitor) {
   ASSERT_EQ(track->health_index.size(), 30u);
   EXPECT_TRUE(track->final_state.onset_found);
   EXPECT_DOUBLE_EQ(track->final_state.onset_s, 200);
-  EXPECT_NEAR(track->health_index.back(), 9.0 / std::pow(1.6668229504286526, 2), 1e-9);
+  EXPECT_NEAR(track->health_index.back(), 9.0 / std::pow(1.35, 2), 1e-9);  // s / s_ref
   EXPECT_DOUBLE_EQ(track->health_index[15], 1.0);
 }
 
@@ -248,21 +257,20 @@ TEST(HealthIndex, RejectsConfigValuesOutsideTheirDomainNamingTheField) {
   c.smoothing_s = NAN;
   expect_bad(c, "smoothing_s");
   c = {};
-  c.alarm_count = 4;
-  expect_bad(c, "alarm_count");
+  c.persistence_s = -1;
+  expect_bad(c, "persistence_s");
   c = {};
-  c.alarm_count = 0;
-  expect_bad(c, "alarm_count");
-  c = {};
-  c.alarm_window = 65;
-  expect_bad(c, "alarm_window");
+  c.reference_scales = -0.5;
+  expect_bad(c, "reference_scales");
   c = {};
   c.false_alarm_probability = 1;
   expect_bad(c, "false_alarm_probability");
   c = {};
-  c.design_length = 0;
-  expect_bad(c, "design_length");
-  EXPECT_EQ(alarm_multiplier(HealthIndexConfig{}, 1).error().code, ErrorCode::invalid_argument);
+  c.design_s = 0;
+  expect_bad(c, "design_s");
+  EXPECT_EQ(alarm_multiplier(HealthIndexConfig{}, 1, 10).error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(alarm_multiplier(HealthIndexConfig{}, 10, 0).error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(alarm_multiplier(HealthIndexConfig{}, 10, NAN).error().code, ErrorCode::invalid_argument);
 }
 
 // A baseline capped at max_baseline_snapshots closes when full, even before baseline_s.

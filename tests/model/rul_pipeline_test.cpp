@@ -4,6 +4,7 @@
 // sentence and the error paths.
 #include "model/rul_pipeline.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -136,16 +137,65 @@ TEST_F(RulPipelineSim, FemtoFoldersReadBackInIndexOrderWithTheirTimes) {
   }
 }
 
+// The feature cache: the first read writes <name>.features.json, the second returns exactly the same
+// features from it; a cache made with another speed, a stale snapshot count or damaged bytes is ignored and
+// rewritten; a cache folder that cannot be created is an io error naming it.
+TEST_F(RulPipelineSim, FeatureCacheIsReadBackExactlyAndRewrittenWhenItDoesNotMatch) {
+  const TempDir cache("cache");
+  const fs::path dir = dir_->path / "Bearing1_1";
+  const auto& bearing = *dsp::find_bearing("pronostia");
+  auto first = eval::read_femto_life(dir, "Bearing1_1", bearing, 1800, {}, cache.path);
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  const fs::path file = cache.path / "Bearing1_1.features.json";
+  ASSERT_TRUE(fs::is_regular_file(file));
+  auto same = [&](const LifeFeatures& a, const LifeFeatures& b) {
+    return a.time_s == b.time_s && a.features == b.features && a.schema == b.schema;
+  };
+  EXPECT_TRUE(same(*first, lives_->front()));
+  // Read from the cache: bit for bit the features computed from the CSV files.
+  fs::last_write_time(file, fs::file_time_type::clock::now() - std::chrono::hours(1));
+  const auto stamp = fs::last_write_time(file);
+  auto cached = eval::read_femto_life(dir, "Bearing1_1", bearing, 1800, {}, cache.path);
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_TRUE(same(*cached, *first));
+  EXPECT_EQ(fs::last_write_time(file), stamp);  // not rewritten
+  // Another speed: the key differs, the features are recomputed and the cache rewritten.
+  auto other = eval::read_femto_life(dir, "Bearing1_1", bearing, 1500, {}, cache.path);
+  ASSERT_TRUE(other.has_value());
+  EXPECT_NE(fs::last_write_time(file), stamp);
+  EXPECT_NE(other->schema, first->schema);  // order-normalised features depend on the speed
+  // Damaged bytes: ignored, rewritten, the right features returned.
+  std::ofstream(file, std::ios::trunc) << "{\"key\": [1, 2";
+  auto repaired = eval::read_femto_life(dir, "Bearing1_1", bearing, 1800, {}, cache.path);
+  ASSERT_TRUE(repaired.has_value());
+  EXPECT_TRUE(same(*repaired, *first));
+  // A matching key with a value out of place (a time that goes backwards) is not trusted either.
+  {
+    std::ifstream in(file);
+    auto j = nlohmann::json::parse(in);
+    j["time_s"][3] = -1.0;
+    std::ofstream(file, std::ios::trunc) << j.dump();
+  }
+  auto checked = eval::read_femto_life(dir, "Bearing1_1", bearing, 1800, {}, cache.path);
+  ASSERT_TRUE(checked.has_value());
+  EXPECT_TRUE(same(*checked, *first));
+  // A cache folder under a regular file cannot be created.
+  auto blocked = eval::read_femto_life(dir, "Bearing1_1", bearing, 1800, {}, file / "sub");
+  ASSERT_FALSE(blocked.has_value());
+  EXPECT_EQ(blocked.error().code, ErrorCode::io);
+  EXPECT_NE(blocked.error().message.find("sub"), std::string::npos) << blocked.error().message;
+}
+
 // Trained on four lives, the fifth (9000 s) alarms after its baseline and before its end, and once the
 // onset is seen the 90 % interval narrows as more of the degradation is observed.
 TEST_F(RulPipelineSim, HeldOutLifeFindsItsOnsetAndTheRulIntervalShrinks) {
   std::vector<LifeFeatures> training(lives_->begin(), lives_->end() - 1);
-  const RulConfig config;
-  const RulScoreConfig score = score_of(RulScoreKind::log_rms_kurtosis);
-  auto fit = fit_rul_prior(training, config, score);
-  ASSERT_TRUE(fit.has_value()) << fit.error().message;
-  EXPECT_EQ(fit->prior.training_assets, 4u);
-  const RulModel model{fit->prior, config, score};
+  const eval::RulCandidate median_log_rms_kurtosis[] = {{RulScoreKind::log_rms_kurtosis, 0.01, {}}};
+  const double fractions[] = {0.5, 0.9};
+  auto trained = eval::train_rul(training, median_log_rms_kurtosis, fractions);
+  ASSERT_TRUE(trained.has_value()) << trained.error().message;
+  EXPECT_EQ(trained->model.prior.training_assets, 4u);
+  const RulModel& model = trained->model;
   const LifeFeatures& held = lives_->back();
   const double life_s = held.time_s.back();
 
@@ -183,31 +233,96 @@ TEST_F(RulPipelineSim, HeldOutLifeFindsItsOnsetAndTheRulIntervalShrinks) {
   fmt::print("  interval covered the actual RUL at {} of 3 cuts\n", covered);
 }
 
-// Both score kinds, leave-one-out over the five simulated lives: an alarm before every end, none in the
-// first 30 % (the impacts reach the noise at 42 % of life).
-TEST_F(RulPipelineSim, LeaveOneOutAlarmsOnEveryLifeAndNeverEarlyWithBothScores) {
-  const double fractions[] = {0.5, 0.9};
+// Both score kinds on the five simulated lives: an alarm before every end, none in the first 30 % (the
+// impacts reach the noise at 42 % of life).
+TEST_F(RulPipelineSim, EveryLifeAlarmsBeforeItsEndAndNeverEarlyWithBothScores) {
   for (RulScoreKind kind : k_rul_score_kinds) {
     SCOPED_TRACE(to_string(kind));
-    auto report = eval::evaluate_rul_lobo(*lives_, RulConfig{}, score_of(kind), fractions);
-    ASSERT_TRUE(report.has_value()) << report.error().message;
-    ASSERT_EQ(report->lives.size(), lives_->size());
-    EXPECT_EQ(report->alarms_before_end, lives_->size());
-    EXPECT_EQ(report->early_alarms, 0u);
-    for (const auto& l : report->lives) {
-      EXPECT_GT(l.onset_s, 0.3 * l.life_s) << l.name;
-      fmt::print("{} {}: onset {:.0f} s, alarm {:.0f} s of {:.0f} s\n", to_string(kind), l.name, l.onset_s,
-                 l.detected_s, l.life_s);
+    for (const auto& l : *lives_) {
+      auto scores = anomaly_scores(l, HealthIndexConfig{}, score_of(kind));
+      ASSERT_TRUE(scores.has_value()) << scores.error().message;
+      auto track = track_health(l.time_s, *scores);
+      ASSERT_TRUE(track.has_value());
+      const HealthState& s = track->final_state;
+      ASSERT_TRUE(s.onset_found) << l.name;
+      EXPECT_GT(s.onset_s, 0.3 * l.time_s.back()) << l.name;
+      EXPECT_LT(s.detected_s, l.time_s.back()) << l.name;
+      fmt::print("{} {}: onset {:.0f} s, alarm {:.0f} s of {:.0f} s\n", to_string(kind), l.name, s.onset_s,
+                 s.detected_s, l.time_s.back());
     }
-    ASSERT_EQ(report->phm_score_per_cut.size(), 2u);
-    for (double s : report->phm_score_per_cut) {
-      EXPECT_GT(s, 0);
-      EXPECT_LE(s, 1);
-    }
-    const auto j = to_json(*report);
-    EXPECT_EQ(j["lives"].size(), lives_->size());
-    EXPECT_EQ(j["lives"][0]["cuts"].size(), 2u);
   }
+}
+
+// The nested evaluation on the five simulated lives: one fold per life, every truncation scored, the
+// distributions consistent with the rows (mean of the per-life means = overall mean: equal row counts).
+TEST_F(RulPipelineSim, NestedEvaluationScoresEveryTruncationOfEveryHeldOutLife) {
+  const auto grid = eval::default_rul_candidates();
+  const auto fractions = eval::default_truncation_fractions();
+  auto report = eval::evaluate_rul_nested(*lives_, grid, fractions);
+  ASSERT_TRUE(report.has_value()) << report.error().message;
+  ASSERT_EQ(report->folds.size(), lives_->size());
+  double sum_of_means = 0;
+  std::size_t within_1h = 0;
+  for (std::size_t i = 0; i < report->folds.size(); ++i) {
+    const auto& f = report->folds[i];
+    EXPECT_EQ(f.held_out, (*lives_)[i].name);
+    ASSERT_EQ(f.rows.size(), fractions.size());
+    for (const auto& r : f.rows) {
+      EXPECT_GT(r.accuracy, 0 - 1e-300);
+      EXPECT_LE(r.accuracy, 1);
+      EXPECT_NEAR(r.actual_rul_s, (*lives_)[i].time_s.back() - r.estimate.time_s, 1e-9);
+      EXPECT_LE(r.estimate.time_s, r.fraction * (*lives_)[i].time_s.back());
+      EXPECT_TRUE(std::isfinite(r.estimate.rul_s));
+      EXPECT_LE(r.estimate.rul_low_s, r.estimate.rul_s);
+      EXPECT_LE(r.estimate.rul_s, r.estimate.rul_high_s);
+      within_1h += r.actual_rul_s < 3600 ? 1 : 0;
+    }
+    sum_of_means += report->accuracy_by_life[i].mean;
+    // The fold's model was trained on four lives.
+    EXPECT_EQ(f.trained.model.fleet.lives, 4u);
+  }
+  EXPECT_NEAR(report->accuracy.mean, sum_of_means / 5, 1e-12);
+  EXPECT_EQ(report->accuracy.count, 5 * fractions.size());
+  EXPECT_EQ(report->within_1h, within_1h);
+  const auto j = to_json(*report);
+  EXPECT_EQ(j["folds"].size(), 5u);
+  EXPECT_EQ(j["folds"][0]["rows"].size(), fractions.size());
+  EXPECT_EQ(j["folds"][0]["selection"]["candidates"].size(), grid.size());
+}
+
+// Nested selection never sees the held-out life: replacing it by a poisoned copy (a fault from its very
+// start, no degradation-free baseline, a different length) leaves every other fold's choices, priors and
+// fleet laws bit for bit the same; only its own rows change.
+TEST_F(RulPipelineSim, NestedChoicesDoNotDependOnTheHeldOutLife) {
+  const auto grid = eval::default_rul_candidates();
+  const auto fractions = eval::default_truncation_fractions();
+  auto clean = eval::evaluate_rul_nested(*lives_, grid, fractions);
+  ASSERT_TRUE(clean.has_value()) << clean.error().message;
+  std::vector<LifeFeatures> poisoned = *lives_;
+  LifeFeatures& p = poisoned[2];
+  std::mt19937_64 rng(99);
+  std::normal_distribution<double> normal;
+  for (std::size_t i = 0; i < p.time_s.size(); ++i) {
+    p.time_s[i] *= 0.37;  // a much shorter life
+    for (auto& x : p.features[i]) x += 3 * normal(rng) + 0.01 * static_cast<double>(i);
+    for (auto& x : p.schema[i]) x += static_cast<float>(3 * normal(rng));
+  }
+  auto dirty = eval::evaluate_rul_nested(poisoned, grid, fractions);
+  ASSERT_TRUE(dirty.has_value()) << dirty.error().message;
+  // Fold 2 holds the poisoned life out: it was trained on the same four clean lives.
+  const auto& a = clean->folds[2].trained;
+  const auto& b = dirty->folds[2].trained;
+  EXPECT_EQ(a.selection.chosen, b.selection.chosen);
+  EXPECT_EQ(a.selection.mean_accuracy, b.selection.mean_accuracy);
+  EXPECT_EQ(to_json(a.model.prior), to_json(b.model.prior));
+  EXPECT_EQ(to_json(a.model.fleet), to_json(b.model.fleet));
+  // ... and the poison does reach the folds that train on it (the test can fail).
+  bool any_changed = false;
+  for (std::size_t i : {0u, 1u, 3u, 4u}) {
+    any_changed = any_changed || to_json(clean->folds[i].trained.model.fleet) !=
+                                     to_json(dirty->folds[i].trained.model.fleet);
+  }
+  EXPECT_TRUE(any_changed);
 }
 
 // --- Score arithmetic against hand-computed values ---
@@ -260,15 +375,45 @@ TEST(RulPipeline, MalformedLivesAreRejectedWithTheirName) {
   EXPECT_FALSE(anomaly_scores(hand_life(), HealthIndexConfig{}, bad).has_value());
 }
 
-TEST(RulPipeline, LeaveOneOutNeedsThreeLivesAndCutsInsideTheLife) {
-  const std::vector<LifeFeatures> two{hand_life(), hand_life()};
+TEST(RulPipeline, TrainingAndNestedEvaluationRefuseTooFewLivesAndBadGrids) {
+  const auto grid = eval::default_rul_candidates();
   const double ok[] = {0.5};
-  EXPECT_FALSE(
-      eval::evaluate_rul_lobo(two, RulConfig{}, score_of(RulScoreKind::log_rms_kurtosis), ok).has_value());
-  const std::vector<LifeFeatures> three{hand_life(), hand_life(), hand_life()};
-  const double bad[] = {1.0};
-  EXPECT_FALSE(
-      eval::evaluate_rul_lobo(three, RulConfig{}, score_of(RulScoreKind::log_rms_kurtosis), bad).has_value());
+  const std::vector<LifeFeatures> three(3, hand_life()), four(4, hand_life());
+  EXPECT_NE(eval::train_rul(three, grid, ok).error().message.find("at least 4"), std::string::npos);
+  EXPECT_NE(eval::evaluate_rul_nested(four, grid, ok).error().message.find("at least 5"), std::string::npos);
+  const double outside[] = {1.0};
+  EXPECT_EQ(eval::train_rul(four, grid, outside).error().code, ErrorCode::invalid_argument);
+  const double decreasing[] = {0.5, 0.4};
+  EXPECT_NE(eval::train_rul(four, grid, decreasing).error().message.find("not increasing"),
+            std::string::npos);
+  EXPECT_EQ(eval::train_rul(four, std::span<const eval::RulCandidate>(), ok).error().code,
+            ErrorCode::invalid_argument);
+  const eval::RulCandidate bad_q[] = {
+      {RulScoreKind::log_rms_kurtosis, 0.01, {.fleet = 1.0, .degradation = 0.5}}};
+  EXPECT_NE(eval::train_rul(four, bad_q, ok).error().message.find("point.fleet"), std::string::npos);
+  // Lives that never degrade give no prior on any fold: no candidate can be chosen.
+  const eval::RulCandidate one[] = {{RulScoreKind::log_rms_kurtosis, 0.01, {}}};
+  std::vector<LifeFeatures> flat(4, hand_life());
+  for (std::size_t k = 0; k < flat.size(); ++k) {
+    for (auto& x : flat[k].features) x = {0.0, 1.0};
+    for (auto& t : flat[k].time_s) t *= 1 + 0.1 * static_cast<double>(k);  // lives of different lengths
+  }
+  EXPECT_NE(eval::train_rul(flat, one, ok).error().message.find("no candidate"), std::string::npos);
+}
+
+// Distribution of a set of values: numpy's default (linear) quantiles, computed by hand for 1..10.
+TEST(RulPipeline, DistributionUsesLinearInterpolationBetweenOrderStatistics) {
+  const std::vector<double> v{10, 1, 9, 2, 8, 3, 7, 4, 6, 5};
+  const eval::Distribution d = eval::distribution_of(v);
+  EXPECT_EQ(d.count, 10u);
+  EXPECT_DOUBLE_EQ(d.mean, 5.5);
+  EXPECT_DOUBLE_EQ(d.min, 1);
+  EXPECT_DOUBLE_EQ(d.q10, 1.9);   // h = 0.9
+  EXPECT_DOUBLE_EQ(d.q25, 3.25);  // h = 2.25
+  EXPECT_DOUBLE_EQ(d.median, 5.5);
+  EXPECT_DOUBLE_EQ(d.q75, 7.75);
+  EXPECT_DOUBLE_EQ(d.q90, 9.1);
+  EXPECT_DOUBLE_EQ(d.max, 10);
 }
 
 // --- schema_t2 on synthetic feature lives (truth known by construction) ---
@@ -473,9 +618,11 @@ RulModel sample_model() {
              .failure_log_level_var = 0.4,
              .phi = 0,
              .training_assets = 6};
+  m.fleet = {.shape = 1.7, .scale_s = 11234.5, .lives = 6};
   m.config.health.baseline_s = 900;
-  m.config.health.alarm_window = 4;
+  m.config.health.persistence_s = 35;
   m.config.interval_probability = 0.8;
+  m.config.point = {.fleet = 0.2, .degradation = 0.3};
   m.score.feature_sigma_floor = 0.04;
   return m;
 }
@@ -495,7 +642,10 @@ TEST(RulPipeline, BundleRoundTripKeepsEveryValueExactly) {
   EXPECT_EQ(to_json(back->prior), to_json(m.prior));
   EXPECT_EQ(to_json(back->config.health), to_json(m.config.health));
   EXPECT_EQ(to_json(back->score), to_json(m.score));
+  EXPECT_EQ(to_json(back->fleet), to_json(m.fleet));
   EXPECT_EQ(back->config.interval_probability, 0.8);
+  EXPECT_EQ(back->config.point.fleet, 0.2);
+  EXPECT_EQ(back->config.point.degradation, 0.3);
   EXPECT_EQ(back->config.horizon_s, m.config.horizon_s);
   // The same estimate from the original and the round-tripped model.
   const LifeFeatures l = hand_life();
@@ -553,6 +703,26 @@ TEST(RulPipeline, MismatchedOrIncompleteBundlesAreRefused) {
     Bundle no_member = *b;
     no_member.members.pop_back();
     EXPECT_FALSE(rul_model_from_bundle(no_member).has_value());
+  }
+  {
+    Bundle bad_fleet = *b;
+    for (auto& mem : bad_fleet.members) {
+      if (mem.name == "fleet.json") {
+        auto j = nlohmann::json::parse(mem.bytes);
+        j["law"] = "lognormal";
+        mem.bytes = j.dump();
+      }
+    }
+    auto r = rul_model_from_bundle(bad_fleet);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("law"), std::string::npos) << r.error().message;
+  }
+  {
+    Bundle no_quantile = *b;
+    no_quantile.model_info.erase("fleet_point_quantile");
+    auto r = rul_model_from_bundle(no_quantile);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("fleet_point_quantile"), std::string::npos) << r.error().message;
   }
   RulModel bad = sample_model();
   bad.config.interval_probability = 1.5;
@@ -612,7 +782,7 @@ TEST(RulPipeline, SchemaT2BundleRoundTripsItsKindAndRefusesMismatches) {
       with_score_field(with_score_field(*b, "kind", "log_rms_kurtosis"), "features", score_json["features"]),
       "features");
   Bundle old = *b;
-  old.feature_schema_version = 1;  // before the score had a kind
+  old.feature_schema_version = 2;  // before the onset rule was in seconds and the fleet law was stored
   refused_with(old, "retrain");
 }
 
@@ -626,14 +796,17 @@ TEST(RulPipeline, SentenceStatesOnsetRulIntervalAndAction) {
   r.estimate.rul_low_s = 800;
   r.estimate.rul_high_s = 4500;
   EXPECT_EQ(
-      rul_sentence(r, 0.9, 1e7),
+      rul_sentence(r, 0.9),
       "bearing degradation detected at 12,340 s; remaining useful life 2,100 s (90 % interval 800–4,500 s): "
       "plan replacement within 35 min");
-  r.estimate.rul_high_s = 1e7;
-  EXPECT_NE(rul_sentence(r, 0.9, 1e7).find("800 s – unbounded"), std::string::npos);
   r.estimate.onset_found = false;
   r.estimate.time_s = 5000;
-  EXPECT_EQ(rul_sentence(r, 0.9, 1e7).rfind("no bearing degradation detected at 5,000 s", 0), 0u);
+  r.estimate.age_s = 4000;
+  r.estimate.health_index = 1;
+  EXPECT_EQ(
+      rul_sentence(r, 0.9),
+      "no bearing degradation detected at 5,000 s (health index 1.00); from the fleet's lives, a bearing "
+      "that has run 4,000 s has 2,100 s left (90 % interval 800–4,500 s): plan an inspection within 35 min");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include "support/alloc_counter.hpp"
@@ -167,8 +168,8 @@ TEST(Rul, IntervalCoversTheTruthAtTheNominalRateAndNarrowsWithData) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Synthetic lives: a healthy baseline whose distances alternate 0.9 / 1.1 (so the alarm level s* is known
-// from the monitor), healthy scores until onset_s, then s = s* exp(theta + beta tau + eps) until the
+// Synthetic lives: a healthy baseline whose distances alternate 0.9 / 1.1 (so the reference level s_ref is
+// known from the monitor), healthy scores until onset_s, then s = s_ref exp(theta + beta tau + eps) until the
 // noise-free path crosses L_D. theta is high enough that every post-onset snapshot is an exceedance, so the
 // detected onset is the true one.
 struct SyntheticLife {
@@ -183,15 +184,15 @@ HealthIndexConfig synthetic_health() {
   return h;
 }
 
-double synthetic_alarm_score() {
+double synthetic_reference_score() {
   auto m = HealthMonitor::create(synthetic_health());
   for (int i = 0; i <= 121; ++i) (void)m->update(10.0 * i, i % 2 == 0 ? 0.81 : 1.21);
-  return std::exp(m->baseline().log_alarm_score);
+  return std::exp(m->baseline().log_reference_score);
 }
 
 SyntheticLife synthetic_life(double theta, double beta, double noise_sd, double fail_level, double onset_s,
                              std::mt19937_64& rng) {
-  static const double alarm_score = synthetic_alarm_score();
+  static const double reference_score = synthetic_reference_score();
   std::normal_distribution<double> normal;
   SyntheticLife life;
   const double fail_tau = (fail_level - theta) / beta;
@@ -200,7 +201,7 @@ SyntheticLife synthetic_life(double theta, double beta, double noise_sd, double 
     if (t < onset_s) {
       life.score.push_back(static_cast<int>(t / 10) % 2 == 0 ? 0.81 : 1.21);
     } else {
-      life.score.push_back(alarm_score * std::exp(theta + beta * (t - onset_s) + noise_sd * normal(rng)));
+      life.score.push_back(reference_score * std::exp(theta + beta * (t - onset_s) + noise_sd * normal(rng)));
     }
   }
   life.fail_s = onset_s + fail_tau;
@@ -241,8 +242,12 @@ TEST(Rul, LearnedPriorRecoversThePopulationThatGeneratedTheLives) {
   EXPECT_NEAR(std::sqrt(p.failure_log_level_var), 0.1, 0.03);
 }
 
-// The estimator on one synthetic life: before the onset it gives the prior's onset-to-failure law; after
-// it, the interval holds the truth at several times and narrows as the posterior learns this asset.
+// A fleet law whose statement is far later than any degradation law here, so the latter decides.
+constexpr FleetLife k_long_fleet{.shape = 1, .scale_s = 1e9, .lives = 0};
+
+// The estimator on one synthetic life: before the onset it gives the fleet's conditional law at the
+// asset's age; after it, the interval holds the truth at several times and narrows as the posterior learns
+// this asset.
 TEST(Rul, EstimatorTracksASyntheticLifeFromItsScores) {
   std::mt19937_64 rng(3);
   const SyntheticLife life = synthetic_life(1.5, 1e-3, 0.1, 4.0, 3000, rng);  // fails at 5500 s
@@ -255,10 +260,9 @@ TEST(Rul, EstimatorTracksASyntheticLifeFromItsScores) {
   p.failure_log_level = 4.0;
   RulConfig c;
   c.health = synthetic_health();
-  auto e = RulEstimator::create(c, p);
+  const FleetLife fleet{.shape = 2, .scale_s = 1e5, .lives = 0};
+  auto e = RulEstimator::create(c, p, fleet);
   ASSERT_TRUE(e.has_value()) << e.error().message;
-  auto fresh = DegradationPosterior::create(p);
-  const auto prior_law = *fresh->residual_life(0, c);
   std::vector<double> widths;
   for (std::size_t i = 0; i < life.time_s.size(); ++i) {
     const double t = life.time_s[i];
@@ -267,12 +271,16 @@ TEST(Rul, EstimatorTracksASyntheticLifeFromItsScores) {
     if (t < 3000) {
       ASSERT_FALSE(r->onset_found) << t;
       ASSERT_EQ(r->observations, 0u);
-      ASSERT_DOUBLE_EQ(r->rul_s, prior_law.median_s);
+      ASSERT_EQ(r->basis, RulBasis::fleet);
+      ASSERT_DOUBLE_EQ(r->age_s, t);
+      ASSERT_DOUBLE_EQ(r->rul_s, conditional_residual_quantile(fleet, t, 0.5));
+      ASSERT_DOUBLE_EQ(r->rul_low_s, conditional_residual_quantile(fleet, t, 0.05));
     }
     if (t == 3100 || t == 3500 || t == 4500 || t == 5300) {
       ASSERT_TRUE(r->onset_found);
       EXPECT_DOUBLE_EQ(r->onset_s, 3000);
       EXPECT_EQ(r->observations, static_cast<std::size_t>((t - 3000) / 10 + 1));
+      EXPECT_EQ(r->basis, RulBasis::degradation);
       const double truth = life.fail_s - t;
       EXPECT_LE(r->rul_low_s, truth) << t;
       EXPECT_GE(r->rul_high_s, truth) << t;
@@ -293,7 +301,7 @@ TEST(Rul, EstimatorUpdateAllocatesNothing) {
   p.failure_log_level = 4.0;
   RulConfig c;
   c.health = synthetic_health();
-  auto e = RulEstimator::create(c, p);
+  auto e = RulEstimator::create(c, p, k_long_fleet);
   test::AllocationScope scope;
   for (std::size_t i = 0; i < life.time_s.size(); ++i) ASSERT_TRUE(e->update(life.time_s[i], life.score[i]));
   EXPECT_EQ(scope.allocations(), 0u);
@@ -339,8 +347,88 @@ TEST(Rul, RejectsPriorsAndConfigsOutsideTheirDomain) {
   c.horizon_s = 0;
   EXPECT_NE(d->residual_life(0, c).error().message.find("horizon_s"), std::string::npos);
   c = {};
-  c.health.alarm_count = 0;
-  EXPECT_FALSE(RulEstimator::create(c, DegradationPrior{}).has_value());
+  c.point.fleet = 1;
+  EXPECT_NE(d->residual_life(0, c).error().message.find("point.fleet"), std::string::npos);
+  c = {};
+  c.point.degradation = 0;
+  EXPECT_NE(d->residual_life(0, c).error().message.find("point.degradation"), std::string::npos);
+  c = {};
+  c.health.persistence_s = -1;
+  EXPECT_FALSE(RulEstimator::create(c, DegradationPrior{}, k_long_fleet).has_value());
+  auto no_fleet = RulEstimator::create(RulConfig{}, DegradationPrior{}, FleetLife{.shape = -1});
+  ASSERT_FALSE(no_fleet.has_value());
+  EXPECT_NE(no_fleet.error().message.find("fleet life"), std::string::npos);
+  auto e = RulEstimator::create(RulConfig{}, DegradationPrior{}, k_long_fleet);
+  EXPECT_EQ(e->estimate({}).error().code, ErrorCode::not_found);  // no snapshot yet
+  ASSERT_TRUE(e->observe(0, 1));
+  EXPECT_EQ(e->estimate({.fleet = 0, .degradation = 0.5}).error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(e->estimate({.fleet = 0.5, .degradation = 1}).error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(d->add(1, 1, 0).error().code, ErrorCode::invalid_argument);  // weight outside (0, 1]
+}
+
+// Interval invariance: the same synthetic life seen at 10 s and at every 15th snapshot (150 s, the thinned
+// FEMTO copy's interval) with the default, smoothed health index: each estimate lies inside the other's
+// 90 % interval at common times. The weights
+// min(1, dt / smoothing_s) make the posterior depend on the stretch of life seen, not on the snapshot
+// count: the 15 times denser series is not 15 times more certain (interval widths within a factor 2).
+TEST(Rul, EstimateIsInvariantToTheSnapshotIntervalWithinItsInterval) {
+  std::mt19937_64 rng(17);
+  std::normal_distribution<double> normal;
+  // Healthy scores: chi-square with 2 degrees of freedom (mean 2); from 6000 s the log-score rises by
+  // 1e-3 per second (noise sd 0.1), so ln HI ~ 0.4 + 1e-3 tau reaches the failure level 4 near 9600 s. The
+  // prior is that population's.
+  const DegradationPrior p{.theta_mean = 0.5,
+                           .beta_mean_per_s = 1e-3,
+                           .theta_var = 0.25,
+                           .beta_var_per_s2 = 1e-7,
+                           .theta_beta_cov_per_s = 0,
+                           .noise_var = 0.05,
+                           .failure_log_level = 4.0,
+                           .failure_log_level_var = 0.04,
+                           .phi = 0,
+                           .training_assets = 0};
+  const RulConfig c;  // default health index: 1200 s baseline, 300 s smoothing, 20 s persistence
+  const double onset_s = 6000;
+  std::vector<double> t, s;
+  for (int i = 0; 10.0 * i <= 9600; ++i) {
+    t.push_back(10.0 * i);
+    const double z1 = normal(rng), z2 = normal(rng);
+    const double healthy = z1 * z1 + z2 * z2;
+    const double tau = t.back() - onset_s;
+    s.push_back(tau < 0 ? healthy : healthy * std::exp(2.0 + 1e-3 * tau + 0.1 * normal(rng)));
+  }
+  auto full = RulEstimator::create(c, p, k_long_fleet);
+  auto thin = RulEstimator::create(c, p, k_long_fleet);
+  std::vector<std::pair<RulEstimate, RulEstimate>> common;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    ASSERT_TRUE(full->observe(t[i], s[i]));
+    if (i % 15 != 0) continue;
+    ASSERT_TRUE(thin->observe(t[i], s[i]));
+    if (t[i] >= 7200 && static_cast<int>(t[i]) % 600 == 0) {
+      common.emplace_back(*full->estimate(c.point), *thin->estimate(c.point));
+    }
+  }
+  ASSERT_TRUE(full->monitor().state().onset_found);
+  ASSERT_TRUE(thin->monitor().state().onset_found);
+  // The thinned monitor's baseline holds 9 snapshots instead of 121, so its alarm threshold is higher
+  // (k = 7.1 against 3.7 for the same false-alarm budget per second) and it alarms later; the index's
+  // reference (m + 3.5 b) does not move with the interval, which is what keeps the estimates together.
+  EXPECT_GE(thin->monitor().state().onset_s, full->monitor().state().onset_s - 150);
+  EXPECT_LE(thin->monitor().state().onset_s, full->monitor().state().onset_s + 900);
+  ASSERT_GE(common.size(), 4u);
+  for (const auto& [a, b] : common) {
+    SCOPED_TRACE(a.time_s);
+    fmt::print("t {:.0f} s: every 10 s {:.0f} s [{:.0f}, {:.0f}]; every 150 s {:.0f} s [{:.0f}, {:.0f}]\n",
+               a.time_s, a.rul_s, a.rul_low_s, a.rul_high_s, b.rul_s, b.rul_low_s, b.rul_high_s);
+    EXPECT_EQ(a.basis, RulBasis::degradation);
+    EXPECT_GE(b.rul_s, a.rul_low_s);
+    EXPECT_LE(b.rul_s, a.rul_high_s);
+    EXPECT_GE(a.rul_s, b.rul_low_s);
+    EXPECT_LE(a.rul_s, b.rul_high_s);
+    const double wa = a.rul_high_s - a.rul_low_s, wb = b.rul_high_s - b.rul_low_s;
+    EXPECT_LT(wb / wa, 2.0);
+    EXPECT_GT(wb / wa, 0.5);
+  }
 }
 
 // Lives that never leave their baseline teach nothing: the error names each and why.
