@@ -92,6 +92,14 @@ Bytes text(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
 std::string as_text(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
+// The host's STATE: its topic, this JSON, QoS 1, retained.
+void expect_state(const OutboundMessage& m, std::string_view json) {
+  EXPECT_EQ(m.topic, "spBv1.0/STATE/vigil-hub");
+  EXPECT_EQ(as_text(m.payload), json);
+  EXPECT_EQ(m.qos, 1);
+  EXPECT_TRUE(m.retain);
+}
+
 // NCMD Node Control/Rebirth = true sent at `timestamp`, assembled by hand from sparkplug_b.proto: field 1
 // (timestamp, varint), field 2 (metric, length-delimited, 24 bytes) holding field 1 (name, 20 bytes) and
 // field 14 (boolean_value = 1). No datatype, no seq, no metric timestamp.
@@ -153,11 +161,7 @@ TEST_F(HubHostSession, tck_id_host_topic_phid_death_payload) {
   // The Will: spBv1.0/STATE/<host_id>, {"online":false,"timestamp":T}, QoS 1, retained
   // (tck-id-host-topic-phid-death-topic, -qos, -retain, -required; ...-host-application-connect-will-*).
   HostSession s = make();
-  const OutboundMessage will = s.will(k_t0);
-  EXPECT_EQ(will.topic, "spBv1.0/STATE/vigil-hub");
-  EXPECT_EQ(as_text(will.payload), R"({"online":false,"timestamp":1700000000000})");
-  EXPECT_EQ(will.qos, 1);
-  EXPECT_TRUE(will.retain);
+  expect_state(s.will(k_t0), R"({"online":false,"timestamp":1700000000000})");
 }
 
 TEST_F(HubHostSession, tck_id_host_topic_phid_birth_payload_timestamp) {
@@ -167,10 +171,7 @@ TEST_F(HubHostSession, tck_id_host_topic_phid_birth_payload_timestamp) {
   (void)s.will(k_t0 + 7);
   const HostActions birth = s.on_subscribed();
   ASSERT_EQ(birth.publish.size(), 1u);
-  EXPECT_EQ(birth.publish[0].topic, "spBv1.0/STATE/vigil-hub");
-  EXPECT_EQ(as_text(birth.publish[0].payload), R"({"online":true,"timestamp":1700000000007})");
-  EXPECT_EQ(birth.publish[0].qos, 1);
-  EXPECT_TRUE(birth.publish[0].retain);
+  expect_state(birth.publish[0], R"({"online":true,"timestamp":1700000000007})");
   // A reconnect has its own T, in both.
   s.on_connection_lost(k_t0 + 100);
   EXPECT_EQ(as_text(s.will(k_t0 + 200).payload), R"({"online":false,"timestamp":1700000000200})");
@@ -202,9 +203,7 @@ TEST_F(HubHostSession, tck_id_message_flow_hid_sparkplug_state_message_delivered
   const HostActions again =
       feed(s, "spBv1.0/STATE/vigil-hub", text(R"({"online":false,"timestamp":1700000000000})"), k_t0 + 50);
   ASSERT_EQ(again.publish.size(), 1u);
-  EXPECT_EQ(as_text(again.publish[0].payload), R"({"online":true,"timestamp":1700000000000})");
-  EXPECT_EQ(again.publish[0].qos, 1);
-  EXPECT_TRUE(again.publish[0].retain);
+  expect_state(again.publish[0], R"({"online":true,"timestamp":1700000000000})");
   // A malformed STATE on its own topic is an error naming the topic.
   auto bad = s.on_message("spBv1.0/STATE/vigil-hub", text("OFFLINE"), k_t0);
   ASSERT_FALSE(bad);
@@ -218,10 +217,7 @@ TEST_F(HubHostSession, tck_id_operational_behavior_host_application_termination)
   (void)s.on_subscribed();
   const HostActions bye = s.shutdown();
   ASSERT_EQ(bye.publish.size(), 1u);
-  EXPECT_EQ(bye.publish[0].topic, "spBv1.0/STATE/vigil-hub");
-  EXPECT_EQ(as_text(bye.publish[0].payload), R"({"online":false,"timestamp":1700000000000})");
-  EXPECT_EQ(bye.publish[0].qos, 1);
-  EXPECT_TRUE(bye.publish[0].retain);
+  expect_state(bye.publish[0], R"({"online":false,"timestamp":1700000000000})");
 }
 
 // ---- births ---------------------------------------------------------------------------------------------
@@ -666,7 +662,7 @@ TEST_F(HubHostSessionWithEdge, EdgeBirthsDataAndAcknowledgementsRoundTrip) {
                                 metric("Record/Id", {}, DataType::uint64, std::monostate{})},
                                k_t0));
   // The host comes online; the edge node waits for its STATE, then births.
-  const OutboundMessage will = host.will(k_t0);
+  (void)host.will(k_t0);
   const HostActions host_birth = host.on_subscribed();
   ASSERT_TRUE(node.on_connect_accepted(k_t0 + 1));
   auto births = node.on_message(host_birth.publish[0].topic, host_birth.publish[0].payload, k_t0 + 2);
@@ -726,7 +722,6 @@ TEST_F(HubHostSessionWithEdge, EdgeBirthsDataAndAcknowledgementsRoundTrip) {
   ASSERT_EQ(deaths.size(), 1u);
   EXPECT_EQ(deaths[0].devices, (std::vector<std::string>{"pump-7"}));
   EXPECT_EQ(deaths[0].stale_since_ms, k_t0 + 701);
-  (void)will;
 }
 
 }  // namespace
