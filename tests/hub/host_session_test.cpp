@@ -326,6 +326,17 @@ TEST_F(HubHostSession, tck_id_operational_behavior_host_reordering_start) {
   EXPECT_EQ(s.next_deadline_ms(), k_t0 + 10 + k_reorder_ms);
 }
 
+TEST_F(HubHostSession, SeqAheadUpTo127IsAGapBeyondItIsLate) {
+  // Next expected seq 2 (after DBIRTH 1): 129 is 127 ahead, a gap; 130 is 128 behind, late, ignored.
+  HostSession s = online();
+  const HostActions behind = feed(s, k_ddata, ddata(130), k_t0);
+  EXPECT_TRUE(behind.updates.empty());
+  EXPECT_FALSE(s.next_deadline_ms().has_value());
+  EXPECT_NE(behind.warnings.at(0).find("late"), std::string::npos) << behind.warnings.at(0);
+  EXPECT_TRUE(feed(s, k_ddata, ddata(129), k_t0).updates.empty());
+  EXPECT_EQ(s.next_deadline_ms(), k_t0 + k_reorder_ms);
+}
+
 TEST_F(HubHostSession, tck_id_operational_behavior_host_reordering_success) {
   // The missing messages arrive in time: everything is applied in seq order, the timer stops, no rebirth.
   HostSession s = online();
@@ -408,6 +419,18 @@ TEST_F(HubHostSession, RebirthOnUnknownAlias) {
       feed(s, "spBv1.0/plant/DDATA/line-4/fan-2", ddata(4), k_t0 + 5);  // still within the interval
   EXPECT_TRUE(other.updates.empty());
   EXPECT_TRUE(other.publish.empty());
+}
+
+TEST_F(HubHostSession, CommandsOnTheNamespaceAreNotTheHostsToHandle) {
+  // Its own NCMD coming back (a wider subscription than subscriptions()) or another host's: ignored.
+  HostSession s = online();
+  auto a = s.on_message("spBv1.0/plant/NCMD/line-4", Bytes{0xff}, k_t0);
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->updates.empty() && a->publish.empty());
+  auto b = s.on_message("spBv1.0/plant/DCMD/line-4/pump-7", ddata(2), k_t0);
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(b->updates.empty() && b->publish.empty());
+  EXPECT_EQ(data_seqs(feed(s, k_ddata, ddata(2), k_t0)), (std::vector<std::uint8_t>{2}));
 }
 
 TEST_F(HubHostSession, DbirthBeforeNbirthIsHeldUntilTheNbirth) {
