@@ -71,7 +71,7 @@ TEST(Baseline, ALongBaselineKeepsEveryKthHealthyWindowWithinItsRowBudget) {
     ++offered;
   }
   EXPECT_EQ(b->rows(), 3'600u);
-  EXPECT_EQ(offered, 14'397u);  // the 1st, 5th, ... healthy window: the 3,600th is window 14,397
+  EXPECT_EQ(offered, 14'397u);           // the 1st, 5th, ... healthy window: the 3,600th is window 14,397
   EXPECT_EQ(b->skipped(), offered - 1);  // once complete, a baseline takes nothing more
   EXPECT_EQ(Baseline::create(4'096, 2)->stride(), 1u);
 }
