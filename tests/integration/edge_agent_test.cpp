@@ -448,8 +448,9 @@ dir = "state"
 namespace {
 
 // A host writes Device Control/Send evidence = true to a healthy asset: its next window's spectra go up
-// (at level normal, where nothing else would send them); an unknown command is logged and ignored.
-TEST_F(EdgeAgent, AHostGetsTheSpectraOnRequest) {
+// (at level normal, where nothing else would send them). Device Control/Rebaseline = true starts the
+// asset's baseline over (it learns its normal on site: no anomaly bundle configured).
+TEST_F(EdgeAgent, AHostGetsTheSpectraOnRequestAndANewBaseline) {
   HubStandIn hub(broker_->port(), true);
   const fs::path config = write_config(60, true);
   ChildProcess agent({VIGIL_EDGE, "--config", config.string(), "--time-scale", "4", "--duration", "5"},
@@ -459,6 +460,18 @@ TEST_F(EdgeAgent, AHostGetsTheSpectraOnRequest) {
   EXPECT_TRUE(hub.seen().spectra.empty());
   hub.command("plant1", "line3", "pump7", "Device Control/Send evidence");
   for (int i = 0; i < 100 && hub.seen().spectra.size() < 2; ++i) std::this_thread::sleep_for(50ms);
+  const auto baselines = [&] {
+    const std::string out = agent.output();
+    std::size_t n = 0;
+    for (auto at = out.find("event=baseline_started asset=pump7"); at != std::string::npos;
+         at = out.find("event=baseline_started asset=pump7", at + 1))
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(baselines(), 1u);
+  hub.command("plant1", "line3", "pump7", "Device Control/Rebaseline");
+  for (int i = 0; i < 60 && baselines() < 2; ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(baselines(), 2u) << agent.output();
   EXPECT_EQ(agent.wait(30s), 0) << agent.output();
   const HubStandIn::Seen seen = hub.seen();
   ASSERT_EQ(seen.spectra.size(), 2u);
