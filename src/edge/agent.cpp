@@ -336,17 +336,18 @@ void Agent::on_decision(std::size_t channel, const AssetMonitor& monitor, const 
       std::lock_guard lock(state_mutex_);
       windows = state_[asset_index].windows;
     }
-    // Until RUL tracking gives a degradation-based index, the health index steps with the reported level
-    // (docs/modbus.md): 1 normal, 0.75 watch, 0.5 warning, 0.25 alarm.
-    (void)modbus_->update(asset_index, {.health_index = 1.0 - 0.25 * static_cast<double>(d.level),
-                                        .level = d.level,
-                                        .ne107 = d.ne107,
-                                        .rul_h = d.facts.rul_low_h,
-                                        .fault = d.reported.fault,
-                                        .fault_confidence = d.reported.confidence,
-                                        .velocity_rms_mm_s = d.facts.velocity_rms_mm_s,
-                                        .iso_zone = d.facts.iso_zone,
-                                        .windows = windows});
+    // With a RUL model, its health index and the lower bound of its interval; without one, the health
+    // index steps with the reported level (docs/modbus.md): 1 normal, 0.75 watch, 0.5 warning, 0.25 alarm.
+    (void)modbus_->update(
+        asset_index, {.health_index = d.rul ? d.rul->health_index : 1.0 - 0.25 * static_cast<double>(d.level),
+                      .level = d.level,
+                      .ne107 = d.ne107,
+                      .rul_h = d.rul ? std::optional<double>(d.rul->rul_low_s / 3600) : d.facts.rul_low_h,
+                      .fault = d.reported.fault,
+                      .fault_confidence = d.reported.confidence,
+                      .velocity_rms_mm_s = d.facts.velocity_rms_mm_s,
+                      .iso_zone = d.facts.iso_zone,
+                      .windows = windows});
   }
   if (config_.plc.enabled && d.level > d.previous_level && d.level >= AlertLevel::warning) {
     {

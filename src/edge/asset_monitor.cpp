@@ -76,6 +76,17 @@ AssetModels load_asset_models(const AssetConfig& asset, double sample_rate_hz, s
       any_failed = true;
     }
   }
+  if (!asset.rul_bundle.empty()) {
+    auto b = model::read_bundle(asset.rul_bundle, model::ModelKind::rul, model::k_rul_score_version);
+    auto model = b ? model::rul_model_from_bundle(*b) : Result<model::RulModel>(std::unexpected(b.error()));
+    if (model) {
+      m.rul.emplace(std::move(*model));
+      m.versions += fmt::format("{}rul {}", m.versions.empty() ? "" : ", ", b->created_at);
+    } else {
+      // No RUL is reported; the decision does not depend on it otherwise.
+      m.problems.push_back(fmt::format("asset {}: RUL model left out: {}", asset.id, model.error().message));
+    }
+  }
   m.state = (m.anomaly || m.classifier) ? ModelState::ok
             : any_failed                ? ModelState::failed
                                         : ModelState::missing;
@@ -103,10 +114,23 @@ Result<AssetMonitor> AssetMonitor::create(const AssetConfig& asset, const Channe
                                                     .speed_tolerance = 0.02,
                                                     .effort = effort});
   if (!extractor) return std::unexpected(extractor.error().with_context(asset.id));
-  return AssetMonitor(asset, policy, std::move(*extractor), *debouncer, std::move(models));
+  std::optional<RulTracker> rul;
+  if (models.rul) {
+    auto t = RulTracker::create(*models.rul);
+    if (!t) return std::unexpected(t.error().with_context(fmt::format("{}: RUL model", asset.id)));
+    rul.emplace(std::move(*t));
+  }
+  AssetMonitor m(asset, policy, std::move(*extractor), *debouncer, std::move(models));
+  m.rul_ = std::move(rul);
+  return m;
 }
 
-void AssetMonitor::replace_models(AssetModels models) { models_ = std::move(models); }
+void AssetMonitor::replace_models(AssetModels models) {
+  if (!rul_ && models.rul) {
+    if (auto t = RulTracker::create(*models.rul)) rul_.emplace(std::move(*t));
+  }
+  models_ = std::move(models);
+}
 
 void AssetMonitor::reset_alerts() {
   debouncer_.reset();
@@ -174,6 +198,12 @@ Result<const Decision*> AssetMonitor::process(const Window& window, double speed
     }
   }
 
+  if (rul_) {
+    // A window the tracker cannot take (a dead channel: RMS 0) keeps the last estimate.
+    auto r = rul_->add(double(window.end_ns) / 1e9, a.time.rms, a.time.kurtosis, *features);
+    if (r && *r) d.rul = **r;
+    if (d.rul && d.rul->basis == model::RulBasis::degradation) f.rul_low_h = d.rul->rul_low_s / 3600;
+  }
   d.raw = assess_window(f, policy_.rules);
   d.previous_level = debouncer_.level();
   d.level = debouncer_.update(d.raw.level);

@@ -16,6 +16,7 @@
 #include "edge/alerting.hpp"
 #include "edge/config.hpp"
 #include "edge/evidence_spectra.hpp"
+#include "edge/rul_tracker.hpp"
 #include "edge/rules.hpp"
 #include "edge/windower.hpp"
 #include "model/anomaly_bundle.hpp"
@@ -30,6 +31,7 @@ namespace vigil::edge {
 struct AssetModels {
   std::optional<model::AnomalyModel> anomaly;
   std::optional<model::ClassifierModel> classifier;
+  std::optional<model::RulModel> rul;  // from the asset's rul_bundle (edge/rul_tracker.hpp)
   ModelState state = ModelState::missing;
   std::vector<std::string> problems;
   std::string versions;  // "anomaly 2026-11-30T10:00:00Z, classifier ..." (bundle creation times)
@@ -70,6 +72,10 @@ struct Decision {
   dsp::DefectFrequencies frequencies;
   std::array<dsp::DefectEvidence, dsp::k_defect_count> evidence{};  // strongest first
 
+  // Remaining useful life, for an asset with a RUL bundle once its RUL baseline has closed (else
+  // nullopt): the estimate of the latest snapshot, hours. Only a degradation-based estimate (an onset
+  // found) reaches the rules (facts.rul_low_h); the fleet's statement is reported, not acted on.
+  std::optional<model::RulEstimate> rul;
   // The window's spectra, on a rise to warning or alarm and when a host asked for them (else null): made on
   // those events only, shared (not copied) by whoever records the decision.
   std::shared_ptr<const EvidenceSpectra> spectra;
@@ -128,6 +134,7 @@ class AssetMonitor {
   AssetModels models_;
   bool check_function_ = false;
   bool evidence_requested_ = false;
+  std::optional<RulTracker> rul_;  // kept across model swaps: a changed RUL bundle applies at the next start
   std::span<const float> features_;
   Decision decision_;
   diag::Verdict reported_fault_ = diag::Verdict::normal;

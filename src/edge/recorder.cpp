@@ -32,15 +32,24 @@ nlohmann::json evidence_json(const Decision& d) {
 }
 
 nlohmann::json common(const RecordedAsset& asset, const Decision& d) {
-  return {{"asset", asset.id},
-          {"window", d.window_index},
-          {"time_ms", to_ms(d.end_ns)},
-          {"level", to_string(d.level)},
-          {"ne107", to_string(d.ne107)},
-          {"fault", diag::to_string(d.reported.fault)},
-          {"confidence", std::round(d.reported.confidence * 1000) / 1000},
-          {"velocity_rms_mm_s", std::round(d.facts.velocity_rms_mm_s * 1000) / 1000},
-          {"iso_zone", diag::to_string(d.facts.iso_zone)}};
+  nlohmann::json j = {{"asset", asset.id},
+                      {"window", d.window_index},
+                      {"time_ms", to_ms(d.end_ns)},
+                      {"level", to_string(d.level)},
+                      {"ne107", to_string(d.ne107)},
+                      {"fault", diag::to_string(d.reported.fault)},
+                      {"confidence", std::round(d.reported.confidence * 1000) / 1000},
+                      {"velocity_rms_mm_s", std::round(d.facts.velocity_rms_mm_s * 1000) / 1000},
+                      {"iso_zone", diag::to_string(d.facts.iso_zone)}};
+  if (d.rul) {
+    const auto hours = [](double s) { return std::round(s / 3600 * 1000) / 1000; };
+    j["rul_h"] = hours(d.rul->rul_s);
+    j["rul_low_h"] = hours(d.rul->rul_low_s);
+    j["rul_high_h"] = hours(d.rul->rul_high_s);
+    j["rul_basis"] = model::to_string(d.rul->basis);
+    j["health_index"] = std::round(d.rul->health_index * 1000) / 1000;
+  }
+  return j;
 }
 
 }  // namespace

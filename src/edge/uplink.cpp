@@ -55,6 +55,10 @@ constexpr MetricSpec k_asset_metrics[] = {
     {"Decision/Action", sp::DataType::string},
     {"Decision/Deadline", sp::DataType::date_time},
     {"Evidence/Lines", sp::DataType::string},
+    {"Health/Index", sp::DataType::float64},
+    {"RUL/Median h", sp::DataType::float64},
+    {"RUL/Low h", sp::DataType::float64},
+    {"RUL/High h", sp::DataType::float64},
     {"Evidence/Spectrum", sp::DataType::bytes},
     {"Evidence/Envelope spectrum", sp::DataType::bytes},
     {"Record/Id", sp::DataType::uint64},
@@ -104,6 +108,11 @@ Result<std::vector<sp::Metric>> record_metrics(const store::QueuedRecord& record
   add("Fault/Confidence", number("confidence"));
   add("Vibration/Velocity RMS mm/s", number("velocity_rms_mm_s"));
   add("Vibration/ISO zone", text("iso_zone"));
+  for (const auto& [key, name] :
+       {std::pair{"health_index", "Health/Index"}, std::pair{"rul_h", "RUL/Median h"},
+        std::pair{"rul_low_h", "RUL/Low h"}, std::pair{"rul_high_h", "RUL/High h"}}) {
+    if (j.contains(key) && j[key].is_number()) add(name, j[key].get<double>());
+  }
   const std::string kind = text("kind");
   if (kind == "decision") {
     add("Decision/Reason", text("text"));
