@@ -143,7 +143,7 @@ TEST_F(RulPipelineSim, FemtoFoldersReadBackInIndexOrderWithTheirTimes) {
 TEST_F(RulPipelineSim, FeatureCacheIsReadBackExactlyAndRewrittenWhenItDoesNotMatch) {
   const TempDir cache("cache");
   const fs::path dir = dir_->path / "Bearing1_1";
-  const auto& bearing = *dsp::find_bearing("pronostia");
+  const dsp::BearingGeometry bearing = *dsp::find_bearing("pronostia");  // a copy: the Result is a temporary
   auto first = eval::read_femto_life(dir, "Bearing1_1", bearing, 1800, {}, cache.path);
   ASSERT_TRUE(first.has_value()) << first.error().message;
   const fs::path file = cache.path / "Bearing1_1.features.json";
