@@ -144,7 +144,8 @@ Result<std::vector<Bucket>> Series::query(std::int64_t asset_id, std::string_vie
   auto id = find_series(*c_, asset_id, metric);
   if (!id) return std::unexpected(id.error());
   if (!*id) return std::vector<Bucket>{};
-  const std::int64_t width_ms = (to_ms - from_ms + max_points - 1) / max_points;
+  const std::int64_t span_ms = to_ms - from_ms;  // > 0, no overflow: from_ms >= 0
+  const std::int64_t width_ms = span_ms / max_points + (span_ms % max_points != 0 ? 1 : 0);
   // Raw values and aggregates side by side, grouped per bucket in the database: the rows that leave it are
   // at most max_points, whatever the range holds.
   auto rows = c_->query(
