@@ -34,6 +34,7 @@ TEST_P(EdgeRecordsTest, EachRecordIsStoredOnceHoweverOftenItIsSent) {
   EXPECT_EQ(duplicate, 5);
   EXPECT_EQ(raw_count("edge_records"), 15);
   EXPECT_EQ(raw_count("samples"), 30);
+  EXPECT_EQ(raw_text("SELECT sum(value_count) FROM rollups WHERE interval_ms = 3600000"), "30");
   // The same record id from another node or another group is another record.
   EXPECT_TRUE(records.accept({"plant", "edge-2", 1}, {}, 300).value());
   EXPECT_TRUE(records.accept({"other", "edge-1", 1}, {}, 300).value());

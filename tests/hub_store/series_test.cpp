@@ -1,6 +1,6 @@
 // The time series on both engines: buckets, means and extremes worked out by hand in the comments, the
-// latest live value, first-write-wins on a repeated time, all-or-nothing batches, and maintenance that folds
-// old raw values into per-interval aggregates (hand-computed) and drops aggregates past their retention.
+// latest live value, first-write-wins on a repeated time, all-or-nothing batches, aggregates at two levels
+// (hand-computed) read where they fit, and retention that deletes raw values, then fine aggregates.
 #include "hub/store/series.hpp"
 
 #include <cmath>
@@ -128,6 +128,9 @@ TEST_P(SeriesTest, TheLatestValueIsTheNewestLiveOne) {
   ASSERT_TRUE(series.write_history(samples(asset, {{9000, 7.0}})));
   EXPECT_EQ(series.latest(asset, k_metric).value()->value, 3.0);
   EXPECT_EQ(raw_count("samples"), 5);  // 5 s, 4 s, 3 s, 6 s, 9 s
+  // The value written twice at 6 s counts once in the aggregates too (all in the first minute and hour).
+  EXPECT_EQ(raw_text("SELECT value_count FROM rollups WHERE interval_ms = 60000"), "5");
+  EXPECT_EQ(raw_text("SELECT value_count FROM rollups WHERE interval_ms = 3600000"), "5");
 }
 
 TEST_P(SeriesTest, ABatchIsWrittenWholeOrNotAtAll) {
@@ -149,70 +152,96 @@ TEST_P(SeriesTest, ABatchIsWrittenWholeOrNotAtAll) {
   EXPECT_EQ(raw_count("samples"), 0);
   EXPECT_EQ(raw_count("metrics"), 0);
   EXPECT_EQ(raw_count("latest"), 0);
+  EXPECT_EQ(raw_count("rollups"), 0);
 }
 
-TEST_P(SeriesTest, MaintenanceFoldsOldRawValuesIntoHandComputedAggregates) {
-  // Raw kept 10 s, then one aggregate per 4 s.
-  auto store = open({.raw_ms = 10'000, .interval_ms = 4'000, .aggregate_ms = 0});
-  ASSERT_TRUE(store);
-  const auto asset = store->registry().register_asset("plant", "edge-1", "pump-1", 0).value();
-  std::vector<Sample> batch;
-  for (std::int64_t i = 0; i < 20; ++i) batch.push_back({asset, std::string(k_metric), i * 1000, double(i)});
-  ASSERT_TRUE(store->series().write_live(batch));
+// Raw kept 10 s, fine aggregates per 4 s kept 20 s, coarse aggregates per 8 s; values i at i s, i = 0..39.
+constexpr RetentionPolicy k_small{
+    .raw_ms = 10'000, .interval_ms = 4'000, .aggregate_ms = 20'000, .coarse_interval_ms = 8'000};
 
-  // At 20 s the raw cut-off is 20 - 10 = 10 s, rounded down to whole intervals: 8 s. Values 0..7 become
-  // [0, 4 s): min 0, max 3, sum 6, count 4 and [4 s, 8 s): min 4, max 7, sum 22, count 4.
-  auto report = store->series().maintain(20'000).value();
-  EXPECT_EQ(report.raw_aggregated, 8);
-  EXPECT_EQ(report.aggregates_deleted, 0);
-  EXPECT_EQ(raw_count("samples"), 12);
-  EXPECT_EQ(raw_count("rollups"), 2);
-  auto b = store->series().query(asset, k_metric, 0, 20'000, 5).value();
-  ASSERT_EQ(b.size(), 5u);
+std::int64_t write_forty_seconds(Store& store) {
+  const auto asset = store.registry().register_asset("plant", "edge-1", "pump-1", 0).value();
+  std::vector<Sample> batch;
+  for (std::int64_t i = 0; i < 40; ++i) batch.push_back({asset, std::string(k_metric), i * 1000, double(i)});
+  EXPECT_TRUE(store.series().write_live(batch));
+  return asset;
+}
+
+TEST_P(SeriesTest, AggregatesAreKeptAtEveryWriteAndReadAtTheLevelThatFits) {
+  auto store = open(k_small);
+  ASSERT_TRUE(store);
+  const auto asset = write_forty_seconds(*store);
+  EXPECT_EQ(raw_text("SELECT count(*) FROM rollups WHERE interval_ms = 4000"), "10");
+  EXPECT_EQ(raw_text("SELECT count(*) FROM rollups WHERE interval_ms = 8000"), "5");
+  // Take the raw values away behind the store's back: buckets of 4 s and more still come from aggregates.
+  ASSERT_EQ(raw_exec("DELETE FROM samples"), "");
+  auto b = store->series().query(asset, k_metric, 0, 40'000, 10).value();  // 4 s: the fine level
+  ASSERT_EQ(b.size(), 10u);
   expect_bucket(b[0], 0, 0, 3, 1.5, 4);
-  expect_bucket(b[1], 4000, 4, 7, 5.5, 4);
-  expect_bucket(b[2], 8000, 8, 11, 9.5, 4);  // raw from here on
-  expect_bucket(b[4], 16000, 16, 19, 17.5, 4);
-  EXPECT_EQ(store->series().latest(asset, k_metric).value()->value, 19.0);
-
-  // Again at the same time: nothing left to fold.
-  EXPECT_EQ(store->series().maintain(20'000).value().raw_aggregated, 0);
-
-  // A value that arrives late, inside an interval already folded, is merged into it: count 5, min 0,
-  // max 100, sum 6 + 100 = 106, mean 21.2.
-  ASSERT_TRUE(store->series().write_history(samples(asset, {{2500, 100.0}})));
-  EXPECT_EQ(store->series().maintain(20'000).value().raw_aggregated, 1);
-  b = store->series().query(asset, k_metric, 0, 4000, 1).value();
-  ASSERT_EQ(b.size(), 1u);
-  expect_bucket(b[0], 0, 0, 100, 21.2, 5);
-  EXPECT_EQ(raw_count("rollups"), 2);
+  expect_bucket(b[9], 36'000, 36, 39, 37.5, 4);
+  b = store->series().query(asset, k_metric, 0, 40'000, 5).value();  // 8 s: the coarse level
+  ASSERT_EQ(b.size(), 5u);
+  expect_bucket(b[0], 0, 0, 7, 3.5, 8);
+  expect_bucket(b[4], 32'000, 32, 39, 35.5, 8);
+  // 1 s buckets read raw values: none left.
+  EXPECT_TRUE(store->series().query(asset, k_metric, 0, 40'000, 40).value().empty());
 }
 
-TEST_P(SeriesTest, AggregatesPastTheirRetentionAreDeleted) {
-  auto store = open({.raw_ms = 10'000, .interval_ms = 4'000, .aggregate_ms = 15'000});
+TEST_P(SeriesTest, MaintenanceDeletesRawValuesThenFineAggregatesPastTheirRetention) {
+  auto store = open(k_small);
   ASSERT_TRUE(store);
-  const auto asset = store->registry().register_asset("plant", "edge-1", "pump-1", 0).value();
-  std::vector<Sample> batch;
-  for (std::int64_t i = 0; i < 20; ++i) batch.push_back({asset, std::string(k_metric), i * 1000, double(i)});
-  ASSERT_TRUE(store->series().write_live(batch));
-  // At 20 s: aggregates at 0 and 4 s are written, and both start before 20 - 15 = 5 s: deleted.
-  auto report = store->series().maintain(20'000).value();
-  EXPECT_EQ(report.raw_aggregated, 8);
-  EXPECT_EQ(report.aggregates_deleted, 2);
-  auto b = store->series().query(asset, k_metric, 0, 20'000, 20).value();
-  ASSERT_EQ(b.size(), 12u);
-  EXPECT_EQ(b.front().start_ms, 8000);
+  const auto asset = write_forty_seconds(*store);
+  // At 40 s: raw cut-off 40 - 10 = 30 s, down to whole 4 s intervals: 28 s (values 0..27 go); fine cut-off
+  // 40 - 20 = 20 s, down to whole 8 s intervals: 16 s (the fine aggregates at 0, 4, 8 and 12 s go).
+  auto report = store->series().maintain(40'000).value();
+  EXPECT_EQ(report.raw_deleted, 28);
+  EXPECT_EQ(report.aggregates_deleted, 4);
+  EXPECT_EQ(raw_count("samples"), 12);
+  EXPECT_EQ(raw_text("SELECT count(*) FROM rollups WHERE interval_ms = 4000"), "6");
+  EXPECT_EQ(raw_text("SELECT count(*) FROM rollups WHERE interval_ms = 8000"), "5");
+
+  // 1 s buckets over everything: raw values from 28 s, fine aggregates for [16 s, 28 s), coarse ones before.
+  auto b = store->series().query(asset, k_metric, 0, 40'000, 40).value();
+  ASSERT_EQ(b.size(), 2u + 3u + 12u);
+  expect_bucket(b[0], 0, 0, 7, 3.5, 8);
+  expect_bucket(b[1], 8000, 8, 15, 11.5, 8);
+  expect_bucket(b[2], 16'000, 16, 19, 17.5, 4);
+  expect_bucket(b[4], 24'000, 24, 27, 25.5, 4);
+  expect_bucket(b[5], 28'000, 28, 28, 28, 1);
+  expect_bucket(b[16], 39'000, 39, 39, 39, 1);
+  std::int64_t total = 0;
+  for (const auto& bucket : b) total += bucket.count;
+  EXPECT_EQ(total, 40);
+  EXPECT_EQ(store->series().latest(asset, k_metric).value()->value, 39.0);
+
+  // Again, or earlier: nothing more to delete; the cut-offs do not move back.
+  report = store->series().maintain(40'000).value();
+  EXPECT_EQ(report.raw_deleted + report.aggregates_deleted, 0);
+  report = store->series().maintain(30'000).value();
+  EXPECT_EQ(report.raw_deleted + report.aggregates_deleted, 0);
+  EXPECT_EQ(store->series().query(asset, k_metric, 0, 40'000, 40).value().size(), 17u);
+
+  // A value that arrives late, long past the raw retention, still counts in its aggregates: the coarse one
+  // at 0 s becomes count 9, min 0, max 100, sum 28 + 100 = 128, mean 128 / 9.
+  ASSERT_TRUE(store->series().write_history(samples(asset, {{2500, 100.0}})));
+  b = store->series().query(asset, k_metric, 0, 8000, 1).value();
+  ASSERT_EQ(b.size(), 1u);
+  expect_bucket(b[0], 0, 0, 100, 128.0 / 9.0, 9);
+  EXPECT_EQ(store->series().maintain(40'000).value().raw_deleted, 1);
 }
 
 TEST_P(SeriesTest, ARetentionPolicyThatCannotWorkIsRefused) {
   for (RetentionPolicy p :
        {RetentionPolicy{.raw_ms = 0}, RetentionPolicy{.raw_ms = 1000, .interval_ms = 2000},
         RetentionPolicy{.raw_ms = 1000, .interval_ms = 0},
-        RetentionPolicy{.raw_ms = 10'000, .interval_ms = 1000, .aggregate_ms = 5000}}) {
+        RetentionPolicy{.raw_ms = 10'000, .interval_ms = 1000, .aggregate_ms = 5000},
+        RetentionPolicy{.interval_ms = 4000, .coarse_interval_ms = 6000},
+        RetentionPolicy{.interval_ms = 4000, .coarse_interval_ms = 4000}}) {
     auto store = Store::open(options(p));
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error().code, ErrorCode::invalid_argument) << store.error().message;
   }
+  EXPECT_TRUE(Store::open(options(k_small)));
 }
 
 VIGIL_FOR_EACH_ENGINE(SeriesTest);

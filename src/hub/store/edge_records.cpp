@@ -24,7 +24,7 @@ Result<bool> EdgeRecords::accept(const RecordKey& key, std::span<const Sample> s
       {key.group_id, key.node_id, key.record_id, received_ms});
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return false;  // seen before; the transaction rolls back having written nothing
-  if (auto ok = insert_samples(*c_, samples, false); !ok) return std::unexpected(ok.error());
+  if (auto ok = insert_samples(*c_, policy_, samples, false); !ok) return std::unexpected(ok.error());
   if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
   return true;
 }

@@ -20,7 +20,7 @@ struct RecordKey {
 
 class EdgeRecords {
  public:
-  explicit EdgeRecords(Connection& connection) : c_(&connection) {}
+  EdgeRecords(Connection& connection, const RetentionPolicy& policy) : c_(&connection), policy_(policy) {}
 
   // In one transaction: notes the key and appends the record's historical samples to the series (in time
   // order by the series' key; the latest live values are not touched). True when the record was new;
@@ -31,6 +31,7 @@ class EdgeRecords {
 
  private:
   Connection* c_;
+  RetentionPolicy policy_;
 };
 
 }  // namespace vigil::hub::store

@@ -39,7 +39,7 @@ class Store {
       : connection_(std::move(connection)),
         registry_(*connection_),
         series_(*connection_, retention),
-        records_(*connection_),
+        records_(*connection_, retention),
         audit_(*connection_) {}
 
   std::unique_ptr<Connection> connection_;
