@@ -3,6 +3,8 @@
 // a newer version refused untouched.
 #include "hub/store/schema.hpp"
 
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "hub_store/engines.hpp"
@@ -96,6 +98,17 @@ TEST_P(SchemaTest, AVersion1DatabaseIsMigratedWithItsRowsKept) {
   ASSERT_TRUE(store->audit().append({0, 1, "ana", "asset.edit", "asset/7", "spare part"}));
   // New assets get ids after the hand-written one.
   EXPECT_GT(store->registry().register_asset("plant", "edge-1", "fan-2", 3000).value(), 0);
+}
+
+TEST_P(SchemaTest, TwoHubsCreatingTheSchemaAtOnceTakeTurns) {
+  Result<Store> stores[2] = {fail(ErrorCode::internal, "not run"), fail(ErrorCode::internal, "not run")};
+  {
+    std::jthread a([&] { stores[0] = Store::open(options()); });
+    std::jthread b([&] { stores[1] = Store::open(options()); });
+  }
+  for (const auto& s : stores) EXPECT_TRUE(s) << s.error().message;
+  EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"), "2");
+  EXPECT_EQ(raw_count("schema_version"), 1);
 }
 
 TEST_P(SchemaTest, ANewerDatabaseIsRefusedUntouched) {

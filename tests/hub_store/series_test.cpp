@@ -3,8 +3,10 @@
 // (hand-computed) read where they fit, and retention that deletes raw values, then fine aggregates.
 #include "hub/store/series.hpp"
 
+#include <array>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -153,6 +155,44 @@ TEST_P(SeriesTest, ABatchIsWrittenWholeOrNotAtAll) {
   EXPECT_EQ(raw_count("metrics"), 0);
   EXPECT_EQ(raw_count("latest"), 0);
   EXPECT_EQ(raw_count("rollups"), 0);
+}
+
+TEST_P(SeriesTest, TwoWritersAtOnceLoseNothing) {
+  auto first = open();
+  ASSERT_TRUE(first);
+  const auto asset = first->registry().register_asset("plant", "edge-1", "pump-1", 0).value();
+  auto second = open();
+  ASSERT_TRUE(second);
+  // Each writer: 40 batches of 10 values to each of two metrics, the two in opposite orders; writer w at
+  // seconds [400 w, 400 w + 400), value = the second.
+  const auto write = [&](Store& store, int w) {
+    for (int batch = 0; batch < 40; ++batch) {
+      std::vector<Sample> samples;
+      for (const char* metric : w == 0 ? std::array{"a", "b"} : std::array{"b", "a"})
+        for (int k = 0; k < 10; ++k) {
+          const std::int64_t second_of_run = 400 * w + 10 * batch + k;
+          samples.push_back({asset, metric, second_of_run * 1000, double(second_of_run)});
+        }
+      auto ok = store.series().write_live(samples);
+      EXPECT_TRUE(ok) << ok.error().message;
+    }
+  };
+  {
+    std::jthread a([&] { write(*first, 0); });
+    std::jthread b([&] { write(*second, 1); });
+  }
+  EXPECT_EQ(raw_count("samples"), 1600);
+  for (const char* metric : {"a", "b"}) {
+    const auto b = first->series().query(asset, metric, 0, 800'000, 1).value();
+    ASSERT_EQ(b.size(), 1u);
+    expect_bucket(b[0], 0, 0, 799, 399.5, 800);  // 0..799 s, mean (0 + 799) / 2
+    // The hourly aggregate counts every value once.
+    EXPECT_EQ(raw_text(fmt::format("SELECT value_count FROM rollups r JOIN metrics m ON m.id = r.metric_id "
+                                   "WHERE m.name = '{}' AND r.interval_ms = 3600000",
+                                   metric)),
+              "800");
+    EXPECT_EQ(first->series().latest(asset, metric).value()->value, 799.0);
+  }
 }
 
 // Raw kept 10 s, fine aggregates per 4 s kept 20 s, coarse aggregates per 8 s; values i at i s, i = 0..39.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <tuple>
 
 #include "hub/store/validate.hpp"
@@ -68,30 +67,31 @@ Status insert_samples(Connection& c, const RetentionPolicy& policy, std::span<co
   for (std::size_t i = 0; i < samples.size(); ++i)
     if (auto ok = check_sample(i, samples[i]); !ok) return ok;
 
-  std::set<std::int64_t> known_assets;
-  std::map<std::pair<std::int64_t, std::string_view>, std::int64_t> series;
-  std::vector<std::int64_t> series_of(samples.size());
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    const Sample& s = samples[i];
-    auto [it, inserted] = series.try_emplace({s.asset_id, s.metric}, 0);
-    if (inserted) {
-      if (known_assets.insert(s.asset_id).second) {
-        auto rows = c.query("SELECT 1 FROM assets WHERE id = ?1", {s.asset_id});
-        if (!rows) return std::unexpected(rows.error());
-        if (rows->empty())
-          return fail(ErrorCode::not_found, "sample {}: asset {} does not exist", i, s.asset_id);
-      }
-      // The no-op update makes RETURNING give the existing series' id.
-      auto rows = c.query(
-          "INSERT INTO metrics (asset_id, name) VALUES (?1, ?2) ON CONFLICT (asset_id, name) DO UPDATE SET "
-          "name = "
-          "excluded.name RETURNING id",
-          {s.asset_id, s.metric});
+  // Series are resolved in key order (a map), and so are the aggregates and latest values below: two
+  // writers' transactions take their row locks in the same order and cannot deadlock on them.
+  std::map<std::pair<std::int64_t, std::string_view>, std::int64_t> series;  // (asset, metric) → series
+  for (const Sample& s : samples) series.try_emplace({s.asset_id, s.metric}, 0);
+  std::int64_t checked_asset = 0;
+  for (auto& [key, id] : series) {
+    const auto& [asset_id, metric] = key;
+    if (asset_id != checked_asset) {
+      auto rows = c.query("SELECT 1 FROM assets WHERE id = ?1", {asset_id});
       if (!rows) return std::unexpected(rows.error());
-      it->second = rows->front().int64(0);
+      if (rows->empty()) return fail(ErrorCode::not_found, "samples: asset {} does not exist", asset_id);
+      checked_asset = asset_id;
     }
-    series_of[i] = it->second;
+    // The no-op update makes RETURNING give the existing series' id.
+    auto rows = c.query(
+        "INSERT INTO metrics (asset_id, name) VALUES (?1, ?2) ON CONFLICT (asset_id, name) DO UPDATE SET "
+        "name = "
+        "excluded.name RETURNING id",
+        {asset_id, std::string(metric)});
+    if (!rows) return std::unexpected(rows.error());
+    id = rows->front().int64(0);
   }
+  std::vector<std::int64_t> series_of(samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i)
+    series_of[i] = series.at({samples[i].asset_id, samples[i].metric});
 
   // The values that were new (not already stored, not repeated earlier in the batch) come back from
   // RETURNING; only they are added to the aggregates, so a repeated value is counted once.
