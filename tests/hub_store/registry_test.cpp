@@ -47,6 +47,34 @@ TEST_P(RegistryTest, ANodeDeathCountsOnlyForTheCurrentSession) {
   EXPECT_EQ(nodes[1].bd_seq, 4);
 }
 
+TEST_P(RegistryTest, AnAssetGoesStaleOnItsDeathOrItsNodes) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto& r = store->registry();
+  ASSERT_TRUE(r.node_birth("plant", "edge-1", 1, 100));
+  const auto pump = r.register_asset("plant", "edge-1", "pump", 100).value();
+  const auto fan = r.register_asset("plant", "edge-1", "fan", 100).value();
+  const auto motor = r.register_asset("plant", "edge-2", "motor", 100).value();
+  for (auto id : {pump, fan, motor}) EXPECT_TRUE(r.asset(id).value().online);
+
+  EXPECT_TRUE(r.device_death("plant", "edge-1", "pump", 150).value());  // DDEATH: its own timestamp
+  EXPECT_FALSE(r.asset(pump).value().online);
+  EXPECT_EQ(r.asset(pump).value().stale_since_ms, 150);
+  EXPECT_TRUE(r.asset(fan).value().online);
+  EXPECT_FALSE(r.device_death("plant", "edge-1", "drill", 150).value());
+
+  EXPECT_FALSE(r.node_death("plant", "edge-1", 0, 200).value());  // another session's: nothing changes
+  EXPECT_TRUE(r.asset(fan).value().online);
+  EXPECT_TRUE(r.node_death("plant", "edge-1", 1, 300).value());  // NDEATH: the hub's clock, every device
+  EXPECT_FALSE(r.asset(fan).value().online);
+  EXPECT_EQ(r.asset(fan).value().stale_since_ms, 300);
+  EXPECT_EQ(r.asset(pump).value().stale_since_ms, 150);  // already stale: keeps when it went
+  EXPECT_TRUE(r.asset(motor).value().online);            // another node's
+
+  EXPECT_EQ(r.register_asset("plant", "edge-1", "pump", 400).value(), pump);  // rebirth
+  EXPECT_TRUE(r.asset(pump).value().online);
+}
+
 TEST_P(RegistryTest, AnAssetIsRegisteredOnceFromItsBirths) {
   auto store = open();
   ASSERT_TRUE(store);

@@ -77,7 +77,9 @@ TEST_P(SchemaTest, AVersion1DatabaseIsMigratedWithItsRowsKept) {
   EXPECT_EQ(asset->device_id, "pump-7");
   EXPECT_EQ(asset->metadata.bearing, "6205-2RS");
   EXPECT_EQ(asset->metadata.criticality, 4);
-  EXPECT_EQ(asset->metadata.spare_part, "");  // the column version 2 added, with its default
+  EXPECT_EQ(asset->metadata.spare_part, "");  // the columns version 2 added, with their defaults
+  EXPECT_FALSE(asset->online);
+  EXPECT_EQ(asset->stale_since_ms, 0);
 
   auto latest = store->series().latest(7, "velocity_rms_mm_s");
   ASSERT_TRUE(latest && *latest);

@@ -7,7 +7,7 @@ namespace {
 
 constexpr std::string_view k_asset_columns =
     "id, group_id, node_id, device_id, line_id, bearing, machine_class, criticality, location, spare_part, "
-    "first_seen_ms";
+    "first_seen_ms, online, stale_since_ms";
 
 Asset asset_of(const Row& r) {
   Asset a;
@@ -22,6 +22,8 @@ Asset asset_of(const Row& r) {
   a.metadata.location = r.text(8);
   a.metadata.spare_part = r.text(9);
   a.first_seen_ms = r.int64(10);
+  a.online = r.int64(11) != 0;
+  a.stale_since_ms = r.int64(12);
   return a;
 }
 
@@ -63,13 +65,21 @@ Status Registry::node_birth(std::string_view group_id, std::string_view node_id,
 Result<bool> Registry::node_death(std::string_view group_id, std::string_view node_id, std::int64_t bd_seq,
                                   std::int64_t now_ms) {
   if (auto ok = check_node(group_id, node_id); !ok) return std::unexpected(ok.error());
+  auto tx = Transaction::begin(*c_);
+  if (!tx) return std::unexpected(tx.error());
   auto rows = c_->query(
       "UPDATE edge_nodes SET online = 0, last_seen_ms = ?4 WHERE group_id = ?1 AND node_id = ?2 AND bd_seq = "
       "?3 "
       "RETURNING 1",
       {std::string(group_id), std::string(node_id), bd_seq, now_ms});
   if (!rows) return std::unexpected(rows.error());
-  return !rows->empty();
+  if (rows->empty()) return false;
+  auto assets = c_->query(
+      "UPDATE assets SET online = 0, stale_since_ms = ?3 WHERE group_id = ?1 AND node_id = ?2 AND online = 1",
+      {std::string(group_id), std::string(node_id), now_ms});
+  if (!assets) return std::unexpected(assets.error());
+  if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
+  return true;
 }
 
 Status Registry::node_seen(std::string_view group_id, std::string_view node_id, std::int64_t now_ms) {
@@ -106,11 +116,24 @@ Result<std::int64_t> Registry::register_asset(std::string_view group_id, std::st
                                               std::string_view device_id, std::int64_t now_ms) {
   if (auto ok = check_node(group_id, node_id); !ok) return std::unexpected(ok.error());
   if (auto ok = check_id("device id", device_id); !ok) return std::unexpected(ok.error());
-  // The no-op update makes RETURNING give the existing row's id.
+  // The update makes RETURNING give the existing row's id too.
   return returned_id(c_->query(
-      "INSERT INTO assets (group_id, node_id, device_id, first_seen_ms) VALUES (?1, ?2, ?3, ?4) "
-      "ON CONFLICT (group_id, node_id, device_id) DO UPDATE SET device_id = excluded.device_id RETURNING id",
+      "INSERT INTO assets (group_id, node_id, device_id, first_seen_ms, online) VALUES (?1, ?2, ?3, ?4, 1) "
+      "ON CONFLICT (group_id, node_id, device_id) DO UPDATE SET online = 1 RETURNING id",
       {std::string(group_id), std::string(node_id), std::string(device_id), now_ms}));
+}
+
+Result<bool> Registry::device_death(std::string_view group_id, std::string_view node_id,
+                                    std::string_view device_id, std::int64_t ts_ms) {
+  if (auto ok = check_node(group_id, node_id); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_id("device id", device_id); !ok) return std::unexpected(ok.error());
+  auto rows = c_->query(
+      "UPDATE assets SET online = 0, stale_since_ms = ?4 WHERE group_id = ?1 AND node_id = ?2 AND device_id "
+      "= ?3 "
+      "RETURNING 1",
+      {std::string(group_id), std::string(node_id), std::string(device_id), ts_ms});
+  if (!rows) return std::unexpected(rows.error());
+  return !rows->empty();
 }
 
 Result<Asset> Registry::asset(std::int64_t asset_id) {

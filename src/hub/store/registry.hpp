@@ -38,6 +38,8 @@ struct Asset {
   std::optional<std::int64_t> line_id;       // unset until a person places it
   AssetMetadata metadata;
   std::int64_t first_seen_ms = 0;
+  bool online = false;              // since its last birth; false after its death or its node's
+  std::int64_t stale_since_ms = 0;  // when it went stale (0: never)
 };
 
 struct Site {
@@ -62,8 +64,8 @@ class Registry {
   // NBIRTH: the node is online in session `bd_seq`, seen at now_ms.
   Status node_birth(std::string_view group_id, std::string_view node_id, std::int64_t bd_seq,
                     std::int64_t now_ms);
-  // NDEATH: marks the node stale at now_ms only when `bd_seq` is its current session's; false (and nothing
-  // changed) for a death of an older session or an unknown node.
+  // NDEATH: marks the node and its online assets stale at now_ms (the hub's clock), only when `bd_seq` is
+  // the node's current session's; false (and nothing changed) for an older session or an unknown node.
   Result<bool> node_death(std::string_view group_id, std::string_view node_id, std::int64_t bd_seq,
                           std::int64_t now_ms);
   // Any message from a known node: last seen = now_ms (never moves back).
@@ -71,9 +73,13 @@ class Registry {
   Result<std::optional<EdgeNode>> edge_node(std::string_view group_id, std::string_view node_id);
   Result<std::vector<EdgeNode>> edge_nodes();
 
-  // DBIRTH: the asset's id, created on first sight (first_seen_ms = now_ms), unchanged afterwards.
+  // DBIRTH: the asset's id, created on first sight (first_seen_ms = now_ms), unchanged afterwards; the
+  // asset is online.
   Result<std::int64_t> register_asset(std::string_view group_id, std::string_view node_id,
                                       std::string_view device_id, std::int64_t now_ms);
+  // DDEATH: the asset is stale since ts_ms (the message's timestamp); false for an unknown device.
+  Result<bool> device_death(std::string_view group_id, std::string_view node_id, std::string_view device_id,
+                            std::int64_t ts_ms);
   Result<Asset> asset(std::int64_t asset_id);  // not_found for an unknown id
   // At most `limit` (1..1000) assets with id > after_id, by id: a page.
   Result<std::vector<Asset>> assets(std::int64_t after_id, std::int64_t limit);
