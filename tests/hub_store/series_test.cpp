@@ -133,6 +133,9 @@ TEST_P(SeriesTest, TheLatestValueIsTheNewestLiveOne) {
   // The value written twice at 6 s counts once in the aggregates too (all in the first minute and hour).
   EXPECT_EQ(raw_text("SELECT value_count FROM rollups WHERE interval_ms = 60000"), "5");
   EXPECT_EQ(raw_text("SELECT value_count FROM rollups WHERE interval_ms = 3600000"), "5");
+  ASSERT_TRUE(series.write_live(std::vector<Sample>{{asset, "temperature_c", 7000, 41.5}}));
+  EXPECT_EQ(series.latest_values(asset).value(),
+            (std::vector<MetricValue>{{"temperature_c", 7000, 41.5}, {std::string(k_metric), 6000, 3.0}}));
 }
 
 TEST_P(SeriesTest, ABatchIsWrittenWholeOrNotAtAll) {

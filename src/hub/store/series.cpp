@@ -203,6 +203,19 @@ Result<std::optional<LatestValue>> Series::latest(std::int64_t asset_id, std::st
   return LatestValue{rows->front().int64(0), rows->front().real(1)};
 }
 
+Result<std::vector<MetricValue>> Series::latest_values(std::int64_t asset_id) {
+  if (auto ok = check_row_id("asset id", asset_id); !ok) return std::unexpected(ok.error());
+  auto rows = c_->query(
+      "SELECT m.name, l.ts_ms, l.value FROM latest l JOIN metrics m ON m.id = l.metric_id WHERE m.asset_id = "
+      "?1 "
+      "ORDER BY m.name",
+      {asset_id});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<MetricValue> out;
+  for (const Row& r : *rows) out.push_back({r.text(0), r.int64(1), r.real(2)});
+  return out;
+}
+
 Result<std::vector<Bucket>> Series::query(std::int64_t asset_id, std::string_view metric,
                                           std::int64_t from_ms, std::int64_t to_ms, std::int64_t max_points) {
   if (auto ok = check_row_id("asset id", asset_id); !ok) return std::unexpected(ok.error());

@@ -28,6 +28,14 @@ struct LatestValue {
   double value = 0.0;
 };
 
+struct MetricValue {
+  std::string metric;
+  std::int64_t ts_ms = 0;
+  double value = 0.0;
+
+  bool operator==(const MetricValue&) const = default;
+};
+
 // The values with start_ms <= ts < start_ms + width_ms. An aggregate counts in the bucket its interval
 // starts in.
 struct Bucket {
@@ -64,6 +72,8 @@ class Series {
   Status write_history(std::span<const Sample> samples);
 
   Result<std::optional<LatestValue>> latest(std::int64_t asset_id, std::string_view metric);
+  // The latest live value of every metric of the asset, by metric name (a twin's current state).
+  Result<std::vector<MetricValue>> latest_values(std::int64_t asset_id);
 
   // The values in [from_ms, to_ms) in at most max_points (1..k_max_points) buckets of equal width
   // ceil((to_ms - from_ms) / max_points) ms, oldest first; empty buckets are left out. Read from the
