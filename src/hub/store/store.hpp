@@ -32,6 +32,8 @@ class Store {
   Series& series() { return series_; }
   EdgeRecords& records() { return records_; }
   AuditLog& audit() { return audit_; }
+  // The SQL seam itself, for the hub's other tables (alarms, users), which join the schema as further
+  // migration steps in schema.cpp.
   Connection& connection() { return *connection_; }
 
  private:
