@@ -94,6 +94,11 @@ Statement& Statement::bind(int index, std::int64_t value) {
   return *this;
 }
 
+Statement& Statement::bind(int index, double value) {
+  sqlite3_bind_double(statement_.get(), index, value);
+  return *this;
+}
+
 Statement& Statement::bind(int index, std::string_view text) {
   sqlite3_bind_text64(statement_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   return *this;
@@ -154,6 +159,25 @@ std::span<const std::uint8_t> Statement::column_blob(int column) const {
 
 bool Statement::column_is_null(int column) const {
   return sqlite3_column_type(statement_.get(), column) == SQLITE_NULL;
+}
+
+double Statement::column_double(int column) const { return sqlite3_column_double(statement_.get(), column); }
+
+int Statement::column_count() const { return sqlite3_column_count(statement_.get()); }
+
+Statement::Type Statement::column_type(int column) const {
+  switch (sqlite3_column_type(statement_.get(), column)) {
+    case SQLITE_INTEGER:
+      return Type::integer;
+    case SQLITE_FLOAT:
+      return Type::real;
+    case SQLITE_TEXT:
+      return Type::text;
+    case SQLITE_BLOB:
+      return Type::blob;
+    default:
+      return Type::null;
+  }
 }
 
 Result<Transaction> Transaction::begin(Database& db) {

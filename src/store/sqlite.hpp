@@ -71,6 +71,7 @@ class Database {
 class Statement {
  public:
   Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, double value);
   Statement& bind(int index, std::string_view text);
   Statement& bind_blob(int index, std::span<const std::uint8_t> bytes);
   Statement& bind_null(int index);
@@ -86,6 +87,10 @@ class Statement {
   std::string column_text(int column) const;
   std::span<const std::uint8_t> column_blob(int column) const;  // valid until the next step or reset
   bool column_is_null(int column) const;
+  double column_double(int column) const;
+  int column_count() const;
+  enum class Type { integer, real, text, blob, null };
+  Type column_type(int column) const;
 
  private:
   friend class Database;
