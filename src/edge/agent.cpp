@@ -339,7 +339,7 @@ void Agent::on_decision(std::size_t channel, const AssetMonitor& monitor, const 
     // With a RUL model, its health index and the lower bound of its interval; without one, the health
     // index steps with the reported level (docs/modbus.md): 1 normal, 0.75 watch, 0.5 warning, 0.25 alarm.
     (void)modbus_->update(
-        asset_index, {.health_index = d.rul ? d.rul->health_index : 1.0 - 0.25 * static_cast<double>(d.level),
+        asset_index, {.health_index = d.rul ? d.health : 1.0 - 0.25 * static_cast<double>(d.level),
                       .level = d.level,
                       .ne107 = d.ne107,
                       .rul_h = d.rul ? std::optional<double>(d.rul->rul_low_s / 3600) : d.facts.rul_low_h,

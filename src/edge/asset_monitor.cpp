@@ -201,7 +201,10 @@ Result<const Decision*> AssetMonitor::process(const Window& window, double speed
   if (rul_) {
     // A window the tracker cannot take (a dead channel: RMS 0) keeps the last estimate.
     auto r = rul_->add(double(window.end_ns) / 1e9, a.time.rms, a.time.kurtosis, *features);
-    if (r && *r) d.rul = **r;
+    if (r && *r) {
+      d.rul = **r;
+      d.health = rul_->health(**r);
+    }
     if (d.rul && d.rul->basis == model::RulBasis::degradation) f.rul_low_h = d.rul->rul_low_s / 3600;
   }
   d.raw = assess_window(f, policy_.rules);

@@ -76,6 +76,7 @@ struct Decision {
   // nullopt): the estimate of the latest snapshot, hours. Only a degradation-based estimate (an onset
   // found) reaches the rules (facts.rul_low_h); the fleet's statement is reported, not acted on.
   std::optional<model::RulEstimate> rul;
+  double health = 1;  // with rul: RulTracker::health of it, 1 healthy .. 0 at the failure level
   // The window's spectra, on a rise to warning or alarm and when a host asked for them (else null): made on
   // those events only, shared (not copied) by whoever records the decision.
   std::shared_ptr<const EvidenceSpectra> spectra;

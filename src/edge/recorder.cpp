@@ -47,7 +47,7 @@ nlohmann::json common(const RecordedAsset& asset, const Decision& d) {
     j["rul_low_h"] = hours(d.rul->rul_low_s);
     j["rul_high_h"] = hours(d.rul->rul_high_s);
     j["rul_basis"] = model::to_string(d.rul->basis);
-    j["health_index"] = std::round(d.rul->health_index * 1000) / 1000;
+    j["health_index"] = std::round(d.health * 1000) / 1000;
   }
   return j;
 }

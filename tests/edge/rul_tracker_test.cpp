@@ -88,6 +88,16 @@ TEST(RulTracker, GivesAtEverySnapshotWhatTheRecordedLifeGives) {
     ++compared;
   }
   EXPECT_GT(estimates, 500u);
+  // Health on the 0..1 scale: 1 for the healthy index, 0 at the prior's failure level, log-linear between.
+  model::RulEstimate e;
+  e.health_index = 1;
+  EXPECT_DOUBLE_EQ(tracker->health(e), 1.0);
+  e.health_index = std::exp(m.prior.failure_log_level);
+  EXPECT_NEAR(tracker->health(e), 0.0, 1e-12);
+  e.health_index = std::exp(m.prior.failure_log_level / 2);
+  EXPECT_NEAR(tracker->health(e), 0.5, 1e-12);
+  e.health_index = 1e9;
+  EXPECT_EQ(tracker->health(e), 0.0);
   EXPECT_GT(compared, 20u);
   EXPECT_TRUE(degradation_seen) << "the growing RMS is found as degradation";
 }
