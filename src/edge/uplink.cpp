@@ -61,7 +61,7 @@ constexpr MetricSpec k_asset_metrics[] = {
     {"RUL/High h", sp::DataType::float64},
     {"Evidence/Spectrum", sp::DataType::bytes},
     {"Evidence/Envelope spectrum", sp::DataType::bytes},
-    {"Record/Id", sp::DataType::uint64},
+    {sp::k_record_id_metric.data(), sp::DataType::uint64},
 };
 
 sp::DataType type_of(std::string_view name) {
@@ -140,7 +140,7 @@ Result<std::vector<sp::Metric>> record_metrics(const store::QueuedRecord& record
   } else {
     return fail(ErrorCode::parse, "uplink record {}: unknown kind '{}'", record.id, kind);
   }
-  add("Record/Id", static_cast<std::uint64_t>(record.id));
+  add(sp::k_record_id_metric.data(), static_cast<std::uint64_t>(record.id));
   for (auto& m : out) {
     m.timestamp_ms = static_cast<std::uint64_t>(record.record.source_time_ms);
     m.is_historical = historical;

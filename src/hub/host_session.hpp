@@ -25,8 +25,7 @@ namespace vigil::hub {
 namespace sparkplug = proto::sparkplug;
 using sparkplug::OutboundMessage;
 
-// The metric that names the durable record a DATA message carries (docs/formats/uplink-ack.md).
-inline constexpr std::string_view k_record_id_metric = "Record/Id";
+using sparkplug::k_record_id_metric;  // docs/formats/uplink-ack.md
 
 struct NodeKey {
   std::string group_id;

@@ -154,6 +154,8 @@ std::string format_host_state(const HostState& state);
 inline constexpr std::string_view k_bdseq_metric = "bdSeq";
 inline constexpr std::string_view k_rebirth_metric = "Node Control/Rebirth";
 inline constexpr std::string_view k_ack_metric = "Uplink/Ack";
+// The device metric naming the durable record a DATA message carries: the id the hub acknowledges.
+inline constexpr std::string_view k_record_id_metric = "Record/Id";
 
 // Record ids first..last (inclusive) that the hub stored durably.
 struct RecordIdRange {
