@@ -35,7 +35,9 @@ void Agent::run_command(const proto::sparkplug::Command& command) {
     log("warn", "command_ignored",
         {{"asset", asset.empty() ? "(node)" : asset},
          {"metric", command.metric.name},
-         {"why", !known ? "not a command of Vigil's" : "only true is a request"}});
+         {"why", !known          ? "not a command of Vigil's"
+                 : asset.empty() ? "an asset's command sent to the node"
+                                 : "only true is a request"}});
     return;
   }
   log("info", "command", {{"asset", asset}, {"metric", command.metric.name}});
