@@ -5,19 +5,18 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "support/server_process.hpp"
 
 namespace vigil::test {
 namespace {
@@ -62,13 +61,6 @@ bool accepts_connection(int port) {
   const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
   return ok;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 Status run_openssl(const fs::path& dir, const std::string& args) {
@@ -185,28 +177,9 @@ Status MosquittoBroker::write_config() const {
 
 Status MosquittoBroker::launch() {
   const std::string exe = fs::exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto";
-  const std::string conf = (dir_ / "mosquitto.conf").string();
-  const std::string log_path = (dir_ / "mosquitto.log").string();
-  std::vector<char*> argv = {const_cast<char*>(exe.c_str()), const_cast<char*>("-c"),
-                             const_cast<char*>(conf.c_str()), nullptr};
-  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) return fail(ErrorCode::io, "open {}: {}", log_path, std::strerror(errno));
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(log_fd);
-    return fail(ErrorCode::io, "fork: {}", std::strerror(errno));
-  }
-  if (pid == 0) {  // child: only async-signal-safe calls until exec
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);  // the test died before prctl took effect
-    ::dup2(log_fd, STDOUT_FILENO);
-    ::dup2(log_fd, STDERR_FILENO);
-    ::execvp(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(log_fd);
-  pid_ = pid;
+  auto pid = spawn_server({exe, "-c", (dir_ / "mosquitto.conf").string()}, dir_ / "mosquitto.log");
+  if (!pid) return std::unexpected(pid.error());
+  pid_ = *pid;
 
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -223,21 +196,7 @@ Status MosquittoBroker::launch() {
   return fail(ErrorCode::internal, "mosquitto did not listen on 127.0.0.1:{} within 10 s: {}", port_, log());
 }
 
-void MosquittoBroker::stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  int status = 0;
-  while (::waitpid(pid_, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  pid_ = -1;
-}
+void MosquittoBroker::stop() { stop_server(pid_, SIGTERM, 5s); }
 
 Status MosquittoBroker::restart() {
   stop();

@@ -11,25 +11,19 @@
 #include <thread>
 #include <vector>
 
-#include <fcntl.h>
-#include <grp.h>
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "support/server_process.hpp"
 
 namespace vigil::test {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-struct Identity {
-  uid_t uid;
-  gid_t gid;
-};
 
 // Who initdb and the server run as: ourselves, or `nobody` when we are root.
 Result<std::optional<Identity>> server_identity() {
@@ -38,43 +32,6 @@ Result<std::optional<Identity>> server_identity() {
   if (pw == nullptr)
     return fail(ErrorCode::not_found, "running as root and there is no user `nobody` to run PostgreSQL as");
   return Identity{pw->pw_uid, pw->pw_gid};
-}
-
-// fork + exec of argv with stdout and stderr appended to log_path, as `as` when set; the child dies with
-// this process. Only async-signal-safe calls in the child.
-Result<pid_t> spawn(const std::vector<std::string>& args, const fs::path& log_path,
-                    std::optional<Identity> as) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) return fail(ErrorCode::io, "open {}: {}", log_path.string(), std::strerror(errno));
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(log_fd);
-    return fail(ErrorCode::io, "fork: {}", std::strerror(errno));
-  }
-  if (pid == 0) {
-    if (as && (::setgroups(0, nullptr) != 0 || ::setgid(as->gid) != 0 || ::setuid(as->uid) != 0))
-      ::_exit(126);
-    // After the change of user: a change of credentials clears the parent-death signal.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);  // the test died before prctl took effect
-    ::dup2(log_fd, STDOUT_FILENO);
-    ::dup2(log_fd, STDERR_FILENO);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(log_fd);
-  return pid;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -117,9 +74,9 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::start() {
   if (*as && ::chown(pattern.c_str(), (*as)->uid, (*as)->gid) != 0)
     return fail(ErrorCode::io, "chown {} to nobody: {}", pattern, std::strerror(errno));
   // -N: no fsync of the new cluster (a throw-away one); trust: the socket is in a private folder.
-  auto initdb = spawn({(server->bin_ / "initdb").string(), "-D", (server->dir_ / "data").string(), "-U",
-                       "vigil", "--auth=trust", "-E", "UTF8", "--locale=C", "-N"},
-                      server->dir_ / "server.log", *as);
+  auto initdb = spawn_server({(server->bin_ / "initdb").string(), "-D", (server->dir_ / "data").string(),
+                              "-U", "vigil", "--auth=trust", "-E", "UTF8", "--locale=C", "-N"},
+                             server->dir_ / "server.log", *as);
   if (!initdb) return std::unexpected(initdb.error());
   int status = 0;
   ::waitpid(*initdb, &status, 0);
@@ -145,9 +102,9 @@ Status PostgresServer::launch() {
   // Only the Unix socket in our folder (listen_addresses empty: no TCP). fsync off: the tests need no
   // durability across a power cut, and a commit still reaches the kernel before it returns, so a killed
   // server loses nothing committed.
-  auto pid = spawn({(bin_ / "postgres").string(), "-D", (dir_ / "data").string(), "-k", dir_.string(), "-c",
-                    "listen_addresses=", "-c", "fsync=off", "-c", "full_page_writes=off"},
-                   dir_ / "server.log", *as);
+  auto pid = spawn_server({(bin_ / "postgres").string(), "-D", (dir_ / "data").string(), "-k", dir_.string(),
+                           "-c", "listen_addresses=", "-c", "fsync=off", "-c", "full_page_writes=off"},
+                          dir_ / "server.log", *as);
   if (!pid) return std::unexpected(pid.error());
   pid_ = *pid;
   const std::string info = conninfo();
@@ -167,19 +124,7 @@ Status PostgresServer::launch() {
 }
 
 void PostgresServer::stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGINT);  // fast shutdown: disconnects clients, rolls back, checkpoints
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  int status = 0;
-  while (::waitpid(pid_, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  pid_ = -1;
+  stop_server(pid_, SIGINT, 10s);  // fast shutdown: disconnects clients, rolls back, checkpoints
 }
 
 Status PostgresServer::restart() {
