@@ -224,9 +224,9 @@ bool Recorder::flush(const std::vector<Entry>& batch) {
       const std::string text = decision_record(a, d);
       records.back().payload.assign(text.begin(), text.end());
     }
-    // Evidence with every change reported at warning or alarm (those windows carry spectra), and the
-    // spectra a host asked for at any level.
-    if ((d.report_changed && d.level >= AlertLevel::warning) || d.spectra) {
+    // Evidence with the windows that carry spectra: every change reported at warning or alarm, and a
+    // host's request at any level (AssetMonitor decides which).
+    if (d.spectra) {
       const std::string ev = evidence_record(a, d);
       records.push_back({.record_class = store::RecordClass::evidence,
                          .asset = a.id,
