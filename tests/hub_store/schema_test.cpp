@@ -60,7 +60,7 @@ INSERT INTO edge_records VALUES ('plant', 'edge-1', 41, 5000);
 
 TEST_P(SchemaTest, ANewDatabaseIsAtTheCurrentVersion) {
   ASSERT_TRUE(open());
-  EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"), "2");
+  EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"), std::to_string(k_schema_version));
   // Opening again changes nothing and fails nothing.
   ASSERT_TRUE(open());
   EXPECT_EQ(raw_text("SELECT count(*) FROM schema_version"), "1");
@@ -70,7 +70,7 @@ TEST_P(SchemaTest, AVersion1DatabaseIsMigratedWithItsRowsKept) {
   ASSERT_EQ(raw_exec(version_1(GetParam())), "");
   auto store = open();
   ASSERT_TRUE(store);
-  EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"), "2");
+  EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"), std::to_string(k_schema_version));
 
   auto asset = store->registry().asset(7);
   ASSERT_TRUE(asset) << asset.error().message;
@@ -98,6 +98,9 @@ TEST_P(SchemaTest, AVersion1DatabaseIsMigratedWithItsRowsKept) {
   ASSERT_TRUE(store->registry().set_metadata(7, m));
   EXPECT_EQ(store->registry().asset(7)->metadata.spare_part, "SKF 6205-2RSH");
   ASSERT_TRUE(store->audit().append({0, 1, "ana", "asset.edit", "asset/7", "spare part"}));
+  // And what version 3 added: the asset's text state.
+  ASSERT_TRUE(store->state().write_texts(std::vector<TextValue>{{7, "Alert/Level", 2000, "watch"}}));
+  EXPECT_EQ(store->state().texts(7).value().at(0).value, "watch");
   // New assets get ids after the hand-written one.
   EXPECT_GT(store->registry().register_asset("plant", "edge-1", "fan-2", 3000).value(), 0);
 }
@@ -109,7 +112,7 @@ TEST_P(SchemaTest, TwoHubsCreatingTheSchemaAtOnceTakeTurns) {
     std::jthread b([&] { stores[1] = Store::open(options()); });
   }
   for (const auto& s : stores) EXPECT_TRUE(s) << s.error().message;
-  EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"), "2");
+  EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"), std::to_string(k_schema_version));
   EXPECT_EQ(raw_count("schema_version"), 1);
 }
 
@@ -121,7 +124,7 @@ TEST_P(SchemaTest, ANewerDatabaseIsRefusedUntouched) {
   EXPECT_EQ(store.error().code, ErrorCode::unsupported);
   EXPECT_NE(store.error().message.find("hub schema version 9 is newer"), std::string::npos)
       << store.error().message;
-  EXPECT_NE(store.error().message.find("(up to 2)"), std::string::npos) << store.error().message;
+  EXPECT_NE(store.error().message.find(fmt::format("(up to {})", k_schema_version)), std::string::npos) << store.error().message;
   EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"), "9");
 }
 

@@ -7,8 +7,9 @@ namespace vigil::hub::store {
 namespace {
 
 // Version 1: the registry, the time series and the edge records. Version 2: spare parts and the online or
-// stale state on assets, and the append-only audit log. A step, once released, is never edited: a change is a
-// new step.
+// stale state on assets, and the append-only audit log. Version 3: the latest text values per asset (alert
+// level, fault class, decision) and the evidence spectra. A step, once released, is never edited: a change
+// is a new step.
 constexpr std::array<std::string_view, k_schema_version> k_sqlite = {
     R"sql(
 CREATE TABLE sites (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -43,6 +44,12 @@ CREATE TABLE audit (id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, actor TEXT N
                     target TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql",
+    R"sql(
+CREATE TABLE latest_text (asset_id INTEGER NOT NULL REFERENCES assets (id), name TEXT NOT NULL,
+                          ts_ms INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (asset_id, name)) WITHOUT ROWID;
+CREATE TABLE evidence (asset_id INTEGER NOT NULL REFERENCES assets (id), name TEXT NOT NULL, ts_ms INTEGER NOT NULL,
+                       data TEXT NOT NULL, PRIMARY KEY (asset_id, name, ts_ms)) WITHOUT ROWID;
 )sql",
 };
 
@@ -84,46 +91,57 @@ CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
 CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
 )sql",
+    R"sql(
+CREATE TABLE latest_text (asset_id BIGINT NOT NULL REFERENCES assets (id), name TEXT NOT NULL,
+                          ts_ms BIGINT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (asset_id, name));
+CREATE TABLE evidence (asset_id BIGINT NOT NULL REFERENCES assets (id), name TEXT NOT NULL, ts_ms BIGINT NOT NULL,
+                       data TEXT NOT NULL, PRIMARY KEY (asset_id, name, ts_ms));
+)sql",
 };
 
-Result<std::int64_t> read_version(Connection& c) {
+Result<std::int64_t> read_version(Connection& c, std::string_view name) {
   auto has = c.has_table("schema_version");
   if (!has) return std::unexpected(has.error());
   if (!*has) return 0;
-  auto rows = c.query("SELECT version FROM schema_version WHERE name = 'hub'", {});
+  auto rows = c.query("SELECT version FROM schema_version WHERE name = ?1", {std::string(name)});
   if (!rows) return std::unexpected(rows.error());
   return rows->empty() ? 0 : rows->front().int64(0);
 }
 
 }  // namespace
 
-Result<std::int64_t> schema_version(Connection& connection) { return read_version(connection); }
+Result<std::int64_t> schema_version(Connection& connection, std::string_view name) {
+  return read_version(connection, name);
+}
 
-Status migrate(Connection& c) {
-  const auto& steps = c.engine() == Engine::sqlite ? k_sqlite : k_postgres;
+Status migrate(Connection& c) { return migrate(c, Migrations{"hub", k_sqlite, k_postgres}); }
+
+Status migrate(Connection& c, const Migrations& m) {
+  const auto steps = c.engine() == Engine::sqlite ? m.sqlite : m.postgres;
+  const auto latest = static_cast<std::int64_t>(steps.size());
   for (;;) {
     auto tx = Transaction::begin(c);
     if (!tx) return std::unexpected(tx.error());
     if (auto ok = c.lock_for_migration(); !ok) return ok;
-    auto version = read_version(c);
+    auto version = read_version(c, m.name);
     if (!version) return std::unexpected(version.error());
-    if (*version > k_schema_version)
+    if (*version > latest)
       return fail(ErrorCode::unsupported,
-                  "{}: hub schema version {} is newer than this build of vigil-hub understands (up to {}); "
+                  "{}: {} schema version {} is newer than this build of vigil-hub understands (up to {}); "
                   "use a newer vigil-hub",
-                  c.name(), *version, k_schema_version);
-    if (*version == k_schema_version) return tx->commit();
+                  c.name(), m.name, *version, latest);
+    if (*version == latest) return tx->commit();
     if (auto ok = c.exec(
             "CREATE TABLE IF NOT EXISTS schema_version (name TEXT PRIMARY KEY, version BIGINT NOT NULL)");
         !ok)
       return ok;
     if (auto ok = c.exec(steps[static_cast<std::size_t>(*version)]); !ok)
       return std::unexpected(
-          ok.error().with_context(fmt::format("hub schema migration to version {}", *version + 1)));
+          ok.error().with_context(fmt::format("{} schema migration to version {}", m.name, *version + 1)));
     auto set = c.query(
-        "INSERT INTO schema_version (name, version) VALUES ('hub', ?1) "
+        "INSERT INTO schema_version (name, version) VALUES (?1, ?2) "
         "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
-        {*version + 1});
+        {std::string(m.name), *version + 1});
     if (!set) return std::unexpected(set.error());
     if (auto ok = tx->commit(); !ok) return ok;
   }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "hub/store/asset_state.hpp"
 #include "hub/store/audit_log.hpp"
 #include "hub/store/connection.hpp"
 #include "hub/store/edge_records.hpp"
@@ -32,6 +33,7 @@ class Store {
   Series& series() { return series_; }
   EdgeRecords& records() { return records_; }
   AuditLog& audit() { return audit_; }
+  AssetState& state() { return state_; }
   // The SQL seam itself, for the hub's other tables (alarms, users), which join the schema as further
   // migration steps in schema.cpp.
   Connection& connection() { return *connection_; }
@@ -42,13 +44,15 @@ class Store {
         registry_(*connection_),
         series_(*connection_, retention),
         records_(*connection_, retention),
-        audit_(*connection_) {}
+        audit_(*connection_),
+        state_(*connection_) {}
 
   std::unique_ptr<Connection> connection_;
   Registry registry_;
   Series series_;
   EdgeRecords records_;
   AuditLog audit_;
+  AssetState state_;
 };
 
 }  // namespace vigil::hub::store
