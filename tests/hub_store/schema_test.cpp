@@ -60,7 +60,8 @@ INSERT INTO edge_records VALUES ('plant', 'edge-1', 41, 5000);
 
 TEST_P(SchemaTest, ANewDatabaseIsAtTheCurrentVersion) {
   ASSERT_TRUE(open());
-  EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"), std::to_string(k_schema_version));
+  EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"),
+            std::to_string(k_schema_version));
   // Opening again changes nothing and fails nothing.
   ASSERT_TRUE(open());
   EXPECT_EQ(raw_text("SELECT count(*) FROM schema_version"), "1");
@@ -70,7 +71,8 @@ TEST_P(SchemaTest, AVersion1DatabaseIsMigratedWithItsRowsKept) {
   ASSERT_EQ(raw_exec(version_1(GetParam())), "");
   auto store = open();
   ASSERT_TRUE(store);
-  EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"), std::to_string(k_schema_version));
+  EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"),
+            std::to_string(k_schema_version));
 
   auto asset = store->registry().asset(7);
   ASSERT_TRUE(asset) << asset.error().message;
@@ -112,7 +114,8 @@ TEST_P(SchemaTest, TwoHubsCreatingTheSchemaAtOnceTakeTurns) {
     std::jthread b([&] { stores[1] = Store::open(options()); });
   }
   for (const auto& s : stores) EXPECT_TRUE(s) << s.error().message;
-  EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"), std::to_string(k_schema_version));
+  EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"),
+            std::to_string(k_schema_version));
   EXPECT_EQ(raw_count("schema_version"), 1);
 }
 
@@ -124,7 +127,8 @@ TEST_P(SchemaTest, ANewerDatabaseIsRefusedUntouched) {
   EXPECT_EQ(store.error().code, ErrorCode::unsupported);
   EXPECT_NE(store.error().message.find("hub schema version 9 is newer"), std::string::npos)
       << store.error().message;
-  EXPECT_NE(store.error().message.find(fmt::format("(up to {})", k_schema_version)), std::string::npos) << store.error().message;
+  EXPECT_NE(store.error().message.find(fmt::format("(up to {})", k_schema_version)), std::string::npos)
+      << store.error().message;
   EXPECT_EQ(raw_text("SELECT version FROM schema_version WHERE name = 'hub'"), "9");
 }
 
