@@ -30,18 +30,40 @@ const std::string& Row::text(std::size_t column) const {
 }
 
 Result<Transaction> Transaction::begin(Connection& connection) {
-  if (auto ok = connection.begin(); !ok) return std::unexpected(ok.error());
+  if (connection.transaction_depth_ == 0) {
+    if (auto ok = connection.begin(); !ok) return std::unexpected(ok.error());
+    connection.inner_rolled_back_ = false;
+  }
+  ++connection.transaction_depth_;
   return Transaction(&connection);
 }
 
 Status Transaction::commit() {
-  if (auto ok = connection_->commit(); !ok) return ok;
+  Connection& c = *connection_;
+  if (c.transaction_depth_ > 1) {
+    --c.transaction_depth_;
+    connection_ = nullptr;
+    return {};
+  }
+  if (c.inner_rolled_back_)
+    return fail(ErrorCode::internal, "{}: a step inside the transaction failed; nothing of it is stored",
+                c.name());
+  if (auto ok = c.commit(); !ok) return ok;
+  c.transaction_depth_ = 0;
   connection_ = nullptr;
   return {};
 }
 
 Transaction::~Transaction() {
-  if (connection_ != nullptr) connection_->rollback();
+  if (connection_ == nullptr) return;
+  Connection& c = *connection_;
+  if (c.transaction_depth_ > 1) {
+    --c.transaction_depth_;
+    c.inner_rolled_back_ = true;
+    return;
+  }
+  c.rollback();
+  c.transaction_depth_ = 0;
 }
 
 }  // namespace vigil::hub::store

@@ -34,7 +34,8 @@ struct Row {
 };
 using Rows = std::vector<Row>;
 
-// An open connection. One thread at a time; transactions do not nest.
+// An open connection. One thread at a time. Transactions are taken through Transaction, which nests: an
+// inner one joins the outer one (its commit is the outer's to make; its rollback fails the outer).
 class Connection {
  public:
   virtual ~Connection() = default;
@@ -58,6 +59,11 @@ class Connection {
   Result<Rows> query(std::string_view sql, std::initializer_list<Value> params) {
     return query(sql, std::span<const Value>(params.begin(), params.size()));
   }
+
+ private:
+  friend class Transaction;
+  int transaction_depth_ = 0;       // Transactions open on this connection
+  bool inner_rolled_back_ = false;  // an inner Transaction ended without commit: the outer cannot commit
 };
 
 // The SQLite engine: WAL, synchronous=FULL, foreign keys on (vigil::store::Database).
@@ -66,7 +72,9 @@ Result<std::unique_ptr<Connection>> open_sqlite(const std::filesystem::path& pat
 // dbname=vigil") or URI. A connection found broken before a statement outside a transaction is reset once.
 Result<std::unique_ptr<Connection>> open_postgres(const std::string& conninfo);
 
-// Rolls back on destruction unless commit() succeeded.
+// Rolls back on destruction unless commit() succeeded. Begun inside another Transaction on the same
+// connection, it joins that one: commit() then only ends it, and ending it without commit() makes the
+// outer one's commit() fail (and roll back), so a batch of steps is stored whole or not at all.
 class Transaction {
  public:
   static Result<Transaction> begin(Connection& connection);

@@ -23,7 +23,10 @@ Result<bool> EdgeRecords::accept(const RecordKey& key, std::span<const Sample> s
       "ON CONFLICT (group_id, node_id, record_id) DO NOTHING RETURNING record_id",
       {key.group_id, key.node_id, key.record_id, received_ms});
   if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return false;  // seen before; the transaction rolls back having written nothing
+  if (rows->empty()) {  // seen before: nothing was written
+    if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
+    return false;
+  }
   if (auto ok = insert_samples(*c_, policy_, samples, false); !ok) return std::unexpected(ok.error());
   if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
   return true;
