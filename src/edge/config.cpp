@@ -8,8 +8,7 @@
 #include <span>
 #include <sstream>
 
-// Debian builds toml++ as a shared library with exceptions: parse errors are caught right here.
-#include <toml++/toml.h>
+#include "config/toml_config.hpp"
 
 namespace vigil::edge {
 
@@ -22,9 +21,12 @@ const AssetConfig* EdgeConfig::find_asset(std::string_view id) const {
 
 namespace {
 
-constexpr double k_inf = std::numeric_limits<double>::infinity();
-
-int line_of(const toml::node* n) { return n ? static_cast<int>(n->source().begin.line) : 0; }
+using config::k_inf;
+using config::line_of;
+using config::resolve;
+using config::Section;
+using config::section;
+using config::sections;
 
 // Sparkplug ids and asset ids become MQTT topic levels: no '/', '+', '#', nothing empty or unprintable.
 bool is_topic_id(std::string_view s) {
@@ -32,159 +34,6 @@ bool is_topic_id(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return c > ' ' && c != '/' && c != '+' && c != '#' && static_cast<unsigned char>(c) < 0x7f;
   });
-}
-
-// One table of the file, read key by key; every problem lands in `problems`, unknown keys included.
-class Section {
- public:
-  Section(std::vector<ConfigProblem>& problems, const toml::table* table, std::string prefix)
-      : problems_(problems), table_(table), prefix_(std::move(prefix)) {}
-
-  bool present() const { return table_ != nullptr; }
-  int line() const { return line_of(table_); }
-
-  void problem(std::string_view key, std::string why) {
-    const toml::node* n = table_ ? table_->get(key) : nullptr;
-    problems_.push_back({path(key), n ? line_of(n) : line_of(table_), std::move(why)});
-  }
-
-  void text(std::string_view key, std::string& out, bool required = false) {
-    const toml::node* n = find(key, required);
-    if (!n) return;
-    if (auto v = n->value<std::string>()) {
-      out = *v;
-    } else {
-      problem(key, fmt::format("expected a string, found {}", type_name(*n)));
-    }
-  }
-
-  void flag(std::string_view key, bool& out) {
-    const toml::node* n = find(key, false);
-    if (!n) return;
-    if (auto v = n->value_exact<bool>()) {
-      out = *v;
-    } else {
-      problem(key, fmt::format("expected true or false, found {}", type_name(*n)));
-    }
-  }
-
-  void number(std::string_view key, double& out, double lo, double hi, bool required = false) {
-    const toml::node* n = find(key, required);
-    if (!n) return;
-    if (!n->is_number()) {
-      problem(key, fmt::format("expected a number, found {}", type_name(*n)));
-      return;
-    }
-    const double v = *n->value<double>();
-    if (!(v >= lo && v <= hi)) {
-      problem(key, hi == k_inf ? fmt::format("{} is out of range, expected at least {}", v, lo)
-                               : fmt::format("{} is out of range, expected {} to {}", v, lo, hi));
-      return;
-    }
-    out = v;
-  }
-
-  template <typename Int>
-  void integer(std::string_view key, Int& out, std::int64_t lo, std::int64_t hi, bool required = false) {
-    const toml::node* n = find(key, required);
-    if (!n) return;
-    auto v = n->value_exact<std::int64_t>();
-    if (!v) {
-      problem(key, fmt::format("expected an integer, found {}", type_name(*n)));
-      return;
-    }
-    if (*v < lo || *v > hi) {
-      problem(key, fmt::format("{} is out of range, expected {} to {}", *v, lo, hi));
-      return;
-    }
-    out = static_cast<Int>(*v);
-  }
-
-  // Reports every key of this table that is not in `known` (a typo must not be silently ignored).
-  void refuse_unknown(std::initializer_list<std::string_view> known) {
-    if (!table_) return;
-    for (const auto& [k, n] : *table_) {
-      if (std::find(known.begin(), known.end(), k.str()) == known.end()) {
-        problems_.push_back({path(k.str()), line_of(&n), "unknown key"});
-      }
-    }
-  }
-
-  // A sub-table ([asset.geometry]); absent when the key is missing (or a problem when it is not a table).
-  Section child(std::string_view key) {
-    const toml::node* n = table_ ? table_->get(key) : nullptr;
-    if (n && !n->is_table()) {
-      problem(key, "expected a table");
-      n = nullptr;
-    }
-    return Section(problems_, n ? n->as_table() : nullptr, path(key));
-  }
-
-  std::string path(std::string_view key) const {
-    return prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key);
-  }
-  const toml::table* table() const { return table_; }
-
- private:
-  const toml::node* find(std::string_view key, bool required) {
-    const toml::node* n = table_ ? table_->get(key) : nullptr;
-    if (!n && required) problems_.push_back({path(key), line_of(table_), "missing (required)"});
-    return n;
-  }
-  static std::string_view type_name(const toml::node& n) {
-    switch (n.type()) {
-      case toml::node_type::string:
-        return "a string";
-      case toml::node_type::integer:
-        return "an integer";
-      case toml::node_type::floating_point:
-        return "a number";
-      case toml::node_type::boolean:
-        return "a boolean";
-      case toml::node_type::table:
-        return "a table";
-      case toml::node_type::array:
-        return "an array";
-      default:
-        return "a date or time";
-    }
-  }
-
-  std::vector<ConfigProblem>& problems_;
-  const toml::table* table_;
-  std::string prefix_;
-};
-
-Section section(std::vector<ConfigProblem>& problems, const toml::table& root, std::string_view name) {
-  const toml::node* n = root.get(name);
-  if (n && !n->is_table()) {
-    problems.push_back({std::string(name), line_of(n), "expected a table ([" + std::string(name) + "])"});
-    return Section(problems, nullptr, std::string(name));
-  }
-  return Section(problems, n ? n->as_table() : nullptr, std::string(name));
-}
-
-// The tables of an array of tables ([[asset]]), each with its indexed prefix "asset[0]".
-std::vector<Section> sections(std::vector<ConfigProblem>& problems, const toml::table& root,
-                              std::string_view name) {
-  std::vector<Section> out;
-  const toml::node* n = root.get(name);
-  if (!n) return out;
-  const toml::array* a = n->as_array();
-  if (!a || !a->is_array_of_tables()) {
-    problems.push_back(
-        {std::string(name), line_of(n), "expected an array of tables ([[" + std::string(name) + "]])"});
-    return out;
-  }
-  for (std::size_t i = 0; i < a->size(); ++i)
-    out.emplace_back(problems, (*a)[i].as_table(), fmt::format("{}[{}]", name, i));
-  return out;
-}
-
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
-  if (p.empty()) return {};
-  std::filesystem::path path(p);
-  return path.is_absolute() ? path : base / path;
 }
 
 void read_node(Section s, NodeConfig& node) {
@@ -473,13 +322,9 @@ void check_references(const EdgeConfig& c, std::vector<ConfigProblem>& problems,
 
 ConfigCheck check_config_text(std::string_view toml_text, const std::filesystem::path& file) {
   ConfigCheck out;
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, file.string());
-  } catch (const toml::parse_error& e) {
-    out.problems.push_back({"", static_cast<int>(e.source().begin.line), std::string(e.description())});
-    return out;
-  }
+  std::optional<toml::table> parsed = config::parse_text(toml_text, file, out.problems);
+  if (!parsed) return out;
+  const toml::table& root = *parsed;
   EdgeConfig c;
   c.file = file;
   const std::filesystem::path base = file.parent_path();
@@ -508,44 +353,16 @@ ConfigCheck check_config_text(std::string_view toml_text, const std::filesystem:
           {"node", "asset", "channel", "sensors", "uplink", "storage", "policy", "plc", "modbus", "metrics"});
   check_references(c, problems, asset_lines, channel_lines);
 
-  std::stable_sort(problems.begin(), problems.end(),
-                   [](const ConfigProblem& a, const ConfigProblem& b) { return a.line < b.line; });
+  config::sort_by_line(problems);
   if (problems.empty()) out.config = std::move(c);
   return out;
 }
 
 ConfigCheck check_config_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    ConfigCheck out;
-    out.problems.push_back({"", 0, "cannot open the file"});
-    return out;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  // A configuration is a few kilobytes; refuse anything absurd before parsing it.
-  constexpr std::size_t k_max_bytes = 1 << 20;
-  if (text.str().size() > k_max_bytes) {
-    ConfigCheck out;
-    out.problems.push_back(
-        {"", 0,
-         fmt::format("{} bytes, more than the {} a configuration may have", text.str().size(), k_max_bytes)});
-    return out;
-  }
-  return check_config_text(text.str(), file);
-}
-
-std::string format_problems(const std::filesystem::path& file, const std::vector<ConfigProblem>& problems) {
-  std::string out;
-  for (const auto& p : problems) {
-    if (!out.empty()) out += '\n';
-    out += file.string();
-    if (p.line > 0) out += fmt::format(":{}", p.line);
-    out += ": ";
-    if (!p.key.empty()) out += p.key + ": ";
-    out += p.why;
-  }
-  return out;
+  ConfigCheck out;
+  std::string text;
+  if (!config::read_file(file, text, out.problems)) return out;
+  return check_config_text(text, file);
 }
 
 Result<EdgeConfig> load_config(const std::filesystem::path& file) {

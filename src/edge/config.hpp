@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/problem.hpp"
 #include "core/error.hpp"
 #include "diag/iso_severity.hpp"
 #include "dsp/bearing.hpp"
@@ -151,11 +152,8 @@ struct EdgeConfig {
 };
 
 // One problem with a configuration: "edge.toml:12: asset[1].bearing: unknown bearing '6205X' ..."
-struct ConfigProblem {
-  std::string key;  // dotted path, "asset[1].bearing"
-  int line = 0;     // 0 when unknown
-  std::string why;
-};
+using ConfigProblem = config::Problem;
+using config::format_problems;
 
 struct ConfigCheck {
   std::optional<EdgeConfig> config;  // set when there are no problems
@@ -167,9 +165,6 @@ struct ConfigCheck {
 // range, a reference to an unknown asset, a bundle file that does not exist.
 ConfigCheck check_config_text(std::string_view toml_text, const std::filesystem::path& file);
 ConfigCheck check_config_file(const std::filesystem::path& file);
-
-// The problems as lines "file:line: key: why", one per problem.
-std::string format_problems(const std::filesystem::path& file, const std::vector<ConfigProblem>& problems);
 
 // check_config_file as a Result: the config, or invalid_argument with format_problems as the message.
 Result<EdgeConfig> load_config(const std::filesystem::path& file);

@@ -114,7 +114,9 @@ TEST(Baseline, CommissionedModelIsQuietOnHealthyRunningAndAlarmsOnADefect) {
       auto d = m->process(Window{.samples = w}, rpm);
       ASSERT_TRUE(d.has_value()) << d.error().message;
       EXPECT_EQ((*d)->facts.model_state, state) << rpm;
-      if (state == ModelState::out_of_range) EXPECT_EQ((*d)->anomaly_score, 0.0) << rpm;
+      if (state == ModelState::out_of_range) {
+        EXPECT_EQ((*d)->anomaly_score, 0.0) << rpm;
+      }
     }
   }
   EXPECT_FALSE(load_asset_models(a, 25600, 25600).anomaly.has_value());

@@ -76,7 +76,9 @@ TEST(RulTracker, GivesAtEverySnapshotWhatTheRecordedLifeGives) {
       continue;
     }
     ++estimates;
-    if (life.time_s.size() > 62) EXPECT_EQ(allocations, 0u) << t;
+    if (life.time_s.size() > 62) {
+      EXPECT_EQ(allocations, 0u) << t;
+    }
     degradation_seen = degradation_seen || (*r)->basis == model::RulBasis::degradation;
     if (k % 400 != 0) continue;  // the batch replay is O(n): compare every 200 s
     auto batch = model::replay_rul(m, life);
