@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/logfmt.hpp"
 #include "edge/asset_monitor.hpp"
 #include "edge/commissioning.hpp"
 #include "edge/config.hpp"
@@ -38,15 +39,9 @@ struct AgentOptions {
   dsp::PlanEffort effort = dsp::PlanEffort::measure;
 };
 
-// One line of the agent's structured log: "ts=... level=info event=... key=value ...".
-struct LogEvent {
-  std::string level;  // "info", "warn", "error"
-  std::string event;  // "level_change", "model_problem", "reload", ...
-  std::vector<std::pair<std::string, std::string>> fields;
-};
+using vigil::LogEvent;
+using vigil::to_logfmt;
 using LogSink = std::function<void(const LogEvent&)>;
-// Formats an event as a logfmt line (values quoted when they hold spaces or quotes), without newline.
-std::string to_logfmt(const LogEvent& event, std::chrono::system_clock::time_point at);
 
 // What the agent reports of an asset (status, the uplink later): its latest decision in words.
 struct AssetState {

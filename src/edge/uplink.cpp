@@ -82,6 +82,7 @@ std::vector<sp::Metric> asset_birth_metrics(const AssetConfig& asset) {
   out.push_back(metric("Properties/Machine class", sp::DataType::string,
                        std::string(diag::to_string(asset.machine_class))));
   out.push_back(metric("Properties/Location", sp::DataType::string, asset.location));
+  out.push_back(metric("Properties/Criticality", sp::DataType::int32, std::int64_t{asset.criticality}));
   return out;
 }
 

@@ -13,17 +13,23 @@ Status check_key(const RecordKey& key) {
 
 }  // namespace
 
-Result<bool> EdgeRecords::accept(const RecordKey& key, std::span<const Sample> samples,
-                                 std::int64_t received_ms) {
+Result<bool> EdgeRecords::note(const RecordKey& key, std::int64_t received_ms) {
   if (auto ok = check_key(key); !ok) return std::unexpected(ok.error());
-  auto tx = Transaction::begin(*c_);
-  if (!tx) return std::unexpected(tx.error());
   auto rows = c_->query(
       "INSERT INTO edge_records (group_id, node_id, record_id, received_ms) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT (group_id, node_id, record_id) DO NOTHING RETURNING record_id",
       {key.group_id, key.node_id, key.record_id, received_ms});
   if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) {  // seen before: nothing was written
+  return !rows->empty();
+}
+
+Result<bool> EdgeRecords::accept(const RecordKey& key, std::span<const Sample> samples,
+                                 std::int64_t received_ms) {
+  auto tx = Transaction::begin(*c_);
+  if (!tx) return std::unexpected(tx.error());
+  auto is_new = note(key, received_ms);
+  if (!is_new) return std::unexpected(is_new.error());
+  if (!*is_new) {  // seen before: nothing was written
     if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
     return false;
   }

@@ -26,6 +26,8 @@ class EdgeRecords {
   // order by the series' key; the latest live values are not touched). True when the record was new;
   // false when it was stored before (nothing is written then). Either way it is durable on success.
   Result<bool> accept(const RecordKey& key, std::span<const Sample> samples, std::int64_t received_ms);
+  // Notes the key alone (the caller stores the record's values in the same transaction): true when new.
+  Result<bool> note(const RecordKey& key, std::int64_t received_ms);
   // Whether the key was accepted before.
   Result<bool> contains(const RecordKey& key);
 

@@ -34,6 +34,7 @@ class Store {
   EdgeRecords& records() { return records_; }
   AuditLog& audit() { return audit_; }
   AssetState& state() { return state_; }
+  const RetentionPolicy& retention() const { return retention_; }
   // The SQL seam itself, for the hub's other tables (alarms, users), which join the schema as further
   // migration steps in schema.cpp.
   Connection& connection() { return *connection_; }
@@ -41,6 +42,7 @@ class Store {
  private:
   Store(std::unique_ptr<Connection> connection, const RetentionPolicy& retention)
       : connection_(std::move(connection)),
+        retention_(retention),
         registry_(*connection_),
         series_(*connection_, retention),
         records_(*connection_, retention),
@@ -48,6 +50,7 @@ class Store {
         state_(*connection_) {}
 
   std::unique_ptr<Connection> connection_;
+  RetentionPolicy retention_;
   Registry registry_;
   Series series_;
   EdgeRecords records_;

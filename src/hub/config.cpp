@@ -1,0 +1,158 @@
+#include "hub/config.hpp"
+
+#include <algorithm>
+
+#include "config/toml_config.hpp"
+
+namespace vigil::hub {
+namespace {
+
+using config::resolve;
+using config::Section;
+
+// Sparkplug ids become MQTT topic levels: no '/', '+', '#', nothing empty or unprintable.
+bool is_topic_id(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return c > ' ' && c != '/' && c != '+' && c != '#' && static_cast<unsigned char>(c) < 0x7f;
+  });
+}
+
+void read_host(Section s, HostConfig& h) {
+  s.text("id", h.id);
+  if (!is_topic_id(h.id)) s.problem("id", fmt::format("'{}' is not a valid Sparkplug host id", h.id));
+  s.refuse_unknown({"id"});
+}
+
+void read_tls_files(Section& s, const std::filesystem::path& base, std::filesystem::path& ca,
+                    std::filesystem::path& cert, std::filesystem::path& key) {
+  std::string text;
+  for (auto [name, out] :
+       {std::pair{"ca_file", &ca}, std::pair{"cert_file", &cert}, std::pair{"key_file", &key}}) {
+    text.clear();
+    s.text(name, text);
+    *out = resolve(base, text);
+    std::error_code ec;
+    if (!out->empty() && !std::filesystem::is_regular_file(*out, ec))
+      s.problem(name, fmt::format("{} is not a readable file", out->string()));
+  }
+}
+
+void read_broker(Section s, const std::filesystem::path& base, BrokerConfig& b) {
+  s.text("host", b.host);
+  s.integer("port", b.port, 1, 65535);
+  s.text("client_id", b.client_id);
+  s.integer("keepalive_s", b.keepalive_s, 5, 65535);
+  read_tls_files(s, base, b.ca_file, b.cert_file, b.key_file);
+  if (b.cert_file.empty() != b.key_file.empty())
+    s.problem(b.cert_file.empty() ? "cert_file" : "key_file", "cert_file and key_file go together");
+  if (!b.cert_file.empty() && b.ca_file.empty())
+    s.problem("ca_file", "missing: a client certificate needs the CA that signed the broker's");
+  s.refuse_unknown({"host", "port", "client_id", "keepalive_s", "ca_file", "cert_file", "key_file"});
+}
+
+void read_sparkplug(Section s, SparkplugConfig& sp) {
+  s.number("reorder_timeout_s", sp.reorder_timeout_s, 0.01, 3600);
+  s.number("rebirth_interval_s", sp.rebirth_interval_s, 0.1, 86400);
+  s.refuse_unknown({"reorder_timeout_s", "rebirth_interval_s"});
+}
+
+void read_store(Section s, const std::filesystem::path& base, store::StoreOptions& st) {
+  std::string engine = "sqlite";
+  s.text("engine", engine);
+  if (engine == "sqlite") {
+    st.engine = store::Engine::sqlite;
+  } else if (engine == "postgres") {
+    st.engine = store::Engine::postgres;
+  } else {
+    s.problem("engine", fmt::format("'{}' is not an engine: sqlite or postgres", engine));
+  }
+  std::string path = "hub.db";
+  s.text("path", path);
+  st.sqlite_path = resolve(base, path);
+  s.text("postgres", st.postgres_conninfo);
+  if (st.engine == store::Engine::postgres && st.postgres_conninfo.empty())
+    s.problem("postgres", "missing: engine is postgres; give a libpq connection string");
+  double raw_days = 7, aggregate_interval_s = 60, aggregate_days = 90, coarse_interval_s = 3600;
+  s.number("raw_days", raw_days, 0.001, 36500);
+  s.number("aggregate_interval_s", aggregate_interval_s, 1, 86400);
+  s.number("aggregate_days", aggregate_days, 0, 36500);
+  s.number("coarse_interval_s", coarse_interval_s, 1, 30 * 86400.0);
+  constexpr double k_day_ms = 86'400'000;
+  st.retention = {static_cast<std::int64_t>(raw_days * k_day_ms),
+                  static_cast<std::int64_t>(aggregate_interval_s * 1000),
+                  static_cast<std::int64_t>(aggregate_days * k_day_ms),
+                  static_cast<std::int64_t>(coarse_interval_s * 1000)};
+  if (auto ok = store::check(st.retention); !ok) s.problem("raw_days", ok.error().message);
+  s.refuse_unknown({"engine", "path", "postgres", "raw_days", "aggregate_interval_s", "aggregate_days",
+                    "coarse_interval_s"});
+}
+
+void read_ingest(Section s, IngestConfig& in) {
+  s.integer("batch_messages", in.batch_messages, 1, 100000);
+  s.integer("queue_messages", in.queue_messages, 100, 10'000'000);
+  s.refuse_unknown({"batch_messages", "queue_messages"});
+}
+
+void read_api(Section s, const std::filesystem::path& base, ApiSettings& a) {
+  s.flag("enabled", a.enabled);
+  s.text("bind", a.bind);
+  s.integer("port", a.port, 0, 65535);
+  s.integer("threads", a.threads, 1, 64);
+  std::string cert, key, web;
+  s.text("tls_cert_file", cert);
+  s.text("tls_key_file", key);
+  s.text("web_dir", web);
+  a.tls_cert_file = resolve(base, cert);
+  a.tls_key_file = resolve(base, key);
+  a.web_dir = resolve(base, web);
+  for (auto [name, p] :
+       {std::pair{"tls_cert_file", &a.tls_cert_file}, std::pair{"tls_key_file", &a.tls_key_file}}) {
+    std::error_code ec;
+    if (!p->empty() && !std::filesystem::is_regular_file(*p, ec))
+      s.problem(name, fmt::format("{} is not a readable file", p->string()));
+  }
+  if (a.tls_cert_file.empty() != a.tls_key_file.empty())
+    s.problem(a.tls_cert_file.empty() ? "tls_cert_file" : "tls_key_file",
+              "tls_cert_file and tls_key_file go together");
+  if (a.enabled && a.tls_cert_file.empty() && a.bind != "127.0.0.1" && a.bind != "::1" &&
+      a.bind != "localhost")
+    s.problem("bind", fmt::format("{} is not a loopback address: serving the API to a network needs "
+                                  "tls_cert_file and tls_key_file",
+                                  a.bind));
+  s.number("token_hours", a.token_hours, 0.01, 24 * 365);
+  s.refuse_unknown(
+      {"enabled", "bind", "port", "threads", "tls_cert_file", "tls_key_file", "token_hours", "web_dir"});
+}
+
+}  // namespace
+
+HubConfigCheck check_hub_config_text(std::string_view toml_text, const std::filesystem::path& file) {
+  HubConfigCheck out;
+  auto root = config::parse_text(toml_text, file, out.problems);
+  if (!root) return out;
+  HubConfig c;
+  c.file = file;
+  const std::filesystem::path base = file.parent_path();
+  auto& problems = out.problems;
+  read_host(config::section(problems, *root, "host"), c.host);
+  read_broker(config::section(problems, *root, "broker"), base, c.broker);
+  if (c.broker.client_id.empty()) c.broker.client_id = c.host.id;
+  read_sparkplug(config::section(problems, *root, "sparkplug"), c.sparkplug);
+  read_store(config::section(problems, *root, "store"), base, c.store);
+  read_ingest(config::section(problems, *root, "ingest"), c.ingest);
+  read_api(config::section(problems, *root, "api"), base, c.api);
+  Section(problems, &*root, "").refuse_unknown({"host", "broker", "sparkplug", "store", "ingest", "api"});
+  config::sort_by_line(problems);
+  if (problems.empty()) out.config = std::move(c);
+  return out;
+}
+
+HubConfigCheck check_hub_config_file(const std::filesystem::path& file) {
+  HubConfigCheck out;
+  std::string text;
+  if (!config::read_file(file, text, out.problems)) return out;
+  return check_hub_config_text(text, file);
+}
+
+}  // namespace vigil::hub
