@@ -27,6 +27,7 @@ struct CliRun {
   std::string out;  // stdout and stderr
 };
 
+#ifdef VIGIL_CLI
 // Runs vigil with `args`; out holds stdout and, unless stdout_only, stderr.
 inline CliRun run(const std::string& args, bool stdout_only = false) {
   const std::string command = std::string(VIGIL_CLI) + " " + args + (stdout_only ? " 2>/dev/null" : " 2>&1");
@@ -39,6 +40,7 @@ inline CliRun run(const std::string& args, bool stdout_only = false) {
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
+#endif
 
 // A program run as a child process (fork/exec), its stdout and stderr to a file; killed and reaped on every
 // path out of the test (destructor), and killed by the kernel if the test process dies (PR_SET_PDEATHSIG).
