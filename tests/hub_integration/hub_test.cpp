@@ -349,6 +349,49 @@ TEST_F(HubSystem, APostgresRestartUnderLoadLosesNothing) {
   expect_nothing_lost(**db, "line3");
 }
 
+// An edge node that is not ours: Eclipse Tahu's JavaScript client (npm sparkplug-client 3.2.4, a 2.2-era
+// client: QoS 0 Will, bdSeq as UInt64, no wait for the primary host, no aliases; docs/hub-sparkplug.md).
+// The hub accepts it: the device registered from its DBIRTH, every value the script sent stored at its
+// timestamp, the latest text the last one sent.
+TEST_F(HubSystem, AcceptsAnEdgeNodeBuiltOnEclipseTahusClient) {
+  ASSERT_TRUE(vigil::test::make_client_certificate(dir_ / "pki", "tahu1"));
+  hub_config("path = \"hub.db\"");
+  auto h = hub("hub.log");
+  ASSERT_TRUE(wait_for(*h, "event=connected", 30s)) << h->output();
+  constexpr int k_count = 40;
+  const fs::path interop = fs::path(VIGIL_SOURCE_DIR) / "tests" / "interop";
+  ChildProcess tahu({"/usr/bin/node", (interop / "tahu_edge.js").string(), std::to_string(broker_->port()),
+                     pki_.ca_cert.string(), cert("tahu1", ".crt").string(), cert("tahu1", ".key").string(),
+                     "plant1", "tahu1", "fan1", std::to_string(k_count)},
+                    dir_ / "tahu.log");
+  ASSERT_EQ(tahu.wait(60s), 0) << tahu.output();
+  std::this_thread::sleep_for(1s);
+  h->signal(SIGTERM);
+  ASSERT_EQ(h->wait(30s), 0) << h->output();
+  auto db = hs::open_sqlite(dir_ / "hub.db");
+  ASSERT_TRUE(db) << db.error().message;
+  auto asset =
+      (*db)->query("SELECT id, bearing FROM assets WHERE node_id = 'tahu1' AND device_id = 'fan1'", {});
+  ASSERT_TRUE(asset);
+  ASSERT_EQ(asset->size(), 1u) << h->output();
+  EXPECT_EQ((*asset)[0].text(1), "6309");
+  auto health = (*db)->query(
+      "SELECT s.ts_ms, s.value FROM samples s JOIN metrics m ON m.id = s.metric_id WHERE m.asset_id = ?1 AND "
+      "m.name = 'Health/Index' ORDER BY s.ts_ms",
+      {(*asset)[0].int64(0)});
+  ASSERT_TRUE(health);
+  ASSERT_EQ(health->size(), static_cast<std::size_t>(k_count + 1)) << "the birth's value and every DDATA's";
+  for (int i = 0; i < k_count; ++i) {
+    EXPECT_EQ((*health)[i + 1].int64(0), 1'800'000'000'000 + 1000 * (i + 1));
+    EXPECT_DOUBLE_EQ((*health)[i + 1].real(1), 1 - i / 100.0);
+  }
+  auto level = (*db)->query("SELECT value FROM latest_text WHERE asset_id = ?1 AND name = 'Alert/Level'",
+                            {(*asset)[0].int64(0)});
+  ASSERT_TRUE(level);
+  ASSERT_EQ(level->size(), 1u);
+  EXPECT_EQ((*level)[0].text(0), "watch");
+}
+
 TEST_F(HubSystem, CheckConfigListsEveryProblemAndExits2) {
   const fs::path bad = dir_ / "bad.toml";
   std::ofstream(bad) << "[host]\nid = \"a/b\"\n[store]\nengine = \"oracle\"\nraw_days = -1\n[brokr]\n";
