@@ -152,6 +152,28 @@ TEST_P(TwinTest, ADeadlineLeftFromAnEarlierActionDoesNotCount) {
   EXPECT_EQ(t.prescriptive.candidates[0].source, SafeDateSource::rul_low_bound);
 }
 
+TEST_P(TwinTest, ValuesThatAreNoDateGiveNoCandidate) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  const auto far = s->registry().register_asset("plant", "edge-1", "far", 1000).value();
+  const auto late = s->registry().register_asset("plant", "edge-1", "late", 1000).value();
+  decide(*s, far, 0, "inspect");
+  decide(*s, late, 0, "inspect");
+  const std::int64_t ts = k_now_ms - k_hour_ms / 2;
+  // A deadline of 1e300 ms and a RUL bound of 1e300 h are no dates; a negative bound means "now".
+  ASSERT_TRUE(s->series().write_live(std::vector<store::Sample>{{far, "Decision/Deadline", ts + 1, 1e300},
+                                                                {far, "RUL/Low h", ts + 1, 1e300},
+                                                                {late, "Decision/Deadline", ts + 1, -5.0},
+                                                                {late, "RUL/Low h", ts + 1, -3.0}}));
+  const auto a = build_twin(*s, far, k_now_ms).value();
+  EXPECT_TRUE(a.prescriptive.candidates.empty());
+  EXPECT_FALSE(a.prescriptive.latest_safe_date);
+  const auto b = build_twin(*s, late, k_now_ms).value();
+  ASSERT_EQ(b.prescriptive.candidates.size(), 1u);
+  EXPECT_EQ(b.prescriptive.latest_safe_date->source, SafeDateSource::rul_low_bound);
+  EXPECT_EQ(b.prescriptive.latest_safe_date->ts_ms, ts + 1);
+}
+
 TEST_P(TwinTest, DescribesTheIsoZoneWithTheLimitsOfTheMachineClass) {
   auto s = open();
   ASSERT_TRUE(s);

@@ -10,6 +10,8 @@ namespace {
 
 constexpr double k_ms_per_h = 3'600'000.0;
 constexpr double k_max_projection_h = 100.0 * 365.25 * 24.0;
+// Dates an edge may send: up to the end of year 9999 (a larger number is not a date; ignored).
+constexpr double k_max_date_ms = 253'402'300'799'999.0;
 
 std::optional<Reading> number(const std::vector<store::MetricValue>& values, std::string_view name) {
   for (const auto& v : values) {
@@ -105,12 +107,14 @@ Prescriptive prescribe(const Twin& twin, const std::vector<store::MetricValue>& 
   p.action = text(texts, metric::decision_action);
   p.reason = text(texts, metric::decision_reason);
   const auto deadline = number(numbers, metric::decision_deadline);
-  if (deadline && p.action && p.action->value != "none" && deadline->ts_ms >= p.action->ts_ms) {
+  if (deadline && p.action && p.action->value != "none" && deadline->ts_ms >= p.action->ts_ms &&
+      deadline->value >= 0 && deadline->value <= k_max_date_ms) {
     p.candidates.push_back({SafeDateSource::edge_deadline, std::llround(deadline->value)});
   }
-  if (const auto& low = twin.predictive.rul_low_h) {
+  // A negative RUL is an edge saying "now"; one beyond the projection horizon gives no date.
+  if (const auto& low = twin.predictive.rul_low_h; low && low->value < k_max_projection_h) {
     p.candidates.push_back(
-        {SafeDateSource::rul_low_bound, low->ts_ms + std::llround(low->value * k_ms_per_h)});
+        {SafeDateSource::rul_low_bound, low->ts_ms + std::llround(std::max(low->value, 0.0) * k_ms_per_h)});
   }
   if (twin.predictive.health_zero_ms) {
     p.candidates.push_back({SafeDateSource::health_trend, *twin.predictive.health_zero_ms});

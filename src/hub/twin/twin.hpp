@@ -116,8 +116,9 @@ struct Prescriptive {
   std::optional<Text> action;  // Decision/Action
   std::optional<Text> reason;  // Decision/Reason
   // Every date the data supports, in SafeDateSource order:
-  //  edge_deadline  Decision/Deadline, while the action is not "none" and is not newer than the deadline;
-  //  rul_low_bound  the RUL estimate's time + RUL/Low h;
+  //  edge_deadline  Decision/Deadline, while the action is not "none" and is not newer than the deadline
+  //                 (and the value is a date: 0 .. year 9999);
+  //  rul_low_bound  the RUL estimate's time + RUL/Low h (below 0 counts as 0; beyond 100 years: none);
   //  health_trend   health_zero_ms.
   std::vector<SafeDate> candidates;
   std::optional<SafeDate> latest_safe_date;  // the earliest candidate (the first listed on a tie)
