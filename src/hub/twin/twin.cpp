@@ -41,18 +41,23 @@ std::string letters_and_digits(std::string_view text) {
   return out;
 }
 
-// The metric over [now - window, now) as hourly bucket means, fitted by least squares against the bucket
-// centres (hours relative to now); nullopt below k_min_trend_points buckets.
+// The metric over [now - window, now) (from 0 at the earliest) as hourly bucket means, fitted by least
+// squares against the bucket centres in hours relative to now; nullopt below k_min_trend_points buckets.
 Result<std::optional<LinearFit>> fit_trend(store::Store& store, std::int64_t asset_id, std::string_view name,
                                            std::int64_t now_ms) {
-  const std::int64_t from_ms = now_ms - k_trend_window_ms;
+  const std::int64_t from_ms = std::max<std::int64_t>(0, now_ms - k_trend_window_ms);
+  if (now_ms <= from_ms) return std::nullopt;
   auto buckets = store.series().query(asset_id, name, from_ms, now_ms, k_trend_buckets);
   if (!buckets) return std::unexpected(buckets.error());
   if (static_cast<std::int64_t>(buckets->size()) < k_min_trend_points) return std::nullopt;
-  const std::int64_t width_ms = (k_trend_window_ms + k_trend_buckets - 1) / k_trend_buckets;
+  // Series::query's bucket width.
+  const std::int64_t width_ms = (now_ms - from_ms + k_trend_buckets - 1) / k_trend_buckets;
+  const auto hours_from_now = [&](const store::Bucket& b) {
+    return (static_cast<double>(b.start_ms - now_ms) + 0.5 * static_cast<double>(width_ms)) / k_ms_per_h;
+  };
   double mean_x = 0, mean_y = 0;
   for (const auto& b : *buckets) {
-    mean_x += (static_cast<double>(b.start_ms - now_ms) + 0.5 * static_cast<double>(width_ms)) / k_ms_per_h;
+    mean_x += hours_from_now(b);
     mean_y += b.mean;
   }
   const auto n = static_cast<double>(buckets->size());
@@ -60,9 +65,7 @@ Result<std::optional<LinearFit>> fit_trend(store::Store& store, std::int64_t ass
   mean_y /= n;
   double sxx = 0, sxy = 0;
   for (const auto& b : *buckets) {
-    const double dx =
-        (static_cast<double>(b.start_ms - now_ms) + 0.5 * static_cast<double>(width_ms)) / k_ms_per_h -
-        mean_x;
+    const double dx = hours_from_now(b) - mean_x;
     sxx += dx * dx;
     sxy += dx * (b.mean - mean_y);
   }
@@ -91,9 +94,11 @@ Result<std::vector<SpectrumEvidence>> newest_evidence(store::Store& store, std::
 
 IsoSeverity grade(const std::string& machine_class, const std::optional<Reading>& velocity,
                   std::optional<Text> edge_zone) {
-  IsoSeverity iso{machine_class, recognise_machine_class(machine_class),
-                  std::nullopt,  velocity,
-                  std::nullopt,  std::move(edge_zone)};
+  IsoSeverity iso;
+  iso.machine_class = machine_class;
+  iso.recognised = recognise_machine_class(machine_class);
+  iso.velocity_rms_mm_s = velocity;
+  iso.edge_zone = std::move(edge_zone);
   if (iso.recognised) {
     iso.limits = diag::iso_thresholds(*iso.recognised);
     if (velocity) iso.zone = diag::iso_zone(velocity->value, *iso.limits);

@@ -37,12 +37,14 @@ Result<WhatIf> what_if(store::Store& store, std::int64_t asset_id, const WhatIfR
   w.new_load_kn = request.new_load_kn.value_or(request.load_kn);
   if (request.speed_rpm) {
     w.speed_rpm = *request.speed_rpm;
-  } else if (const auto speed = latest(metric::speed_rpm); speed && speed->value > 0) {
+  } else if (const auto speed = latest(metric::speed_rpm);
+             speed && speed->value > 0 && speed->value <= k_max_speed_rpm) {
     w.speed_rpm = speed->value;
     w.speed_from_asset = true;
   } else {
     return fail(ErrorCode::invalid_argument,
-                "speed_rpm: not given and asset {} has no positive Process/Speed rpm", asset_id);
+                "speed_rpm: not given and asset {} has no Process/Speed rpm in (0, {}] rpm", asset_id,
+                k_max_speed_rpm);
   }
   w.new_speed_rpm = request.new_speed_rpm.value_or(w.speed_rpm);
 
