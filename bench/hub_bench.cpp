@@ -15,6 +15,7 @@
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 
 #include "hub/service.hpp"
@@ -30,6 +31,14 @@ namespace sp = vigil::proto::sparkplug;
 using Clock = std::chrono::steady_clock;
 
 constexpr int k_metrics_per_message = 10;
+
+// CPU seconds this process used so far (every thread: the hub's and the simulated edges').
+double cpu_s() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
 
 struct Workload {
   int nodes = 10;
@@ -184,6 +193,7 @@ double hub_rate(const Workload& w, int port, vigil::hub::store::StoreOptions sto
   const std::uint64_t expected = data_metrics(w) + births;
   const auto& stats = (*service)->stats();
   const std::uint64_t before = stats.values_stored;
+  const double cpu_before = cpu_s();
   const auto start = Clock::now();
   std::thread pub([&] { publish_all(port, streams); });
   const auto limit = start + std::chrono::seconds(300);
@@ -202,10 +212,10 @@ double hub_rate(const Workload& w, int port, vigil::hub::store::StoreOptions sto
   pub.join();
   const double s = std::chrono::duration<double>(last - start).count();
   std::printf(
-      "hub on %s: %llu of %llu values stored in %.2f s (%llu messages dropped, %llu refused, batch max %.1f "
-      "ms)\n",
+      "hub on %s: %llu of %llu values stored in %.2f s, %.2f CPU s in the process (%llu messages dropped, "
+      "%llu refused, batch max %.1f ms)\n",
       what, static_cast<unsigned long long>(seen), static_cast<unsigned long long>(expected), s,
-      static_cast<unsigned long long>(stats.messages_dropped.load()),
+      cpu_s() - cpu_before, static_cast<unsigned long long>(stats.messages_dropped.load()),
       static_cast<unsigned long long>(stats.messages_refused.load()),
       static_cast<double>(stats.store_latency_us_max.load()) / 1000.0);
   (*service)->stop();

@@ -43,6 +43,10 @@ Result<IngestBatch> Ingest::apply(std::span<const Update> updates, std::int64_t 
   if (!tx) return std::unexpected(tx.error());
   // Node status changes are applied to nodes_ only after the commit: a failed batch leaves it as it was.
   const auto nodes_before = nodes_;
+  live_.clear();
+  history_.clear();
+  texts_.clear();
+  seen_.clear();
   for (const Update& u : updates) {
     Status ok = std::visit(
         [&](const auto& update) -> Status {
@@ -56,6 +60,10 @@ Result<IngestBatch> Ingest::apply(std::span<const Update> updates, std::int64_t 
       nodes_ = nodes_before;
       return std::unexpected(ok.error());
     }
+  }
+  if (auto ok = flush(now_ms); !ok) {
+    nodes_ = nodes_before;
+    return std::unexpected(ok.error());
   }
   if (auto ok = tx->commit(); !ok) {
     nodes_ = nodes_before;
@@ -152,8 +160,7 @@ Status Ingest::apply_death(const DeathUpdate& death, IngestBatch& out) {
 
 Status Ingest::apply_data(const DataUpdate& data, std::int64_t now_ms, IngestBatch& out) {
   const std::int64_t ts_ms = data.timestamp_ms ? static_cast<std::int64_t>(*data.timestamp_ms) : now_ms;
-  if (auto ok = store_->registry().node_seen(data.node.group_id, data.node.edge_node_id, now_ms); !ok)
-    return ok;
+  if (std::find(seen_.begin(), seen_.end(), data.node) == seen_.end()) seen_.push_back(data.node);
   if (data.device_id.empty()) {  // NDATA: node-level values, kept in memory
     NodeStatus& status = nodes_[data.node];
     for (const sp::Metric& m : data.live)
@@ -195,8 +202,6 @@ Status Ingest::apply_data(const DataUpdate& data, std::int64_t now_ms, IngestBat
 
 Status Ingest::store_values(std::int64_t asset_id, std::span<const sp::Metric> metrics,
                             std::int64_t default_ts_ms, bool live, IngestEvent& event, IngestBatch& out) {
-  std::vector<store::Sample> samples;
-  std::vector<store::TextValue> texts;
   for (const sp::Metric& m : metrics) {
     if (m.is_null || m.name.empty() || is_control(m.name)) continue;
     const std::int64_t ts_ms = ts_of(m, default_ts_ms);
@@ -206,18 +211,30 @@ Status Ingest::store_values(std::int64_t asset_id, std::span<const sp::Metric> m
         return std::unexpected(ok.error().with_context(m.name));
       ++out.values_stored;
     } else if (const auto* s = std::get_if<std::string>(&m.value)) {
-      texts.push_back({asset_id, m.name, ts_ms, *s});
+      auto [it, inserted] =
+          texts_.try_emplace({asset_id, m.name}, store::TextValue{asset_id, m.name, ts_ms, *s});
+      if (!inserted && it->second.ts_ms < ts_ms) it->second = {asset_id, m.name, ts_ms, *s};
       event.texts.emplace_back(m.name, *s);
+      ++out.values_stored;
     } else if (auto n = number_of(m.value); n && std::isfinite(*n)) {
-      samples.push_back({asset_id, m.name, ts_ms, *n});
+      (live ? live_ : history_).push_back({asset_id, m.name, ts_ms, *n});
       event.numbers.emplace_back(m.name, *n);
+      ++out.values_stored;
     }
   }
-  if (auto ok = store::insert_samples(store_->connection(), store_->retention(), samples, live); !ok)
-    return ok;
-  if (auto ok = store::upsert_texts(store_->connection(), texts); !ok) return ok;
-  out.values_stored += samples.size() + texts.size();
   return {};
+}
+
+Status Ingest::flush(std::int64_t now_ms) {
+  for (const NodeKey& node : seen_)
+    if (auto ok = store_->registry().node_seen(node.group_id, node.edge_node_id, now_ms); !ok) return ok;
+  if (auto ok = store::insert_samples(store_->connection(), store_->retention(), live_, true); !ok) return ok;
+  if (auto ok = store::insert_samples(store_->connection(), store_->retention(), history_, false); !ok)
+    return ok;
+  std::vector<store::TextValue> texts;
+  texts.reserve(texts_.size());
+  for (auto& [key, value] : texts_) texts.push_back(std::move(value));
+  return store::upsert_texts(store_->connection(), texts);
 }
 
 }  // namespace vigil::hub

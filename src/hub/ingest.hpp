@@ -66,13 +66,19 @@ class Ingest {
   Status apply_death(const DeathUpdate& death, IngestBatch& out);
   Status apply_data(const DataUpdate& data, std::int64_t now_ms, IngestBatch& out);
   Result<std::int64_t> asset_of(const NodeKey& node, const std::string& device_id, std::int64_t now_ms);
-  // Numbers, texts and spectra of `metrics` for the asset; live values become the latest.
+  // Numbers and texts of `metrics` for the asset, collected for the batch's writes; spectra stored at once.
   Status store_values(std::int64_t asset_id, std::span<const proto::sparkplug::Metric> metrics,
                       std::int64_t default_ts_ms, bool live, IngestEvent& event, IngestBatch& out);
+  // The batch's collected values, in a few multi-row statements.
+  Status flush(std::int64_t now_ms);
 
   store::Store* store_;
   std::map<DeviceKey, std::int64_t> assets_;  // ids known in this process
   std::map<NodeKey, NodeStatus> nodes_;
+  // Collected during one apply(): written together at its end.
+  std::vector<store::Sample> live_, history_;
+  std::map<std::pair<std::int64_t, std::string>, store::TextValue> texts_;  // newest per (asset, metric)
+  std::vector<NodeKey> seen_;
 };
 
 }  // namespace vigil::hub
