@@ -227,6 +227,7 @@ double hub_rate(const Workload& w, int port, vigil::hub::store::StoreOptions sto
 int main(int argc, char** argv) {
   Workload w;
   std::filesystem::path out = "hub.json";
+  bool postgres = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--nodes")
@@ -237,8 +238,12 @@ int main(int argc, char** argv) {
       w.messages = std::stoi(argv[i + 1]);
     else if (a == "--out")
       out = argv[i + 1];
+    else if (a == "--postgres")
+      postgres = std::string(argv[i + 1]) != "0";
     else {
-      std::fprintf(stderr, "usage: hub_bench [--nodes N] [--devices D] [--messages M] [--out FILE]\n");
+      std::fprintf(
+          stderr,
+          "usage: hub_bench [--nodes N] [--devices D] [--messages M] [--out FILE] [--postgres 0|1]\n");
       return 2;
     }
   }
@@ -263,14 +268,16 @@ int main(int argc, char** argv) {
       {"ingest_metrics_per_s", hub_sqlite},
       {"ingest_ratio", hub_sqlite / raw},
   };
-  auto pg = vigil::test::PostgresServer::start();
+  auto pg = postgres ? vigil::test::PostgresServer::start()
+                     : vigil::Result<std::unique_ptr<vigil::test::PostgresServer>>(
+                           vigil::fail(vigil::ErrorCode::not_found, "not asked for (--postgres 0)"));
   if (pg) {
     auto conninfo = (*pg)->create_database("hub_bench");
     if (conninfo) {
-      vigil::hub::store::StoreOptions postgres;
-      postgres.engine = vigil::hub::store::Engine::postgres;
-      postgres.postgres_conninfo = *conninfo;
-      const double hub_pg = hub_rate(w, port, postgres, 2, "postgres");
+      vigil::hub::store::StoreOptions pg_store;
+      pg_store.engine = vigil::hub::store::Engine::postgres;
+      pg_store.postgres_conninfo = *conninfo;
+      const double hub_pg = hub_rate(w, port, pg_store, 2, "postgres");
       result["ingest_metrics_per_s_postgres"] = hub_pg;
       result["ingest_ratio_postgres"] = hub_pg / raw;
     }

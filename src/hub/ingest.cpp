@@ -210,11 +210,13 @@ Status Ingest::store_values(std::int64_t asset_id, std::span<const sp::Metric> m
       if (auto ok = store_->state().add_evidence({asset_id, m.name, ts_ms, *bytes}); !ok)
         return std::unexpected(ok.error().with_context(m.name));
       ++out.values_stored;
-    } else if (const auto* s = std::get_if<std::string>(&m.value)) {
+    } else if (std::holds_alternative<std::string>(m.value) || m.name.starts_with("Properties/")) {
+      // Properties are the asset's description, not a time series: kept as text, numbers included.
+      std::string text = text_of(m.value);
       auto [it, inserted] =
-          texts_.try_emplace({asset_id, m.name}, store::TextValue{asset_id, m.name, ts_ms, *s});
-      if (!inserted && it->second.ts_ms < ts_ms) it->second = {asset_id, m.name, ts_ms, *s};
-      event.texts.emplace_back(m.name, *s);
+          texts_.try_emplace({asset_id, m.name}, store::TextValue{asset_id, m.name, ts_ms, text});
+      if (!inserted && it->second.ts_ms < ts_ms) it->second = {asset_id, m.name, ts_ms, text};
+      event.texts.emplace_back(m.name, std::move(text));
       ++out.values_stored;
     } else if (auto n = number_of(m.value); n && std::isfinite(*n)) {
       (live ? live_ : history_).push_back({asset_id, m.name, ts_ms, *n});
