@@ -76,6 +76,9 @@ Status http_post(const HttpUrl& url, std::string_view json, std::chrono::millise
     return fail(ErrorCode::io, "POST http://{}:{}{}: timed out", url.host, url.port, url.target);
   beast::error_code ignored;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  if (error == beast::error::timeout)
+    return fail(ErrorCode::io, "POST http://{}:{}{}: {} timed out after {} ms", url.host, url.port,
+                url.target, stage, timeout.count());
   if (error)
     return fail(ErrorCode::io, "POST http://{}:{}{}: {} failed: {}", url.host, url.port, url.target, stage,
                 error.message());
