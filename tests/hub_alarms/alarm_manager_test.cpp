@@ -13,7 +13,6 @@ namespace vigil::hub::alarms {
 namespace {
 
 using store::test::EngineTest;
-using AlarmManagerTest = EngineTest;
 
 constexpr std::string_view k_edge = "edge:plant/edge-1";
 const AlarmFilter k_with_hidden{std::nullopt, true, false};
@@ -23,23 +22,31 @@ Condition cond(std::int64_t asset, std::string_view key, bool active, std::int64
   return {asset, "", std::string(key), active, ts_ms, std::string(k_edge), ""};
 }
 
-// A store, an asset and the manager over them.
-struct Rig {
-  std::unique_ptr<store::Store> store;
-  std::int64_t asset = 0;
-  std::optional<AlarmManager> alarms;
-};
+// A store with one asset, and the manager over them (default configuration unless a test restarts it).
+class AlarmManagerTest : public EngineTest {
+ protected:
+  void SetUp() override {
+    EngineTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_TRUE(start());
+  }
 
-Rig rig(EngineTest& test, std::unique_ptr<store::Store> store, AlarmConfig config = {}) {
-  Rig r{std::move(store), 0, std::nullopt};
-  if (!r.store) return r;
-  r.asset = r.store->registry().register_asset("plant", "edge-1", "pump7", 1000).value();
-  auto m = AlarmManager::open(*r.store, std::move(config));
-  EXPECT_TRUE(m) << m.error().message;
-  if (m) r.alarms.emplace(std::move(*m));
-  (void)test;
-  return r;
-}
+  // (Re)opens the store and the manager with `config`.
+  bool start(AlarmConfig config = {}) {
+    alarms_.reset();
+    store_ = open();
+    if (!store_) return false;
+    asset_ = store_->registry().register_asset("plant", "edge-1", "pump7", 1000).value();
+    auto m = AlarmManager::open(*store_, std::move(config));
+    EXPECT_TRUE(m) << m.error().message;
+    if (m) alarms_.emplace(std::move(*m));
+    return m.has_value();
+  }
+
+  std::unique_ptr<store::Store> store_;
+  std::int64_t asset_ = 0;
+  std::optional<AlarmManager> alarms_;
+};
 
 std::vector<std::string> whats(const std::vector<AlarmEvent>& events) {
   std::vector<std::string> out;
@@ -55,15 +62,13 @@ std::int64_t only_id(AlarmManager& m) {
 }
 
 TEST_P(AlarmManagerTest, NonLatchingAcknowledgedWhileActiveThenClears) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", true, 10'000)));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", true, 10'000)));
   const auto id = only_id(m);
   EXPECT_EQ(m.alarm(id)->state, AlarmState::unack_active);
   ASSERT_TRUE(m.acknowledge(id, "alice", "seen, inspection planned", 11'000));
   EXPECT_EQ(m.alarm(id)->state, AlarmState::ack_active);
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", false, 12'000)));
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", false, 12'000)));
   const Alarm a = m.alarm(id).value();
   EXPECT_EQ(a.state, AlarmState::normal);
   EXPECT_FALSE(a.condition);
@@ -73,18 +78,16 @@ TEST_P(AlarmManagerTest, NonLatchingAcknowledgedWhileActiveThenClears) {
 }
 
 TEST_P(AlarmManagerTest, ReturnToNormalUnacknowledgedThenAcknowledged) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", true, 10'000)));
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", false, 12'000)));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", true, 10'000)));
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", false, 12'000)));
   const auto id = only_id(m);
   EXPECT_EQ(m.alarm(id)->state, AlarmState::unack_rtn);
   EXPECT_EQ(m.list({}, 0, 100)->alarms.size(), 1u);  // still shown until acknowledged
   ASSERT_TRUE(m.acknowledge(id, "alice", "", 13'000));
   EXPECT_EQ(m.alarm(id)->state, AlarmState::normal);
   // The next activation is a new instance.
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", true, 20'000)));
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", true, 20'000)));
   const auto page = m.list({}, 0, 100).value();
   ASSERT_EQ(page.alarms.size(), 1u);
   EXPECT_NE(page.alarms[0].id, id);
@@ -92,13 +95,11 @@ TEST_P(AlarmManagerTest, ReturnToNormalUnacknowledgedThenAcknowledged) {
 }
 
 TEST_P(AlarmManagerTest, ReactivationOfAnUnacknowledgedRtnAlarmIsTheSameInstance) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
+  AlarmManager& m = *alarms_;
   for (std::int64_t t : {10'000, 20'000, 30'000}) {
-    ASSERT_TRUE(m.on_condition(cond(r.asset, "vibration_zone_d", true, t)));
-    ASSERT_TRUE(m.on_condition(cond(r.asset, "monitoring_failure", true, t)));
-    ASSERT_TRUE(m.on_condition(cond(r.asset, "monitoring_failure", false, t + 5000)));
+    ASSERT_TRUE(m.on_condition(cond(asset_, "vibration_zone_d", true, t)));
+    ASSERT_TRUE(m.on_condition(cond(asset_, "monitoring_failure", true, t)));
+    ASSERT_TRUE(m.on_condition(cond(asset_, "monitoring_failure", false, t + 5000)));
   }
   // A repeated active report changes nothing: one instance per point.
   const auto page = m.list({}, 0, 100).value();
@@ -109,19 +110,17 @@ TEST_P(AlarmManagerTest, ReactivationOfAnUnacknowledgedRtnAlarmIsTheSameInstance
   EXPECT_EQ(failure.activated_ms, 30'000);
   EXPECT_EQ(failure.opened_ms, 10'000);
   EXPECT_EQ(failure.state, AlarmState::unack_rtn);
-  EXPECT_EQ(r.store->registry().asset(r.asset)->id, r.asset);
+  EXPECT_EQ(store_->registry().asset(asset_)->id, asset_);
   EXPECT_EQ(raw_count("alarm_instances"), 2);
   // vibration_zone_d: 1 activation; monitoring_failure: 3 activations and 3 clears.
   EXPECT_EQ(raw_count("alarm_history"), 7);
 }
 
 TEST_P(AlarmManagerTest, LatchedAlarmStaysUntilAcknowledgedAndReset) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_alarm", true, 10'000)));  // latching by default
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_alarm", true, 10'000)));  // latching by default
   const auto id = only_id(m);
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_alarm", false, 11'000)));
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_alarm", false, 11'000)));
   EXPECT_EQ(m.alarm(id)->state, AlarmState::latched_unack);
   const auto early = m.reset(id, "alice", 12'000);
   ASSERT_FALSE(early);
@@ -130,13 +129,13 @@ TEST_P(AlarmManagerTest, LatchedAlarmStaysUntilAcknowledgedAndReset) {
   EXPECT_EQ(m.alarm(id)->state, AlarmState::latched_ack);
   EXPECT_EQ(m.list({}, 0, 100)->alarms.size(), 1u);  // still shown
   // The condition returns before the reset: annunciated again.
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_alarm", true, 14'000)));
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_alarm", true, 14'000)));
   EXPECT_EQ(m.alarm(id)->state, AlarmState::unack_active);
   ASSERT_TRUE(m.acknowledge(id, "alice", "", 15'000));
   const auto active_reset = m.reset(id, "alice", 15'500);  // ack active: nothing to reset
   ASSERT_FALSE(active_reset);
   EXPECT_EQ(active_reset.error().code, ErrorCode::invalid_argument);
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_alarm", false, 16'000)));
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_alarm", false, 16'000)));
   EXPECT_EQ(m.alarm(id)->state, AlarmState::latched_ack);
   ASSERT_TRUE(m.reset(id, "alice", 17'000));
   EXPECT_EQ(m.alarm(id)->state, AlarmState::normal);
@@ -154,12 +153,11 @@ TEST_P(AlarmManagerTest, LatchingIsChosenPerDefinition) {
                          {"bearing_warning", "c", "q", "a", 60'000, Priority::low, true, false, 0},
                      })
           .value();
-  auto r = rig(*this, open(), config);
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
+  ASSERT_TRUE(start(config));
+  AlarmManager& m = *alarms_;
   for (const char* key : {"bearing_alarm", "bearing_warning"}) {
-    ASSERT_TRUE(m.on_condition(cond(r.asset, key, true, 10'000)));
-    ASSERT_TRUE(m.on_condition(cond(r.asset, key, false, 11'000)));
+    ASSERT_TRUE(m.on_condition(cond(asset_, key, true, 10'000)));
+    ASSERT_TRUE(m.on_condition(cond(asset_, key, false, 11'000)));
   }
   auto page = m.list({}, 0, 100).value();
   ASSERT_EQ(page.alarms.size(), 2u);
@@ -168,10 +166,8 @@ TEST_P(AlarmManagerTest, LatchingIsChosenPerDefinition) {
 }
 
 TEST_P(AlarmManagerTest, AcknowledgingTwiceIsAClearErrorAndStoresNothing) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "vibration_zone_d", true, 10'000)));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(cond(asset_, "vibration_zone_d", true, 10'000)));
   const auto id = only_id(m);
   ASSERT_TRUE(m.acknowledge(id, "alice", "", 11'000));
   const auto history = raw_count("alarm_history"), audit = raw_count("audit");
@@ -183,13 +179,16 @@ TEST_P(AlarmManagerTest, AcknowledgingTwiceIsAClearErrorAndStoresNothing) {
   EXPECT_EQ(raw_count("alarm_history"), history);
   EXPECT_EQ(raw_count("audit"), audit);
   EXPECT_TRUE(m.take_events().empty());
+  // Back to normal: nothing to acknowledge either.
+  ASSERT_TRUE(m.on_condition(cond(asset_, "vibration_zone_d", false, 13'000)));
+  ASSERT_TRUE(m.reset(id, "alice", 14'000));
+  EXPECT_EQ(m.acknowledge(id, "alice", "", 15'000).error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(m.reset(id, "alice", 15'000).error().code, ErrorCode::invalid_argument);
 }
 
 TEST_P(AlarmManagerTest, RefusalsNameTheProblemAndStoreNothing) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", true, 10'000)));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", true, 10'000)));
   const auto id = only_id(m);
   const auto history = raw_count("alarm_history"), audit = raw_count("audit");
 
@@ -213,12 +212,12 @@ TEST_P(AlarmManagerTest, RefusalsNameTheProblemAndStoreNothing) {
   EXPECT_FALSE(m.assign(id, "alice", "", 11'000));
   EXPECT_FALSE(m.shelve(id, "alice", std::nullopt, "", 11'000));  // no reason
 
-  const auto no_definition = m.on_condition(cond(r.asset, "no_such_alarm", true, 11'000));
+  const auto no_definition = m.on_condition(cond(asset_, "no_such_alarm", true, 11'000));
   ASSERT_FALSE(no_definition);
   EXPECT_EQ(no_definition.error().code, ErrorCode::not_found);
   EXPECT_FALSE(m.on_condition({0, "", "node_offline", true, 11'000, "hub", ""}));  // neither asset nor node
-  EXPECT_FALSE(m.on_condition({r.asset, "plant/edge-1", "node_offline", true, 11'000, "hub", ""}));  // both
-  EXPECT_FALSE(m.on_condition({r.asset, "", "bearing_warning", true, 11'000, "", ""}));  // no actor
+  EXPECT_FALSE(m.on_condition({asset_, "plant/edge-1", "node_offline", true, 11'000, "hub", ""}));  // both
+  EXPECT_FALSE(m.on_condition({asset_, "", "bearing_warning", true, 11'000, "", ""}));  // no actor
 
   EXPECT_EQ(raw_count("alarm_history"), history);
   EXPECT_EQ(raw_count("audit"), audit);
@@ -227,19 +226,15 @@ TEST_P(AlarmManagerTest, RefusalsNameTheProblemAndStoreNothing) {
 }
 
 TEST_P(AlarmManagerTest, ALateConditionDoesNotChangeTheState) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", true, 10'000)));
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", false, 9'000)));  // older: store-and-forward
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", true, 10'000)));
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", false, 9'000)));  // older: store-and-forward
   EXPECT_EQ(m.alarm(only_id(m))->state, AlarmState::unack_active);
 }
 
 TEST_P(AlarmManagerTest, TimedShelveHidesUntilItExpiresAndIsLimited) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", true, 10'000)));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", true, 10'000)));
   const auto id = only_id(m);
   // Above the configured maximum (8 h): refused.
   const auto too_long = m.shelve(id, "alice", 8 * 3'600'000 + 1, "sensor being replaced", 11'000);
@@ -251,7 +246,7 @@ TEST_P(AlarmManagerTest, TimedShelveHidesUntilItExpiresAndIsLimited) {
   EXPECT_EQ(m.list(k_with_hidden, 0, 100)->alarms.size(), 1u);
   EXPECT_FALSE(m.shelve(id, "alice", 60'000, "again", 12'000));  // already shelved
   // Still evaluated and recorded while shelved.
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", false, 20'000)));
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", false, 20'000)));
   EXPECT_EQ(m.alarm(id)->state, AlarmState::unack_rtn);
   EXPECT_TRUE(m.alarm(id)->shelved);
   ASSERT_TRUE(m.tick(70'999));
@@ -272,10 +267,9 @@ TEST_P(AlarmManagerTest, ADefinitionsOwnShelveLimitWins) {
                          {"bearing_warning", "c", "q", "a", 60'000, Priority::low, false, false, 5'000},
                      })
           .value();
-  auto r = rig(*this, open(), config);
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", true, 10'000)));
+  ASSERT_TRUE(start(config));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", true, 10'000)));
   const auto id = only_id(m);
   EXPECT_EQ(m.shelve(id, "alice", 5'001, "r", 11'000).error().code, ErrorCode::out_of_range);
   EXPECT_EQ(m.shelve(id, "alice", 0, "r", 11'000).error().code, ErrorCode::out_of_range);
@@ -283,16 +277,14 @@ TEST_P(AlarmManagerTest, ADefinitionsOwnShelveLimitWins) {
 }
 
 TEST_P(AlarmManagerTest, OneShotShelveEndsWhenTheConditionClears) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", true, 10'000)));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", true, 10'000)));
   const auto id = only_id(m);
   ASSERT_TRUE(m.shelve(id, "alice", std::nullopt, "known, part on order", 11'000));
   EXPECT_EQ(m.alarm(id)->shelved_until_ms, 0);
   ASSERT_TRUE(m.tick(10'000'000'000));  // no expiry for a one-shot shelve
   EXPECT_TRUE(m.alarm(id)->shelved);
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", false, 12'000)));
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", false, 12'000)));
   EXPECT_FALSE(m.alarm(id)->shelved);
   EXPECT_EQ(m.alarm(id)->state, AlarmState::unack_rtn);
   EXPECT_EQ(raw_text("SELECT end_reason FROM alarm_shelves"), "cleared");
@@ -302,30 +294,26 @@ TEST_P(AlarmManagerTest, OneShotShelveEndsWhenTheConditionClears) {
 }
 
 TEST_P(AlarmManagerTest, ShelvedActivationIsRecordedButNotAnnunciated) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "monitoring_failure", true, 10'000)));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(cond(asset_, "monitoring_failure", true, 10'000)));
   const auto id = only_id(m);
   ASSERT_TRUE(m.shelve(id, "alice", 600'000, "cable work", 11'000));
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "monitoring_failure", false, 12'000)));
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "monitoring_failure", true, 13'000)));
+  ASSERT_TRUE(m.on_condition(cond(asset_, "monitoring_failure", false, 12'000)));
+  ASSERT_TRUE(m.on_condition(cond(asset_, "monitoring_failure", true, 13'000)));
   EXPECT_EQ(raw_text("SELECT count(*) FROM alarm_history WHERE what = 'activated' AND annunciated = 1"), "1");
   EXPECT_EQ(raw_text("SELECT count(*) FROM alarm_history WHERE what = 'activated' AND annunciated = 0"), "1");
 }
 
 TEST_P(AlarmManagerTest, OutOfServiceHidesButRecordsAndOutlivesTheInstance) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", true, 10'000)));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", true, 10'000)));
   const auto id = only_id(m);
   ASSERT_TRUE(m.set_out_of_service(id, "alice", true, "sensor removed for calibration", 11'000));
   EXPECT_FALSE(m.set_out_of_service(id, "alice", true, "again", 11'500));
   EXPECT_TRUE(m.list({}, 0, 100)->alarms.empty());
   ASSERT_TRUE(m.acknowledge(id, "alice", "", 12'000));
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", false, 13'000)));  // normal now
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", true, 14'000)));   // a new instance ...
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", false, 13'000)));  // normal now
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", true, 14'000)));   // a new instance ...
   auto all = m.list(k_with_hidden, 0, 100).value();
   ASSERT_EQ(all.alarms.size(), 1u);
   EXPECT_NE(all.alarms[0].id, id);
@@ -344,10 +332,9 @@ TEST_P(AlarmManagerTest, SuppressedByDesignIsEvaluatedButNeverShownNorNotified) 
                      })
           .value();
   config.webhooks.urls = {"http://127.0.0.1:9/alarms"};
-  auto r = rig(*this, open(), config);
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  ASSERT_TRUE(m.on_condition({r.asset, "", "asset_stale", true, 10'000, "hub", "DDEATH"}));
+  ASSERT_TRUE(start(config));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition({asset_, "", "asset_stale", true, 10'000, "hub", "DDEATH"}));
   EXPECT_TRUE(m.list({}, 0, 100)->alarms.empty());
   const auto hidden = m.list(k_with_hidden, 0, 100).value();
   ASSERT_EQ(hidden.alarms.size(), 1u);
@@ -360,10 +347,8 @@ TEST_P(AlarmManagerTest, SuppressedByDesignIsEvaluatedButNeverShownNorNotified) 
 }
 
 TEST_P(AlarmManagerTest, WorkStatesAndCommentsAreApartFromTheAlarmState) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", true, 10'000)));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", true, 10'000)));
   const auto id = only_id(m);
   ASSERT_TRUE(m.assign(id, "alice", "bob", 11'000));
   EXPECT_EQ(m.alarm(id)->work, WorkState::assigned);
@@ -383,10 +368,8 @@ TEST_P(AlarmManagerTest, WorkStatesAndCommentsAreApartFromTheAlarmState) {
 }
 
 TEST_P(AlarmManagerTest, EveryActionIsAuditedWithItsActor) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_alarm", true, 10'000)));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_alarm", true, 10'000)));
   const auto id = only_id(m);
   ASSERT_TRUE(m.acknowledge(id, "alice", "on it", 11'000));
   ASSERT_TRUE(m.shelve(id, "alice", 1000, "maintenance", 11'100));
@@ -395,9 +378,9 @@ TEST_P(AlarmManagerTest, EveryActionIsAuditedWithItsActor) {
   ASSERT_TRUE(m.assign(id, "alice", "bob", 11'400));
   ASSERT_TRUE(m.resolve(id, "bob", "cage", 11'500));
   ASSERT_TRUE(m.comment(id, "bob", "done", 11'600));
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_alarm", false, 12'000)));
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_alarm", false, 12'000)));
   ASSERT_TRUE(m.reset(id, "alice", 13'000));
-  const auto audit = r.store->audit().list(0, 100).value();
+  const auto audit = store_->audit().list(0, 100).value();
   std::vector<std::string> got;
   for (const auto& e : audit) {
     EXPECT_EQ(e.target, fmt::format("alarm/{}", id));
@@ -413,48 +396,38 @@ TEST_P(AlarmManagerTest, EveryActionIsAuditedWithItsActor) {
 }
 
 TEST_P(AlarmManagerTest, StateIsLoadedBackAfterAReopen) {
-  std::int64_t asset = 0, id = 0;
-  {
-    auto r = rig(*this, open());
-    ASSERT_TRUE(r.alarms);
-    asset = r.asset;
-    ASSERT_TRUE(r.alarms->on_condition(cond(asset, "bearing_alarm", true, 10'000)));
-    id = only_id(*r.alarms);
-    ASSERT_TRUE(r.alarms->shelve(id, "alice", 60'000, "r", 11'000));
-    ASSERT_TRUE(r.alarms->assign(id, "alice", "bob", 11'000));
-  }
-  auto store = open();
-  ASSERT_TRUE(store);
-  auto m = AlarmManager::open(*store, {});
-  ASSERT_TRUE(m) << m.error().message;
-  const Alarm a = m->alarm(id).value();
+  ASSERT_TRUE(alarms_->on_condition(cond(asset_, "bearing_alarm", true, 10'000)));
+  const auto id = only_id(*alarms_);
+  ASSERT_TRUE(alarms_->shelve(id, "alice", 60'000, "r", 11'000));
+  ASSERT_TRUE(alarms_->assign(id, "alice", "bob", 11'000));
+  ASSERT_TRUE(start());  // a new store and manager on the same database
+  AlarmManager& m = *alarms_;
+  const Alarm a = m.alarm(id).value();
   EXPECT_EQ(a.state, AlarmState::unack_active);
   EXPECT_TRUE(a.shelved);
   EXPECT_EQ(a.shelved_until_ms, 71'000);
   EXPECT_EQ(a.assignee, "bob");
   EXPECT_EQ(a.priority, Priority::high);
   // The same instance continues: a clear and a timed expiry after the restart.
-  ASSERT_TRUE(m->on_condition(cond(asset, "bearing_alarm", false, 12'000)));
-  EXPECT_EQ(m->alarm(id)->state, AlarmState::latched_unack);
-  ASSERT_TRUE(m->tick(71'000));
-  EXPECT_FALSE(m->alarm(id)->shelved);
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_alarm", false, 12'000)));
+  EXPECT_EQ(m.alarm(id)->state, AlarmState::latched_unack);
+  ASSERT_TRUE(m.tick(71'000));
+  EXPECT_FALSE(m.alarm(id)->shelved);
   EXPECT_EQ(raw_count("alarm_instances"), 1);
 }
 
 TEST_P(AlarmManagerTest, NodeAlarmsAndGroupingByAsset) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
-  const auto other = r.store->registry().register_asset("plant", "edge-1", "fan2", 1000).value();
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "bearing_warning", true, 10'000)));
+  AlarmManager& m = *alarms_;
+  const auto other = store_->registry().register_asset("plant", "edge-1", "fan2", 1000).value();
+  ASSERT_TRUE(m.on_condition(cond(asset_, "bearing_warning", true, 10'000)));
   ASSERT_TRUE(m.on_condition(cond(other, "vibration_zone_d", true, 10'000)));
-  ASSERT_TRUE(m.on_condition(cond(r.asset, "vibration_zone_d", true, 10'000)));
+  ASSERT_TRUE(m.on_condition(cond(asset_, "vibration_zone_d", true, 10'000)));
   ASSERT_TRUE(m.on_condition({0, "plant/edge-1", "node_offline", true, 11'000, "hub", "NDEATH"}));
   const auto groups = m.list_by_asset({}).value();
   ASSERT_EQ(groups.size(), 3u);
   EXPECT_EQ(groups[0].asset_id, 0);
   EXPECT_EQ(groups[0].node, "plant/edge-1");
-  EXPECT_EQ(groups[1].asset_id, r.asset);
+  EXPECT_EQ(groups[1].asset_id, asset_);
   ASSERT_EQ(groups[1].alarms.size(), 2u);
   EXPECT_EQ(groups[1].alarms[0].point.definition, "bearing_warning");
   EXPECT_EQ(groups[2].asset_id, other);
@@ -469,12 +442,10 @@ TEST_P(AlarmManagerTest, NodeAlarmsAndGroupingByAsset) {
 }
 
 TEST_P(AlarmManagerTest, PagesSkipHiddenAlarmsWithoutComingUpShort) {
-  auto r = rig(*this, open());
-  ASSERT_TRUE(r.alarms);
-  AlarmManager& m = *r.alarms;
+  AlarmManager& m = *alarms_;
   std::vector<std::int64_t> assets;
   for (int i = 0; i < 6; ++i) {
-    const auto a = r.store->registry().register_asset("plant", "edge-1", fmt::format("m{}", i), 1000).value();
+    const auto a = store_->registry().register_asset("plant", "edge-1", fmt::format("m{}", i), 1000).value();
     ASSERT_TRUE(m.on_condition(cond(a, "bearing_warning", true, 10'000)));
   }
   const auto all = m.list({}, 0, 100).value();
@@ -490,17 +461,16 @@ TEST_P(AlarmManagerTest, PagesSkipHiddenAlarmsWithoutComingUpShort) {
 }
 
 TEST_P(AlarmManagerTest, ABadConfigIsRefused) {
-  auto store = open();
-  ASSERT_TRUE(store);
+  store::Store& store = *store_;
   AlarmConfig twice;
   twice.definitions.push_back(twice.definitions.front());
-  EXPECT_NE(AlarmManager::open(*store, twice).error().message.find("defined twice"), std::string::npos);
+  EXPECT_NE(AlarmManager::open(store, twice).error().message.find("defined twice"), std::string::npos);
   AlarmConfig https;
   https.webhooks.urls = {"https://example.org/hook"};
-  EXPECT_EQ(AlarmManager::open(*store, https).error().code, ErrorCode::unsupported);
+  EXPECT_EQ(AlarmManager::open(store, https).error().code, ErrorCode::unsupported);
   AlarmConfig backoff;
   backoff.webhooks.max_backoff_ms = 10;
-  EXPECT_FALSE(AlarmManager::open(*store, backoff));
+  EXPECT_FALSE(AlarmManager::open(store, backoff));
 }
 
 VIGIL_FOR_EACH_ENGINE(AlarmManagerTest);
