@@ -53,27 +53,51 @@ class WebhookServer {
 };
 
 using store::test::EngineTest;
-using WebhookTest = EngineTest;
 
-AlarmConfig config_for(const WebhookServer& server, std::int64_t max_attempts) {
-  AlarmConfig config;
-  config.webhooks.urls = {server.url()};
-  config.webhooks.max_attempts = max_attempts;
-  config.webhooks.first_backoff_ms = 1000;
-  config.webhooks.max_backoff_ms = 4000;
-  config.webhooks.timeout = std::chrono::milliseconds(2000);
-  return config;
-}
+// A webhook server, a store with one asset and the manager notifying the server.
+class WebhookTest : public EngineTest {
+ protected:
+  // Starts the server (failing its first `fail_first` requests after holding the first `hang_first`) and
+  // opens the store and the manager.
+  bool start(int fail_first, int hang_first, std::int64_t max_attempts,
+             std::chrono::milliseconds timeout = std::chrono::milliseconds(2000)) {
+    server_ = std::make_unique<WebhookServer>(fail_first, hang_first);
+    EXPECT_TRUE(server_->running()) << server_->log();
+    config_.webhooks.urls = {server_->url()};
+    config_.webhooks.max_attempts = max_attempts;
+    config_.webhooks.first_backoff_ms = 1000;
+    config_.webhooks.max_backoff_ms = 4000;
+    config_.webhooks.timeout = timeout;
+    return server_->running() && reopen();
+  }
+
+  // A new store and manager on the same database and server.
+  bool reopen() {
+    alarms_.reset();
+    store_ = open();
+    if (!store_) return false;
+    asset_ = store_->registry().register_asset("plant", "edge-1", "pump7", 0).value();
+    auto m = AlarmManager::open(*store_, config_);
+    EXPECT_TRUE(m) << m.error().message;
+    if (m) alarms_.emplace(std::move(*m));
+    return m.has_value();
+  }
+
+  Condition activation(std::string_view key, std::int64_t ts_ms, std::string detail = "") const {
+    return {asset_, "", std::string(key), true, ts_ms, "edge:plant/edge-1", std::move(detail)};
+  }
+
+  std::unique_ptr<WebhookServer> server_;
+  AlarmConfig config_;
+  std::unique_ptr<store::Store> store_;
+  std::int64_t asset_ = 0;
+  std::optional<AlarmManager> alarms_;
+};
 
 TEST_P(WebhookTest, DeliveredAfterRetriesOnTheBackoffSchedule) {
-  WebhookServer server(2, 0);
-  ASSERT_TRUE(server.running()) << server.log();
-  auto store = open();
-  ASSERT_TRUE(store);
-  const auto asset = store->registry().register_asset("plant", "edge-1", "pump7", 0).value();
-  auto m = AlarmManager::open(*store, config_for(server, 5)).value();
-  ASSERT_TRUE(
-      m.on_condition({asset, "", "bearing_alarm", true, 0, "edge:plant/edge-1", "Alert/Level = alarm"}));
+  ASSERT_TRUE(start(2, 0, 5));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(activation("bearing_alarm", 0, "Alert/Level = alarm")));
   EXPECT_EQ(m.pending_notifications().value(), 1);
   ASSERT_TRUE(m.tick(0));  // 500: next try 1 s later
   EXPECT_EQ(raw_text("SELECT next_attempt_ms FROM alarm_outbox"), "1000");
@@ -84,14 +108,14 @@ TEST_P(WebhookTest, DeliveredAfterRetriesOnTheBackoffSchedule) {
   EXPECT_NE(raw_text("SELECT last_error FROM alarm_outbox").find("HTTP status 500"), std::string::npos);
   ASSERT_TRUE(m.tick(3000));
   EXPECT_EQ(m.pending_notifications().value(), 0);
-  const auto got = server.received();
+  const auto got = server_->received();
   ASSERT_EQ(got.size(), 1u);
   const auto id = m.list({}, 0, 10)->alarms.at(0).id;
   EXPECT_EQ(got[0]["event"], "activated");
   EXPECT_EQ(got[0]["alarm_id"], id);
   EXPECT_EQ(got[0]["definition"], "bearing_alarm");
   EXPECT_EQ(got[0]["priority"], "high");
-  EXPECT_EQ(got[0]["asset_id"], asset);
+  EXPECT_EQ(got[0]["asset_id"], asset_);
   EXPECT_EQ(got[0]["node"], "");
   EXPECT_EQ(got[0]["state"], "unack_active");
   EXPECT_EQ(got[0]["ts_ms"], 0);
@@ -102,33 +126,23 @@ TEST_P(WebhookTest, DeliveredAfterRetriesOnTheBackoffSchedule) {
 }
 
 TEST_P(WebhookTest, AHeldRequestTimesOutAndIsRetried) {
-  WebhookServer server(0, 1);
-  ASSERT_TRUE(server.running()) << server.log();
-  auto store = open();
-  ASSERT_TRUE(store);
-  const auto asset = store->registry().register_asset("plant", "edge-1", "pump7", 0).value();
-  auto config = config_for(server, 5);
-  config.webhooks.timeout = std::chrono::milliseconds(300);
-  auto m = AlarmManager::open(*store, config).value();
-  ASSERT_TRUE(m.on_condition({asset, "", "bearing_warning", true, 0, "edge:plant/edge-1", ""}));
-  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(start(0, 1, 5, std::chrono::milliseconds(300)));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(activation("bearing_warning", 0)));
+  const auto start_time = std::chrono::steady_clock::now();
   ASSERT_TRUE(m.tick(0));
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2000));
+  EXPECT_LT(std::chrono::steady_clock::now() - start_time, std::chrono::milliseconds(2000));
   EXPECT_NE(raw_text("SELECT last_error FROM alarm_outbox").find("timed out"), std::string::npos)
       << raw_text("SELECT last_error FROM alarm_outbox");
   ASSERT_TRUE(m.tick(1000));
   EXPECT_EQ(m.pending_notifications().value(), 0);
-  EXPECT_EQ(server.received().size(), 1u);
+  EXPECT_EQ(server_->received().size(), 1u);
 }
 
 TEST_P(WebhookTest, DeadLetterAfterTheLimitThenRetriedByAnAdmin) {
-  WebhookServer server(3, 0);
-  ASSERT_TRUE(server.running()) << server.log();
-  auto store = open();
-  ASSERT_TRUE(store);
-  const auto asset = store->registry().register_asset("plant", "edge-1", "pump7", 0).value();
-  auto m = AlarmManager::open(*store, config_for(server, 3)).value();
-  ASSERT_TRUE(m.on_condition({asset, "", "bearing_warning", true, 500, "edge:plant/edge-1", ""}));
+  ASSERT_TRUE(start(3, 0, 3));
+  AlarmManager& m = *alarms_;
+  ASSERT_TRUE(m.on_condition(activation("bearing_warning", 500)));
   for (std::int64_t t : {500, 1500, 3500}) ASSERT_TRUE(m.tick(t));  // 3 failures: 1 s, then 2 s apart
   EXPECT_EQ(m.pending_notifications().value(), 0);
   const auto dead = m.dead_letters(0, 10).value();
@@ -136,44 +150,35 @@ TEST_P(WebhookTest, DeadLetterAfterTheLimitThenRetriedByAnAdmin) {
   EXPECT_EQ(dead[0].attempts, 3);
   EXPECT_EQ(dead[0].failed_ms, 3500);
   EXPECT_EQ(dead[0].created_ms, 500);
-  EXPECT_EQ(dead[0].url, server.url());
+  EXPECT_EQ(dead[0].url, server_->url());
   EXPECT_NE(dead[0].last_error.find("HTTP status 500"), std::string::npos);
-  EXPECT_TRUE(server.received().empty());
+  EXPECT_TRUE(server_->received().empty());
 
   EXPECT_EQ(m.retry_dead_letter(dead[0].id + 1, "admin", 4000).error().code, ErrorCode::not_found);
   ASSERT_TRUE(m.retry_dead_letter(dead[0].id, "admin", 4000));
   EXPECT_TRUE(m.dead_letters(0, 10)->empty());
   ASSERT_TRUE(m.tick(4000));
-  const auto got = server.received();
+  const auto got = server_->received();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0]["event"], "activated");
-  const auto audit = store->audit().list(0, 100).value();
+  const auto audit = store_->audit().list(0, 100).value();
   EXPECT_EQ(audit.back().action, "alarm.webhook_retry");
   EXPECT_EQ(audit.back().actor, "admin");
 }
 
 TEST_P(WebhookTest, NothingIsLostAcrossAReopen) {
-  WebhookServer server(2, 0);
-  ASSERT_TRUE(server.running()) << server.log();
-  std::int64_t alarm_id = 0;
-  {
-    auto store = open();
-    ASSERT_TRUE(store);
-    const auto asset = store->registry().register_asset("plant", "edge-1", "pump7", 0).value();
-    auto m = AlarmManager::open(*store, config_for(server, 5)).value();
-    ASSERT_TRUE(m.on_condition({asset, "", "bearing_warning", true, 0, "edge:plant/edge-1", ""}));
-    alarm_id = m.list({}, 0, 10)->alarms.at(0).id;
-    ASSERT_TRUE(m.acknowledge(alarm_id, "alice", "seen", 100));
-    ASSERT_TRUE(m.tick(100));  // both fail
-    EXPECT_EQ(m.pending_notifications().value(), 2);
-  }
-  auto store = open();
-  ASSERT_TRUE(store);
-  auto m = AlarmManager::open(*store, config_for(server, 5)).value();
+  ASSERT_TRUE(start(2, 0, 5));
+  ASSERT_TRUE(alarms_->on_condition(activation("bearing_warning", 0)));
+  const auto alarm_id = alarms_->list({}, 0, 10)->alarms.at(0).id;
+  ASSERT_TRUE(alarms_->acknowledge(alarm_id, "alice", "seen", 100));
+  ASSERT_TRUE(alarms_->tick(100));  // both fail
+  EXPECT_EQ(alarms_->pending_notifications().value(), 2);
+  ASSERT_TRUE(reopen());
+  AlarmManager& m = *alarms_;
   EXPECT_EQ(m.pending_notifications().value(), 2);
   ASSERT_TRUE(m.tick(1100));
   EXPECT_EQ(m.pending_notifications().value(), 0);
-  const auto got = server.received();
+  const auto got = server_->received();
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0]["event"], "activated");
   EXPECT_EQ(got[1]["event"], "acknowledged");

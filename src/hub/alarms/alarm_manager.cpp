@@ -213,7 +213,7 @@ Status AlarmManager::record(const Alarm& a, const Change& ch) {
           !ok)
         return ok;
   }
-  staged_.push_back({a.id, a.point, a.state, ch.what, a.visible(), ch.ts_ms, ch.actor});
+  staged_.push_back({a.id, a.point, a.priority, a.state, ch.what, a.visible(), ch.ts_ms, ch.actor});
   return {};
 }
 

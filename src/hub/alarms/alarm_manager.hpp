@@ -57,6 +57,7 @@ struct Alarm {
 struct AlarmEvent {
   std::int64_t alarm_id = 0;
   AlarmPoint point;
+  Priority priority = Priority::medium;
   AlarmState state = AlarmState::normal;
   std::string what;
   bool visible = true;

@@ -46,13 +46,15 @@ Status http_post(const HttpUrl& url, std::string_view json, std::chrono::millise
   asio::ip::tcp::resolver resolver(io);
   beast::tcp_stream stream(io);
   http::request<http::string_body> request{http::verb::post, url.target, 11};
-  request.set(http::field::host, url.host);
+  request.set(http::field::host, url.port == 80 ? url.host : fmt::format("{}:{}", url.host, url.port));
   request.set(http::field::content_type, "application/json");
   request.set(http::field::user_agent, "vigil-hub");
   request.body() = std::string(json);
   request.prepare_payload();
   beast::flat_buffer buffer;
-  http::response<http::string_body> response;
+  // The answer's body is not used: a receiver that sends more than 64 KiB is cut off.
+  http::response_parser<http::string_body> response;
+  response.body_limit(64 * 1024);
   beast::error_code error;
   const char* stage = "resolve";
 
@@ -82,7 +84,7 @@ Status http_post(const HttpUrl& url, std::string_view json, std::chrono::millise
   if (error)
     return fail(ErrorCode::io, "POST http://{}:{}{}: {} failed: {}", url.host, url.port, url.target, stage,
                 error.message());
-  const unsigned status = response.result_int();
+  const unsigned status = response.get().result_int();
   if (status < 200 || status > 299)
     return fail(ErrorCode::io, "POST http://{}:{}{}: HTTP status {}", url.host, url.port, url.target, status);
   return {};
