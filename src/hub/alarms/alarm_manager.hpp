@@ -132,7 +132,9 @@ class AlarmManager {
   static Result<AlarmManager> open(store::Store& store, AlarmConfig config);
 
   // The process condition of a point changed (or was reported again: then nothing happens). Unknown
-  // definition: not_found. A condition older than the open instance's latest change is ignored.
+  // definition: not_found. A condition older than the open instance's latest change is ignored. Every call
+  // here and below runs its own transaction: call it outside a transaction of the caller (transactions do
+  // not nest).
   Status on_condition(const Condition& condition);
 
   // Human actions: `user` is the audit log's actor. Unknown id: not_found. An action the state does not
