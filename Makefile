@@ -17,6 +17,7 @@ DEB_PACKAGES := cmake make g++ pkg-config git \
 	libgtest-dev libbenchmark-dev \
 	libsqlite3-dev \
 	libpq-dev postgresql \
+	libboost-dev python3 \
 	libmosquitto-dev mosquitto openssl libmodbus-dev mbpoll python3-pymodbus python3-serial-asyncio \
 	clang libclang-rt-14-dev clang-format \
 	python3-numpy python3-scipy python3-sklearn \

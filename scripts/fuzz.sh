@@ -18,6 +18,7 @@ build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 data=${VIGIL_DATA_DIR:-$root/../shared/data}
 targets=(fuzz_mat fuzz_femto fuzz_ims fuzz_csv_signal fuzz_catalog fuzz_bundle fuzz_sensor_frame fuzz_sparkplug
   fuzz_feature_cache fuzz_hub_session fuzz_hub_what_if)
+targets+=(fuzz_hub_alarm_inputs)
 
 cxx=${FUZZ_CXX:-clang++}
 if ! command -v "$cxx" >/dev/null 2>&1; then
@@ -72,6 +73,10 @@ printf '\x00\x00\x0f\x00\x18\x00\x12\x0b\x0a\x05bdSeq\x20\x04\x58\x00\x03\x00\x1
   >"$corpus/fuzz_hub_session/births_and_data"
 printf '{"bearing": "6205", "load_kn": 2.5, "new_load_kn": 3.0, "speed_rpm": 1500, "new_speed_rpm": 1800}' \
   >"$corpus/fuzz_hub_what_if/doc_example.json"
+# Alarm inputs: the first byte picks Alert/Level (0), ISO zone (1), NE 107 (2), Fault/Class (3) or a URL (4).
+printf '\x00warning' >"$corpus/fuzz_hub_alarm_inputs/level"
+printf '\x01D' >"$corpus/fuzz_hub_alarm_inputs/zone"
+printf '\x04http://127.0.0.1:8080/alarms' >"$corpus/fuzz_hub_alarm_inputs/url"
 "$build/bin/fuzz_mat_seeds" "$corpus/fuzz_mat"
 "$build/bin/fuzz_bundle_seeds" "$corpus/fuzz_bundle"
 if [ -f "$data/cwru/105.mat" ]; then  # a real header and the start of a real element (truncated)
