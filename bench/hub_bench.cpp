@@ -2,8 +2,10 @@
 // publish the same Sparkplug stream (NBIRTH, DBIRTHs, then DDATA of 10 Double metrics each, in seq order)
 // through a real Mosquitto on loopback, three times: to a plain subscriber that only counts (the broker's
 // delivery rate, the ceiling), to vigil-hub's service on SQLite, and on a throw-away PostgreSQL. Each
-// figure is metrics per second from the first publish until the last metric was received or stored.
-//   hub_bench [--nodes N] [--devices D] [--messages M] [--out FILE]
+// figure is metrics per second from the first publish until the last metric was received or stored. With
+// --rate 0 (the default) every node publishes as fast as it can: the capacity of each; with --rate R each
+// node publishes R DDATA per second: whether the hub keeps up with that load as the broker does.
+//   hub_bench [--nodes N] [--devices D] [--messages M] [--rate R] [--out FILE] [--postgres 0|1]
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -44,6 +46,7 @@ struct Workload {
   int nodes = 10;
   int devices = 5;      // per node
   int messages = 2000;  // DDATA per node
+  double rate = 0;      // DDATA per second per node; 0: as fast as the client can publish
 };
 
 struct Message {
@@ -106,7 +109,7 @@ std::vector<Message> node_stream(const Workload& w, int node, std::uint8_t bdseq
 }
 
 // Publishes every node's stream from its own client (QoS 0, as Sparkplug DATA); returns when all went out.
-void publish_all(int port, const std::vector<std::vector<Message>>& streams) {
+void publish_all(int port, const std::vector<std::vector<Message>>& streams, double rate) {
   std::vector<std::thread> threads;
   for (std::size_t n = 0; n < streams.size(); ++n) {
     threads.emplace_back([&, n] {
@@ -115,7 +118,12 @@ void publish_all(int port, const std::vector<std::vector<Message>>& streams) {
       o.client_id = fmt::format("bench-edge-{}", n);
       auto c = vigil::net::MqttClient::create(o);
       if (!c || !(*c)->connect()) std::abort();
+      const auto start = Clock::now();
+      std::size_t sent = 0;
       for (const Message& m : streams[n]) {
+        if (rate > 0)
+          std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
+                                                    std::chrono::duration<double>(double(sent++) / rate)));
         const auto* b = reinterpret_cast<const std::byte*>(m.payload.data());
         while (!(*c)->publish(m.topic, std::span(b, m.payload.size())))
           std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -145,7 +153,7 @@ double broker_rate(const Workload& w, int port) {
   std::vector<std::vector<Message>> streams;
   for (int n = 0; n < w.nodes; ++n) streams.push_back(node_stream(w, n, 0));
   const auto start = Clock::now();
-  std::thread pub([&] { publish_all(port, streams); });
+  std::thread pub([&] { publish_all(port, streams, w.rate); });
   const auto limit = start + std::chrono::seconds(120);
   auto last = start;
   std::uint64_t seen = 0;
@@ -195,7 +203,7 @@ double hub_rate(const Workload& w, int port, vigil::hub::store::StoreOptions sto
   const std::uint64_t before = stats.values_stored;
   const double cpu_before = cpu_s();
   const auto start = Clock::now();
-  std::thread pub([&] { publish_all(port, streams); });
+  std::thread pub([&] { publish_all(port, streams, w.rate); });
   const auto limit = start + std::chrono::seconds(300);
   auto last = start;
   std::uint64_t seen = 0;
@@ -238,12 +246,14 @@ int main(int argc, char** argv) {
       w.messages = std::stoi(argv[i + 1]);
     else if (a == "--out")
       out = argv[i + 1];
+    else if (a == "--rate")
+      w.rate = std::stod(argv[i + 1]);
     else if (a == "--postgres")
       postgres = std::string(argv[i + 1]) != "0";
     else {
-      std::fprintf(
-          stderr,
-          "usage: hub_bench [--nodes N] [--devices D] [--messages M] [--out FILE] [--postgres 0|1]\n");
+      std::fprintf(stderr,
+                   "usage: hub_bench [--nodes N] [--devices D] [--messages M] [--rate R] [--out FILE] "
+                   "[--postgres 0|1]\n");
       return 2;
     }
   }
@@ -263,6 +273,7 @@ int main(int argc, char** argv) {
        {{"nodes", w.nodes},
         {"devices_per_node", w.devices},
         {"ddata_per_node", w.messages},
+        {"ddata_per_s_per_node", w.rate},
         {"metrics_per_ddata", k_metrics_per_message}}},
       {"broker_delivery_metrics_per_s", raw},
       {"ingest_metrics_per_s", hub_sqlite},

@@ -13,7 +13,7 @@
 
 #include "core/logfmt.hpp"
 #include "hub/config.hpp"
-#include "hub/service.hpp"
+#include "hub/hub.hpp"
 
 namespace {
 
@@ -75,12 +75,12 @@ int main(int argc, char** argv) {
     std::fflush(stderr);
   };
 
-  auto service = vigil::hub::HubService::create(config, log);
-  if (!service) {
-    fmt::print(stderr, "vigil-hub: {}\n", service.error().message);
-    return service.error().code == vigil::ErrorCode::invalid_argument ? k_exit_input : k_exit_io;
+  auto hub = vigil::hub::Hub::create(config, log);
+  if (!hub) {
+    fmt::print(stderr, "vigil-hub: {}\n", hub.error().message);
+    return hub.error().code == vigil::ErrorCode::invalid_argument ? k_exit_input : k_exit_io;
   }
-  (*service)->start();
+  (*hub)->start();
   log("info", "started",
       fmt::format("host {} store {}", config.host.id, vigil::hub::store::to_string(config.store.engine)));
 
@@ -92,12 +92,13 @@ int main(int argc, char** argv) {
       log("info", "stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
+    (*hub)->tick(static_cast<std::int64_t>(vigil::hub::wall_clock_ms()));
     if (duration_s > 0 &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >= duration_s)
       break;
   }
-  (*service)->stop();
-  const auto& s = (*service)->stats();
+  (*hub)->stop();
+  const auto& s = (*hub)->stats();
   log("info", "stopped",
       fmt::format("{} messages, {} values stored, {} records acknowledged", s.messages_received.load(),
                   s.values_stored.load(), s.records_acknowledged.load()));

@@ -125,6 +125,30 @@ void read_api(Section s, const std::filesystem::path& base, ApiSettings& a) {
       {"enabled", "bind", "port", "threads", "tls_cert_file", "tls_key_file", "token_hours", "web_dir"});
 }
 
+void read_alarms(Section s, AlarmSettings& a) {
+  if (const toml::table* t = s.table(); t != nullptr) {
+    if (const toml::node* n = t->get("webhooks")) {
+      const toml::array* urls = n->as_array();
+      if (urls == nullptr) {
+        s.problem("webhooks", "expected an array of URLs");
+      } else {
+        for (const toml::node& u : *urls) {
+          if (auto text = u.value<std::string>()) {
+            if (!text->starts_with("http://"))
+              s.problem("webhooks", fmt::format("'{}' is not an http:// URL", *text));
+            a.webhooks.push_back(*text);
+          } else {
+            s.problem("webhooks", "expected an array of URLs (strings)");
+          }
+        }
+      }
+    }
+  }
+  s.number("max_shelve_h", a.max_shelve_h, 0.01, 24 * 30);
+  s.integer("webhook_max_attempts", a.webhook_max_attempts, 1, 1000);
+  s.refuse_unknown({"webhooks", "max_shelve_h", "webhook_max_attempts"});
+}
+
 }  // namespace
 
 HubConfigCheck check_hub_config_text(std::string_view toml_text, const std::filesystem::path& file) {
@@ -142,7 +166,9 @@ HubConfigCheck check_hub_config_text(std::string_view toml_text, const std::file
   read_store(config::section(problems, *root, "store"), base, c.store);
   read_ingest(config::section(problems, *root, "ingest"), c.ingest);
   read_api(config::section(problems, *root, "api"), base, c.api);
-  Section(problems, &*root, "").refuse_unknown({"host", "broker", "sparkplug", "store", "ingest", "api"});
+  read_alarms(config::section(problems, *root, "alarms"), c.alarms);
+  Section(problems, &*root, "")
+      .refuse_unknown({"host", "broker", "sparkplug", "store", "ingest", "api", "alarms"});
   config::sort_by_line(problems);
   if (problems.empty()) out.config = std::move(c);
   return out;

@@ -48,6 +48,12 @@ struct ApiSettings {
   std::filesystem::path web_dir;  // built dashboard to serve at /; empty: none
 };
 
+struct AlarmSettings {
+  std::vector<std::string> webhooks;  // http://host[:port]/path: a JSON POST per alarm state change
+  double max_shelve_h = 8;            // the longest a person may shelve an alarm
+  int webhook_max_attempts = 8;       // then the notification goes to the dead letters
+};
+
 struct HubConfig {
   std::filesystem::path file;
   HostConfig host;
@@ -56,6 +62,7 @@ struct HubConfig {
   store::StoreOptions store;
   IngestConfig ingest;
   ApiSettings api;
+  AlarmSettings alarms;
 };
 
 struct HubConfigCheck {

@@ -93,7 +93,7 @@ Status Ingest::apply_birth(const BirthUpdate& birth, std::int64_t now_ms, Ingest
     status = {birth.node, true, birth.bdseq, ts_ms, {}};
     for (const sp::Metric& m : birth.metrics)
       if (!m.is_null && !is_control(m.name)) status.values[m.name] = text_of(m.value);
-    out.events.push_back({IngestEvent::Kind::node_birth, birth.node, {}, 0, ts_ms, false, {}, {}});
+    out.events.push_back({IngestEvent::Kind::node_birth, birth.node, {}, 0, ts_ms, false, false, {}, {}});
     return {};
   }
   // A DBIRTH registers (or re-registers) the asset: it is online, and a fresh registration takes the
@@ -121,7 +121,7 @@ Status Ingest::apply_birth(const BirthUpdate& birth, std::int64_t now_ms, Ingest
     }
   }
   IngestEvent event{
-      IngestEvent::Kind::asset_birth, birth.node, birth.device_id, *asset, ts_ms, false, {}, {}};
+      IngestEvent::Kind::asset_birth, birth.node, birth.device_id, *asset, ts_ms, false, false, {}, {}};
   if (auto ok = store_values(*asset, birth.metrics, ts_ms, true, event, out); !ok) return ok;
   out.events.push_back(std::move(event));
   return {};
@@ -139,12 +139,12 @@ Status Ingest::apply_death(const DeathUpdate& death, IngestBatch& out) {
       it->second.online = false;
       it->second.since_ms = stale_ms;
     }
-    out.events.push_back({IngestEvent::Kind::node_death, death.node, {}, 0, stale_ms, false, {}, {}});
+    out.events.push_back({IngestEvent::Kind::node_death, death.node, {}, 0, stale_ms, false, false, {}, {}});
     for (const std::string& device : death.devices) {
       auto a = assets_.find({death.node.group_id, death.node.edge_node_id, device});
       if (a != assets_.end())
         out.events.push_back(
-            {IngestEvent::Kind::asset_death, death.node, device, a->second, stale_ms, false, {}, {}});
+            {IngestEvent::Kind::asset_death, death.node, device, a->second, stale_ms, false, true, {}, {}});
     }
     return {};
   }
@@ -153,8 +153,15 @@ Status Ingest::apply_death(const DeathUpdate& death, IngestBatch& out) {
   if (!known) return std::unexpected(known.error());
   auto a = assets_.find({death.node.group_id, death.node.edge_node_id, death.device_id});
   if (*known && a != assets_.end())
-    out.events.push_back(
-        {IngestEvent::Kind::asset_death, death.node, death.device_id, a->second, stale_ms, false, {}, {}});
+    out.events.push_back({IngestEvent::Kind::asset_death,
+                          death.node,
+                          death.device_id,
+                          a->second,
+                          stale_ms,
+                          false,
+                          false,
+                          {},
+                          {}});
   return {};
 }
 
@@ -188,12 +195,13 @@ Status Ingest::apply_data(const DataUpdate& data, std::int64_t now_ms, IngestBat
   auto asset = asset_of(data.node, data.device_id, now_ms);
   if (!asset) return std::unexpected(asset.error());
   if (!data.live.empty()) {
-    IngestEvent event{IngestEvent::Kind::data, data.node, data.device_id, *asset, ts_ms, false, {}, {}};
+    IngestEvent event{
+        IngestEvent::Kind::data, data.node, data.device_id, *asset, ts_ms, false, false, {}, {}};
     if (auto ok = store_values(*asset, data.live, ts_ms, true, event, out); !ok) return ok;
     out.events.push_back(std::move(event));
   }
   if (!data.historical.empty()) {
-    IngestEvent event{IngestEvent::Kind::data, data.node, data.device_id, *asset, ts_ms, true, {}, {}};
+    IngestEvent event{IngestEvent::Kind::data, data.node, data.device_id, *asset, ts_ms, true, false, {}, {}};
     if (auto ok = store_values(*asset, data.historical, ts_ms, false, event, out); !ok) return ok;
     out.events.push_back(std::move(event));
   }

@@ -24,11 +24,12 @@ struct IngestEvent {
   enum class Kind { node_birth, node_death, asset_birth, asset_death, data };
   Kind kind = Kind::data;
   NodeKey node;
-  std::string device_id;                                // empty: the node itself
-  std::int64_t asset_id = 0;                            // 0: a node event
-  std::int64_t ts_ms = 0;                               // source time (deaths: when stale)
-  bool historical = false;                              // store-and-forward values: not the asset's present
-  std::vector<std::pair<std::string, double>> numbers;  // metric → value (data and births)
+  std::string device_id;      // empty: the node itself
+  std::int64_t asset_id = 0;  // 0: a node event
+  std::int64_t ts_ms = 0;     // source time (deaths: when stale)
+  bool historical = false;    // store-and-forward values: not the asset's present
+  bool with_node = false;     // asset_death: its edge node's death, not the asset's own
+  std::vector<std::pair<std::string, double>> numbers;     // metric → value (data and births)
   std::vector<std::pair<std::string, std::string>> texts;  // metric → value (data and births)
 };
 

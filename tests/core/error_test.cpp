@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 Result<int> parse_positive(int v) {
   if (v <= 0) return fail(ErrorCode::invalid_argument, "value {} is not positive", v);

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // Markus Kuhn's UTF-8 decoder test cases (the boundary, overlong, surrogate and truncation families).
 TEST(Utf8, AcceptsWellFormedTextAndNamesTheFirstBadByte) {

@@ -8,7 +8,7 @@
 #include "support/test_data.hpp"
 
 namespace vigil::diag {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 Diagnosis diagnose_cwru(const char* file, double sample_rate_hz, bool all_methods = false) {
   auto rec = io::read_cwru_mat(test::data_dir() / "cwru" / file,

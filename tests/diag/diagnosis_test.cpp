@@ -11,7 +11,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::diag {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 std::vector<float> simulate(const sim::Scenario& scenario, std::uint64_t seed, double seconds) {
   auto s = sim::Simulator::create(scenario, seed);

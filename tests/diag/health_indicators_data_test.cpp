@@ -11,7 +11,7 @@
 #include "support/test_data.hpp"
 
 namespace vigil::diag {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 struct LearningBearing {
   const char* name;

@@ -11,7 +11,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::diag {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr double k_fs_hz = 25600;
 constexpr std::size_t k_len = 2560;

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::diag {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // Boundaries from ISO 10816-3:2009 Table A.2 (group 2, rigid): 1.4 / 2.8 / 4.5 mm/s.
 TEST(IsoSeverity, Group2RigidZones) {

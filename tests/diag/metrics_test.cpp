@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::diag {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // Hand-computed: 10 samples, 3 classes.
 //   truth normal (4): 4 normal

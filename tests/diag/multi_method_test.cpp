@@ -12,7 +12,7 @@
 #include "sim/simulator.hpp"
 
 namespace vigil::diag {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // Rayleigh tail of one bin's amplitude against its median: P(SNR >= t dB) = 2^(-10^(t/10)).
 double tail(double snr_db) { return std::exp2(-std::pow(10.0, snr_db / 10.0)); }

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::domain {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 TEST(FaultType, NamesRoundTripAndAreTheCatalogSpelling) {
   // The spelling is the catalog's column value (../shared/data/cwru/catalog.csv), written by hand here.

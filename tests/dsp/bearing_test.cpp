@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::dsp {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // Published values: CWRU Bearing Data Center defect-frequency table for the 6205-2RS JEM SKF
 // (multiples of shaft speed: BPFI 5.4152, BPFO 3.5848, FTF 0.39828, BSF 4.7135) and the issue's

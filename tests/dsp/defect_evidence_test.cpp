@@ -14,7 +14,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::dsp {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr double k_two_pi = 2.0 * std::numbers::pi;
 

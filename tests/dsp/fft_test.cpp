@@ -8,7 +8,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::dsp {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // A sine of amplitude A at an exact bin k gives |X[k]| = A * n / 2 (analytic DFT of a pure tone).
 void expect_tone_at_bin(std::size_t n, std::size_t k, float amplitude) {
@@ -102,7 +102,7 @@ TEST(RealFft, ExecutionAllocatesNothing) {
 }  // namespace vigil::dsp
 
 namespace vigil::dsp {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // A one-direction transform computes the same spectrum as a two-direction one.
 TEST(RealFft, ForwardOnlyPlanMatchesBothDirections) {

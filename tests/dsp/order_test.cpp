@@ -11,7 +11,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::dsp {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 TEST(OrderGrid, SizeCoversZeroToMaxInclusive) {
   EXPECT_EQ((OrderGrid{20.0, 0.01}.size()), 2001u);

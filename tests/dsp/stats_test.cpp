@@ -11,7 +11,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::dsp {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 TEST(TimeStats, SineHasItsAnalyticShape) {
   // 10 whole periods of A sin, 1000 samples per period: discrete sums over whole periods equal the

@@ -12,7 +12,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::dsp {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 struct Tone {
   double frequency_hz;

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::edge {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr std::int64_t k_s = 1'000'000'000;
 constexpr std::int64_t k_h = 3600 * k_s;

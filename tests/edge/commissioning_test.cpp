@@ -16,7 +16,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::edge {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr double k_rpm = fixtures::k_pump_rpm;
 using fixtures::pump;

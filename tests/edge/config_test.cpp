@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::edge {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 const std::filesystem::path k_dir = "/etc/vigil-edge/edge.toml";
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 namespace vigil::edge {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // Sends `request` and returns everything the server answers until it closes.
 std::string http_exchange(int port, const std::string& request) {

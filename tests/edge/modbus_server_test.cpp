@@ -19,7 +19,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::edge {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using Block = std::array<std::uint16_t, k_asset_block_size>;
 

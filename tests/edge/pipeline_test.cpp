@@ -14,7 +14,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::edge {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr double k_rpm = 1797;
 constexpr double k_rate_hz = 12000;

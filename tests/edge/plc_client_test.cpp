@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::edge {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 TEST(PlcClient, DisabledPlcIsRefused) {
   auto c = PlcClient::create(PlcConfig{});

@@ -13,7 +13,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::edge {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 model::RulModel model_for_test() {
   model::RulModel m;

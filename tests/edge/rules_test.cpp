@@ -10,7 +10,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::edge {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using diag::IsoZone;
 using diag::Verdict;

@@ -13,7 +13,7 @@
 #include "edge/asset_monitor.hpp"
 
 namespace vigil::edge {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 AssetConfig asset() {
   AssetConfig a;

@@ -13,7 +13,7 @@
 #include "proto/sparkplug_spectrum.hpp"
 
 namespace vigil::edge {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 namespace sp = proto::sparkplug;
 

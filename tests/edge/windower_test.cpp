@@ -10,7 +10,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::edge {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr double k_rate_hz = 1000;  // 1 ms per sample
 constexpr std::int64_t k_ms = 1'000'000;

@@ -27,7 +27,7 @@
 #include "support/simulated_windows.hpp"
 
 namespace vigil::eval {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using namespace vigil::model;
 using namespace vigil::model::train;

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::eval {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using model::LifeFeatures;
 

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::eval {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 TEST(PhmScore, AccuracyMatchesTheChallengeCheckValues) {
   EXPECT_NEAR(phm_accuracy(-10), 0.25, 1e-15);

@@ -23,7 +23,7 @@
 #include "support/test_data.hpp"
 
 namespace vigil::eval {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using namespace vigil::model;
 

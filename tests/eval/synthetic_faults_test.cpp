@@ -14,7 +14,7 @@
 #include "model/feature_schema.hpp"
 
 namespace vigil::eval {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using namespace vigil::model;
 using namespace vigil::model::train;

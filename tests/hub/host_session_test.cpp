@@ -14,7 +14,7 @@
 #include "proto/sparkplug_edge_session.hpp"
 
 namespace vigil::hub {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using sparkplug::Bytes;
 using sparkplug::DataType;

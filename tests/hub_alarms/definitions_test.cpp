@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::hub::alarms {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr std::string_view k_edge = "edge:plant/edge-1";
 

@@ -8,7 +8,7 @@
 #include "hub_store/engines.hpp"
 
 namespace vigil::hub::alarms {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr std::int64_t k_s = 1000, k_min = 60 * k_s, k_h = 60 * k_min;
 

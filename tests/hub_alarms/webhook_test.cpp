@@ -15,7 +15,7 @@
 #include "support/server_process.hpp"
 
 namespace vigil::hub::alarms {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // The webhook server, stopped on every exit path.
 class WebhookServer {

@@ -26,7 +26,7 @@
 #include "support/mosquitto_broker.hpp"
 #include "support/postgres_server.hpp"
 
-namespace {
+namespace VIGIL_TEST_FILE {
 
 namespace fs = std::filesystem;
 namespace hs = vigil::hub::store;
@@ -83,7 +83,7 @@ enabled = false
   }
 
   // An edge node `node` (line3, line4) with one simulated asset, a record every second of signal.
-  fs::path edge_config(const std::string& node) {
+  fs::path edge_config(const std::string& node, double onset_h = 1, double life_h = 2) {
     const fs::path file = dir_ / (node + ".toml");
     const std::string tls =
         fmt::format("ca_file = \"{}\"\ncert_file = \"{}\"\nkey_file = \"{}\"", pki_.ca_cert.string(),
@@ -104,8 +104,8 @@ asset = "pump-{0}"
 source = "simulator"
 sample_rate_hz = 12800
 window_s = 0.32
-onset_h = 1
-life_h = 2
+onset_h = {3}
+life_h = {4}
 
 [sensors]
 port = {1}
@@ -120,7 +120,7 @@ telemetry_period_s = 1
 [storage]
 dir = "state-{0}"
 )",
-                                       node, broker_->port(), tls);
+                                       node, broker_->port(), tls, onset_h, life_h);
     return file;
   }
 
@@ -128,9 +128,11 @@ dir = "state-{0}"
     return std::make_unique<ChildProcess>(
         std::vector<std::string>{VIGIL_HUB, "--config", (dir_ / "hub.toml").string()}, dir_ / log);
   }
-  std::unique_ptr<ChildProcess> edge(const std::string& node, const std::string& log) {
+  std::unique_ptr<ChildProcess> edge(const std::string& node, const std::string& log, double onset_h = 1,
+                                     double life_h = 2, const std::string& time_scale = "4") {
     return std::make_unique<ChildProcess>(
-        std::vector<std::string>{VIGIL_EDGE, "--config", edge_config(node).string(), "--time-scale", "4"},
+        std::vector<std::string>{VIGIL_EDGE, "--config", edge_config(node, onset_h, life_h).string(),
+                                 "--time-scale", time_scale},
         dir_ / log);
   }
 
@@ -252,6 +254,50 @@ TEST_F(HubSystem, StoresEveryRecordOnceAndTheEdgesDropWhatItAcknowledged) {
       {});
   ASSERT_TRUE(values);
   EXPECT_GT((*values)[0].int64(0), 10);
+  // The edges' intentional stops (NDEATH) raised one node_offline alarm each, and no asset_stale besides:
+  // one alarm per cause.
+  auto alarms = (*db)->query("SELECT definition, node, state FROM alarm_instances ORDER BY node", {});
+  ASSERT_TRUE(alarms) << alarms.error().message;
+  ASSERT_EQ(alarms->size(), 2u);
+  EXPECT_EQ((*alarms)[0].text(0), "node_offline");
+  EXPECT_EQ((*alarms)[0].text(1), "plant1/line3");
+  EXPECT_EQ((*alarms)[0].text(2), "unack_active");
+  EXPECT_EQ((*alarms)[1].text(1), "plant1/line4");
+}
+
+// A bearing that degrades on the edge (the simulator's outer-race defect, in accelerated time) becomes an
+// ISA-18.2 alarm at the hub: bearing_warning active and unacknowledged, raised by the edge node, with the
+// edge's reason in its detail; the asset's latest level and fault class are the edge's.
+TEST_F(HubSystem, ADegradingBearingBecomesAnUnacknowledgedAlarm) {
+  hub_config("path = \"hub.db\"");
+  auto h = hub("hub.log");
+  ASSERT_TRUE(wait_for(*h, "event=connected", 30s)) << h->output();
+  // Onset after 36 s of signal, failure at 6 min; at 20 x real time: a defect within seconds.
+  auto e = edge("line3", "line3.log", 0.01, 0.1, "20");
+  ASSERT_TRUE(wait_for(*e, "level=warning", 60s)) << e->output();
+  std::this_thread::sleep_for(2s);
+  e->signal(SIGTERM);
+  ASSERT_EQ(e->wait(30s), 0) << e->output();
+  h->signal(SIGTERM);
+  ASSERT_EQ(h->wait(30s), 0) << h->output();
+  auto db = hs::open_sqlite(dir_ / "hub.db");
+  ASSERT_TRUE(db) << db.error().message;
+  auto alarm = (*db)->query(
+      "SELECT i.state, i.detail, a.device_id FROM alarm_instances i JOIN assets a ON a.id = i.asset_id "
+      "WHERE i.definition = 'bearing_warning'",
+      {});
+  ASSERT_TRUE(alarm) << alarm.error().message;
+  ASSERT_EQ(alarm->size(), 1u) << h->output();
+  EXPECT_EQ((*alarm)[0].text(2), "pump-line3");
+  EXPECT_EQ((*alarm)[0].text(0), "unack_active");
+  auto history = (*db)->query("SELECT actor FROM alarm_history WHERE what = 'activated'", {});
+  ASSERT_TRUE(history);
+  ASSERT_FALSE(history->empty());
+  EXPECT_EQ((*history)[0].text(0), "edge:plant1/line3");
+  auto fault = (*db)->query("SELECT value FROM latest_text WHERE name = 'Fault/Class'", {});
+  ASSERT_TRUE(fault);
+  ASSERT_EQ(fault->size(), 1u);
+  EXPECT_EQ((*fault)[0].text(0), "outer_race");
 }
 
 // tck-id-host-topic-phid-birth-payload, tck-id-host-topic-phid-death-payload: the host's birth and its Will
@@ -409,4 +455,4 @@ TEST_F(HubSystem, CheckConfigListsEveryProblemAndExits2) {
   EXPECT_FALSE(fs::exists(dir_ / "hub.db")) << "checking does not create the store";
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::hub::test {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 const std::filesystem::path k_file = "/etc/vigil-hub/hub.toml";
 

@@ -8,7 +8,7 @@
 #include "hub_store/engines.hpp"
 
 namespace vigil::hub::test {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 namespace sp = proto::sparkplug;
 using store::test::EngineTest;

@@ -10,7 +10,7 @@
 #include "hub_store/engines.hpp"
 
 namespace vigil::hub::store::test {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using EdgeRecordsTest = EngineTest;
 

@@ -9,7 +9,7 @@
 #include "hub_store/engines.hpp"
 
 namespace vigil::hub::store::test {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using MalformedInputTest = EngineTest;
 

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::hub::twin {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 TEST(RatingLifeTest, MatchesSkfsWorkedExampleFor6309) {
   // SKF Rolling bearings catalogue, "Selecting bearing size", calculation example 1: an SKF Explorer 6309

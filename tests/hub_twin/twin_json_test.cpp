@@ -12,7 +12,7 @@
 #include "hub_store/engines.hpp"
 
 namespace vigil::hub::twin {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using nlohmann::json;
 using store::test::EngineTest;

@@ -11,7 +11,7 @@
 #include "hub_store/engines.hpp"
 
 namespace vigil::hub::twin {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using store::test::EngineTest;
 using TwinTest = EngineTest;

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::hub::twin {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 TEST(WhatIfRequestTest, ParsesTheDocumentedExample) {
   const auto r = parse_what_if_request(

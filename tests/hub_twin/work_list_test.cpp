@@ -7,7 +7,7 @@
 #include "hub_store/engines.hpp"
 
 namespace vigil::hub::twin {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using store::test::EngineTest;
 using WorkListTest = EngineTest;

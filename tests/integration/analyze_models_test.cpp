@@ -10,7 +10,7 @@
 
 #include "integration/cli_support.hpp"
 
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using vigil::test::Cli;
 using vigil::test::CliRun;

@@ -28,7 +28,7 @@
 #include "store/durable_queue.hpp"
 #include "support/mosquitto_broker.hpp"
 
-namespace {
+namespace VIGIL_TEST_FILE {
 
 namespace fs = std::filesystem;
 namespace sp = vigil::proto::sparkplug;
@@ -385,7 +385,7 @@ TEST_F(EdgeAgent, CheckConfigListsEveryProblemAndExits2) {
 
 }  // namespace
 
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // Commissioning on a simulated channel: the agent baselines healthy running (NE 107 Check function),
 // fits and stores the asset's anomaly model, switches to it, loads it again after a restart instead of
@@ -445,7 +445,7 @@ dir = "state"
 
 }  // namespace
 
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // A host writes Device Control/Send evidence = true to a healthy asset: its next window's spectra go up
 // (at level normal, where nothing else would send them). Device Control/Rebaseline = true starts the

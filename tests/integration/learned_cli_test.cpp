@@ -13,7 +13,7 @@
 #include "integration/cli_support.hpp"
 #include "support/test_data.hpp"
 
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using vigil::test::Cli;
 using vigil::test::CliRun;

@@ -10,7 +10,7 @@
 #include "store/decision_log.hpp"
 #include "store/test_db.hpp"
 
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using vigil::test::Cli;
 using vigil::test::CliRun;

@@ -24,7 +24,7 @@
 #include "edge/plc_client.hpp"
 #include "integration/cli_support.hpp"
 
-namespace {
+namespace VIGIL_TEST_FILE {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -342,7 +342,7 @@ TEST(ModbusServerMbpoll, ReadsWhatWasUpdatedScaledByHand) {
 
 }  // namespace
 
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // vigil-edge with a PLC and the register server: the measured speed from the PLC drives the kinematics, a
 // warning on a simulated defect makes the agent write "reduce speed" to the PLC through the actuation gate

@@ -28,7 +28,7 @@
 #include "sim/simulator.hpp"
 #include "support/mosquitto_broker.hpp"
 
-namespace {
+namespace VIGIL_TEST_FILE {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

@@ -14,7 +14,7 @@
 #include "proto/sparkplug_edge_session.hpp"
 
 namespace vigil::proto::sparkplug {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using nlohmann::json;
 constexpr std::uint64_t k_t0 = 1'700'000'000'000;

@@ -6,7 +6,7 @@
 #include "io/temp_dir.hpp"
 
 namespace vigil::io {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 TEST(Catalog, ParsesColumnsInAnyOrderKeepingExtras) {
   const std::string text =

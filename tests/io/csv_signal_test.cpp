@@ -7,7 +7,7 @@
 #include "io/temp_dir.hpp"
 
 namespace vigil::io {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 TEST(CsvSignal, OneValuePerLine) {
   auto rec = parse_csv_signal("0.5\n-1.25\n2e-3\n", "sig.csv", 1000.0);

@@ -11,7 +11,7 @@
 #include "support/test_data.hpp"
 
 namespace vigil::io {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using vigil::test::data_dir;
 

@@ -5,7 +5,7 @@
 #include "io/temp_dir.hpp"
 
 namespace vigil::io {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using namespace std::chrono;
 

@@ -12,7 +12,7 @@
 #include "io/temp_dir.hpp"
 
 namespace vigil::io {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // In-memory input one byte over the limit is refused before a byte of it is read: the view covers
 // a reserved, never-touched anonymous mapping, so the test needs no real memory.

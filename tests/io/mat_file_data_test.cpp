@@ -10,7 +10,7 @@
 #include "support/test_data.hpp"
 
 namespace vigil::io {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using vigil::test::data_dir;
 

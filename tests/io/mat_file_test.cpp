@@ -9,7 +9,7 @@
 #include "io/temp_dir.hpp"
 
 namespace vigil::io {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using test::MatBytes;
 using test::TempDir;

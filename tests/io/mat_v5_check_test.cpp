@@ -6,7 +6,7 @@
 #include "io/mat_bytes.hpp"
 
 namespace vigil::io::detail {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using test::MatBytes;
 

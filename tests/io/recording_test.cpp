@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::io {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 TEST(Recording, FindsChannelsByExactName) {
   Recording rec;

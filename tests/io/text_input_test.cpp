@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::io::detail {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 std::vector<std::string> lines_of(std::string_view text) {
   std::vector<std::string> out;

@@ -25,7 +25,7 @@
 #include "support/simulated_windows.hpp"
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // The d x d identity, row-major.
 std::vector<double> identity(std::size_t d) {

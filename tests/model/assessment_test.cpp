@@ -28,7 +28,7 @@
 #include "support/simulated_windows.hpp"
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using namespace vigil::eval;
 

@@ -21,7 +21,7 @@
 #include "support/random_mlp.hpp"
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 namespace fs = std::filesystem;
 

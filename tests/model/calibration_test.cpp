@@ -13,7 +13,7 @@
 #include "sim/random.hpp"
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // chi^2(d) draws (sums of d squared standard normals): what T^2 of healthy Gaussian data looks like.
 std::vector<double> chi_squared(std::size_t count, int d, std::uint64_t seed) {

@@ -24,7 +24,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr double k_rate_hz = 12000;
 constexpr std::size_t k_window_len = 4096;

@@ -25,7 +25,7 @@
 #include "sim/simulator.hpp"
 
 namespace vigil::model::train {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using namespace vigil::eval;
 

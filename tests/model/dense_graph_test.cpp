@@ -23,7 +23,7 @@
 #include "support/random_mlp.hpp"
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 void describe(onnx::ValueInfoProto* info, const std::string& name, std::int64_t width) {
   info->set_name(name);

@@ -32,7 +32,7 @@
 #include "support/test_data.hpp"
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr double k_rate_hz = 12000;
 constexpr std::size_t k_window = 4096;         // 0.34 s: 2.9 Hz envelope resolution

@@ -17,7 +17,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 TEST(FeatureSchema, NamesAreUniqueAndTheCountIsFixed) {
   EXPECT_EQ(k_feature_schema_version, 1u);  // the type bundles record (Bundle::feature_schema_version)

@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // Five lives; Python (golden section on the profile log-likelihood of the shape, 300 iterations):
 // k_ML = 2.693099831908138, k = k_ML * 3 / 4.32 = 1.8702082166028733, lambda at k = 10064.557462691568.

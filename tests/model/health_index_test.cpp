@@ -14,7 +14,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // A baseline of 10 snapshots at 10 s (t = 0..90 s) whose distances sqrt(s) are 1 +- 0.1 alternating:
 // median m = 1, mean |d - m| = 0.1 (median of five 0.9 and five 1.1 is 1).

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // Hand-computed 2-2-2 network: h = relu([[1, -1], [0.5, 2]] x + [0, -1]); y = softmax([[1, 0], [0, 1]] h).
 MlpSpec tiny() {

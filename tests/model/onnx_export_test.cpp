@@ -21,7 +21,7 @@
 #include "support/random_mlp.hpp"
 
 namespace vigil::model::train {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using test::random_mlp;
 

@@ -31,7 +31,7 @@
 #include "support/random_mlp.hpp"
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using test::random_mlp;
 

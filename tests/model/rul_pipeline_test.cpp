@@ -28,7 +28,7 @@
 #include "sim/simulator.hpp"
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 namespace fs = std::filesystem;
 

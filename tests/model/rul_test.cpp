@@ -16,7 +16,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 DegradationPrior golden_prior() {
   DegradationPrior p;

@@ -12,7 +12,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::model {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // Five windows of three features (row-major). Column 0: 1, 2, 3, 4, 10 (one outlier); column 1:
 // constant 5; column 2: 0, 0, 0, 1, 2 (MAD zero, standard deviation not).

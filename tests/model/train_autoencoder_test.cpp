@@ -15,7 +15,7 @@
 #include "sim/random.hpp"
 
 namespace vigil::model::train {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr std::size_t k_features = 12;
 constexpr std::size_t k_latent = 3;

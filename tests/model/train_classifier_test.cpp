@@ -14,7 +14,7 @@
 #include "sim/random.hpp"
 
 namespace vigil::model::train {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // Gaussian classes with identity covariance: rows_per_class[c] rows around means[c] (d values), then each
 // feature mapped to raw units x_i = gain_i * v_i + offset_i (gain, offset empty = identity) to exercise the

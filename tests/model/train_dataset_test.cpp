@@ -10,7 +10,7 @@
 #include "model/train/metrics.hpp"
 
 namespace vigil::model::train {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 Dataset three_by_two() {
   // Columns: (1, 2, 3) and (10, 10, 40).

@@ -16,7 +16,7 @@
 #include "sim/random.hpp"
 
 namespace vigil::model::train {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // n rows of d features: class c (of 3) centred at 3 e_c in the first three features, unit noise, then
 // x_i = (1 + i) v_i + i (raw units of different sizes and offsets).

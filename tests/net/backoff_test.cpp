@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::net {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using std::chrono::milliseconds;
 

@@ -19,7 +19,7 @@
 #include "support/mosquitto_broker.hpp"
 
 namespace vigil::net {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using namespace std::chrono_literals;
 using test::MosquittoBroker;

@@ -12,7 +12,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::proto {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using Bytes = std::vector<std::byte>;
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::proto {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr std::size_t k_samples = 1024;
 // 1024 samples at 25.6 kS/s: 40 ms per frame.

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 namespace vigil::proto::sparkplug {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr std::uint64_t k_t0 = 1'700'000'000'000;
 

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::proto::sparkplug {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 Bytes bytes(std::initializer_list<int> values) {
   Bytes out;

@@ -10,7 +10,7 @@
 #include "sim/simulator.hpp"
 
 namespace vigil::sim {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr double k_life_s = 100;
 constexpr double k_onset_fraction = 0.3;

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace vigil::sim {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 // Golden values from an independent Python implementation of the published reference algorithms
 // (SplitMix64: Steele et al. 2014; xoshiro256** 1.0: prng.di.unimi.it). SplitMix64 from state 0 is

@@ -16,7 +16,7 @@
 #include "support/alloc_counter.hpp"
 
 namespace vigil::sim {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 constexpr double k_pi = std::numbers::pi;
 

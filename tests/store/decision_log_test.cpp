@@ -16,7 +16,7 @@
 #include "store/test_db.hpp"
 
 namespace vigil::store {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using io::test::TempDir;
 using test::raw_exec;

@@ -14,7 +14,7 @@
 #include "store/test_records.hpp"
 
 namespace vigil::store {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using io::test::TempDir;
 using test::class_of;

@@ -8,7 +8,7 @@
 #include "store/test_db.hpp"
 
 namespace vigil::store {
-namespace {
+namespace VIGIL_TEST_FILE {
 
 using io::test::TempDir;
 

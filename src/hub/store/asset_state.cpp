@@ -1,5 +1,7 @@
 #include "hub/store/asset_state.hpp"
 
+#include <map>
+
 #include "core/base64.hpp"
 #include "hub/store/validate.hpp"
 
@@ -20,13 +22,29 @@ Status check_value(std::size_t index, const TextValue& v) {
 Status upsert_texts(Connection& c, std::span<const TextValue> values) {
   for (std::size_t i = 0; i < values.size(); ++i)
     if (auto ok = check_value(i, values[i]); !ok) return ok;
+  // The newest value per (asset, metric), the first of equal times: the keys of one statement are then
+  // distinct, as PostgreSQL requires of ON CONFLICT DO UPDATE.
+  std::map<std::pair<std::int64_t, std::string_view>, const TextValue*> newest;
   for (const TextValue& v : values) {
-    auto rows = c.query(
-        "INSERT INTO latest_text (asset_id, name, ts_ms, value) VALUES (?1, ?2, ?3, ?4) "
-        "ON CONFLICT (asset_id, name) DO UPDATE SET ts_ms = excluded.ts_ms, value = excluded.value "
-        "WHERE latest_text.ts_ms < excluded.ts_ms",
-        {v.asset_id, v.metric, v.ts_ms, v.value});
-    if (!rows) return std::unexpected(rows.error());
+    auto [it, inserted] = newest.try_emplace({v.asset_id, v.metric}, &v);
+    if (!inserted && v.ts_ms > it->second->ts_ms) it->second = &v;
+  }
+  constexpr std::size_t k_rows_per_upsert = 200;
+  std::vector<Value> params;
+  std::string sql;
+  for (auto it = newest.begin(); it != newest.end();) {
+    sql = "INSERT INTO latest_text (asset_id, name, ts_ms, value) VALUES ";
+    params.clear();
+    for (std::size_t k = 0; k < k_rows_per_upsert && it != newest.end(); ++k, ++it) {
+      sql += fmt::format("{}(?{}, ?{}, ?{}, ?{})", k == 0 ? "" : ", ", 4 * k + 1, 4 * k + 2, 4 * k + 3,
+                         4 * k + 4);
+      const TextValue& v = *it->second;
+      params.insert(params.end(), {v.asset_id, v.metric, v.ts_ms, v.value});
+    }
+    sql +=
+        " ON CONFLICT (asset_id, name) DO UPDATE SET ts_ms = excluded.ts_ms, value = excluded.value"
+        " WHERE latest_text.ts_ms < excluded.ts_ms";
+    if (auto ok = c.query(sql, params); !ok) return std::unexpected(ok.error());
   }
   return {};
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "hub/store/validate.hpp"
@@ -71,23 +72,45 @@ Status insert_samples(Connection& c, const RetentionPolicy& policy, std::span<co
   // writers' transactions take their row locks in the same order and cannot deadlock on them.
   std::map<std::pair<std::int64_t, std::string_view>, std::int64_t> series;  // (asset, metric) → series
   for (const Sample& s : samples) series.try_emplace({s.asset_id, s.metric}, 0);
-  std::int64_t checked_asset = 0;
-  for (auto& [key, id] : series) {
-    const auto& [asset_id, metric] = key;
-    if (asset_id != checked_asset) {
-      auto rows = c.query("SELECT 1 FROM assets WHERE id = ?1", {asset_id});
-      if (!rows) return std::unexpected(rows.error());
-      if (rows->empty()) return fail(ErrorCode::not_found, "samples: asset {} does not exist", asset_id);
-      checked_asset = asset_id;
+  // Every asset named must exist (one query), then the series are created or found, many per statement.
+  std::vector<std::int64_t> assets;
+  for (const auto& [key, id] : series)
+    if (assets.empty() || assets.back() != key.first) assets.push_back(key.first);
+  std::vector<Value> params;
+  std::string sql;
+  constexpr std::size_t k_keys_per_statement = 200;
+  for (std::size_t first = 0; first < assets.size(); first += k_keys_per_statement) {
+    const std::size_t n = std::min(k_keys_per_statement, assets.size() - first);
+    sql = "SELECT id FROM assets WHERE id IN (";
+    params.clear();
+    for (std::size_t k = 0; k < n; ++k) {
+      sql += fmt::format("{}?{}", k == 0 ? "" : ", ", k + 1);
+      params.emplace_back(assets[first + k]);
     }
-    // The no-op update makes RETURNING give the existing series' id.
-    auto rows = c.query(
-        "INSERT INTO metrics (asset_id, name) VALUES (?1, ?2) ON CONFLICT (asset_id, name) DO UPDATE SET "
-        "name = "
-        "excluded.name RETURNING id",
-        {asset_id, std::string(metric)});
+    sql += ")";
+    auto rows = c.query(sql, params);
     if (!rows) return std::unexpected(rows.error());
-    id = rows->front().int64(0);
+    if (rows->size() != n) {
+      std::set<std::int64_t> found;
+      for (const Row& r : *rows) found.insert(r.int64(0));
+      for (std::size_t k = 0; k < n; ++k)
+        if (!found.count(assets[first + k]))
+          return fail(ErrorCode::not_found, "samples: asset {} does not exist", assets[first + k]);
+    }
+  }
+  // The no-op update makes RETURNING give the existing series' ids too.
+  for (auto it = series.begin(); it != series.end();) {
+    sql = "INSERT INTO metrics (asset_id, name) VALUES ";
+    params.clear();
+    for (std::size_t k = 0; k < k_keys_per_statement && it != series.end(); ++k, ++it) {
+      sql += fmt::format("{}(?{}, ?{})", k == 0 ? "" : ", ", 2 * k + 1, 2 * k + 2);
+      params.emplace_back(it->first.first);
+      params.emplace_back(std::string(it->first.second));
+    }
+    sql += " ON CONFLICT (asset_id, name) DO UPDATE SET name = excluded.name RETURNING id, asset_id, name";
+    auto rows = c.query(sql, params);
+    if (!rows) return std::unexpected(rows.error());
+    for (const Row& r : *rows) series.at({r.int64(1), r.text(2)}) = r.int64(0);
   }
   std::vector<std::int64_t> series_of(samples.size());
   for (std::size_t i = 0; i < samples.size(); ++i)
@@ -103,8 +126,6 @@ Status insert_samples(Connection& c, const RetentionPolicy& policy, std::span<co
   };
   std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t>, Aggregate>
       aggregates;  // series, interval, start
-  std::vector<Value> params;
-  std::string sql;
   for (std::size_t first = 0; first < samples.size(); first += k_rows_per_insert) {
     const std::size_t n = std::min(k_rows_per_insert, samples.size() - first);
     sql = "INSERT INTO samples (metric_id, ts_ms, value) VALUES ";
@@ -166,13 +187,21 @@ Status insert_samples(Connection& c, const RetentionPolicy& policy, std::span<co
     auto [it, inserted] = newest.try_emplace(series_of[i], i);
     if (!inserted && samples[i].ts_ms > samples[it->second].ts_ms) it->second = i;
   }
-  for (const auto& [metric_id, i] : newest) {
-    auto rows = c.query(
-        "INSERT INTO latest (metric_id, ts_ms, value) VALUES (?1, ?2, ?3) ON CONFLICT (metric_id) DO UPDATE "
-        "SET "
-        "ts_ms = excluded.ts_ms, value = excluded.value WHERE latest.ts_ms < excluded.ts_ms",
-        {metric_id, samples[i].ts_ms, samples[i].value});
-    if (!rows) return std::unexpected(rows.error());
+  // Many series per statement; the keys of one statement are distinct (a map), as PostgreSQL requires.
+  constexpr std::size_t k_latest_per_upsert = 200;
+  for (auto it = newest.begin(); it != newest.end();) {
+    sql = "INSERT INTO latest (metric_id, ts_ms, value) VALUES ";
+    params.clear();
+    for (std::size_t k = 0; k < k_latest_per_upsert && it != newest.end(); ++k, ++it) {
+      sql += fmt::format("{}(?{}, ?{}, ?{})", k == 0 ? "" : ", ", 3 * k + 1, 3 * k + 2, 3 * k + 3);
+      params.emplace_back(it->first);
+      params.emplace_back(samples[it->second].ts_ms);
+      params.emplace_back(samples[it->second].value);
+    }
+    sql +=
+        " ON CONFLICT (metric_id) DO UPDATE SET ts_ms = excluded.ts_ms, value = excluded.value"
+        " WHERE latest.ts_ms < excluded.ts_ms";
+    if (auto ok = c.query(sql, params); !ok) return std::unexpected(ok.error());
   }
   return {};
 }
