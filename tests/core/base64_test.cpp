@@ -46,4 +46,4 @@ TEST(Base64, RefusesMalformedTextNamingWhere) {
   }
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE

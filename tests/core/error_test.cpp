@@ -29,5 +29,5 @@ TEST(Error, SuccessHoldsValue) {
   EXPECT_EQ(*r, 7);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil

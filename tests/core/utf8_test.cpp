@@ -28,4 +28,4 @@ TEST(Utf8, AcceptsWellFormedTextAndNamesTheFirstBadByte) {
   }
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE

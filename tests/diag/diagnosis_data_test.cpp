@@ -83,5 +83,5 @@ TEST(CwruDiagnosis, Record97HealthyShowsNoFamily) {
   for (const auto& f : families(d)) EXPECT_FALSE(f.found) << to_string(f.method);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::diag

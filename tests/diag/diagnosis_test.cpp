@@ -262,5 +262,5 @@ TEST_P(WindowLength, AnalyzeAllocatesNothingAndFindsTheDefect) {
 INSTANTIATE_TEST_SUITE_P(PowerOfTwoAndNot, WindowLength,
                          ::testing::Values(std::size_t{16384}, std::size_t{12000}));
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::diag

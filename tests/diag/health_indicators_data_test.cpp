@@ -94,5 +94,5 @@ TEST(HealthIndicatorsData, EveryLearningBearingHasAnRmsOnsetBeforeItsEndOfLife) 
   }
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::diag

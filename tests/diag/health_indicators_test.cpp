@@ -362,5 +362,5 @@ TEST(HealthIndicatorsEndToEnd, FindsOnsetOfSimulatedExponentialDegradation) {
   }
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::diag

@@ -40,5 +40,5 @@ TEST(IsoSeverity, ParsesClassNamesAndRejectsUnknown) {
   EXPECT_NE(bad.error().message.find("group1_rigid"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::diag

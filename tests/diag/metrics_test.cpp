@@ -57,5 +57,5 @@ TEST(RocAuc, IsTheMannWhitneyProbabilityOfRankingAbnormalHigher) {
   EXPECT_NEAR(roc_auc(h, a), wins / (200.0 * 150.0), 1e-12);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::diag

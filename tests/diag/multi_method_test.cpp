@@ -390,5 +390,5 @@ TEST(DrsKurtogramMethodErrors, WindowAnalyzerRefusesTheRecordingLevelMethod) {
   EXPECT_FALSE(WindowAnalyzer::create(c).has_value());
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::diag

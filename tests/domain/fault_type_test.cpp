@@ -26,5 +26,5 @@ TEST(FaultType, ParseIsExact) {
   EXPECT_FALSE(parse_fault_type("ball ").has_value());
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::domain

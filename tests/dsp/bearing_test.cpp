@@ -66,5 +66,5 @@ TEST(Bearing, RejectsUnphysicalGeometry) {
   EXPECT_TRUE(validate({"ok", 9, 5.0, 39.0, 15.0}).has_value());
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp

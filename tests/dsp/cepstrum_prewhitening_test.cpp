@@ -173,5 +173,5 @@ TEST(CepstrumPrewhitening, AllocatesNothing) {
   EXPECT_EQ(test::allocation_count(), before);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp

@@ -333,5 +333,5 @@ TEST(DefectEvidence, RejectsBadConfigsWithTheFieldNamed) {
   expect_rejected(1001, {.background_hz = 0}, "background_hz");
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp

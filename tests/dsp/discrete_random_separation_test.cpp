@@ -151,5 +151,5 @@ TEST(DiscreteRandomSeparation, AllocatesNothingAfterCreate) {
   EXPECT_EQ(scope.allocations(), 0u);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp

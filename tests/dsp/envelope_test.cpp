@@ -299,5 +299,5 @@ TEST(EnvelopeAnalyzer, RejectsBadConfigsWithTheFieldNamed) {
   expect_rejected({25600, 25600, 1000, -5, est}, "edge_taper_hz");
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp

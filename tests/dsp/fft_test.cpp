@@ -98,7 +98,7 @@ TEST(RealFft, ExecutionAllocatesNothing) {
   EXPECT_EQ(scope.allocations(), 0u);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp
 
 namespace vigil::dsp {
@@ -116,5 +116,5 @@ TEST(RealFft, ForwardOnlyPlanMatchesBothDirections) {
   for (std::size_t k = 0; k < a.size(); ++k) EXPECT_EQ(a[k], b[k]);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp

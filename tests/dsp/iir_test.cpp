@@ -598,7 +598,7 @@ TEST(Iir, SteadyStateAllocatesNothing) {
   EXPECT_EQ(scope.allocations(), 0u);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp
 
 namespace vigil::dsp {
@@ -619,5 +619,5 @@ TEST(Decimate, WholeRecordingEqualsStreamingDecimator) {
   EXPECT_FALSE(decimate(x, 0, 48000.0).has_value());
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp

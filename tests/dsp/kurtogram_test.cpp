@@ -271,5 +271,5 @@ TEST(Kurtogram, RejectsBadConfigsWithTheFieldNamed) {
   expect_rejected(with([](auto& c) { c.max_samples_per_band = 10; }), "max_samples_per_band");
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp

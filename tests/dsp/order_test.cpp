@@ -138,5 +138,5 @@ TEST(OrderResampling, AllocatesNothing) {
   EXPECT_EQ(scope.allocations(), 0u);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp

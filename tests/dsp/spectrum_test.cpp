@@ -238,5 +238,5 @@ TEST(Spectra, SteadyStateAllocatesNothing) {
   EXPECT_EQ(scope.allocations(), 0u);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp

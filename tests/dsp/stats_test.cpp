@@ -206,5 +206,5 @@ TEST(TimeStats, AllocatesNothing) {
   EXPECT_GT(sink, 0.0);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp

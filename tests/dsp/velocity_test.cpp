@@ -196,5 +196,5 @@ TEST(VelocityIntegrator, RejectsBadBandsAndAllocatesNothing) {
   EXPECT_EQ(scope.allocations(), 0u);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp

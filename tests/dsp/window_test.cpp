@@ -140,5 +140,5 @@ TEST(Window, HannFiguresAreExactlyHalfAndOneAndAHalf) {
   }
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::dsp

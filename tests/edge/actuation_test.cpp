@@ -290,5 +290,5 @@ TEST(ActuationNames, AreReadable) {
   EXPECT_EQ(to_string(Withheld::rate_limit), "rate limit");
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

@@ -108,5 +108,5 @@ TEST(AlertLevelNames, RoundTripAndRefuseOthers) {
   EXPECT_NE(bad.error().message.find("critical"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

@@ -259,5 +259,5 @@ TEST(AssetMonitor, WarningAndRequestCarryTheWindowsSpectraWithTheDefectLines) {
   }
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

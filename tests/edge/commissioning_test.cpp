@@ -133,5 +133,5 @@ TEST(Baseline, CommissionedModelIsQuietOnHealthyRunningAndAlarmsOnADefect) {
   EXPECT_EQ(fault_alarms, 20u);  // 1 g impacts, far outside the healthy cloud
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

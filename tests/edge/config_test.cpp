@@ -223,5 +223,5 @@ TEST(EdgeConfig, SyntaxErrorsAndUnreadableFiles) {
       << r.error().message;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

@@ -70,5 +70,5 @@ TEST(MetricsServer, RefusesABadAddressOrABusyPort) {
   EXPECT_EQ(second.error().code, ErrorCode::io);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

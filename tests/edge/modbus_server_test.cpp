@@ -194,5 +194,5 @@ TEST(ModbusServer, PortInUseOrBadAddressIsAnError) {
   EXPECT_NE(refused.error().message.find("'not-an-address'"), std::string::npos) << refused.error().message;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

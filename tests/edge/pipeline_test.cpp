@@ -180,5 +180,5 @@ TEST(Pipeline, MonitorsCanBeReachedBetweenWindows) {
   EXPECT_FALSE(Pipeline::create({}, {}, {}, {}));
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

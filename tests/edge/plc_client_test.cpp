@@ -43,5 +43,5 @@ TEST(PlcClient, WriteOutsideTheRegisterSpaceIsRefused) {
             "PLC 127.0.0.1:1 unit 1: writing 1 to holding register 65536: address out of range");
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

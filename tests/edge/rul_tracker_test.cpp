@@ -114,5 +114,5 @@ TEST(RulTracker, RefusesADeadChannelAndABadModel) {
   EXPECT_FALSE(RulTracker::create(bad).has_value());
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

@@ -191,5 +191,5 @@ TEST(Rules, RefusesInconsistentSettings) {
   EXPECT_TRUE(validate(ActionPolicy{}));
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

@@ -96,5 +96,5 @@ TEST(SimulatedSource, BlocksCarryContiguousSimulatedTime) {
   EXPECT_FALSE(SimulatedSource::create(asset(), channel(), 0, 0, 0.1, {}));
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

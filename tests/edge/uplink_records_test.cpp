@@ -132,5 +132,5 @@ TEST(UplinkRecords, BirthOffersTheHostsCommandsAsBooleanFalse) {
   EXPECT_TRUE(find(birth, "Evidence/Spectrum")->is_null);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

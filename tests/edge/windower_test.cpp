@@ -133,5 +133,5 @@ TEST(Windower, AllocatesNothing) {
   EXPECT_EQ(windows, (100 * 2560 - 25600) / 12800 + 1);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

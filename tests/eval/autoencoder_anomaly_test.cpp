@@ -377,5 +377,5 @@ TEST(AutoencoderAnomaly, CreateRefusesANetworkThatCannotReconstruct) {
   EXPECT_EQ(ok->probe_error(), 0.0);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::eval

@@ -71,5 +71,5 @@ TEST(FeatureCache, RefusesEveryMismatchOrDamage) {
   EXPECT_TRUE(refused(edited([](nlohmann::json& j) { j["schema"][2] = "x"; })));
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::eval

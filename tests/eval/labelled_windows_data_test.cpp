@@ -116,5 +116,5 @@ TEST(CwruLabelledWindows, SizeSplitIsHarderThanLoadSplitForTheFaultTypeClassifie
   EXPECT_GT(by_load - by_size, 0.2);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::eval

@@ -363,5 +363,5 @@ TEST_F(LabelledWindowsTest, RefusesARateThatIsNotAMultipleAndAnUnknownSpeed) {
   EXPECT_NE(w.error().message.find("shaft speed is unknown"), std::string::npos) << w.error().message;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::eval

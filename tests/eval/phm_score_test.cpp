@@ -50,5 +50,5 @@ TEST(PhmScore, RejectsPairsItCannotScore) {
   EXPECT_NE(r.error().message.find("estimate 1"), std::string::npos) << r.error().message;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::eval

@@ -171,5 +171,5 @@ TEST_F(RulEvaluationData, ModelTrainedOnAllBearingsSurvivesTheBundleFile) {
   }
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::eval

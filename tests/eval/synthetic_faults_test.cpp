@@ -88,5 +88,5 @@ TEST(SyntheticFaults, RefusesAClassTheSimulatorCannotMake) {
   EXPECT_NE(d.error().message.find("normal"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::eval

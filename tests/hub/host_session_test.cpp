@@ -747,5 +747,5 @@ TEST_F(HubHostSessionWithEdge, EdgeBirthsDataAndAcknowledgementsRoundTrip) {
   EXPECT_EQ(deaths[0].stale_since_ms, k_t0 + 701);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub

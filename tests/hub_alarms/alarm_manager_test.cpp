@@ -475,5 +475,5 @@ TEST_P(AlarmManagerTest, ABadConfigIsRefused) {
 
 VIGIL_FOR_EACH_ENGINE(AlarmManagerTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::alarms

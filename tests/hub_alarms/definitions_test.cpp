@@ -96,5 +96,5 @@ TEST(Definitions, OverridesReplaceByKeyOrAdd) {
   EXPECT_NE(with_overrides(std::span(&bad, 1)).error().message.find("cause"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::alarms

@@ -164,5 +164,5 @@ TEST_P(StoredKpisTest, FiguresPerAreaFromTheStoredHistory) {
 
 VIGIL_FOR_EACH_ENGINE(StoredKpisTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::alarms

@@ -225,5 +225,5 @@ TEST(HttpUrl, ConnectionRefusedIsAnError) {
   EXPECT_NE(r.error().message.find("connect failed"), std::string::npos) << r.error().message;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::alarms

@@ -102,5 +102,5 @@ TEST(HubConfig, AMalformedFileIsOneProblemWithItsLine) {
   EXPECT_EQ(c.problems[0].line, 2);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::test

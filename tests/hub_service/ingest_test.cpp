@@ -159,5 +159,5 @@ TEST_P(IngestTest, ANodeDeathMarksItsAssetsStaleAtTheHubsClock) {
 
 VIGIL_FOR_EACH_ENGINE(IngestTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::test

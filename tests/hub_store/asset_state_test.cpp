@@ -98,5 +98,5 @@ TEST_P(AssetStateTest, AComponentsStepsMigrateUnderItsOwnName) {
 
 VIGIL_FOR_EACH_ENGINE(AssetStateTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::store::test

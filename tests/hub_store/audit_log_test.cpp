@@ -45,5 +45,5 @@ TEST_P(AuditLogTest, TheDatabaseRefusesToChangeOrRemoveAnEntry) {
 
 VIGIL_FOR_EACH_ENGINE(AuditLogTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::store::test

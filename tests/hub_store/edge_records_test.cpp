@@ -90,5 +90,5 @@ TEST_P(EdgeRecordsTest, ARecordWithABadSampleIsNotNoted) {
 
 VIGIL_FOR_EACH_ENGINE(EdgeRecordsTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::store::test

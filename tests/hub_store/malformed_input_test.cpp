@@ -156,5 +156,5 @@ TEST_P(MalformedInputTest, ImpossibleQueriesAreRefused) {
 
 VIGIL_FOR_EACH_ENGINE(MalformedInputTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::store::test

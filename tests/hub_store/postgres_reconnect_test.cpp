@@ -33,5 +33,5 @@ TEST_P(PostgresReconnectTest, TheStoreReconnectsAfterAServerRestart) {
 
 INSTANTIATE_TEST_SUITE_P(Engines, PostgresReconnectTest, ::testing::Values(Engine::postgres), engine_name);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::store::test

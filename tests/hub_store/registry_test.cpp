@@ -189,5 +189,5 @@ TEST_P(RegistryTest, AssetsArePagedById) {
 
 VIGIL_FOR_EACH_ENGINE(RegistryTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::store::test

@@ -145,5 +145,5 @@ TEST_P(SchemaTest, AFailedMigrationStepLeavesTheVersionWhereItWas) {
 
 VIGIL_FOR_EACH_ENGINE(SchemaTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::store::test

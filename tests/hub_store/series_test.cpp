@@ -289,5 +289,5 @@ TEST_P(SeriesTest, ARetentionPolicyThatCannotWorkIsRefused) {
 
 VIGIL_FOR_EACH_ENGINE(SeriesTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::store::test

@@ -63,5 +63,5 @@ TEST_P(TransactionTest, ARecordSeenBeforeDoesNotFailTheBatch) {
 
 VIGIL_FOR_EACH_ENGINE(TransactionTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::store::test

@@ -58,5 +58,5 @@ TEST(RatingLifeTest, AnUnknownDesignationIsNotFoundAndListsTheKnownOnes) {
   }
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::twin

@@ -154,5 +154,5 @@ TEST_P(TwinJsonTest, TheWorkListAndWhatIfReadAsDocumented) {
 
 VIGIL_FOR_EACH_ENGINE(TwinJsonTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::twin

@@ -325,5 +325,5 @@ TEST(MachineClassTest, RecognisesTheWaysPeopleWriteIsoClasses) {
 
 VIGIL_FOR_EACH_ENGINE(TwinTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::twin

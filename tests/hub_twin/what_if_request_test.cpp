@@ -59,5 +59,5 @@ TEST(WhatIfRequestTest, RefusesABodyOverTheLimitBeforeParsing) {
   EXPECT_NE(r.error().message.find("at most 4096"), std::string::npos) << r.error().message;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::twin

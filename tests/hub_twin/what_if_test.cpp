@@ -123,5 +123,5 @@ TEST_P(WhatIfTest, RefusesInputsOutOfRangeNamingTheField) {
 
 VIGIL_FOR_EACH_ENGINE(WhatIfTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::twin

@@ -117,5 +117,5 @@ TEST_P(WorkListTest, RefusesABadPageAndIsEmptyForAQuietPlant) {
 
 VIGIL_FOR_EACH_ENGINE(WorkListTest);
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::hub::twin

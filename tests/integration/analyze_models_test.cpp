@@ -110,4 +110,4 @@ TEST_F(Cli, AnalyzeRefusesAModelsFolderThatIsMissingOrEmpty) {  // needs no trai
   EXPECT_NE(empty.out.find("neither anomaly.vigil nor classifier.vigil"), std::string::npos) << empty.out;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE

@@ -166,4 +166,4 @@ TEST_F(Cli, EvalFemtoRefusesAFolderWithoutSnapshots) {
   EXPECT_NE(r.out.find("empty"), std::string::npos) << r.out;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE

@@ -383,7 +383,7 @@ TEST_F(EdgeAgent, CheckConfigListsEveryProblemAndExits2) {
   EXPECT_EQ(good.wait(30s), 0) << good.output();
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 
 namespace VIGIL_TEST_FILE {
 
@@ -443,7 +443,7 @@ dir = "state"
   EXPECT_NE(third.find("event=commissioned"), std::string::npos) << third;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 
 namespace VIGIL_TEST_FILE {
 
@@ -507,4 +507,4 @@ TEST_F(EdgeAgent, SighupReloadsAndABrokenFileIsRefusedWhileTheAgentRuns) {
   EXPECT_GT(st["assets"][0]["windows"].get<int>(), 100);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE

@@ -180,4 +180,4 @@ TEST_F(Cli, EvalRetrainsTheBundlesRecipePerFoldAndReportsTheIssuesKeys) {
   }
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE

@@ -132,4 +132,4 @@ TEST_F(LogCli, ShowRefusesABadSince) {
   }
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE

@@ -340,7 +340,7 @@ TEST(ModbusServerMbpoll, ReadsWhatWasUpdatedScaledByHand) {
   EXPECT_EQ(mbpoll_values(out), (std::map<int, long>{{120, 853}})) << out;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 
 namespace VIGIL_TEST_FILE {
 
@@ -421,4 +421,4 @@ enabled = false
   EXPECT_NE(shown.out.find("speed_rpm=1480.0"), std::string::npos) << shown.out.substr(0, 2000);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE

@@ -316,4 +316,4 @@ TEST_F(Sensor, ErrorsGoThroughTheErrorBoundary) {
   EXPECT_EQ(speed.out, "vigil sensor: --speed 0 outside (0, 1000]\n");
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE

@@ -274,5 +274,5 @@ TEST_F(SparkplugInterop, OurDecoderReadsTahuEncodedPayloads) {
   EXPECT_EQ(actions->publish[0].topic, "spBv1.0/plant/NBIRTH/line-4");
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::proto::sparkplug

@@ -126,5 +126,5 @@ TEST(Catalog, EntryRateMustMatchFormatRate) {
       << rec.error().message;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::io

@@ -98,5 +98,5 @@ TEST(CsvSignal, ReadsFile) {
   EXPECT_NE(missing.error().message.find("none.csv: no such file"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::io

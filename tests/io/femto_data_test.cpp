@@ -72,5 +72,5 @@ TEST(FemtoData, Bearing1_1TemperatureFiles) {
   EXPECT_EQ(first->channels[0].samples[0], 70.378f);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::io

@@ -212,5 +212,5 @@ TEST(Femto, FindsOneBearingFolderOrTheBearingFoldersOfALearningSet) {
   EXPECT_NE(unknown.error().message.find("BearingC_N"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::io

@@ -52,5 +52,5 @@ TEST(ImsData, Bearing1StatisticsMatchPublishedValues) {
   EXPECT_EQ(snap->recorded_at, sys_days{2004y / February / 12} + 10h + 32min + 39s);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::io

@@ -94,5 +94,5 @@ TEST(Ims, ReadsFileAndNamesPathInErrors) {
       << bad.error().message;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::io

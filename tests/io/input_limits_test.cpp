@@ -61,5 +61,5 @@ TEST(InputLimits, FolderIsNotAFile) {
   EXPECT_EQ(mat.error().code, ErrorCode::io);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::io

@@ -110,5 +110,5 @@ TEST(CwruData, EveryCatalogRowIsReadable) {
   EXPECT_EQ(faults, 36u);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::io

@@ -513,5 +513,5 @@ TEST(MatFile, WriteRejectsNamesMatlabCannotUse) {
   EXPECT_FALSE(std::filesystem::exists(dir / "a.mat"));
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::io

@@ -62,5 +62,5 @@ TEST(MatV5Check, RefusesCellsDeclaringMoreItemsThanBytes) {
   EXPECT_NE(r.error().message.find("declares 1000000 fields/cells"), std::string::npos) << r.error().message;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::io::detail

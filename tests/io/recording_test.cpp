@@ -16,5 +16,5 @@ TEST(Recording, FindsChannelsByExactName) {
   EXPECT_EQ(Recording{}.sample_count(), 0u);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::io

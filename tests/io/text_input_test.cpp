@@ -60,5 +60,5 @@ TEST(QuoteField, CutsLongFieldsAndHidesControlBytes) {
   EXPECT_EQ(quote_field("abcdef", 3), "'abc...'");
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::io::detail

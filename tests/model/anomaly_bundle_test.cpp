@@ -290,5 +290,5 @@ TEST(AnomalyBundle, TrainingRefusesTooLittleHealthyData) {
   EXPECT_FALSE(train_anomaly_model(fixture().table, bad).has_value());
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

@@ -265,5 +265,5 @@ TEST(WindowSetupOf, ReadsTheTrainedSpeedRangeWhenRecordedAndRefusesAHalfOrInvert
   EXPECT_FALSE(window_setup_of(b).has_value());
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

@@ -405,5 +405,5 @@ TEST(ModelKind, NamesRoundTripAndUnknownNamesAreRefused) {
   EXPECT_FALSE(parse_model_kind("regression"));
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

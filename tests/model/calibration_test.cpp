@@ -181,5 +181,5 @@ TEST(ScoreCalibration, BadInputsGiveClearErrors) {
   EXPECT_TRUE(rejected(j)) << "no knots";
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

@@ -237,5 +237,5 @@ TEST(ClassifierBundle, MakeRefusesMismatchedLabelsSpecsAndThresholds) {
       train::make_classifier_bundle(narrow, k_labels, 0.5, {}).has_value());  // not the schema's width
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

@@ -413,5 +413,5 @@ TEST(ClassifierRecipe, EnvelopeFeaturesTellSimulatedDefectTypesApart) {
   EXPECT_GE(acc, 0.9);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model::train

@@ -162,5 +162,5 @@ TEST(DenseGraph, RefusesWhatItDoesNotEvaluate) {
   EXPECT_EQ(broken.error().code, ErrorCode::unsupported);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

@@ -161,5 +161,5 @@ TEST(CwruAnomaly, HealthyBaselineAgainstEverySeededFault) {
   EXPECT_GE(auc, 0.98);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

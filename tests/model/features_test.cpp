@@ -236,5 +236,5 @@ TEST(FeatureExtractor, BadInputsGiveClearErrors) {
   EXPECT_FALSE(FeatureExtractor::create(bad).has_value());
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

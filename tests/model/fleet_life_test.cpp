@@ -85,5 +85,5 @@ TEST(FleetLife, RejectsTooFewLivesBadValuesAndNoSpread) {
             std::string::npos);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

@@ -319,5 +319,5 @@ TEST(GaussianAnomaly, MalformedJsonIsRejected) {
   EXPECT_FALSE(GaussianStats::from_json(stats).has_value());
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

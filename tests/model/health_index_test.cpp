@@ -284,5 +284,5 @@ TEST(HealthIndex, BaselineClosesWhenItsMemoryBoundIsReached) {
   EXPECT_DOUBLE_EQ(m.baseline().end_s, 90);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

@@ -43,5 +43,5 @@ TEST(Mlp, ValidateCatchesBrokenShapes) {
   EXPECT_EQ(tiny().parameter_count(), 12u);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

@@ -192,5 +192,5 @@ TEST(OnnxExport, RefusesEmptyClashingOrReservedTensorNames) {
   EXPECT_FALSE(export_onnx(hand_made(), reserved));
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model::train

@@ -314,5 +314,5 @@ TEST(OnnxModel, ReportsOpenCvFailuresAsErrors) {
   EXPECT_NE(m.error().message.find("odd.onnx"), std::string::npos) << m.error().message;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

@@ -809,5 +809,5 @@ TEST(RulPipeline, SentenceStatesOnsetRulIntervalAndAction) {
       "that has run 4,000 s has 2,100 s left (90 % interval 800–4,500 s): plan an inspection within 35 min");
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

@@ -456,5 +456,5 @@ TEST(Rul, LearningNeedsTwoLivesWithAnOnset) {
   EXPECT_NE(b.error().message.find("bad"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

@@ -144,5 +144,5 @@ TEST(Scaler, BadInputsGiveClearErrors) {
   EXPECT_TRUE(rejected(j));
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model

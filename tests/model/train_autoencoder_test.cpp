@@ -232,5 +232,5 @@ TEST(TrainAutoencoder, RealisticSizeTrainsInSeconds) {
   EXPECT_LT(model->curve[model->best_epoch - 1].validation_loss, 0.1);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model::train

@@ -351,5 +351,5 @@ TEST(TrainClassifier, TrainsWithMoreThreadsWhenAsked) {
   EXPECT_GE(model->validation.accuracy, 0.99);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model::train

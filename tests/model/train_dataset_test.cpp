@@ -144,5 +144,5 @@ TEST(TrainMetrics, ArgmaxTakesFirstOnTies) {
   EXPECT_EQ(argmax_rows(std::vector<float>{0.1f, 0.7f, 0.2f, 0.5f, 0.5f, 0.0f}, 3), (std::vector<int>{1, 0}));
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model::train

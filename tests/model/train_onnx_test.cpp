@@ -99,5 +99,5 @@ TEST(TrainOnnx, TrainedAutoencoderRunsIdenticallyInOpenCv) {
   EXPECT_LE(dev.vs_reference, 1e-5);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model::train

@@ -54,5 +54,5 @@ TEST(Backoff, RefusesBoundsThatMakeNoSense) {
   EXPECT_EQ(reversed.error().message, "backoff: maximum delay 10 ms outside [100 ms, 1 h]");
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::net

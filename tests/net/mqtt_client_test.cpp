@@ -447,5 +447,5 @@ TEST_F(MqttBroker, ReconnectsAndResubscribesAfterTheBrokerRestartsOnTheSamePort)
   EXPECT_EQ(inbox.messages[1].second, "after");
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::net

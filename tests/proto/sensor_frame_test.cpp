@@ -362,5 +362,5 @@ TEST(SensorFrame, EncodingNames) {
   EXPECT_EQ(to_string(PhysicalUnit::m_per_s2), "m/s2");
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::proto

@@ -113,5 +113,5 @@ TEST(SequenceTracker, MissingSamplesUseTheArrivingFramesLength) {
   EXPECT_EQ(s.tracker.stats().samples_missing, 1024u);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::proto

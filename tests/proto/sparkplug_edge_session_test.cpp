@@ -669,5 +669,5 @@ TEST_F(SparkplugEdgeSession, ConfigurationErrorsAreRefused) {
   EXPECT_FALSE(s.device_born("pump", {metric("", DataType::boolean, true)}, k_t0));
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::proto::sparkplug

@@ -138,5 +138,5 @@ TEST(SparkplugSpectrum, MalformedBytesAreRefusedNamingTheField) {
             std::string::npos);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::proto::sparkplug

@@ -347,5 +347,5 @@ TEST(SparkplugAck, MalformedAcksAreRefused) {
   EXPECT_FALSE(encode_ack(std::vector<RecordIdRange>(k_max_ack_ranges + 1)));
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::proto::sparkplug

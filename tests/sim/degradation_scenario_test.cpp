@@ -102,5 +102,5 @@ TEST(DegradationScenario, NegativeOnsetIsRefused) {
   EXPECT_EQ(sim.error().message, "fault config: severity.onset_s -1 must be finite and >= 0");
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::sim

@@ -86,5 +86,5 @@ TEST(StreamSeed, DifferentStreamsOfOneSeedDiffer) {
   EXPECT_EQ(stream_seed(5, 1), stream_seed(5, 1));
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::sim

@@ -640,5 +640,5 @@ TEST(SimulatorValidation, RejectsInvalidConfigsWithClearErrors) {
   EXPECT_TRUE(Simulator::create(s, 1).has_value());
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::sim

@@ -495,5 +495,5 @@ TEST(DecisionLogPower, EveryLoggedDecisionSurvivesACutAndTheChainStillVerifies) 
   }
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::store

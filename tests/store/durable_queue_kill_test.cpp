@@ -96,5 +96,5 @@ TEST(DurableQueueKill, EveryReportedAppendSurvivesSigkill) {
   }
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::store

@@ -203,5 +203,5 @@ TEST(DurableQueuePower, FullDiskFailsTheAppendCleanlyAndTheQueueWorksOnceSpaceIs
   for (const auto& row : rows) EXPECT_EQ(row.record.payload, record(index_of(row)).payload);
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::store

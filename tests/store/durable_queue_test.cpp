@@ -307,5 +307,5 @@ TEST_F(DurableQueueTest, RefusesAQueueFromANewerVersion) {
       << q.error().message;
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::store

@@ -144,5 +144,5 @@ TEST(Sqlite, TransactionRollsBackUnlessCommitted) {
   EXPECT_EQ(raw_text(dir / "t.db", "SELECT group_concat(x) FROM a"), "2");
 }
 
-}  // namespace
+}  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::store
