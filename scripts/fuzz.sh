@@ -18,6 +18,7 @@ build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 data=${VIGIL_DATA_DIR:-$root/../shared/data}
 targets=(fuzz_mat fuzz_femto fuzz_ims fuzz_csv_signal fuzz_catalog fuzz_bundle fuzz_sensor_frame fuzz_sparkplug
   fuzz_feature_cache fuzz_hub_session)
+targets+=(fuzz_hub_api)
 
 cxx=${FUZZ_CXX:-clang++}
 if ! command -v "$cxx" >/dev/null 2>&1; then
@@ -70,6 +71,9 @@ printf '{"key":{"snapshots":2},"time_s":[0,10],"log_features":[[-1.5,1.1],[-1.4,
 # NBIRTH of node a (seq 0, bdSeq 0), DBIRTH of its device d (seq 1, Double "x" alias 5), DDATA (seq 2, alias 5).
 printf '\x00\x00\x0f\x00\x18\x00\x12\x0b\x0a\x05bdSeq\x20\x04\x58\x00\x03\x00\x14\x00\x18\x01\x12\x10\x0a\x01x\x10\x05\x20\x0a\x69\x00\x00\x00\x00\x00\x00\x00\x00\x04\x01\x0f\x00\x18\x02\x12\x0b\x10\x05\x69\x00\x00\x00\x00\x00\x00\xf0\x3f' \
   >"$corpus/fuzz_hub_session/births_and_data"
+# API requests: "<target>\n<body>" (the first two bytes pick the method and whether a token is sent).
+printf '/api/v1/assets/7?limit=10\n{"bearing":"SKF 6205","criticality":4,"line_id":null}' >"$corpus/fuzz_hub_api/patch"
+printf '/api/v1/assets/7/series/Health%%2FIndex?from=0&to=10\n{}' >"$corpus/fuzz_hub_api/series"
 "$build/bin/fuzz_mat_seeds" "$corpus/fuzz_mat"
 "$build/bin/fuzz_bundle_seeds" "$corpus/fuzz_bundle"
 if [ -f "$data/cwru/105.mat" ]; then  # a real header and the start of a real element (truncated)
