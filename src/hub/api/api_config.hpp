@@ -17,6 +17,7 @@ struct ApiConfig {
   std::string address = "127.0.0.1";        // an IPv4 or IPv6 address; "0.0.0.0" for every interface
   std::uint16_t port = 8080;                // 0: the system chooses (HttpServer::port() tells which)
   int threads = 2;                          // the I/O threads every connection shares
+  int worker_threads = 2;                   // the threads that run handlers (store queries, password hashing)
   std::filesystem::path tls_cert;           // PEM certificate chain; with tls_key, the API speaks only HTTPS
   std::filesystem::path tls_key;            // PEM private key
   std::size_t max_body_bytes = 1 << 20;     // a larger request body: 413

@@ -17,6 +17,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -75,6 +76,8 @@ Status check(const ApiConfig& c) {
   if (ec) return fail(ErrorCode::invalid_argument, "api.address: '{}' is not an IP address", c.address);
   if (c.threads < 1 || c.threads > 64)
     return fail(ErrorCode::invalid_argument, "api.threads: {} is outside 1..64", c.threads);
+  if (c.worker_threads < 1 || c.worker_threads > 64)
+    return fail(ErrorCode::invalid_argument, "api.worker_threads: {} is outside 1..64", c.worker_threads);
   if (c.tls_cert.empty() != c.tls_key.empty())
     return fail(ErrorCode::invalid_argument, "api.tls_cert and api.tls_key: give both or neither");
   if (c.max_body_bytes < 1024 || c.max_body_bytes > (64u << 20))
@@ -107,6 +110,7 @@ struct HttpServer::Impl {
         open(m.gauge("vigil_http_connections_open", "Open HTTP connections, live ones included.")),
         live(m.gauge("vigil_api_live_connections", "Open live-update (Server-Sent Events) connections.")),
         ioc(c.threads),
+        workers(static_cast<std::size_t>(c.worker_threads)),
         acceptor(ioc) {
     for (const auto cls : {"1xx", "2xx", "3xx", "4xx", "5xx"})
       requests[std::string(cls)] = &m.counter("vigil_http_requests_total",
@@ -140,6 +144,7 @@ struct HttpServer::Impl {
   std::optional<ssl::context> tls;
   // Destroyed before the members above: its pending coroutines (the connections) still use them.
   asio::io_context ioc;
+  asio::thread_pool workers;  // destroyed before ioc: a request waiting here holds a socket of ioc
   tcp::acceptor acceptor;
   std::uint16_t port = 0;
   std::vector<std::jthread> threads;
@@ -281,7 +286,11 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, const std::string&
       request.content_type = std::string(req[http::field::content_type]);
       request.body = std::move(req.body());
       request.client_address = address;
-      response = router.dispatch(request);
+      // Handlers block (store queries, password hashing): they run on the worker threads, so the I/O
+      // threads keep every other connection moving meanwhile.
+      response = co_await asio::co_spawn(
+          workers, [this, &request]() -> asio::awaitable<Response> { co_return router.dispatch(request); },
+          asio::use_awaitable);
     }
     count(response.status, start);
     if (response.stream) co_return co_await stream_events(stream, req.version(), std::move(response.stream));
@@ -395,6 +404,8 @@ void HttpServer::stop() {
   });
   impl_->ioc.stop();
   impl_->threads.clear();  // joins
+  impl_->workers.stop();
+  impl_->workers.join();
   // Destroying the io_context closes every socket and ends the connections' coroutines.
   impl_.reset();
 }

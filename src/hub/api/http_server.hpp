@@ -1,8 +1,9 @@
 // The API's HTTP(S) server on Boost.Beast: one io_context shared by a fixed number of threads, every
 // connection a coroutine (no thread per connection, so thousands of open live connections cost only their
-// sockets and buffers). Reads one request at a time under the configured size and time limits, hands it to
-// the Router, and writes the response; a response with a stream becomes a Server-Sent Events connection fed
-// from its EventSubscription, with heartbeats. Registers the HTTP metrics (requests, latency, connections).
+// sockets and buffers); the handlers, which block on the store, run on a few worker threads. Reads one
+// request at a time under the configured size and time limits, hands it to the Router, and writes the
+// response; a response with a stream becomes a Server-Sent Events connection fed from its EventSubscription,
+// with heartbeats. Registers the HTTP metrics (requests, latency, connections).
 #pragma once
 
 #include <cstdint>
