@@ -147,6 +147,43 @@ TEST_P(LiveTest, StoppingTheServerClosesLiveConnections) {
 
 VIGIL_FOR_EACH_ENGINE(LiveTest);
 
+// A live connection whose client never reads: once the socket buffers are full its queue (8 events here)
+// fills, and the hub drops it instead of holding more.
+class SlowClientTest : public ApiTest {
+ protected:
+  ApiConfig test_config() override {
+    ApiConfig config = ApiTest::test_config();
+    config.live_queue_events = 8;
+    return config;
+  }
+};
+
+TEST_P(SlowClientTest, AClientThatDoesNotReadIsDroppedNotBuffered) {
+  asio::io_context ioc;
+  tcp::socket stalled(ioc);
+  stalled.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+  stalled.set_option(asio::socket_base::receive_buffer_size(4096));
+  asio::write(stalled, asio::buffer(fmt::format("GET /api/v1/events HTTP/1.1\r\nHost: x\r\n"
+                                                "Authorization: Bearer {}\r\n\r\n",
+                                                viewer_)));
+  SseClients reader(server_->port(), viewer_, 1, "\"last\"");
+  ASSERT_TRUE(wait_for([&] { return events_->subscribers() == 2; }, 5s));
+  const std::string payload(16 << 10, 'x');
+  // Up to 64 MiB in all, far more than loopback's socket buffers hold, at a pace (8 MB/s) the reading client
+  // keeps up with.
+  for (int i = 0; i < 4096 && events_->dropped() == 0; ++i) {
+    events_->publish("bulk", {{"payload", payload}});
+    std::this_thread::sleep_for(2ms);
+  }
+  EXPECT_EQ(events_->dropped(), 1u);
+  events_->publish("bulk", "last");
+  EXPECT_TRUE(wait_for([&] { return reader.received() == 1; }, 10s));
+  EXPECT_EQ(reader.failed(), 0u);
+  EXPECT_TRUE(wait_for([&] { return events_->subscribers() == 1; }, 10s)) << events_->subscribers();
+}
+
+VIGIL_FOR_EACH_ENGINE(SlowClientTest);
+
 // The same API over TLS, with a certificate made for 127.0.0.1 by the openssl command at run time.
 class TlsTest : public ApiTest {
  protected:

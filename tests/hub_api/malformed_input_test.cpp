@@ -21,7 +21,7 @@ TEST_P(MalformedInputTest, BadAssetChangesGetA400AndChangeNothing) {
     std::string body;
     std::string message;  // what the error message must contain
   };
-  const std::vector<Case> cases = {
+  std::vector<Case> cases = {
       {"{", "not valid JSON"},
       {"[]", "expected a JSON object"},
       {R"({"bearing":"a",})", "not valid JSON"},
@@ -43,6 +43,17 @@ TEST_P(MalformedInputTest, BadAssetChangesGetA400AndChangeNothing) {
       // A valid change together with a bad one: nothing of it is stored.
       {R"({"bearing":"SKF 6205","criticality":6})", "field criticality"},
   };
+  // Every text field with every kind of bad text.
+  for (const auto* field : {"bearing", "machine_class", "location", "spare_part"}) {
+    cases.push_back(
+        {fmt::format(R"({{"{}":"a\u0000b"}})", field), fmt::format("field {}: contains a NUL", field)});
+    cases.push_back({fmt::format(R"({{"{}":"\udc00"}})", field), "not valid JSON"});
+    cases.push_back({fmt::format("{{\"{}\":\"\xc0\xaf\"}}", field), "not valid JSON"});  // overlong '/'
+    cases.push_back({fmt::format(R"({{"{}":"{}"}})", field, std::string(1025, 'y')),
+                     fmt::format("field {}: 1025 bytes, at most 1024", field)});
+    cases.push_back(
+        {fmt::format(R"({{"{}":["x"]}})", field), fmt::format("field {}: expected a string", field)});
+  }
   const auto audit_before = raw_count("audit");
   for (const auto& c : cases) {
     const auto reply = call("PATCH", target, operator_, c.body);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <thread>
@@ -199,16 +200,23 @@ asio::awaitable<void> HttpServer::Impl::stream_events(Stream& stream, unsigned v
   if (ec) co_return;
 
   // The publisher wakes this coroutine through the timer, on the connection's strand.
+  // A dropped subscription also cancels a write stuck on a client that does not read, so the connection
+  // ends now rather than at the write timeout. Both run on the strand; cancel_io is cleared at the end.
   struct Wake {
     explicit Wake(asio::any_io_executor executor) : timer(std::move(executor)) {}
     asio::steady_timer timer;
     std::atomic<bool> pending{true};  // take() once at the start
+    std::function<void()> cancel_io;
   };
   auto wake = std::make_shared<Wake>(co_await asio::this_coro::executor);
-  sub->set_wake([weak = std::weak_ptr<Wake>(wake)] {
+  wake->cancel_io = [&socket_layer] { socket_layer.cancel(); };
+  sub->set_wake([weak = std::weak_ptr<Wake>(wake), weak_sub = std::weak_ptr<EventSubscription>(sub)] {
     if (auto w = weak.lock()) {
       w->pending = true;
-      asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+      asio::post(w->timer.get_executor(), [w, weak_sub] {
+        w->timer.cancel();
+        if (auto s = weak_sub.lock(); s && s->dropped() && w->cancel_io) w->cancel_io();
+      });
     }
   });
   static const auto k_heartbeat = std::make_shared<const std::string>(":\n\n");
@@ -235,6 +243,7 @@ asio::awaitable<void> HttpServer::Impl::stream_events(Stream& stream, unsigned v
     if (ec) break;
   }
   sub->set_wake({});
+  wake->cancel_io = nullptr;
 }
 
 template <typename Stream>
