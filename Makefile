@@ -22,7 +22,8 @@ DEB_PACKAGES := cmake make g++ pkg-config git \
 	clang libclang-rt-14-dev clang-format \
 	python3-numpy python3-scipy python3-sklearn \
 	python3-paho-mqtt \
-	protobuf-compiler libprotobuf-dev nodejs
+	protobuf-compiler libprotobuf-dev nodejs \
+	libboost-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

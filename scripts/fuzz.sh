@@ -19,6 +19,7 @@ data=${VIGIL_DATA_DIR:-$root/../shared/data}
 targets=(fuzz_mat fuzz_femto fuzz_ims fuzz_csv_signal fuzz_catalog fuzz_bundle fuzz_sensor_frame fuzz_sparkplug
   fuzz_feature_cache fuzz_hub_session fuzz_hub_what_if)
 targets+=(fuzz_hub_alarm_inputs)
+targets+=(fuzz_hub_api)
 
 cxx=${FUZZ_CXX:-clang++}
 if ! command -v "$cxx" >/dev/null 2>&1; then
@@ -77,6 +78,7 @@ printf '{"bearing": "6205", "load_kn": 2.5, "new_load_kn": 3.0, "speed_rpm": 150
 printf '\x00warning' >"$corpus/fuzz_hub_alarm_inputs/level"
 printf '\x01D' >"$corpus/fuzz_hub_alarm_inputs/zone"
 printf '\x04http://127.0.0.1:8080/alarms' >"$corpus/fuzz_hub_alarm_inputs/url"
+targets+=(fuzz_hub_api)
 "$build/bin/fuzz_mat_seeds" "$corpus/fuzz_mat"
 "$build/bin/fuzz_bundle_seeds" "$corpus/fuzz_bundle"
 if [ -f "$data/cwru/105.mat" ]; then  # a real header and the start of a real element (truncated)
