@@ -331,6 +331,14 @@ async function all<T>(path: string, query: Query = {}, maxPages = 50): Promise<T
   return out;
 }
 
+// An alarm point as `point: {definition, asset_id, node}`, also when the hub gives the three fields flat
+// (as its webhook payload does).
+export function withPoint<T extends { point?: AlarmPoint }>(x: T): T & { point: AlarmPoint } {
+  if (x.point) return x as T & { point: AlarmPoint };
+  const flat = x as unknown as Partial<AlarmPoint>;
+  return { ...x, point: { definition: flat.definition ?? "", asset_id: flat.asset_id ?? 0, node: flat.node ?? "" } };
+}
+
 export const api = {
   async login(user: string, password: string): Promise<Principal> {
     const r = await call<{ token: string; expires_ms: number; user: Principal }>("POST", "/api/v1/login", {
@@ -363,8 +371,8 @@ export const api = {
   workList: (limit = 100, offset = 0) => get<WorkList>("/api/v1/work-list", { limit, offset }),
   whatIf: (id: number, req: WhatIfRequest) => post<WhatIfAnswer>(`/api/v1/assets/${id}/what-if`, req),
 
-  alarms: (state?: string) => all<Alarm>("/api/v1/alarms", { state }),
-  alarm: (id: number) => get<Alarm>(`/api/v1/alarms/${id}`),
+  alarms: (state?: string) => all<Alarm>("/api/v1/alarms", { state }).then((l) => l.map(withPoint)),
+  alarm: (id: number) => get<Alarm>(`/api/v1/alarms/${id}`).then(withPoint),
   acknowledge: (id: number, comment: string) => post<Alarm>(`/api/v1/alarms/${id}/acknowledge`, { comment }),
   // durationS: a timed shelve; null: one-shot (until the condition clears).
   shelve: (id: number, durationS: number | null, reason: string) =>
@@ -378,7 +386,13 @@ export const api = {
   assign: (id: number, assignee: string) => post<Alarm>(`/api/v1/alarms/${id}/assign`, { assignee }),
   resolve: (id: number, foundFault: string) => post<Alarm>(`/api/v1/alarms/${id}/resolve`, { found_fault: foundFault }),
   comment: (id: number, text: string) => post<Alarm>(`/api/v1/alarms/${id}/comment`, { text }),
-  kpis: (from: number, to: number, area?: string) => get<Kpis>("/api/v1/alarms/kpis", { area, from, to }),
+  kpis: (from: number, to: number, area?: string) =>
+    get<Kpis>("/api/v1/alarms/kpis", { area, from, to }).then((k) => ({
+      ...k,
+      chattering: k.chattering.map(withPoint),
+      standing: k.standing.map(withPoint),
+      top10: k.top10.map(withPoint),
+    })),
 
   // The asset's decisions: what the audit log holds about it and its alarms (admins only; others get []).
   async decisionAudit(assetId: number, alarmIds: number[]): Promise<AuditEntry[]> {

@@ -45,6 +45,19 @@ function App() {
     if (user) connect();
     return disconnect;
   }, [user]);
+  // A token kept from earlier in this tab may have expired or its role changed: ask who it is.
+  useEffect(() => {
+    if (!user) return;
+    api.me().then(
+      (me) => {
+        if (me.role !== user.role || me.name !== user.name) {
+          session.set(session.token()!, me);
+          setUser(me);
+        }
+      },
+      () => {},
+    );
+  }, []);
 
   if (!user) return <LoginView onLogin={setUser} />;
 
