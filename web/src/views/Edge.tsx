@@ -4,28 +4,30 @@ import { useEffect } from "preact/hooks";
 import { M, api, latest, nodeMetric, type Asset, type AssetState, type EdgeNode } from "../api";
 import { ErrorLine, Head } from "../components";
 import { useClock, useLive, useLoad } from "../hooks";
+import { drainText, type BacklogSample } from "../logic/edge";
 import { ago, num, percent } from "../logic/format";
 import { vigil } from "../testing";
 import { statesOf } from "./Fleet";
 
-// The previous backlog of each node, to tell the drain rate between two reads.
-const previous = new Map<string, { ts: number; backlog: number }>();
+// Each node's backlog at the previous read, to tell the drain rate.
+const previous = new Map<string, BacklogSample>();
 
-function drain(key: string, backlog: number | null, now: number): string {
-  if (backlog === null) return "—";
-  const p = previous.get(key);
-  previous.set(key, { ts: now, backlog });
-  if (!p || now - p.ts < 1000) return backlog === 0 ? "empty" : "—";
-  const perS = (p.backlog - backlog) / ((now - p.ts) / 1000);
-  if (backlog === 0) return "empty";
-  return perS > 0 ? `draining ${num(perS, 1)} records/s` : perS < 0 ? `growing ${num(-perS, 1)} records/s` : "steady";
-}
+const key = (n: EdgeNode) => `${n.group_id}/${n.node_id}`;
 
-async function load(): Promise<{ nodes: EdgeNode[]; assets: Asset[]; states: Map<number, AssetState> }> {
+async function load(): Promise<{ nodes: EdgeNode[]; drains: Map<string, string>; assets: Asset[]; states: Map<number, AssetState> }> {
   const [nodes, assets] = await Promise.all([api.edgeNodes(), api.assets()]);
+  const now = Date.now();
+  const drains = new Map(nodes.map((n) => {
+    const backlog = nodeMetric(n, "Uplink/Backlog records");
+    if (typeof backlog !== "number") return [key(n), "—"];
+    const sample = { ts: now, backlog };
+    const text = drainText(previous.get(key(n)), sample);
+    previous.set(key(n), sample);
+    return [key(n), text];
+  }));
   const states = await statesOf(assets);
   vigil.loaded.edge = Date.now();
-  return { nodes, assets, states };
+  return { nodes, drains, assets, states };
 }
 
 export function EdgeView() {
@@ -48,14 +50,13 @@ export function EdgeView() {
           <Head cols={["node", "state", "bdSeq", "last seen", "backlog", "drain", "evictions", "dropped blocks", "models", "baseline"]} />
           <tbody>
             {d.nodes.map((n) => {
-              const key = `${n.group_id}/${n.node_id}`;
               const backlog = nodeMetric(n, "Uplink/Backlog records");
               const age = nodeMetric(n, "Uplink/Backlog age s");
               const mine = d.assets.filter((a) => a.group_id === n.group_id && a.node_id === n.node_id);
               const pending = nodeMetric(n, "Baseline/Assets pending");
               return (
-                <tr data-testid={`edge-${key}`} data-online={String(n.online)}>
-                  <th scope="row">{key}</th>
+                <tr data-testid={`edge-${key(n)}`} data-online={String(n.online)}>
+                  <th scope="row">{key(n)}</th>
                   <td>
                     <span class={`badge ${n.online ? "online" : "stale"}`}>{n.online ? "online" : "offline"}</span>
                   </td>
@@ -65,7 +66,7 @@ export function EdgeView() {
                     {backlog ?? "—"}
                     {typeof age === "number" && age > 0 ? <span class="muted small"> (oldest {num(age, 0, "s")})</span> : null}
                   </td>
-                  <td>{drain(key, typeof backlog === "number" ? backlog : null, Date.now())}</td>
+                  <td>{d.drains.get(key(n))}</td>
                   <td>{nodeMetric(n, "Uplink/Evictions") ?? "—"}</td>
                   <td>{nodeMetric(n, "Pipeline/Dropped blocks") ?? "—"}</td>
                   <td class="small">
