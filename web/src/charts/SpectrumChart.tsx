@@ -55,8 +55,11 @@ export function SpectrumChart(p: { testid: string; title: string; spectrum: Spec
           const px = uPlot.pxRatio;
           ctx.save();
           ctx.font = `${Math.round(11 * px)}px sans-serif`;
-          let labelRow = 0;
-          for (const l of lines.current) {
+          ctx.textAlign = "left";
+          ctx.textBaseline = "alphabetic";
+          // Labels go in the first of 5 rows where they do not overlap the one before; else only the line.
+          const rowEnd = [-Infinity, -Infinity, -Infinity, -Infinity, -Infinity];
+          for (const l of [...lines.current].sort((a, b) => a.frequency_hz - b.frequency_hz)) {
             const x = u.valToPos(l.frequency_hz, "x", true);
             if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
             ctx.strokeStyle = LINE_COLOUR[l.kind];
@@ -66,8 +69,16 @@ export function SpectrumChart(p: { testid: string; title: string; spectrum: Spec
             ctx.moveTo(x, top);
             ctx.lineTo(x, top + height);
             ctx.stroke();
+            const text = lineLabel(l);
+            const row = rowEnd.findIndex((end) => end < x);
+            if (row === -1) continue;
+            const textW = ctx.measureText(text).width;
+            rowEnd[row] = x + textW + 4 * px;
+            const y = top + (12 + 12 * row) * px;
+            ctx.fillStyle = "rgba(255, 255, 255, 0.85)";
+            ctx.fillRect(x + 1 * px, y - 10 * px, textW + 2 * px, 12 * px);
             ctx.fillStyle = LINE_COLOUR[l.kind];
-            ctx.fillText(lineLabel(l), x + 2 * px, top + (12 + 12 * (labelRow++ % 4)) * px);
+            ctx.fillText(text, x + 2 * px, y);
           }
           ctx.restore();
         },

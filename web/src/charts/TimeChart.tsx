@@ -140,6 +140,7 @@ export function TimeChart(p: TimeChartProps) {
           ctx.rect(left, top, w, h);
           ctx.clip();
           ctx.font = `${Math.round(13 * uPlot.pxRatio)}px sans-serif`;
+          ctx.textAlign = "left";
           ctx.textBaseline = "middle";
           for (const b of zoneBands(z, u.scales.y.max ?? 0)) {
             const y0 = u.valToPos(b.from, "y", true);
