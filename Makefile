@@ -27,7 +27,7 @@ DEB_PACKAGES := cmake make g++ pkg-config git \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build compile test bench demo fuzz models format format-check sanitize tidy clean
+.PHONY: all deps configure build compile web test bench demo fuzz models format format-check sanitize tidy clean
 
 all: build
 
@@ -43,6 +43,9 @@ deps:
 	@[ -d tests/interop/node_modules ] || { echo "deps: npm ci in tests/interop"; \
 	  command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q npm; \
 	  cd tests/interop && npm ci --no-audit --no-fund; }
+	@[ -d web/node_modules ] || { echo "deps: npm ci in web"; \
+	  command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q npm; \
+	  cd web && npm ci --no-audit --no-fund; }
 
 # The benchmarks are not part of the everyday build (`make bench` turns them on in the same build folder).
 # -g1 (line tables: backtraces and profiles keep file:line) instead of -g: the same -O2 code, ~25 % less
@@ -56,8 +59,18 @@ configure: $(BUILD_DIR)/CMakeCache.txt
 compile: $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-build: deps
+build: deps web
 	@$(MAKE) --no-print-directory compile
+
+# The web dashboard (web/dist, served by vigil-hub at / from [api] web_dir; docs/dashboard.md): npm ci when
+# the lockfile changed, the bundle when a source changed; nothing when both are up to date.
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+web: web/dist/index.html
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	@command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q npm
+	cd web && npm ci --no-audit --no-fund
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run build
 
 # deps, configure, build, then ctest (every label); prints the wall time of each phase at the end. The fuzz
 # targets run in `make sanitize` (and `make fuzz`).
