@@ -80,7 +80,17 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "vigil-hub: {}\n", hub.error().message);
     return hub.error().code == vigil::ErrorCode::invalid_argument ? k_exit_input : k_exit_io;
   }
-  (*hub)->start();
+  if (const auto& password = (*hub)->first_admin_password()) {
+    // Printed once, on the console of whoever started the hub on an empty store; never logged or stored.
+    fmt::print(
+        "vigil-hub: first start: user admin, one-time password {} (change it: PATCH /api/v1/users/1)\n",
+        *password);
+    std::fflush(stdout);
+  }
+  if (auto ok = (*hub)->start(); !ok) {
+    fmt::print(stderr, "vigil-hub: {}\n", ok.error().message);
+    return k_exit_io;
+  }
   log("info", "started",
       fmt::format("host {} store {}", config.host.id, vigil::hub::store::to_string(config.store.engine)));
 

@@ -95,34 +95,47 @@ void read_ingest(Section s, IngestConfig& in) {
 }
 
 void read_api(Section s, const std::filesystem::path& base, ApiSettings& a) {
+  api::ApiConfig& c = a.server;
   s.flag("enabled", a.enabled);
-  s.text("bind", a.bind);
-  s.integer("port", a.port, 0, 65535);
-  s.integer("threads", a.threads, 1, 64);
+  s.text("address", c.address);
+  s.integer("port", c.port, 0, 65535);
+  s.integer("threads", c.threads, 1, 64);
+  s.integer("worker_threads", c.worker_threads, 1, 64);
   std::string cert, key, web;
-  s.text("tls_cert_file", cert);
-  s.text("tls_key_file", key);
+  s.text("tls_cert", cert);
+  s.text("tls_key", key);
   s.text("web_dir", web);
-  a.tls_cert_file = resolve(base, cert);
-  a.tls_key_file = resolve(base, key);
+  c.tls_cert = resolve(base, cert);
+  c.tls_key = resolve(base, key);
   a.web_dir = resolve(base, web);
-  for (auto [name, p] :
-       {std::pair{"tls_cert_file", &a.tls_cert_file}, std::pair{"tls_key_file", &a.tls_key_file}}) {
+  for (auto [name, p] : {std::pair{"tls_cert", &c.tls_cert}, std::pair{"tls_key", &c.tls_key}}) {
     std::error_code ec;
     if (!p->empty() && !std::filesystem::is_regular_file(*p, ec))
       s.problem(name, fmt::format("{} is not a readable file", p->string()));
   }
-  if (a.tls_cert_file.empty() != a.tls_key_file.empty())
-    s.problem(a.tls_cert_file.empty() ? "tls_cert_file" : "tls_key_file",
-              "tls_cert_file and tls_key_file go together");
-  if (a.enabled && a.tls_cert_file.empty() && a.bind != "127.0.0.1" && a.bind != "::1" &&
-      a.bind != "localhost")
-    s.problem("bind", fmt::format("{} is not a loopback address: serving the API to a network needs "
-                                  "tls_cert_file and tls_key_file",
-                                  a.bind));
-  s.number("token_hours", a.token_hours, 0.01, 24 * 365);
-  s.refuse_unknown(
-      {"enabled", "bind", "port", "threads", "tls_cert_file", "tls_key_file", "token_hours", "web_dir"});
+  {
+    std::error_code ec;
+    if (!a.web_dir.empty() && !std::filesystem::is_regular_file(a.web_dir / "index.html", ec))
+      s.problem("web_dir",
+                fmt::format("{} has no index.html (build the dashboard: make web)", a.web_dir.string()));
+  }
+  s.integer("token_lifetime_s", c.auth.token_lifetime_s, 60, 366LL * 86400);
+  s.integer("max_body_bytes", c.max_body_bytes, 1024, 64LL << 20);
+  s.integer("max_header_bytes", c.max_header_bytes, 1024, 1LL << 20);
+  s.integer("read_timeout_ms", c.read_timeout_ms, 100, 3'600'000);
+  s.integer("max_connections", c.max_connections, 1, 1'000'000);
+  s.integer("live_queue_events", c.live_queue_events, 1, 100'000);
+  s.integer("heartbeat_ms", c.heartbeat_ms, 100, 3'600'000);
+  if (c.tls_cert.empty() != c.tls_key.empty())
+    s.problem(c.tls_cert.empty() ? "tls_cert" : "tls_key", "tls_cert and tls_key go together");
+  if (a.enabled && c.tls_cert.empty() && c.address != "127.0.0.1" && c.address != "::1")
+    s.problem("address",
+              fmt::format("{} is not a loopback address: serving the API to a network needs tls_cert "
+                          "and tls_key",
+                          c.address));
+  s.refuse_unknown({"enabled", "address", "port", "threads", "worker_threads", "tls_cert", "tls_key",
+                    "web_dir", "token_lifetime_s", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
+                    "max_connections", "live_queue_events", "heartbeat_ms"});
 }
 
 void read_alarms(Section s, AlarmSettings& a) {

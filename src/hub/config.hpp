@@ -12,6 +12,7 @@
 
 #include "config/problem.hpp"
 #include "core/error.hpp"
+#include "hub/api/api_config.hpp"
 #include "hub/store/store.hpp"
 
 namespace vigil::hub {
@@ -38,14 +39,11 @@ struct IngestConfig {
   std::size_t queue_messages = 200000;  // received and not yet stored; beyond, the oldest wait in MQTT
 };
 
+// [api]: the server's own keys (docs/hub-api.md), whether it runs, and the dashboard it serves.
 struct ApiSettings {
   bool enabled = true;
-  std::string bind = "127.0.0.1";
-  int port = 8443;  // 0: any free port (logged)
-  int threads = 2;
-  std::filesystem::path tls_cert_file, tls_key_file;  // both or neither; neither: plain HTTP (loopback only)
-  double token_hours = 12;
-  std::filesystem::path web_dir;  // built dashboard to serve at /; empty: none
+  api::ApiConfig server;
+  std::filesystem::path web_dir;  // the built dashboard (web/dist) served at /; empty: none
 };
 
 struct AlarmSettings {

@@ -19,7 +19,7 @@ TEST(HubConfig, AnEmptyFileGivesAWorkingEmbeddedHub) {
   EXPECT_EQ(c.config->store.engine, store::Engine::sqlite);
   EXPECT_EQ(c.config->store.sqlite_path, "/etc/vigil-hub/hub.db");  // next to the file
   EXPECT_EQ(c.config->store.retention.raw_ms, 7LL * 86'400'000);
-  EXPECT_EQ(c.config->api.bind, "127.0.0.1");
+  EXPECT_EQ(c.config->api.server.address, "127.0.0.1");
 }
 
 TEST(HubConfig, ReadsEverySection) {
@@ -44,7 +44,7 @@ batch_messages = 500
 [api]
 port = 0
 threads = 4
-token_hours = 1
+token_lifetime_s = 3600
 )",
                                        k_file);
   ASSERT_TRUE(c.config) << problems_of(c);
@@ -57,8 +57,9 @@ token_hours = 1
   EXPECT_EQ(c.config->store.retention.raw_ms, 2LL * 86'400'000);
   EXPECT_EQ(c.config->store.retention.aggregate_ms, 0);
   EXPECT_EQ(c.config->ingest.batch_messages, 500u);
-  EXPECT_EQ(c.config->api.port, 0);
-  EXPECT_EQ(c.config->api.threads, 4);
+  EXPECT_EQ(c.config->api.server.port, 0);
+  EXPECT_EQ(c.config->api.server.threads, 4);
+  EXPECT_EQ(c.config->api.server.auth.token_lifetime_s, 3600);
 }
 
 TEST(HubConfig, ListsEveryProblemWithItsLineAndKey) {
@@ -71,8 +72,8 @@ cert_file = "/nonexistent/hub.crt"
 engine = "postgres"
 coarse_interval_s = 90
 [api]
-bind = "0.0.0.0"
-tls_cert_file = "/nonexistent/api.crt"
+address = "0.0.0.0"
+tls_cert = "/nonexistent/api.crt"
 colour = "blue"
 )",
                                        k_file);
@@ -83,16 +84,16 @@ colour = "blue"
         ":5: broker.cert_file: /nonexistent/hub.crt is not a readable file",
         "broker.key_file: cert_file and key_file go together", "store.postgres: missing: engine is postgres",
         "store.raw_days: coarse aggregate interval",
-        "api.tls_key_file: tls_cert_file and tls_key_file go together", ":12: api.colour: unknown key"})
+        "api.tls_key: tls_cert and tls_key go together", ":12: api.colour: unknown key"})
     EXPECT_NE(listed.find(expected), std::string::npos) << expected << "\n" << listed;
 }
 
 TEST(HubConfig, PlainHttpIsRefusedBeyondLoopback) {
-  const auto c = check_hub_config_text("[api]\nbind = \"0.0.0.0\"\n", k_file);
+  const auto c = check_hub_config_text("[api]\naddress = \"0.0.0.0\"\n", k_file);
   ASSERT_FALSE(c.config);
-  EXPECT_NE(problems_of(c).find("api.bind: 0.0.0.0 is not a loopback address"), std::string::npos)
+  EXPECT_NE(problems_of(c).find("api.address: 0.0.0.0 is not a loopback address"), std::string::npos)
       << problems_of(c);
-  EXPECT_TRUE(check_hub_config_text("[api]\nbind = \"0.0.0.0\"\nenabled = false\n", k_file).config);
+  EXPECT_TRUE(check_hub_config_text("[api]\naddress = \"0.0.0.0\"\nenabled = false\n", k_file).config);
 }
 
 TEST(HubConfig, AMalformedFileIsOneProblemWithItsLine) {

@@ -133,6 +133,8 @@ Response Router::dispatch(Request& request) const {
     allow += (allow.empty() ? "" : ", ") + std::string(to_string(r.info.method));
   }
   if (!found) {
+    if (allow.empty() && fallback_ && request.method == Method::get && !request.path.starts_with("/api/"))
+      return fallback_(request);
     if (allow.empty()) return error_response(404, "not_found", "no such resource");
     auto response =
         error_response(405, "method_not_allowed",

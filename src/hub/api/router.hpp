@@ -92,6 +92,8 @@ class Router {
   Response dispatch(Request& request) const;
 
   std::vector<RouteInfo> routes() const;
+  // Answers a GET that matches no route, outside /api/, without a token (the dashboard's files).
+  void set_fallback(Handler handler) { fallback_ = std::move(handler); }
 
  private:
   struct Route {
@@ -103,6 +105,7 @@ class Router {
 
   Authenticator authenticate_;
   std::vector<Route> routes_;
+  Handler fallback_;
 };
 
 }  // namespace vigil::hub::api

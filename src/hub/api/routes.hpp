@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -17,9 +19,11 @@ namespace vigil::hub::api {
 
 // POST /api/v1/login, POST /api/v1/logout, GET /api/v1/me; the users (admin).
 void add_auth_routes(Router& router, Auth& auth);
-// The registry, series, state and evidence, edge nodes, the audit log. A PATCH of an asset publishes
-// "asset.updated" on `events`.
-void add_store_routes(Router& router, SharedStore& store, EventBus& events);
+// An edge node's latest node-level values (backlog, evictions, model versions), by Sparkplug metric name.
+using NodeValues = std::function<nlohmann::json(const std::string& group_id, const std::string& node_id)>;
+// The registry, series, state and evidence, edge nodes (with `node_values`' "metrics" when given), the audit
+// log. A PATCH of an asset publishes "asset.updated" on `events`.
+void add_store_routes(Router& router, SharedStore& store, EventBus& events, NodeValues node_values = {});
 // GET /healthz (anyone), GET /metrics (viewer), GET /api/v1/events (viewer; the live stream, each
 // connection with a queue of `live_queue_events`).
 void add_system_routes(Router& router, MetricsRegistry& metrics, EventBus& events,

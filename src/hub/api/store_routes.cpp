@@ -193,7 +193,7 @@ Response evidence(SharedStore& shared, Request& request) {
 
 }  // namespace
 
-void add_store_routes(Router& router, SharedStore& shared, EventBus& events) {
+void add_store_routes(Router& router, SharedStore& shared, EventBus& events, NodeValues node_values) {
   router.add(Method::get, "/api/v1/sites", Role::viewer, [&shared](Request& r) {
     auto page = page_params(r);
     if (!page) return error_response(page.error());
@@ -249,7 +249,7 @@ void add_store_routes(Router& router, SharedStore& shared, EventBus& events) {
              [&shared](Request& r) { return state(shared, r); });
   router.add(Method::get, "/api/v1/assets/{id}/evidence/{metric}", Role::viewer,
              [&shared](Request& r) { return evidence(shared, r); });
-  router.add(Method::get, "/api/v1/edge-nodes", Role::viewer, [&shared](Request& r) {
+  router.add(Method::get, "/api/v1/edge-nodes", Role::viewer, [&shared, node_values](Request& r) {
     auto page = page_params(r);
     if (!page) return error_response(page.error());
     auto nodes = shared.with([](Store& s) { return s.registry().edge_nodes(); });
@@ -260,13 +260,15 @@ void add_store_routes(Router& router, SharedStore& shared, EventBus& events) {
       numbered.emplace_back(static_cast<std::int64_t>(i + 1), (*nodes)[i]);
     return page_of(
         numbered, *page, [](const auto& n) { return n.first; },
-        [](const auto& n) {
+        [&node_values](const auto& n) {
           const store::EdgeNode& e = n.second;
-          return nlohmann::json{{"group_id", e.group_id},
-                                {"node_id", e.node_id},
-                                {"bd_seq", e.bd_seq},
-                                {"online", e.online},
-                                {"last_seen_ms", e.last_seen_ms}};
+          nlohmann::json item{{"group_id", e.group_id},
+                              {"node_id", e.node_id},
+                              {"bd_seq", e.bd_seq},
+                              {"online", e.online},
+                              {"last_seen_ms", e.last_seen_ms}};
+          if (node_values) item["metrics"] = node_values(e.group_id, e.node_id);
+          return item;
         });
   });
   router.add(Method::get, "/api/v1/audit", Role::admin, [&shared](Request& r) {
