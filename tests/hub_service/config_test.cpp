@@ -83,8 +83,8 @@ colour = "blue"
        {":2: host.id: 'hub/1' is not a valid Sparkplug host id", ":4: broker.port: 70000 is out of range",
         ":5: broker.cert_file: /nonexistent/hub.crt is not a readable file",
         "broker.key_file: cert_file and key_file go together", "store.postgres: missing: engine is postgres",
-        "store.raw_days: coarse aggregate interval",
-        "api.tls_key: tls_cert and tls_key go together", ":12: api.colour: unknown key"})
+        "store.raw_days: coarse aggregate interval", "api.tls_key: tls_cert and tls_key go together",
+        ":12: api.colour: unknown key"})
     EXPECT_NE(listed.find(expected), std::string::npos) << expected << "\n" << listed;
 }
 
