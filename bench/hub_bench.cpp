@@ -6,6 +6,7 @@
 // --rate 0 (the default) every node publishes as fast as it can: the capacity of each; with --rate R each
 // node publishes R DDATA per second: whether the hub keeps up with that load as the broker does.
 //   hub_bench [--nodes N] [--devices D] [--messages M] [--rate R] [--out FILE] [--postgres 0|1]
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -15,12 +16,17 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <fmt/core.h>
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
-#include "hub/service.hpp"
+#include "hub/hub.hpp"
+#include "hub_api/http_client.hpp"
 #include "io/temp_dir.hpp"
 #include "net/mqtt_client.hpp"
 #include "proto/sparkplug.hpp"
@@ -230,6 +236,115 @@ double hub_rate(const Workload& w, int port, vigil::hub::store::StoreOptions sto
   return static_cast<double>(seen > births ? seen - births : 0) / s;
 }
 
+// From an edge's decision to the event on a live API connection: the whole hub in this process (ingest,
+// alarms, API), a live client on /api/v1/events over a plain socket, and an edge node whose asset's
+// Alert/Level flips between warning and normal; each flip is an alarm transition the client must see.
+// Returns the latencies in ms, publish → the event's bytes read by the client.
+std::vector<double> alert_to_client(int broker_port, const std::filesystem::path& dir, int flips) {
+  vigil::hub::HubConfig config;
+  config.host.id = "bench-alert-hub";
+  config.broker.port = broker_port;
+  config.broker.client_id = "bench-alert-hub";
+  config.store.sqlite_path = dir / "alert.db";
+  config.api.server.port = 0;
+  auto hub = vigil::hub::Hub::create(config, [](auto, auto, auto) {});
+  if (!hub || !(*hub)->start()) std::abort();
+  while (!(*hub)->stats().connected) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const std::uint16_t api_port = (*hub)->api_port();
+  vigil::hub::api::test::HttpCall login;
+  login.method = "POST";
+  login.target = "/api/v1/login";
+  login.body = nlohmann::json{{"user", "admin"}, {"password", *(*hub)->first_admin_password()}}.dump();
+  const auto reply = vigil::hub::api::test::http_call(api_port, login);
+  const std::string token = nlohmann::json::parse(reply.body)["token"];
+
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(api_port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::abort();
+  const std::string request =
+      fmt::format("GET /api/v1/events?token={} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", token);
+  if (::send(fd, request.data(), request.size(), 0) < 0) std::abort();
+  std::atomic<int> alarm_events{0};
+  std::vector<Clock::time_point> seen(static_cast<std::size_t>(flips) + 64);
+  std::thread reader([&] {
+    std::string buffer;
+    char chunk[4096];
+    for (;;) {
+      const auto n = ::recv(fd, chunk, sizeof chunk, 0);
+      if (n <= 0) return;
+      const auto now = Clock::now();
+      buffer.append(chunk, static_cast<std::size_t>(n));
+      for (std::size_t at; (at = buffer.find("event: alarm\n")) != std::string::npos;) {
+        const int k = alarm_events++;
+        if (static_cast<std::size_t>(k) < seen.size()) seen[static_cast<std::size_t>(k)] = now;
+        buffer.erase(0, at + 13);
+      }
+      if (buffer.size() > 13) buffer.erase(0, buffer.size() - 13);
+    }
+  });
+
+  vigil::net::MqttOptions o;
+  o.port = broker_port;
+  o.client_id = "bench-alert-edge";
+  auto edge = vigil::net::MqttClient::create(o);
+  if (!edge || !(*edge)->connect()) std::abort();
+  std::uint8_t seq = 0;
+  const auto publish = [&](sp::MessageType type, const std::string& device, std::vector<sp::Metric> metrics) {
+    sp::Payload p;
+    p.timestamp_ms = vigil::hub::wall_clock_ms();
+    p.seq = seq++;
+    p.metrics = std::move(metrics);
+    auto topic = sp::format_topic({type, "bench", "alert-edge", device, {}});
+    auto bytes = sp::encode(p, type);
+    if (!topic || !bytes) std::abort();
+    const auto* b = reinterpret_cast<const std::byte*>(bytes->data());
+    if (!(*edge)->publish(*topic, std::span(b, bytes->size()))) std::abort();
+  };
+  sp::Metric bd;
+  bd.name = "bdSeq";
+  bd.datatype = sp::DataType::int64;
+  bd.value = std::int64_t{0};
+  publish(sp::MessageType::nbirth, "", {bd});
+  sp::Metric level;
+  level.name = "Alert/Level";
+  level.alias = 1;
+  level.datatype = sp::DataType::string;
+  level.value = std::string("normal");
+  publish(sp::MessageType::dbirth, "pump", {level});
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the birth's own alarm events
+  const int before = alarm_events.load();
+  std::vector<double> latencies;
+  for (int i = 0; i < flips; ++i) {
+    sp::Metric m;
+    m.alias = 1;
+    m.datatype = sp::DataType::string;
+    m.value = std::string(i % 2 == 0 ? "warning" : "normal");
+    const auto sent = Clock::now();
+    publish(sp::MessageType::ddata, "pump", {m});
+    const auto deadline = sent + std::chrono::seconds(2);
+    while (alarm_events.load() < before + i + 1 && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    if (alarm_events.load() < before + i + 1) break;  // lost: counted as missing below
+    latencies.push_back(
+        std::chrono::duration<double, std::milli>(seen[static_cast<std::size_t>(before + i)] - sent).count());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::shutdown(fd, SHUT_RDWR);
+  reader.join();
+  ::close(fd);
+  (*hub)->stop();
+  return latencies;
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -295,6 +410,14 @@ int main(int argc, char** argv) {
   } else {
     std::printf("postgres: %s\n", pg.error().message.c_str());
   }
+  const int flips = 200;
+  const auto latencies = alert_to_client(port, dir.path(), flips);
+  std::printf("alert to client: %zu of %d alarm transitions seen, p50 %.2f ms, p99 %.2f ms\n",
+              latencies.size(), flips, percentile(latencies, 0.5), percentile(latencies, 0.99));
+  result["alert_to_client_transitions"] = flips;
+  result["alert_to_client_seen"] = latencies.size();
+  result["alert_to_client_p50_ms"] = percentile(latencies, 0.5);
+  result["alert_to_client_p99_ms"] = percentile(latencies, 0.99);
   utsname u{};
   uname(&u);
   result["machine"] = {{"nodename", u.nodename}, {"cores", std::thread::hardware_concurrency()}};
