@@ -95,16 +95,6 @@ try {
     const r = await api("POST", "/api/v1/users", { name, password: `${name} e2e passphrase`, role }, admin);
     expect(r.status === 201, `create ${name}: ${r.status} ${JSON.stringify(r.json)}`);
   }
-  // The story's precondition, from the hub's API: the edge decided "warning" and the hub raised the alarm.
-  let alarm = null;
-  for (const until = Date.now() + 60000; !alarm && Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
-    const list = await api("GET", "/api/v1/alarms", null, admin);
-    alarm = list.json.items.find((a) => a.point.definition === "bearing_warning") ?? null;
-  }
-  expect(alarm, `no bearing_warning alarm within 60 s:\n${plant.edge.output.slice(-2000)}`);
-  timings.alarm_raised_ms = Date.now() - started;
-  const assetId = alarm.point.asset_id;
-
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--no-sandbox"] });
   const newPage = async (user) => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
@@ -135,13 +125,86 @@ try {
     }
   };
 
+  // The hub's live stream as a plain client, to learn the new asset's id.
+  const heard = [];
+  const stream = new AbortController();
+  (async () => {
+    const r = await fetch(`${plant.base}/api/v1/events?token=${admin}`, { signal: stream.signal });
+    let buffer = "";
+    for await (const chunk of r.body) {
+      buffer += Buffer.from(chunk).toString();
+      for (let i = buffer.indexOf("\n\n"); i >= 0; i = buffer.indexOf("\n\n")) {
+        const data = buffer.slice(0, i).split("\n").find((l) => l.startsWith("data: "));
+        buffer = buffer.slice(i + 2);
+        if (data) heard.push(JSON.parse(data.slice(6)));
+      }
+    }
+  })().catch(() => {});
+  const hubEvent = async (test, ms) => {
+    for (const until = Date.now() + ms; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
+      const e = heard.find(test);
+      if (e) return e;
+    }
+    throw new Error(`no such event from the hub within ${ms} ms`);
+  };
+
+  // When a page first hears a hub event of `type` whose JSON matches `pattern` (a second EventSource beside
+  // the dashboard's, same browser and clock): window[key] = Date.now(). Loopback adds well under 1 ms, so
+  // from then to a DOM change is the hub's event to the screen.
+  const markFirst = (page, key, type, pattern) =>
+    page.evaluate(
+      ([key, type, pattern]) => {
+        const es = new EventSource(`/api/v1/events?token=${sessionStorage.getItem("vigil.token")}`);
+        es.addEventListener(type, (m) => {
+          if (new RegExp(pattern).test(m.data)) window[key] ??= Date.now();
+        });
+        return new Promise((resolve) => (es.onopen = resolve));
+      },
+      [key, type, pattern],
+    );
+
+  // The operator is on the fleet before the edge comes up.
   const olga = await newPage("olga");
-  await check("the fleet shows the degrading asset with its NE 107 state as text", async () => {
-    await olga.waitForFunction(() => window.__vigil.loaded.fleet);
+  await olga.waitForFunction(() => window.__vigil.loaded.fleet && window.__vigil.live.connected);
+  plant.startEdge();
+  let assetId = null;
+  await check("the fleet shows the new asset live, its NE 107 state as text", async () => {
+    const born = await hubEvent((e) => e.type === "asset.metrics" && e.data.device_id === ASSET.device, 20000);
+    assetId = born.data.asset_id;
     const item = olga.getByTestId(`fleet-asset-${assetId}`);
-    await item.waitFor();
-    expect((await item.innerText()).includes(ASSET.device), `fleet item: ${await item.innerText()}`);
-    await olga.waitForFunction(() => window.__vigil.live.connected);
+    await item.waitFor({ timeout: 10000 });
+    const text = await item.innerText();
+    expect(text.includes(ASSET.device) && /Check function|Normal|Maintenance|Failure|Out of spec/.test(text), `fleet item: ${text}`);
+    await noHorizontalScroll(olga, "fleet");
+  });
+
+  await check("a new decision reaches the open asset page live", async () => {
+    expect(assetId, "no asset");
+    await olga.goto(`${plant.base}/#/asset/${assetId}`);
+    const decision = olga.getByTestId("asset-decision");
+    await decision.waitFor();
+    await markFirst(olga, "__decisionHeard", "asset.metrics", '"Decision/Reason"[^}]*outer-race');
+    expect(!/outer-race/.test(await decision.innerText()), "the defect was decided before the page was open: raise onset_h");
+    const shown = await olga.waitForFunction(
+      () => (/outer-race/.test(document.querySelector('[data-testid="asset-decision"]')?.textContent ?? "") ? Date.now() : null),
+      null,
+      { polling: "raf", timeout: 30000 },
+    );
+    timings.decision_event_to_screen_ms = (await shown.jsonValue()) - (await olga.evaluate(() => window.__decisionHeard));
+  });
+
+  // From the hub's API: the decision raised the alarm.
+  let alarm = null;
+  for (const until = Date.now() + 20000; !alarm && Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+    const list = await api("GET", "/api/v1/alarms", null, admin);
+    alarm = list.json.items.find((a) => a.point.definition === "bearing_warning") ?? null;
+  }
+  expect(alarm, `no bearing_warning alarm within 20 s:\n${plant.edge.output.slice(-2000)}`);
+  timings.alarm_raised_ms = Date.now() - started;
+
+  await check("the fleet shows the alarm", async () => {
+    await olga.goto(`${plant.base}/#/`);
+    await olga.waitForFunction((id) => /1 alarm/.test(document.querySelector(`[data-testid="fleet-asset-${id}"]`)?.textContent ?? ""), assetId);
     await noHorizontalScroll(olga, "fleet");
     await shot(olga, "fleet");
   });
@@ -218,6 +281,7 @@ try {
     await olga.getByRole("button", { name: `Act on #${alarm.id}` }).click();
     const ack = olga.getByTestId("ack-form");
     await ack.locator("input").fill("seen, planning the inspection");
+    await markFirst(ana, "__ackHeard", "alarm", `"alarm_id":${alarm.id},.*"what":"acknowledged`);
     const t0 = Date.now();
     await ack.locator('button[type="submit"]').click();
     await olga.waitForFunction((id) => /^(ack_active|normal)$/.test(document.querySelector(`[data-testid="alarm-${id}"]`)?.getAttribute("data-state") ?? ""), alarm.id);
@@ -230,7 +294,8 @@ try {
       alarm.id,
       { polling: "raf", timeout: 10000 },
     );
-    timings.ack_to_other_page_ms = (await seenAt.jsonValue()) - t0;
+    timings.ack_click_to_other_page_ms = (await seenAt.jsonValue()) - t0;
+    timings.ack_event_to_other_page_ms = (await seenAt.jsonValue()) - (await ana.evaluate(() => window.__ackHeard));
   });
 
   await check("the operator shelves for 1 h; the viewer's page drops it from the active list live", async () => {
@@ -288,6 +353,7 @@ try {
     const errors = [...olga.errors, ...ana.errors].filter((e) => !/status of 403/.test(e));
     expect(errors.length === 0, errors.join("\n"));
   });
+  stream.abort();
   exitCode = results.every((r) => r.ok) ? 0 : 1;
 } catch (e) {
   console.log(`FAIL setup: ${e.stack ?? e}`);

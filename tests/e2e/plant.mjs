@@ -135,8 +135,9 @@ class Proc {
 }
 
 // Starts the plant; `bin` = {hub, edge}, `webDir` = the built dashboard. Resolves once the hub is connected
-// to the broker and its API listens; the edge is started and streaming (not yet degraded).
-export async function startPlant({ bin, webDir, sourceDir, timeScale = 20, onsetH = 0.01, lifeH = 0.1 }) {
+// to the broker and its API listens; `startEdge()` then starts the edge, healthy until `onsetH` hours of
+// its accelerated time (`timeScale` × real time), failed at `lifeH`.
+export async function startPlant({ bin, webDir, sourceDir, timeScale = 20, onsetH = 0.03, lifeH = 0.1 }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-e2e-"));
   const pki = path.join(dir, "pki");
   makePki(pki, ["hub", ASSET.node]);
@@ -223,9 +224,11 @@ enabled = false
 [metrics]
 enabled = false
 `);
-    const edge = new Proc("vigil-edge", [bin.edge, "--config", path.join(dir, "edge.toml"), "--time-scale", String(timeScale)], dir);
-    procs.push(edge);
-    plant.edge = edge;
+    plant.startEdge = () => {
+      plant.edge = new Proc("vigil-edge", [bin.edge, "--config", path.join(dir, "edge.toml"), "--time-scale", String(timeScale)], dir);
+      procs.push(plant.edge);
+      return plant.edge;
+    };
     return plant;
   } catch (e) {
     await plant.stop();
