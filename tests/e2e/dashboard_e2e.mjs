@@ -95,7 +95,7 @@ try {
     const r = await api("POST", "/api/v1/users", { name, password: `${name} e2e passphrase`, role }, admin);
     expect(r.status === 201, `create ${name}: ${r.status} ${JSON.stringify(r.json)}`);
   }
-  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--no-sandbox"] });
+  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
   const newPage = async (user) => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     const page = await context.newPage();
