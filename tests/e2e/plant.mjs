@@ -147,16 +147,27 @@ export async function startPlant({ bin, webDir, sourceDir, timeScale = 20, onset
     for (const p of procs.slice().reverse()) await p.stop();
   } };
   try {
-    const brokerPort = await freePort();
-    fs.writeFileSync(path.join(dir, "mosquitto.conf"), [
-      `user ${os.userInfo().username}`, "persistence false", "allow_anonymous false", "log_dest stderr",
-      `listener ${brokerPort} 127.0.0.1`, `cafile ${pki}/ca.crt`, `certfile ${pki}/server.crt`,
-      `keyfile ${pki}/server.key`, "require_certificate true", "use_identity_as_username true",
-      `acl_file ${path.join(sourceDir, "deploy/mosquitto/vigil.acl")}`, ""].join("\n"));
-    const mosquitto = fs.existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto";
-    const broker = new Proc("mosquitto", [mosquitto, "-c", path.join(dir, "mosquitto.conf")], dir);
-    procs.push(broker);
-    await broker.waitFor(/Opening ipv4 listen socket/, 10000);
+    // The port was free a moment ago; another process may take it first: then another try.
+    let brokerPort;
+    for (let attempt = 1; ; attempt++) {
+      brokerPort = await freePort();
+      fs.writeFileSync(path.join(dir, "mosquitto.conf"), [
+        `user ${os.userInfo().username}`, "persistence false", "allow_anonymous false", "log_dest stderr",
+        `listener ${brokerPort} 127.0.0.1`, `cafile ${pki}/ca.crt`, `certfile ${pki}/server.crt`,
+        `keyfile ${pki}/server.key`, "require_certificate true", "use_identity_as_username true",
+        `acl_file ${path.join(sourceDir, "deploy/mosquitto/vigil.acl")}`, ""].join("\n"));
+      const mosquitto = fs.existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto";
+      const broker = new Proc("mosquitto", [mosquitto, "-c", path.join(dir, "mosquitto.conf")], dir);
+      procs.push(broker);
+      try {
+        await broker.waitFor(/Opening ipv4 listen socket/, 10000);
+        break;
+      } catch (e) {
+        procs.pop();
+        await broker.stop();
+        if (attempt === 3 || !/Address already in use/.test(broker.output)) throw e;
+      }
+    }
 
     fs.writeFileSync(path.join(dir, "hub.toml"), `[host]
 id = "hub"
