@@ -361,6 +361,26 @@ try {
     await shot(olga, "edge");
   });
 
+  await check("with the plant quiet, an unshelve reaches the viewer's page at once", async () => {
+    // No more data: only the operator's action can make an event (the hub's 1 s tick would otherwise).
+    await plant.edge.stop();
+    await new Promise((r) => setTimeout(r, 1500));
+    await olga.goto(`${plant.base}/#/alarms`);
+    await olga.locator('input[type="checkbox"]').first().check();
+    await olga.getByRole("button", { name: `Act on #${alarm.id}` }).click();
+    await markFirst(ana, "__unshelveHeard", "alarm", `"alarm_id":${alarm.id},.*"what":"unshelved`);
+    const t0 = Date.now();
+    await olga.getByTestId("unshelve-form").locator('button[type="submit"]').click();
+    const seen = await ana.waitForFunction(
+      (id) => (document.querySelector(`[data-testid="alarm-${id}"]`) ? Date.now() : null),
+      alarm.id,
+      { polling: "raf", timeout: 5000 },
+    );
+    timings.quiet_unshelve_click_to_other_page_ms = (await seen.jsonValue()) - t0;
+    timings.quiet_unshelve_event_to_other_page_ms = (await seen.jsonValue()) - (await ana.evaluate(() => window.__unshelveHeard));
+    expect(timings.quiet_unshelve_click_to_other_page_ms < 400, `${timings.quiet_unshelve_click_to_other_page_ms} ms`);
+  });
+
   await check("no script error on any page", async () => {
     // The forged acknowledge's 403 is the one error expected.
     const errors = [...olga.errors, ...ana.errors].filter((e) => !/status of 403/.test(e));
