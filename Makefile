@@ -23,7 +23,8 @@ DEB_PACKAGES := cmake make g++ pkg-config git \
 	python3-numpy python3-scipy python3-sklearn \
 	python3-paho-mqtt \
 	protobuf-compiler libprotobuf-dev nodejs \
-	libboost-dev
+	libboost-dev \
+	chromium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -71,6 +72,14 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 	cd web && npm run build
+
+# The browser tests' story on a real plant (tests/e2e), keeping the README's pictures of the fleet and the
+# asset: docs/images/fleet.png and docs/images/asset.png.
+.PHONY: screenshots
+screenshots: deps web $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target vigil-hub vigil-edge
+	node tests/e2e/dashboard_e2e.mjs --hub $(BUILD_DIR)/bin/vigil-hub --edge $(BUILD_DIR)/bin/vigil-edge \
+	  --web web/dist --source . --screenshots docs/images
 
 # deps, configure, build, then ctest (every label); prints the wall time of each phase at the end. The fuzz
 # targets run in `make sanitize` (and `make fuzz`).

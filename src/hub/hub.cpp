@@ -53,7 +53,8 @@ Result<std::unique_ptr<Hub>> Hub::create(const HubConfig& config, LogSink log) {
                         });
   api::add_system_routes(*h.router_, h.metrics_, h.events_, config.api.server.live_queue_events);
   add_twin_routes(*h.router_, *h.shared_, now_ms);
-  add_alarm_routes(*h.router_, *h.shared_, *h.alarms_, now_ms);
+  add_alarm_routes(*h.router_, *h.shared_, *h.alarms_, now_ms,
+                   [p = hub.get()] { p->publish_alarm_events(); });
   if (!config.api.web_dir.empty()) serve_web(*h.router_, config.api.web_dir);
   h.register_metrics();
   h.service_->on_events([p = hub.get()](std::span<const IngestEvent> events) { p->on_ingest(events); });

@@ -118,7 +118,8 @@ void add_twin_routes(api::Router& router, api::SharedStore& shared, Clock now_ms
   });
 }
 
-void add_alarm_routes(api::Router& router, api::SharedStore& shared, alarms::AlarmManager& m, Clock now_ms) {
+void add_alarm_routes(api::Router& router, api::SharedStore& shared, alarms::AlarmManager& m, Clock now_ms,
+                      std::function<void()> changed) {
   // Literal paths before /api/v1/alarms/{id}: the router takes the first route that matches.
   router.add(Method::get, "/api/v1/alarms/kpis", Role::viewer, [&shared, &m, now_ms](Request& r) {
     auto area = area_of(r);
@@ -237,7 +238,7 @@ void add_alarm_routes(api::Router& router, api::SharedStore& shared, alarms::Ala
   const auto action = [&](std::string verb, std::initializer_list<std::string_view> fields, Action act) {
     router.add(
         Method::post, "/api/v1/alarms/{id}/" + verb, Role::operator_,
-        [&shared, fields = std::vector<std::string_view>(fields), act](Request& r) {
+        [&shared, fields = std::vector<std::string_view>(fields), act, changed](Request& r) {
           auto id = api::path_id(r, "id");
           if (!id) return api::error_response(id.error());
           auto body = r.body.empty() ? Result<nlohmann::json>(nlohmann::json::object()) : api::json_body(r);
@@ -246,7 +247,9 @@ void add_alarm_routes(api::Router& router, api::SharedStore& shared, alarms::Ala
             if (std::find(fields.begin(), fields.end(), key) == fields.end())
               return api::error_response(
                   Error{ErrorCode::invalid_argument, fmt::format("{}: unknown field", key)});
-          return ok_or_error(shared.with([&](store::Store&) { return act(*id, r.user->name, *body); }));
+          const Status done = shared.with([&](store::Store&) { return act(*id, r.user->name, *body); });
+          if (done && changed) changed();
+          return ok_or_error(done);
         });
   };
   const auto text = [](const nlohmann::json& body, std::string_view field) -> Result<std::string> {

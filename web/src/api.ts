@@ -371,7 +371,8 @@ export const api = {
   workList: (limit = 100, offset = 0) => get<WorkList>("/api/v1/work-list", { limit, offset }),
   whatIf: (id: number, req: WhatIfRequest) => post<WhatIfAnswer>(`/api/v1/assets/${id}/what-if`, req),
 
-  alarms: (state?: string) => all<Alarm>("/api/v1/alarms", { state }).then((l) => l.map(withPoint)),
+  // Every alarm not back to normal, shelved and out of service included (the views filter what they show).
+  alarms: () => all<Alarm>("/api/v1/alarms", { hidden: true }).then((l) => l.map(withPoint)),
   alarm: (id: number) => get<Alarm>(`/api/v1/alarms/${id}`).then(withPoint),
   acknowledge: (id: number, comment: string) => post<Alarm>(`/api/v1/alarms/${id}/acknowledge`, { comment }),
   // durationS: a timed shelve; null: one-shot (until the condition clears).

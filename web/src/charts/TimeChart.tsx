@@ -24,6 +24,7 @@ export interface TimeChartProps {
   zones?: ZoneLimits | null;
   yRange?: [number, number];
   refresh: number; // bumped by live updates: re-read (and follow "now" when the window ends there)
+  latestMs?: number; // the newest sample's time: "now" for following when it is later than the clock
 }
 
 const ZONE_FILL: Record<string, string> = {
@@ -52,7 +53,7 @@ export function TimeChart(p: TimeChartProps) {
   useEffect(() => {
     if (!p.refresh) return;
     const span = win.to - win.from;
-    const now = Date.now();
+    const now = Math.max(Date.now(), p.latestMs ?? 0);
     if (now - win.to < span * 0.02 + 60_000) setWin({ from: now - span, to: now });
     else setWin({ ...win });
   }, [p.refresh]);

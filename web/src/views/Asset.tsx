@@ -126,10 +126,13 @@ export function AssetView(p: { id: number; user: Principal }) {
   const velocity = latest<number>(state, M.velocity)?.value as number | null | undefined;
   const zone = (latest<string>(state, M.zone)?.value as string | null) ?? (limits && velocity != null ? zoneOf(velocity, limits) : null);
   const decisions = state ? remember(id, state) : (seenDecisions.get(id) ?? []);
+  // The newest sample's time: an edge whose clock runs ahead (a simulation in accelerated time, a clock not
+  // yet synchronised) is still drawn, the trends' window ends at this or now, whichever is later.
+  const latestMs = Math.max(0, ...(state?.numbers ?? []).map((v) => v.ts_ms));
 
   const chooseRange = (ms: number) => {
     setRangeMs(ms);
-    const now = Date.now();
+    const now = Math.max(Date.now(), latestMs);
     setWin({ from: ms > 0 ? now - ms : a.first_seen_ms, to: now });
   };
 
@@ -180,6 +183,7 @@ export function AssetView(p: { id: number; user: Principal }) {
           to={win.to}
           zones={limits}
           refresh={refresh}
+          latestMs={latestMs}
         />
         <TimeChart
           testid="health-chart"
@@ -192,6 +196,7 @@ export function AssetView(p: { id: number; user: Principal }) {
           to={win.to}
           yRange={[0, 1.05]}
           refresh={refresh}
+          latestMs={latestMs}
         />
         <TimeChart
           testid="rul-chart"
@@ -203,6 +208,7 @@ export function AssetView(p: { id: number; user: Principal }) {
           from={win.from}
           to={win.to}
           refresh={refresh}
+          latestMs={latestMs}
         />
         <FaultPanel state={state} twin={t} />
       </div>
@@ -232,22 +238,24 @@ function FaultPanel(p: { state: AssetState | null; twin: Twin | null }) {
   const cls = (latest<string>(p.state, M.faultClass)?.value as string | null) ?? p.twin?.predictive.fault.class?.value ?? null;
   const conf = (latest<number>(p.state, M.faultConfidence)?.value as number | null) ?? p.twin?.predictive.fault.confidence?.value ?? null;
   const scores = defectScores(latest<string>(p.state, M.evidenceLines)?.value as string | null);
-  const rows: [string, number][] = [];
-  if (cls && conf !== null) rows.push([cls.replace(/_/g, " "), conf]);
-  for (const s of scores) rows.push([`${s.defect} defect score`, s.score]);
+  // The classifier's confidence is a probability; each defect's evidence score is in dB (the mean SNR of its
+  // harmonics in the envelope spectrum, docs/formats/uplink-records.md), drawn against 30 dB.
+  const rows: [string, number, "probability" | "dB"][] = [];
+  if (cls && conf !== null) rows.push([cls.replace(/_/g, " "), conf, "probability"]);
+  for (const s of scores) rows.push([`${s.defect} evidence`, s.score, "dB"]);
   return (
     <section class="panel" aria-labelledby="fault-title" data-testid="fault-probabilities" data-series={JSON.stringify(rows)}>
       <h3 id="fault-title">Fault probabilities</h3>
       {rows.length === 0 ? <p class="muted">No fault estimate yet.</p> : null}
       <table class="bars">
         <tbody>
-          {rows.map(([name, v]) => (
+          {rows.map(([name, v, unit]) => (
             <tr>
               <th scope="row">{name}</th>
               <td>
-                <meter min={0} max={1} value={Math.max(0, Math.min(1, v))} aria-label={name} />
+                <meter min={0} max={unit === "dB" ? 30 : 1} value={Math.max(0, v)} aria-label={name} />
               </td>
-              <td>{percent(v)}</td>
+              <td>{unit === "dB" ? `${num(v, 1)} dB` : percent(v)}</td>
             </tr>
           ))}
         </tbody>

@@ -65,7 +65,8 @@ export function FleetView() {
     (e) => e.type !== "resync" && eventAssetId(e) !== null && !e.type.startsWith("alarm"),
     () => {
       const id = vigil.live.last ? eventAssetId(vigil.live.last) : null;
-      if (id === null) return fleet.reload();
+      // An asset not in the tree yet (its edge just came up): the whole fleet.
+      if (id === null || !fleet.data?.assets.some((a) => a.id === id)) return fleet.reload();
       api.state(id).then((s) => setPatch((m) => new Map(m).set(id, s)), () => {});
     },
     200,
