@@ -12,6 +12,10 @@
 #      latency, durable latency, memory, uplink bytes), into BUILD_DIR/bench/edge.json; then the Python agent
 #      of the same pipeline (bench/peer/edge_peer.py: paho-mqtt fed by `vigil sensor` through a Mosquitto it
 #      starts, and from memory), its rates and the ratios merged into edge.json.
+#   7. hub_bench and hub_api_bench: the hub's ingest through a real Mosquitto beside the broker alone (as fast
+#      as the edges can publish, and at a paced plant load), on SQLite and a throw-away PostgreSQL; the alarm
+#      event from an edge's decision to a live API client; 5,000 live connections; a year of 1 s data
+#      queried to 2,000 points; all into BUILD_DIR/bench/hub.json.
 # Usage: scripts/bench.sh [BUILD_DIR] (default build). Env: BENCH_CHANNELS (8), BENCH_MIN_TIME (0.5 s for the
 # pipeline, a third of it per hot path), BENCH_REPETITIONS (5), PEER_MIN_CPU_S (3).
 # Exit status: non-zero when a program fails or the peer disagrees with our features; missed throughput
@@ -28,7 +32,7 @@ REPETITIONS="${BENCH_REPETITIONS:-5}"
 PEER_MIN_CPU_S="${PEER_MIN_CPU_S:-3}"
 PYTHON=/usr/bin/python3  # Debian's numpy/scipy, not whatever python3 is first on PATH
 
-for program in dsp_bench sim_bench diag_bench pipeline_bench model_bench edge_bench; do
+for program in dsp_bench sim_bench diag_bench pipeline_bench model_bench edge_bench hub_bench hub_api_bench; do
   if [ ! -x "$BENCH/$program" ]; then
     echo "bench: $BENCH/$program is missing: configure with -DVIGIL_BUILD_BENCH=ON and build first" >&2
     exit 2
@@ -287,6 +291,37 @@ for name, rate in (("Python peer, fed by MQTT", mqtt), ("Python peer, from memor
     if rate:
         print(f"  {name:<26} {rate:8.1f}   (vigil / peer = {ours / rate:.1f})")
 print(f"  written {os.path.join(bench, 'edge.json')}")
+PY
+
+echo "== hub: ingest beside the broker alone, alert to a live client, live connections, a year's query"
+"$BENCH/hub_bench" --nodes 20 --messages 2000 --out "$BENCH/hub_capacity.json"
+"$BENCH/hub_bench" --nodes 30 --messages 1000 --rate 100 --out "$BENCH/hub_paced.json"
+"$BENCH/hub_api_bench" --connections=5000 --live_s=20 --fill_days=365 --queries=200 --out="$BENCH/hub_api.json"
+"$PYTHON" - "$BENCH" <<'PY'
+import json, os, sys
+bench = sys.argv[1]
+load = lambda name: json.load(open(os.path.join(bench, name)))
+capacity, paced, api = load("hub_capacity.json"), load("hub_paced.json"), load("hub_api.json")
+hub = {
+    # A paced plant load (30 nodes x 100 DDATA/s x 10 metrics): what the hub stores of what the broker delivers.
+    "ingest_metrics_per_s": paced["ingest_metrics_per_s"],
+    "ingest_metrics_per_s_postgres": paced.get("ingest_metrics_per_s_postgres"),
+    "ingest_ratio": paced["ingest_ratio"],
+    "ingest_ratio_postgres": paced.get("ingest_ratio_postgres"),
+    # As fast as 20 nodes can publish: each one's ceiling.
+    "capacity_metrics_per_s": capacity["ingest_metrics_per_s"],
+    "capacity_metrics_per_s_postgres": capacity.get("ingest_metrics_per_s_postgres"),
+    "broker_capacity_metrics_per_s": capacity["broker_delivery_metrics_per_s"],
+    "capacity_ratio": capacity["ingest_ratio"],
+    "alert_to_client_p50_ms": paced["alert_to_client_p50_ms"],
+    "alert_to_client_p99_ms": paced["alert_to_client_p99_ms"],
+    "api": api,
+    "runs": {"capacity": capacity, "paced": paced},
+}
+json.dump(hub, open(os.path.join(bench, "hub.json"), "w"), indent=2)
+print(f"  ingest at a paced load: {hub['ingest_metrics_per_s']:.0f} metrics/s, ratio {hub['ingest_ratio']:.2f}")
+print(f"  capacity: hub {hub['capacity_metrics_per_s']:.0f}, broker alone {hub['broker_capacity_metrics_per_s']:.0f} metrics/s")
+print(f"  alert to client p99 {hub['alert_to_client_p99_ms']:.1f} ms; written {os.path.join(bench, 'hub.json')}")
 PY
 
 if [ "$peer_status" -ne 0 ]; then
