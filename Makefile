@@ -21,7 +21,7 @@ DEB_PACKAGES := cmake make g++ pkg-config git \
 	libmosquitto-dev mosquitto openssl libmodbus-dev mbpoll python3-pymodbus python3-serial-asyncio \
 	clang libclang-rt-14-dev clang-format \
 	python3-numpy python3-scipy python3-sklearn \
-	python3-paho-mqtt \
+	python3-paho-mqtt python3-protobuf \
 	protobuf-compiler libprotobuf-dev nodejs \
 	libboost-dev \
 	chromium
@@ -57,7 +57,7 @@ $(BUILD_DIR)/CMakeCache.txt:
 
 configure: $(BUILD_DIR)/CMakeCache.txt
 
-compile: $(BUILD_DIR)/CMakeCache.txt
+compile: $(BUILD_DIR)/CMakeCache.txt web
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 build: deps web

@@ -5,13 +5,15 @@
 // figure is metrics per second from the first publish until the last metric was received or stored. With
 // --rate 0 (the default) every node publishes as fast as it can: the capacity of each; with --rate R each
 // node publishes R DDATA per second: whether the hub keeps up with that load as the broker does.
-//   hub_bench [--nodes N] [--devices D] [--messages M] [--rate R] [--out FILE] [--postgres 0|1]
+//   hub_bench [--nodes N] [--devices D] [--messages M] [--rate R] [--out FILE] [--postgres 0|1] [--peer
+//   hub_peer.py]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -178,6 +180,33 @@ double broker_rate(const Workload& w, int port) {
   std::printf("broker alone: %llu of %llu metrics delivered in %.2f s\n",
               static_cast<unsigned long long>(seen), static_cast<unsigned long long>(data_metrics(w)), s);
   return static_cast<double>(seen) / s;
+}
+
+// The Python host (bench/peer/hub_peer.py: paho-mqtt, protobuf, sqlite3) on the same stream.
+std::optional<double> peer_rate(const Workload& w, int port, const std::string& peer,
+                                const std::filesystem::path& dir) {
+  const std::string command = fmt::format("/usr/bin/python3 {} --port {} --db {} --expected {}", peer, port,
+                                          (dir / "peer.db").string(), data_metrics(w));
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return std::nullopt;
+  char line[4096];
+  if (std::fgets(line, sizeof line, pipe) == nullptr || std::string_view(line).substr(0, 5) != "ready") {
+    pclose(pipe);
+    return std::nullopt;
+  }
+  std::vector<std::vector<Message>> streams;
+  for (int n = 0; n < w.nodes; ++n) streams.push_back(node_stream(w, n, 3));
+  publish_all(port, streams, w.rate);
+  std::string out;
+  while (std::fgets(line, sizeof line, pipe) != nullptr) out += line;
+  if (pclose(pipe) != 0) return std::nullopt;
+  const auto result = nlohmann::json::parse(out, nullptr, false);
+  if (result.is_discarded()) return std::nullopt;
+  std::printf("Python host: %llu of %llu values stored in %.2f s, %.2f CPU s\n",
+              static_cast<unsigned long long>(result["values"].get<std::uint64_t>()),
+              static_cast<unsigned long long>(data_metrics(w)), result["seconds"].get<double>(),
+              result["cpu_s"].get<double>());
+  return result["metrics_per_s"].get<double>();
 }
 
 // The hub's service: from the first publish until every DDATA value (and the births') is durable.
@@ -351,6 +380,7 @@ int main(int argc, char** argv) {
   Workload w;
   std::filesystem::path out = "hub.json";
   bool postgres = true;
+  std::string peer;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--nodes")
@@ -363,6 +393,8 @@ int main(int argc, char** argv) {
       out = argv[i + 1];
     else if (a == "--rate")
       w.rate = std::stod(argv[i + 1]);
+    else if (a == "--peer")
+      peer = argv[i + 1];
     else if (a == "--postgres")
       postgres = std::string(argv[i + 1]) != "0";
     else {
@@ -409,6 +441,15 @@ int main(int argc, char** argv) {
     }
   } else {
     std::printf("postgres: %s\n", pg.error().message.c_str());
+  }
+  if (!peer.empty()) {
+    if (auto rate = peer_rate(w, port, peer, dir.path())) {
+      result["peer_python_metrics_per_s"] = *rate;
+      result["peer_python_ratio"] = *rate / raw;
+      result["hub_over_peer"] = hub_sqlite / *rate;
+    } else {
+      std::printf("Python host: failed (%s)\n", peer.c_str());
+    }
   }
   const int flips = 200;
   const auto latencies = alert_to_client(port, dir.path(), flips);

@@ -294,8 +294,8 @@ print(f"  written {os.path.join(bench, 'edge.json')}")
 PY
 
 echo "== hub: ingest beside the broker alone, alert to a live client, live connections, a year's query"
-"$BENCH/hub_bench" --nodes 20 --messages 2000 --out "$BENCH/hub_capacity.json"
-"$BENCH/hub_bench" --nodes 30 --messages 1000 --rate 100 --out "$BENCH/hub_paced.json"
+"$BENCH/hub_bench" --nodes 20 --messages 2000 --peer "$ROOT/bench/peer/hub_peer.py" --out "$BENCH/hub_capacity.json"
+"$BENCH/hub_bench" --nodes 30 --messages 1000 --rate 100 --peer "$ROOT/bench/peer/hub_peer.py" --out "$BENCH/hub_paced.json"
 "$BENCH/hub_api_bench" --connections=5000 --live_s=20 --fill_days=365 --queries=200 --out="$BENCH/hub_api.json"
 "$PYTHON" - "$BENCH" <<'PY'
 import json, os, sys
@@ -313,6 +313,10 @@ hub = {
     "capacity_metrics_per_s_postgres": capacity.get("ingest_metrics_per_s_postgres"),
     "broker_capacity_metrics_per_s": capacity["broker_delivery_metrics_per_s"],
     "capacity_ratio": capacity["ingest_ratio"],
+    # The same streams through a Python host (paho-mqtt, protobuf, sqlite3): bench/peer/hub_peer.py.
+    "peer_python_metrics_per_s_capacity": capacity.get("peer_python_metrics_per_s"),
+    "peer_python_ratio_paced": paced.get("peer_python_ratio"),
+    "hub_over_python_capacity": capacity.get("hub_over_peer"),
     "alert_to_client_p50_ms": paced["alert_to_client_p50_ms"],
     "alert_to_client_p99_ms": paced["alert_to_client_p99_ms"],
     "api": api,
