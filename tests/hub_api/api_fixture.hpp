@@ -76,6 +76,7 @@ class ApiTest : public store::test::EngineTest {
 
   void TearDown() override {
     server_.reset();  // before what its routes use
+    EngineTest::TearDown();
   }
 
   HttpReply call(const std::string& method, const std::string& target, const std::string& token = "",

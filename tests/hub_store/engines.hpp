@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "hub/store/store.hpp"
 #include "io/temp_dir.hpp"
@@ -16,9 +17,14 @@
 
 namespace vigil::hub::store::test {
 
-// The process's PostgreSQL server, or why there is none.
+// The PostgreSQL server: the one ctest's fixture runs for every test process (VIGIL_TEST_POSTGRES), else one
+// of this process's own; or why there is none.
 inline Result<vigil::test::PostgresServer*> shared_postgres() {
-  static Result<std::unique_ptr<vigil::test::PostgresServer>> server = vigil::test::PostgresServer::start();
+  static Result<std::unique_ptr<vigil::test::PostgresServer>> server =
+      vigil::test::PostgresServer::shared_dir()
+          ? Result<std::unique_ptr<vigil::test::PostgresServer>>(
+                vigil::test::PostgresServer::attach(*vigil::test::PostgresServer::shared_dir()))
+          : vigil::test::PostgresServer::start();
   if (!server) return std::unexpected(server.error());
   return server->get();
 }
@@ -31,9 +37,19 @@ class EngineTest : public ::testing::TestWithParam<Engine> {
     if (!server && server.error().code == ErrorCode::not_found) GTEST_SKIP() << server.error().message;
     ASSERT_TRUE(server) << server.error().message;
     static int databases = 0;
-    auto info = (*server)->create_database(fmt::format("hub_test_{}", ++databases));
+    database_ = fmt::format("hub_test_{}_{}", ::getpid(), ++databases);
+    auto info = (*server)->create_database(database_);
     ASSERT_TRUE(info) << info.error().message;
     conninfo_ = *info;
+    admin_conninfo_ = (*server)->conninfo();
+  }
+
+  // The test's database goes (the server is shared by the whole run); open connections are ended.
+  void TearDown() override {
+    if (database_.empty()) return;
+    PGconn* conn = PQconnectdb(admin_conninfo_.c_str());
+    PQclear(PQexec(conn, fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", database_).c_str()));
+    PQfinish(conn);
   }
 
   StoreOptions options(const RetentionPolicy& retention = {}) const {
@@ -102,6 +118,7 @@ class EngineTest : public ::testing::TestWithParam<Engine> {
 
   io::test::TempDir dir_;
   std::string conninfo_;
+  std::string database_, admin_conninfo_;
 };
 
 inline std::string engine_name(const ::testing::TestParamInfo<Engine>& info) {

@@ -61,16 +61,40 @@ Result<fs::path> PostgresServer::find_binaries() {
 }
 
 Result<std::unique_ptr<PostgresServer>> PostgresServer::start() {
+  std::string pattern = (fs::temp_directory_path() / "vigil-postgres-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr)
+    return fail(ErrorCode::io, "mkdtemp {}: {}", pattern, std::strerror(errno));
+  return start_in(pattern);
+}
+
+std::unique_ptr<PostgresServer> PostgresServer::attach(const fs::path& dir) {
+  std::unique_ptr<PostgresServer> server(new PostgresServer());
+  server->dir_ = dir;
+  server->owned_ = false;
+  return server;
+}
+
+std::optional<fs::path> PostgresServer::shared_dir() {
+  const char* dir = std::getenv("VIGIL_TEST_POSTGRES");
+  if (dir == nullptr || *dir == 0) return std::nullopt;
+  std::error_code ec;
+  if (!fs::exists(fs::path(dir) / "ready", ec)) return std::nullopt;
+  return fs::path(dir) / "server";  // where postgres_fixture runs it
+}
+
+Result<std::unique_ptr<PostgresServer>> PostgresServer::start_in(const fs::path& dir) {
   auto bin = find_binaries();
   if (!bin) return std::unexpected(bin.error());
   auto as = server_identity();
   if (!as) return std::unexpected(as.error());
   std::unique_ptr<PostgresServer> server(new PostgresServer());
   server->bin_ = *bin;
-  std::string pattern = (fs::temp_directory_path() / "vigil-postgres-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr)
-    return fail(ErrorCode::io, "mkdtemp {}: {}", pattern, std::strerror(errno));
-  server->dir_ = pattern;
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  fs::create_directories(dir, ec);
+  if (ec) return fail(ErrorCode::io, "{}: {}", dir.string(), ec.message());
+  const std::string pattern = dir.string();
+  server->dir_ = dir;
   if (*as && ::chown(pattern.c_str(), (*as)->uid, (*as)->gid) != 0)
     return fail(ErrorCode::io, "chown {} to nobody: {}", pattern, std::strerror(errno));
   // -N: no fsync of the new cluster (a throw-away one); trust: the socket is in a private folder.
@@ -87,6 +111,7 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::start() {
 }
 
 PostgresServer::~PostgresServer() {
+  if (!owned_) return;
   stop();
   std::error_code ec;
   if (!dir_.empty()) fs::remove_all(dir_, ec);
@@ -128,6 +153,8 @@ void PostgresServer::stop() {
 }
 
 Status PostgresServer::restart() {
+  if (!owned_)
+    return fail(ErrorCode::unsupported, "a shared server ({}) is not restarted by a test", dir_.string());
   stop();
   return launch();
 }

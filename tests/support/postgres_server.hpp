@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,8 +23,15 @@ class PostgresServer {
   // not_found when absent (tests skip then).
   static Result<std::filesystem::path> find_binaries();
 
-  // initdb (about 1 s) and start; waits until the server accepts connections (at most 30 s).
+  // initdb (about 1 s) and start; waits until the server accepts connections (at most 30 s). In a new
+  // temporary folder, or in `dir` (created; emptied first).
   static Result<std::unique_ptr<PostgresServer>> start();
+  static Result<std::unique_ptr<PostgresServer>> start_in(const std::filesystem::path& dir);
+  // A server another process runs in `dir` (tests/support/postgres_fixture.cpp, shared by the test processes
+  // ctest starts): used, never stopped or restarted by this object.
+  static std::unique_ptr<PostgresServer> attach(const std::filesystem::path& dir);
+  // The folder of the server that VIGIL_TEST_POSTGRES names, when one is running there.
+  static std::optional<std::filesystem::path> shared_dir();
   ~PostgresServer();
   PostgresServer(const PostgresServer&) = delete;
   PostgresServer& operator=(const PostgresServer&) = delete;
@@ -45,6 +53,7 @@ class PostgresServer {
 
   std::filesystem::path bin_, dir_;
   pid_t pid_ = -1;
+  bool owned_ = true;  // false: attached to another process's server
 };
 
 }  // namespace vigil::test
