@@ -92,6 +92,43 @@ TEST_P(StoreRoutesTest, ASeriesIsDownsampledToMinAndMaxPerBucket) {
   EXPECT_EQ(slash["items"][0]["max"], 0.25);
 }
 
+// The plant's places, built by people: an admin adds a site and a line and puts an asset on it, an operator
+// names the asset's measurement points; a viewer may do none of it; each is in the audit log; adding a name
+// again finds the one there.
+TEST_P(StoreRoutesTest, AnAdminPlacesAnAssetAndAnOperatorNamesItsPoints) {
+  const auto asset =
+      *shared_->with([](store::Store& s) { return s.registry().register_asset("plant", "e1", "pump7", 5); });
+  EXPECT_EQ(call("POST", "/api/v1/sites", viewer_, R"({"name":"North"})").status, 403);
+  EXPECT_EQ(call("POST", "/api/v1/sites", operator_, R"({"name":"North"})").status, 403);
+  auto site = call("POST", "/api/v1/sites", admin_, R"({"name":"North"})");
+  ASSERT_EQ(site.status, 201) << site.body;
+  const std::int64_t site_id = json(site)["id"];
+  EXPECT_EQ(json(call("POST", "/api/v1/sites", admin_, R"({"name":"North"})"))["id"], site_id);
+  auto line = call("POST", fmt::format("/api/v1/sites/{}/lines", site_id), admin_, R"({"name":"Line 3"})");
+  ASSERT_EQ(line.status, 201) << line.body;
+  const std::int64_t line_id = json(line)["id"];
+  EXPECT_EQ(call("POST", "/api/v1/sites/999/lines", admin_, R"({"name":"Line 9"})").status, 404);
+  ASSERT_EQ(call("PATCH", fmt::format("/api/v1/assets/{}", asset), operator_,
+                 nlohmann::json{{"line_id", line_id}}.dump())
+                .status,
+            200);
+  EXPECT_EQ(json(call("GET", fmt::format("/api/v1/assets/{}", asset), viewer_))["line_id"], line_id);
+  const std::string points = fmt::format("/api/v1/assets/{}/points", asset);
+  EXPECT_EQ(call("POST", points, viewer_, R"({"name":"drive end, horizontal"})").status, 403);
+  ASSERT_EQ(call("POST", points, operator_, R"({"name":"drive end, horizontal"})").status, 201);
+  ASSERT_EQ(call("POST", points, operator_, R"({"name":"non-drive end"})").status, 201);
+  EXPECT_EQ(call("POST", points, operator_, R"({"name":""})").status, 400);
+  EXPECT_EQ(call("POST", points, operator_, R"({"name":"x","colour":"red"})").status, 400);
+  const auto listed = json(call("GET", points, viewer_));
+  ASSERT_EQ(listed["items"].size(), 2u);
+  EXPECT_EQ(listed["items"][0]["name"], "drive end, horizontal");
+  EXPECT_EQ(raw_count("points"), 2);
+  EXPECT_EQ(raw_count("sites"), 1);
+  EXPECT_EQ(
+      raw_text("SELECT count(*) FROM audit WHERE action IN ('site.create', 'line.create', 'point.create')"),
+      "4");  // the repeated site is audited too: someone asked
+}
+
 TEST_P(StoreRoutesTest, StateAndEvidenceComeBackAsStored) {
   const auto asset =
       *shared_->with([](store::Store& s) { return s.registry().register_asset("plant", "e1", "p", 5); });

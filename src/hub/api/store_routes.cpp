@@ -1,6 +1,7 @@
 // The registry (sites, lines, assets, edge nodes), an asset's series, state and evidence, and the audit log.
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <limits>
 
 #include "core/base64.hpp"
@@ -193,6 +194,36 @@ Response evidence(SharedStore& shared, Request& request) {
 
 }  // namespace
 
+namespace {
+
+// POST of a named place (site, line, measurement point): get-or-create by name, audited, 201 with the place.
+Response create_place(SharedStore& shared, Request& r, std::string_view action,
+                      const std::function<Result<nlohmann::json>(Store&, const std::string& name)>& create) {
+  auto body = json_body(r);
+  if (!body) return error_response(body.error());
+  if (auto ok = only_fields(*body, {"name"}); !ok) return error_response(ok.error());
+  auto name = required_string(*body, "name", store::k_max_id_bytes);
+  if (!name) return error_response(name.error());
+  if (name->empty()) return error_response(400, "invalid_request", "field name: empty");
+  auto place = shared.with([&](Store& s) -> Result<nlohmann::json> {
+    auto tx = store::Transaction::begin(s.connection());
+    if (!tx) return std::unexpected(tx.error());
+    auto created = create(s, *name);
+    if (!created) return created;
+    auto entry = s.audit().append(
+        {0, now_ms(), r.user->name, std::string(action),
+         fmt::format("{}/{}", action.substr(0, action.find('.')), (*created)["id"].get<std::int64_t>()),
+         dump(*body)});
+    if (!entry) return std::unexpected(entry.error());
+    if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
+    return created;
+  });
+  if (!place) return error_response(place.error());
+  return json_response(201, dump(*place));
+}
+
+}  // namespace
+
 void add_store_routes(Router& router, SharedStore& shared, EventBus& events, NodeValues node_values) {
   router.add(Method::get, "/api/v1/sites", Role::viewer, [&shared](Request& r) {
     auto page = page_params(r);
@@ -223,6 +254,50 @@ void add_store_routes(Router& router, SharedStore& shared, EventBus& events, Nod
         [](const store::Line& l) {
           return nlohmann::json{{"id", l.id}, {"site_id", l.site_id}, {"name", l.name}};
         });
+  });
+  router.add(Method::post, "/api/v1/sites", Role::admin, [&shared](Request& r) {
+    return create_place(shared, r, "site.create",
+                        [](Store& s, const std::string& name) -> Result<nlohmann::json> {
+                          auto id = s.registry().add_site(name);
+                          if (!id) return std::unexpected(id.error());
+                          return nlohmann::json{{"id", *id}, {"name", name}};
+                        });
+  });
+  router.add(Method::post, "/api/v1/sites/{id}/lines", Role::admin, [&shared](Request& r) {
+    auto site = path_id(r, "id");
+    if (!site) return error_response(site.error());
+    return create_place(shared, r, "line.create",
+                        [&](Store& s, const std::string& name) -> Result<nlohmann::json> {
+                          auto id = s.registry().add_line(*site, name);
+                          if (!id) return std::unexpected(id.error());
+                          return nlohmann::json{{"id", *id}, {"site_id", *site}, {"name", name}};
+                        });
+  });
+  router.add(Method::get, "/api/v1/assets/{id}/points", Role::viewer, [&shared](Request& r) {
+    auto id = path_id(r, "id");
+    if (!id) return error_response(id.error());
+    auto page = page_params(r);
+    if (!page) return error_response(page.error());
+    auto points = shared.with([&](Store& s) -> Result<std::vector<store::MeasurementPoint>> {
+      if (auto a = s.registry().asset(*id); !a) return std::unexpected(a.error());
+      return s.registry().points(*id);
+    });
+    if (!points) return error_response(points.error());
+    return page_of(
+        *points, *page, [](const store::MeasurementPoint& p) { return p.id; },
+        [](const store::MeasurementPoint& p) {
+          return nlohmann::json{{"id", p.id}, {"asset_id", p.asset_id}, {"name", p.name}};
+        });
+  });
+  router.add(Method::post, "/api/v1/assets/{id}/points", Role::operator_, [&shared](Request& r) {
+    auto asset = path_id(r, "id");
+    if (!asset) return error_response(asset.error());
+    return create_place(shared, r, "point.create",
+                        [&](Store& s, const std::string& name) -> Result<nlohmann::json> {
+                          auto id = s.registry().add_point(*asset, name);
+                          if (!id) return std::unexpected(id.error());
+                          return nlohmann::json{{"id", *id}, {"asset_id", *asset}, {"name", name}};
+                        });
   });
   router.add(Method::get, "/api/v1/assets", Role::viewer, [&shared](Request& r) {
     auto page = page_params(r);
