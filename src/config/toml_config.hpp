@@ -146,6 +146,15 @@ class Section {
   std::string prefix_;
 };
 
+// A Sparkplug id (group, edge node, device, host) or asset id as configured: it becomes an MQTT topic level,
+// so no '/', '+', '#', nothing empty, unprintable or beyond printable ASCII, at most 64 bytes.
+inline bool is_topic_id(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return c > ' ' && c != '/' && c != '+' && c != '#' && static_cast<unsigned char>(c) < 0x7f;
+  });
+}
+
 // The table [name] of the root (absent: an empty Section; not a table: a problem).
 Section section(std::vector<Problem>& problems, const toml::table& root, std::string_view name);
 // The tables of an array of tables ([[asset]]), each with its indexed prefix "asset[0]".

@@ -21,20 +21,13 @@ const AssetConfig* EdgeConfig::find_asset(std::string_view id) const {
 
 namespace {
 
+using config::is_topic_id;
 using config::k_inf;
 using config::line_of;
 using config::resolve;
 using config::Section;
 using config::section;
 using config::sections;
-
-// Sparkplug ids and asset ids become MQTT topic levels: no '/', '+', '#', nothing empty or unprintable.
-bool is_topic_id(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return c > ' ' && c != '/' && c != '+' && c != '#' && static_cast<unsigned char>(c) < 0x7f;
-  });
-}
 
 void read_node(Section s, NodeConfig& node) {
   s.text("group", node.group, true);

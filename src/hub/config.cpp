@@ -7,16 +7,9 @@
 namespace vigil::hub {
 namespace {
 
+using config::is_topic_id;
 using config::resolve;
 using config::Section;
-
-// Sparkplug ids become MQTT topic levels: no '/', '+', '#', nothing empty or unprintable.
-bool is_topic_id(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return c > ' ' && c != '/' && c != '+' && c != '#' && static_cast<unsigned char>(c) < 0x7f;
-  });
-}
 
 void read_host(Section s, HostConfig& h) {
   s.text("id", h.id);
