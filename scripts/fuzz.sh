@@ -78,7 +78,8 @@ printf '{"bearing": "6205", "load_kn": 2.5, "new_load_kn": 3.0, "speed_rpm": 150
 printf '\x00warning' >"$corpus/fuzz_hub_alarm_inputs/level"
 printf '\x01D' >"$corpus/fuzz_hub_alarm_inputs/zone"
 printf '\x04http://127.0.0.1:8080/alarms' >"$corpus/fuzz_hub_alarm_inputs/url"
-targets+=(fuzz_hub_api)
+printf '/api/v1/assets/7?limit=10\n{"bearing":"SKF 6205","criticality":4,"line_id":null}' >"$corpus/fuzz_hub_api/patch"
+printf '/api/v1/assets/7/series/Health%%2FIndex?from=0&to=10\n{}' >"$corpus/fuzz_hub_api/series"
 "$build/bin/fuzz_mat_seeds" "$corpus/fuzz_mat"
 "$build/bin/fuzz_bundle_seeds" "$corpus/fuzz_bundle"
 if [ -f "$data/cwru/105.mat" ]; then  # a real header and the start of a real element (truncated)
