@@ -318,13 +318,18 @@ void serve_web(api::Router& router, std::filesystem::path web_dir) {
     if (!segments) return api::error_response(404, "not_found", "no such file");
     std::filesystem::path file = dir;
     for (const std::string& s : *segments) {
-      // Only plain names: no way out of the folder.
-      if (s.empty() || s == "." || s == ".." || s.find('\\') != std::string::npos)
+      // Only plain names (segments come percent-decoded: "..%2F" is "../"): no way out of the folder, no
+      // hidden files.
+      if (s.empty() || s.front() == '.' || s.find_first_of(std::string_view("/\\\0", 3)) != std::string::npos)
         return api::error_response(404, "not_found", "no such file");
       file /= s;
     }
     std::error_code ec;
     if (segments->empty() || std::filesystem::is_directory(file, ec)) file /= "index.html";
+    const auto root = std::filesystem::weakly_canonical(dir, ec);
+    const auto real = std::filesystem::weakly_canonical(file, ec);
+    if (ec || real.string().rfind(root.string() + "/", 0) != 0)
+      return api::error_response(404, "not_found", "no such file");
     std::ifstream in(file, std::ios::binary);
     if (!in) return api::error_response(404, "not_found", "no such file");
     std::ostringstream bytes;

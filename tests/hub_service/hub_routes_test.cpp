@@ -2,6 +2,9 @@
 // alarms', the twins') is in the document with its method and role, every operation of the document is a
 // route, and the hub's own answers carry the fields the document's schemas require. A real hub on an
 // SQLite store and a real HTTP server on loopback (no broker: the ingest waits for one meanwhile).
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -91,6 +94,47 @@ TEST_F(HubRoutes, TheHubsOwnAnswersCarryTheDocumentedFields) {
   EXPECT_EQ(reply.status, 400);
   EXPECT_NE(reply.body.find("area"), std::string::npos) << reply.body;
   hub_->stop();
+}
+
+// The dashboard's files: served without a token from [api] web_dir, and nothing outside it, however the path
+// is encoded.
+TEST(HubWebFiles, ServesTheDashboardAndNothingOutsideItsFolder) {
+  io::test::TempDir dir;
+  std::filesystem::create_directories(dir / "web" / "assets");
+  std::ofstream(dir / "web" / "index.html") << "<html>vigil</html>";
+  std::ofstream(dir / "web" / "assets" / "app.js") << "console.log(1)";
+  std::ofstream(dir / "web" / ".env") << "hidden";
+  std::ofstream(dir / "secret.txt") << "do not serve";
+  HubConfig config;
+  config.broker.port = 1;
+  config.store.sqlite_path = dir / "hub.db";
+  config.api.server.port = 0;
+  config.api.web_dir = dir / "web";
+  auto hub = Hub::create(config, [](auto, auto, auto) {});
+  ASSERT_TRUE(hub) << hub.error().message;
+  ASSERT_TRUE((*hub)->start());
+  const auto get = [&](const std::string& target) {
+    api::test::HttpCall c;
+    c.target = target;
+    return api::test::http_call((*hub)->api_port(), c);
+  };
+  auto index = get("/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.body, "<html>vigil</html>");
+  EXPECT_EQ(index.headers["content-type"], "text/html; charset=utf-8");
+  auto js = get("/assets/app.js");
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(js.headers["content-type"], "text/javascript; charset=utf-8");
+  for (const char* escape : {"/..%2Fsecret.txt", "/%2e%2e/secret.txt", "/assets/..%2F..%2Fsecret.txt",
+                             "/.env", "/assets%2F..%2F..%2Fsecret.txt", "/nope.html"}) {
+    auto r = get(escape);
+    EXPECT_EQ(r.status, 404) << escape << ": " << r.body;
+    EXPECT_EQ(r.body.find("do not serve"), std::string::npos) << escape;
+    EXPECT_EQ(r.body.find("hidden"), std::string::npos) << escape;
+  }
+  // The API stays behind its tokens.
+  EXPECT_EQ(get("/api/v1/assets").status, 401);
+  (*hub)->stop();
 }
 
 }  // namespace VIGIL_TEST_FILE
