@@ -25,6 +25,9 @@ inline constexpr double k_inf = std::numeric_limits<double>::infinity();
 
 inline int line_of(const toml::node* n) { return n ? static_cast<int>(n->source().begin.line) : 0; }
 
+// A path from the file, relative to `base` (the file's folder) unless absolute; empty stays empty.
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p);
+
 // One table of the file, read key by key; every problem lands in `problems`, unknown keys included.
 class Section {
  public:
@@ -47,6 +50,17 @@ class Section {
     } else {
       problem(key, fmt::format("expected a string, found {}", type_name(*n)));
     }
+  }
+
+  // A path to a file (certificate, key, model bundle), resolved against `base`; when set, it must name a
+  // regular file.
+  void file(std::string_view key, const std::filesystem::path& base, std::filesystem::path& out) {
+    std::string p;
+    text(key, p);
+    out = resolve(base, p);
+    std::error_code ec;
+    if (!out.empty() && !std::filesystem::is_regular_file(out, ec))
+      problem(key, fmt::format("{} is not a readable file", out.string()));
   }
 
   void flag(std::string_view key, bool& out) {
@@ -159,8 +173,6 @@ inline bool is_topic_id(std::string_view s) {
 Section section(std::vector<Problem>& problems, const toml::table& root, std::string_view name);
 // The tables of an array of tables ([[asset]]), each with its indexed prefix "asset[0]".
 std::vector<Section> sections(std::vector<Problem>& problems, const toml::table& root, std::string_view name);
-// A path from the file, relative to `base` (the file's folder) unless absolute; empty stays empty.
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p);
 
 // Parses the text; nullopt with the parse error in `problems`.
 std::optional<toml::table> parse_text(std::string_view toml_text, const std::filesystem::path& file,

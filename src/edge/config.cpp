@@ -97,16 +97,9 @@ void read_asset(Section s, const std::filesystem::path& base, AssetConfig& a) {
   if (a.max_speed_rpm == 0) a.max_speed_rpm = 1.2 * a.speed_rpm;
   if (a.max_speed_rpm < a.speed_rpm) s.problem("max_speed_rpm", "is below speed_rpm");
   s.number("baseline_h", a.baseline_h, 0, 24 * 365);
-  for (auto [key, target] :
-       {std::pair{"anomaly_bundle", &a.anomaly_bundle}, std::pair{"classifier_bundle", &a.classifier_bundle},
-        std::pair{"rul_bundle", &a.rul_bundle}}) {
-    std::string p;
-    s.text(key, p);
-    *target = resolve(base, p);
-    std::error_code ec;
-    if (!target->empty() && !std::filesystem::is_regular_file(*target, ec))
-      s.problem(key, fmt::format("{}: no such file", target->string()));
-  }
+  s.file("anomaly_bundle", base, a.anomaly_bundle);
+  s.file("classifier_bundle", base, a.classifier_bundle);
+  s.file("rul_bundle", base, a.rul_bundle);
   s.refuse_unknown({"id", "location", "bearing", "geometry", "machine_class", "criticality", "speed_source",
                     "speed_rpm", "max_speed_rpm", "baseline_h", "anomaly_bundle", "classifier_bundle",
                     "rul_bundle"});

@@ -17,26 +17,14 @@ void read_host(Section s, HostConfig& h) {
   s.refuse_unknown({"id"});
 }
 
-void read_tls_files(Section& s, const std::filesystem::path& base, std::filesystem::path& ca,
-                    std::filesystem::path& cert, std::filesystem::path& key) {
-  std::string text;
-  for (auto [name, out] :
-       {std::pair{"ca_file", &ca}, std::pair{"cert_file", &cert}, std::pair{"key_file", &key}}) {
-    text.clear();
-    s.text(name, text);
-    *out = resolve(base, text);
-    std::error_code ec;
-    if (!out->empty() && !std::filesystem::is_regular_file(*out, ec))
-      s.problem(name, fmt::format("{} is not a readable file", out->string()));
-  }
-}
-
 void read_broker(Section s, const std::filesystem::path& base, BrokerConfig& b) {
   s.text("host", b.host);
   s.integer("port", b.port, 1, 65535);
   s.text("client_id", b.client_id);
   s.integer("keepalive_s", b.keepalive_s, 5, 65535);
-  read_tls_files(s, base, b.ca_file, b.cert_file, b.key_file);
+  s.file("ca_file", base, b.ca_file);
+  s.file("cert_file", base, b.cert_file);
+  s.file("key_file", base, b.key_file);
   if (b.cert_file.empty() != b.key_file.empty())
     s.problem(b.cert_file.empty() ? "cert_file" : "key_file", "cert_file and key_file go together");
   if (!b.cert_file.empty() && b.ca_file.empty())
@@ -94,18 +82,11 @@ void read_api(Section s, const std::filesystem::path& base, ApiSettings& a) {
   s.integer("port", c.port, 0, 65535);
   s.integer("threads", c.threads, 1, 64);
   s.integer("worker_threads", c.worker_threads, 1, 64);
-  std::string cert, key, web;
-  s.text("tls_cert", cert);
-  s.text("tls_key", key);
+  s.file("tls_cert", base, c.tls_cert);
+  s.file("tls_key", base, c.tls_key);
+  std::string web;
   s.text("web_dir", web);
-  c.tls_cert = resolve(base, cert);
-  c.tls_key = resolve(base, key);
   a.web_dir = resolve(base, web);
-  for (auto [name, p] : {std::pair{"tls_cert", &c.tls_cert}, std::pair{"tls_key", &c.tls_key}}) {
-    std::error_code ec;
-    if (!p->empty() && !std::filesystem::is_regular_file(*p, ec))
-      s.problem(name, fmt::format("{} is not a readable file", p->string()));
-  }
   {
     std::error_code ec;
     if (!a.web_dir.empty() && !std::filesystem::is_regular_file(a.web_dir / "index.html", ec))

@@ -138,14 +138,6 @@ dir = "state-{0}"
         dir_ / log);
   }
 
-  static bool wait_for(ChildProcess& p, std::string_view text, std::chrono::seconds limit) {
-    for (auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;) {
-      if (p.output().find(text) != std::string::npos) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
-  }
-
   // What the edge ever queued (1..last id) and what is still in its durable queue (read after it stopped).
   struct EdgeQueue {
     std::uint64_t last_id = 0;
@@ -217,7 +209,7 @@ dir = "state-{0}"
 TEST_F(HubSystem, StoresEveryRecordOnceAndTheEdgesDropWhatItAcknowledged) {
   hub_config("path = \"hub.db\"");
   auto h = hub("hub.log");
-  ASSERT_TRUE(wait_for(*h, "event=connected", 30s)) << h->output();
+  ASSERT_TRUE(h->wait_for_output("event=connected", 30s)) << h->output();
   auto a = edge("line3", "line3.log");
   auto b = edge("line4", "line4.log");
   std::this_thread::sleep_for(8s);
@@ -312,12 +304,12 @@ nlohmann::json get(const ApiAccess& a, const std::string& target) {
 TEST_F(HubSystem, ADegradingBearingBecomesAnAlarmAPersonAcknowledges) {
   hub_config("path = \"hub.db\"", true);
   auto h = hub("hub.log");
-  ASSERT_TRUE(wait_for(*h, "event=connected", 30s)) << h->output();
+  ASSERT_TRUE(h->wait_for_output("event=connected", 30s)) << h->output();
   const ApiAccess admin = log_in(h->output());
   ASSERT_FALSE(admin.token.empty());
   // Onset after 36 s of signal, failure at 6 min; at 20 x real time: a defect within seconds.
   auto e = edge("line3", "line3.log", 0.01, 0.1, "20");
-  ASSERT_TRUE(wait_for(*e, "level=warning", 60s)) << e->output();
+  ASSERT_TRUE(e->wait_for_output("level=warning", 60s)) << e->output();
   nlohmann::json alarm;
   for (int i = 0; i < 200 && alarm.is_null(); ++i) {
     const auto alarms = get(admin, "/api/v1/alarms");
@@ -382,7 +374,7 @@ TEST_F(HubSystem, ADegradingBearingBecomesAnAlarmAPersonAcknowledges) {
 TEST_F(HubSystem, HostBirthAndWillCarryTheSameTimestamp) {
   hub_config("path = \"hub.db\"");
   auto h = hub("hub.log");
-  ASSERT_TRUE(wait_for(*h, "event=connected", 30s)) << h->output();
+  ASSERT_TRUE(h->wait_for_output("event=connected", 30s)) << h->output();
   vigil::net::MqttOptions o;
   o.port = broker_->port();
   o.client_id = "observer";
@@ -423,14 +415,14 @@ TEST_F(HubSystem, HostBirthAndWillCarryTheSameTimestamp) {
 TEST_F(HubSystem, AKillDashNineOfTheHubLosesNothingItAcknowledged) {
   hub_config("path = \"hub.db\"");
   auto h = hub("hub.log");
-  ASSERT_TRUE(wait_for(*h, "event=connected", 30s)) << h->output();
+  ASSERT_TRUE(h->wait_for_output("event=connected", 30s)) << h->output();
   auto e = edge("line3", "line3.log");
   std::this_thread::sleep_for(6s);
   h->signal(SIGKILL);
   h->wait(10s);
   std::this_thread::sleep_for(3s);  // the edge queues while its primary host is away
   h = hub("hub-after-kill.log");
-  ASSERT_TRUE(wait_for(*h, "event=connected", 30s)) << h->output();
+  ASSERT_TRUE(h->wait_for_output("event=connected", 30s)) << h->output();
   std::this_thread::sleep_for(4s);
   wait_acknowledged({"line3"}, 30s);
   e->signal(SIGTERM);
@@ -452,7 +444,7 @@ TEST_F(HubSystem, APostgresRestartUnderLoadLosesNothing) {
   ASSERT_TRUE(conninfo) << conninfo.error().message;
   hub_config(fmt::format("engine = \"postgres\"\npostgres = \"{}\"", *conninfo));
   auto h = hub("hub.log");
-  ASSERT_TRUE(wait_for(*h, "event=connected", 30s)) << h->output();
+  ASSERT_TRUE(h->wait_for_output("event=connected", 30s)) << h->output();
   auto e = edge("line3", "line3.log");
   std::this_thread::sleep_for(5s);
   (*pg)->stop();
@@ -478,7 +470,7 @@ TEST_F(HubSystem, AcceptsAnEdgeNodeBuiltOnEclipseTahusClient) {
   ASSERT_TRUE(vigil::test::make_client_certificate(dir_ / "pki", "tahu1"));
   hub_config("path = \"hub.db\"");
   auto h = hub("hub.log");
-  ASSERT_TRUE(wait_for(*h, "event=connected", 30s)) << h->output();
+  ASSERT_TRUE(h->wait_for_output("event=connected", 30s)) << h->output();
   constexpr int k_count = 40;
   const fs::path interop = fs::path(VIGIL_SOURCE_DIR) / "tests" / "interop";
   ChildProcess tahu({"/usr/bin/node", (interop / "tahu_edge.js").string(), std::to_string(broker_->port()),

@@ -10,6 +10,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -89,6 +90,14 @@ class ChildProcess {
   }
   void signal(int sig) {
     if (pid_ > 0) ::kill(pid_, sig);
+  }
+  // Whether `text` appeared in the output within `limit` (polled every 50 ms).
+  bool wait_for_output(std::string_view text, std::chrono::milliseconds limit) const {
+    for (auto until = std::chrono::steady_clock::now() + limit;;
+         std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
+      if (output().find(text) != std::string::npos) return true;
+      if (std::chrono::steady_clock::now() >= until) return false;
+    }
   }
   std::string output() const {
     std::ifstream in(log_);

@@ -256,10 +256,7 @@ TEST_F(EdgeAgent, DecidesOnLiveFramesAndTheHubReadsTheStory) {
   HubStandIn hub(broker_->port(), true);
   auto agent = edge(write_config(), "edge.log");
   // The sensor starts once the agent listens (its first start measures FFT plans: seconds on a busy machine).
-  for (int i = 0; i < 1200 && agent->output().find("event=started") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(50ms);
-  }
-  ASSERT_NE(agent->output().find("event=started"), std::string::npos) << agent->output();
+  ASSERT_TRUE(agent->wait_for_output("event=started", 60s)) << agent->output();
   auto s = sensor(40, 4, 40);  // 10 s of wall time; the defect appears at 12 s of signal
   ASSERT_EQ(s->wait(60s), 0) << s->output();
   // The last windows, records and acknowledgements; then the sensor's silence (silence_s = 2) is the
@@ -489,11 +486,7 @@ TEST_F(EdgeAgent, SighupReloadsAndABrokenFileIsRefusedWhileTheAgentRuns) {
   const fs::path config = write_config(60, true);
   ChildProcess agent({VIGIL_EDGE, "--config", config.string(), "--time-scale", "4", "--duration", "6"},
                      dir_ / "edge.log");
-  const auto wait_for = [&](const std::string& text) {
-    for (int i = 0; i < 200 && agent.output().find(text) == std::string::npos; ++i)
-      std::this_thread::sleep_for(50ms);
-    return agent.output().find(text) != std::string::npos;
-  };
+  const auto wait_for = [&](const std::string& text) { return agent.wait_for_output(text, 10s); };
   ASSERT_TRUE(wait_for("event=started")) << agent.output();
   agent.signal(SIGHUP);
   EXPECT_TRUE(wait_for("event=reloaded")) << agent.output();

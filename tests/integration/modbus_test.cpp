@@ -402,9 +402,7 @@ enabled = false
                      dir_ / "edge.log");
   // The defect starts at 7.2 s of signal (0.7 s of wall time after the start) and is named within a few
   // windows; the agent's first start (FFT planning) takes seconds, more on a busy machine.
-  for (int i = 0; i < 1200 && agent.output().find("level=warning") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(50ms);
-  }
+  agent.wait_for_output("level=warning", 60s);
   EXPECT_TRUE(plc->saw("write 20 1")) << agent.output() << plc->output();
   // Alert level of asset 0 (register 101): warning (2) or alarm (3), read by SCADA while the agent runs.
   auto [rc, out] = shell(fmt::format("mbpoll -m tcp -p {} -0 -1 -o 2 -t 3 -r 101 127.0.0.1", modbus_port));
