@@ -164,8 +164,10 @@ void Hub::on_ingest(std::span<const IngestEvent> events) {
       }
     }
   });
-  // Live clients: what changed, per asset and node, then the alarms it raised.
-  for (const IngestEvent& e : events) {
+  // Live clients: what changed, per asset and node (built only when someone listens: this runs per batch
+  // at the ingest's rate), then the alarms it raised.
+  const bool listened = events_.subscribers() > 0;
+  for (const IngestEvent& e : listened ? events : std::span<const IngestEvent>()) {
     if (e.kind == IngestEvent::Kind::node_birth || e.kind == IngestEvent::Kind::node_death) {
       events_.publish("edge_node.updated", {{"group_id", e.node.group_id},
                                             {"node_id", e.node.edge_node_id},

@@ -243,10 +243,7 @@ void add_alarm_routes(api::Router& router, api::SharedStore& shared, alarms::Ala
           if (!id) return api::error_response(id.error());
           auto body = r.body.empty() ? Result<nlohmann::json>(nlohmann::json::object()) : api::json_body(r);
           if (!body) return api::error_response(body.error());
-          for (const auto& [key, value] : body->items())
-            if (std::find(fields.begin(), fields.end(), key) == fields.end())
-              return api::error_response(
-                  Error{ErrorCode::invalid_argument, fmt::format("{}: unknown field", key)});
+          if (auto ok = api::only_fields(*body, fields); !ok) return api::error_response(ok.error());
           const Status done = shared.with([&](store::Store&) { return act(*id, r.user->name, *body); });
           if (done && changed) changed();
           return ok_or_error(done);

@@ -54,6 +54,13 @@ void EventBus::publish(std::string_view type, const nlohmann::json& data) {
   for ([[maybe_unused]] const char c : type)
     assert((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '_' || c == '-');
+  {
+    std::lock_guard lock(mutex_);
+    if (subscriptions_.empty()) {  // nobody listens: nothing to encode
+      ++next_id_;
+      return;
+    }
+  }
   const nlohmann::json event = {{"type", type}, {"data", data}};
   // dump() never emits a raw newline, so the whole event is one SSE data line.
   const std::string json = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

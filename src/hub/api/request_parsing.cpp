@@ -127,7 +127,7 @@ Result<nlohmann::json> parse_json_object(std::string_view body) {
   return json;
 }
 
-Status only_fields(const nlohmann::json& object, std::initializer_list<std::string_view> allowed) {
+Status only_fields(const nlohmann::json& object, std::span<const std::string_view> allowed) {
   for (const auto& [key, value] : object.items()) {
     bool known = false;
     for (const auto name : allowed) known = known || key == name;

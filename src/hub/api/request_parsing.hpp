@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,7 +34,10 @@ Result<std::int64_t> query_int(const std::map<std::string, std::string>& query, 
 // The body as a JSON object: valid JSON (UTF-8 strings), nested at most k_max_json_depth deep.
 Result<nlohmann::json> parse_json_object(std::string_view body);
 // Fails naming the first field of `object` that is not in `allowed`.
-Status only_fields(const nlohmann::json& object, std::initializer_list<std::string_view> allowed);
+Status only_fields(const nlohmann::json& object, std::span<const std::string_view> allowed);
+inline Status only_fields(const nlohmann::json& object, std::initializer_list<std::string_view> allowed) {
+  return only_fields(object, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
 // Field readers: nullopt when the field is absent; a wrong type, a string that is not valid text (NUL,
 // longer than max_bytes) or an integer outside [min, max] fails naming the field.
 Result<std::optional<std::string>> string_field(const nlohmann::json& object, std::string_view name,
