@@ -188,6 +188,9 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
           for (std::size_t i = 0; i < a.pipeline_->channel_count(); ++i) {
             r.dropped_blocks += a.pipeline_->stats(i).blocks_dropped;
           }
+          for (std::size_t i = 0; i < a.config_.assets.size(); ++i) {
+            if (auto p = a.baseline_progress(i); p && *p < 1) ++r.baseline_pending;
+          }
           return r;
         },
         [&a](std::string level, std::string event, std::string detail) {
@@ -263,6 +266,16 @@ void Agent::stop() {
   modbus_.reset();
 }
 
+std::optional<double> Agent::baseline_progress(std::size_t asset) const {
+  if (!detail::commissions_on_site(config_.assets[asset])) return std::nullopt;
+  double progress = 1;
+  for (std::size_t ch = 0; ch < channel_asset_.size(); ++ch) {
+    if (channel_asset_[ch] == asset)
+      progress = std::min(progress, commissioning_[ch]->progress.load(std::memory_order_relaxed));
+  }
+  return progress;
+}
+
 double Agent::speed_of(std::size_t asset) const {
   const AssetConfig& a = config_.assets[asset];
   const double measured = plc_speed_rpm_[asset].load(std::memory_order_relaxed);
@@ -271,11 +284,11 @@ double Agent::speed_of(std::size_t asset) const {
 
 void Agent::on_decision(std::size_t channel, const AssetMonitor& monitor, const Decision& d) {
   const std::size_t asset_index = channel_asset_[channel];
-  recorder_->record(asset_index, d);
   if (Commissioning& cm = *commissioning_[channel]; cm.baseline && !cm.baseline->complete()) {
     cm.baseline->add(monitor.features(), d.raw.level == AlertLevel::normal, d.speed_rpm);
     cm.progress.store(cm.baseline->progress(), std::memory_order_relaxed);
   }
+  recorder_->record(asset_index, d, baseline_progress(asset_index));
   bool report = false;
   bool came_back = false;
   std::string sentence;

@@ -125,7 +125,11 @@ class Agent {
     double confidence = 0;
   };
   void run_plc(std::stop_token stop);
-  double speed_of(std::size_t asset) const;  // the PLC's measured speed when the asset takes it from there
+  double speed_of(std::size_t asset) const;
+  // The asset's commissioning baseline done (its least advanced channel), 0..1; none when it does not
+  // commission on site.
+  std::optional<double> baseline_progress(
+      std::size_t asset) const;  // the PLC's measured speed when the asset takes it from there
   std::unique_ptr<std::atomic<double>[]> plc_speed_rpm_;  // per asset; 0 until the PLC answered
   std::mutex plc_mutex_;
   std::condition_variable_any plc_wake_;

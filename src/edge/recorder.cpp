@@ -1,5 +1,6 @@
 #include "edge/recorder.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/core.h>
@@ -65,12 +66,15 @@ std::string decision_record(const RecordedAsset& asset, const Decision& d) {
   return j.dump();
 }
 
-std::string telemetry_record(const RecordedAsset& asset, const Decision& d) {
+std::string telemetry_record(const RecordedAsset& asset, const Decision& d,
+                             std::optional<double> baseline_progress) {
   nlohmann::json j = common(asset, d);
   j["kind"] = "telemetry";
   j["kurtosis"] = std::round(d.kurtosis * 100) / 100;
   j["anomaly_score"] = d.anomaly_score;
   j["speed_rpm"] = d.speed_rpm;
+  if (baseline_progress)
+    j["baseline_progress"] = std::round(std::clamp(*baseline_progress, 0.0, 1.0) * 1000) / 1000;
   return j.dump();
 }
 
@@ -134,7 +138,7 @@ void Recorder::stop() {
   writer_.join();
 }
 
-void Recorder::record(std::size_t asset, const Decision& decision) {
+void Recorder::record(std::size_t asset, const Decision& decision, std::optional<double> baseline_progress) {
   std::unique_lock lock(mutex_);
   if (count_ == ring_.size()) {
     ++stats_.worker_waits;
@@ -144,6 +148,7 @@ void Recorder::record(std::size_t asset, const Decision& decision) {
   Entry& e = ring_[(head_ + count_) % ring_.size()];
   e.asset = asset;
   e.decision = decision;
+  e.baseline_progress = baseline_progress;
   e.recorded_at = std::chrono::steady_clock::now();
   ++count_;
   if (count_ == 1) not_empty_.notify_one();
@@ -234,7 +239,7 @@ bool Recorder::flush(const std::vector<Entry>& batch) {
                          .payload = std::vector<std::uint8_t>(ev.begin(), ev.end())});
     }
     if (d.end_ns >= next_telemetry[e.asset]) {
-      const std::string t = telemetry_record(a, d);
+      const std::string t = telemetry_record(a, d, e.baseline_progress);
       records.push_back({.record_class = store::RecordClass::telemetry,
                          .asset = a.id,
                          .source_time_ms = uplink_time_ms,

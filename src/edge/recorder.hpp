@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,8 +65,10 @@ class Recorder {
   void stop();
 
   // From a worker: copies the decision into the ring; waits while the ring is full (back-pressure on the
-  // pipeline, counted). Allocates nothing.
-  void record(std::size_t asset, const Decision& decision);
+  // pipeline, counted). Allocates nothing. baseline_progress: the asset's commissioning baseline done, 0..1,
+  // for an asset that commissions its own anomaly model (it goes up with the telemetry).
+  void record(std::size_t asset, const Decision& decision,
+              std::optional<double> baseline_progress = std::nullopt);
 
   RecorderStats stats() const;
   // The queue, for the uplink (thread-safe).
@@ -75,6 +78,7 @@ class Recorder {
   struct Entry {
     std::size_t asset = 0;
     Decision decision;
+    std::optional<double> baseline_progress;
     std::chrono::steady_clock::time_point recorded_at;
   };
   Recorder(const RecorderConfig& config, std::vector<RecordedAsset> assets, store::DecisionLog log,
@@ -107,7 +111,8 @@ class Recorder {
 
 // The uplink record of a decision (JSON text, docs/formats/uplink-records.md). Exposed for tests and the hub.
 std::string decision_record(const RecordedAsset& asset, const Decision& d);
-std::string telemetry_record(const RecordedAsset& asset, const Decision& d);
+std::string telemetry_record(const RecordedAsset& asset, const Decision& d,
+                             std::optional<double> baseline_progress = std::nullopt);
 std::string evidence_record(const RecordedAsset& asset, const Decision& d);
 
 }  // namespace vigil::edge

@@ -62,6 +62,7 @@ constexpr MetricSpec k_asset_metrics[] = {
     {"Evidence/Spectrum", sp::DataType::bytes},
     {"Evidence/Envelope spectrum", sp::DataType::bytes},
     {sp::k_record_id_metric.data(), sp::DataType::uint64},
+    {"Baseline/Progress", sp::DataType::float64},
 };
 
 sp::DataType type_of(std::string_view name) {
@@ -127,6 +128,8 @@ Result<std::vector<sp::Metric>> record_metrics(const store::QueuedRecord& record
     }
   } else if (kind == "telemetry") {
     add("Process/Speed rpm", number("speed_rpm"));
+    if (j.contains("baseline_progress") && j["baseline_progress"].is_number())
+      add("Baseline/Progress", j["baseline_progress"].get<double>());
   } else if (kind == "evidence") {
     add("Evidence/Lines", j.contains("lines") ? j["lines"].dump() : std::string("[]"));
     for (const auto& [key, name] : {std::pair{"spectrum", "Evidence/Spectrum"},
@@ -169,6 +172,7 @@ Result<std::unique_ptr<Uplink>> Uplink::create(const EdgeConfig& config, store::
       metric("Uplink/Backlog age s", sp::DataType::float64, 0.0),
       metric("Uplink/Evictions", sp::DataType::uint64, std::uint64_t{0}),
       metric("Pipeline/Dropped blocks", sp::DataType::uint64, std::uint64_t{0}),
+      metric("Baseline/Assets pending", sp::DataType::uint64, std::uint64_t{0}),
       metric("Properties/Software version", sp::DataType::string, std::string("vigil-edge 0.1.0"))};
   auto session = sp::EdgeSession::create(std::move(sc));
   if (!session) return std::unexpected(session.error().with_context("uplink"));
@@ -365,7 +369,8 @@ void Uplink::run(std::stop_token stop) {
                               {metric("Uplink/Backlog records", sp::DataType::uint64, r.backlog_records),
                                metric("Uplink/Backlog age s", sp::DataType::float64, r.backlog_age_s),
                                metric("Uplink/Evictions", sp::DataType::uint64, r.evictions),
-                               metric("Pipeline/Dropped blocks", sp::DataType::uint64, r.dropped_blocks)},
+                               metric("Pipeline/Dropped blocks", sp::DataType::uint64, r.dropped_blocks),
+                               metric("Baseline/Assets pending", sp::DataType::uint64, r.baseline_pending)},
                               wall_ms()));
         }
         auto batch = queue_.next_batch(k_batch_records + in_flight.size(), k_batch_bytes);

@@ -43,6 +43,7 @@ struct NodeReport {
   double backlog_age_s = 0;
   std::uint64_t evictions = 0;
   std::uint64_t dropped_blocks = 0;
+  std::uint64_t baseline_pending = 0;  // assets still recording their commissioning baseline
 };
 
 // The commands a host may write to an asset (DCMD, Boolean true; docs/formats/sparkplug.md).

@@ -132,5 +132,34 @@ TEST(UplinkRecords, BirthOffersTheHostsCommandsAsBooleanFalse) {
   EXPECT_TRUE(find(birth, "Evidence/Spectrum")->is_null);
 }
 
+TEST(UplinkRecords, TelemetryCarriesTheBaselineProgressOnlyOfAnAssetThatCommissions) {
+  Decision d;
+  d.end_ns = 5'000'000'000;
+  d.speed_rpm = 1797;
+  const auto metrics_of = [](const std::string& text) {
+    store::QueuedRecord rec{.id = 3,
+                            .record = {.record_class = store::RecordClass::telemetry,
+                                       .asset = "pump-7",
+                                       .source_time_ms = 5000,
+                                       .payload = {text.begin(), text.end()}}};
+    return record_metrics(rec, false);
+  };
+  // 0.4567 of the baseline recorded: sent rounded to a thousandth, as a Double.
+  auto with = metrics_of(telemetry_record({"pump-7", ""}, d, 0.4567));
+  ASSERT_TRUE(with) << with.error().message;
+  const sp::Metric* progress = find(*with, "Baseline/Progress");
+  ASSERT_NE(progress, nullptr);
+  EXPECT_EQ(progress->datatype, sp::DataType::float64);
+  EXPECT_DOUBLE_EQ(std::get<double>(progress->value), 0.457);
+  EXPECT_EQ(progress->timestamp_ms, 5000u);
+  auto without = metrics_of(telemetry_record({"pump-7", ""}, d));
+  ASSERT_TRUE(without) << without.error().message;
+  EXPECT_EQ(find(*without, "Baseline/Progress"), nullptr);
+  // The birth declares it (null until the first telemetry).
+  const auto birth = asset_birth_metrics(AssetConfig{});
+  ASSERT_NE(find(birth, "Baseline/Progress"), nullptr);
+  EXPECT_TRUE(find(birth, "Baseline/Progress")->is_null);
+}
+
 }  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge

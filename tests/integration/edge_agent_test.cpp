@@ -71,6 +71,8 @@ class HubStandIn {
     std::map<std::string, std::size_t> by_type;  // NBIRTH, DBIRTH, DDATA, ...
     std::vector<std::uint64_t> record_ids;       // in arrival order, duplicates included
     std::vector<std::string> levels, faults;     // Alert/Level and Fault/Class values, in order
+    std::vector<double> baseline_progress;       // Baseline/Progress values, in order
+    std::vector<std::uint64_t> assets_pending;   // the node's Baseline/Assets pending reports, in order
     std::size_t historical = 0;                  // DDATA metrics marked is_historical
     std::vector<sp::CompactSpectrum> spectra;    // Evidence/Spectrum and Evidence/Envelope spectrum, decoded
     std::vector<std::string> device_events;      // "DBIRTH pump7", "DDEATH pump7", in order
@@ -117,6 +119,20 @@ class HubStandIn {
       }
       return;
     }
+    if (t->type == sp::MessageType::ndata) {
+      for (const auto& m : payload->metrics) {
+        const auto it = m.alias ? names_.find(*m.alias) : names_.end();
+        if (it == names_.end() || it->second.first != "Baseline/Assets pending") continue;
+        auto typed = sp::with_datatype(m, it->second.second);
+        const auto* n = typed ? std::get_if<std::uint64_t>(&typed->value) : nullptr;
+        if (n) {
+          seen_.assets_pending.push_back(*n);
+        } else {
+          seen_.errors.push_back(fmt::format("NDATA {}: not a UInt64", it->second.first));
+        }
+      }
+      return;
+    }
     if (t->type != sp::MessageType::ddata) return;
     std::vector<sp::RecordIdRange> ack;
     for (const auto& m : payload->metrics) {
@@ -138,6 +154,8 @@ class HubStandIn {
         ack.push_back({id, id});
       } else if (name == "Alert/Level" && std::holds_alternative<std::string>(typed->value)) {
         seen_.levels.push_back(std::get<std::string>(typed->value));
+      } else if (name == "Baseline/Progress" && std::holds_alternative<double>(typed->value)) {
+        seen_.baseline_progress.push_back(std::get<double>(typed->value));
       } else if (name == "Fault/Class" && std::holds_alternative<std::string>(typed->value)) {
         seen_.faults.push_back(std::get<std::string>(typed->value));
       } else if (name == "Evidence/Spectrum" || name == "Evidence/Envelope spectrum") {
@@ -477,6 +495,37 @@ TEST_F(EdgeAgent, AHostGetsTheSpectraOnRequestAndANewBaseline) {
   EXPECT_TRUE(
       std::all_of(seen.levels.begin(), seen.levels.end(), [](const auto& l) { return l == "normal"; }));
   EXPECT_NE(agent.output().find("event=command asset=pump7"), std::string::npos) << agent.output();
+  EXPECT_TRUE(seen.errors.empty()) << seen.errors.front();
+}
+
+// A host follows an asset's commissioning: Baseline/Progress with each telemetry record, rising to 1 when the
+// baseline closes, and the node's count of assets still baselining falling to 0.
+TEST_F(EdgeAgent, AHostFollowsTheBaselineUntilItCloses) {
+  HubStandIn hub(broker_->port(), true);
+  std::string text;
+  {
+    std::ifstream in(write_config(1, true));
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // 0.01 h of running at a window every 0.16 s: 225 windows, 36 s of signal; 80 s of signal played.
+  text.replace(text.find("speed_rpm = 1797"), 16, "speed_rpm = 1797\nbaseline_h = 0.01");
+  std::ofstream(dir_ / "edge.toml") << text;
+  ChildProcess agent(
+      {VIGIL_EDGE, "--config", (dir_ / "edge.toml").string(), "--time-scale", "10", "--duration", "8"},
+      dir_ / "edge.log");
+  EXPECT_EQ(agent.wait(30s), 0) << agent.output();
+  for (int i = 0; i < 40 && hub.seen().baseline_progress.size() < 60; ++i) std::this_thread::sleep_for(50ms);
+  const HubStandIn::Seen seen = hub.seen();
+  // Sent by exception: one value per telemetry record until the baseline closes, none after.
+  ASSERT_GE(seen.baseline_progress.size(), 20u) << agent.output();
+  EXPECT_LT(seen.baseline_progress.front(), 0.1);
+  EXPECT_TRUE(std::is_sorted(seen.baseline_progress.begin(), seen.baseline_progress.end()));
+  EXPECT_DOUBLE_EQ(seen.baseline_progress.back(), 1.0);
+  // A telemetry record per 1 s of signal is the first window 1 s or more after the last: every 7th window
+  // (7 x 0.16 s). The 225 windows of the baseline take 32 of them.
+  EXPECT_NEAR(double(seen.baseline_progress.size() - 1), 225.0 / 7, 1.5);
+  ASSERT_FALSE(seen.assets_pending.empty()) << agent.output();
+  EXPECT_EQ(seen.assets_pending.back(), 0u);
   EXPECT_TRUE(seen.errors.empty()) << seen.errors.front();
 }
 
