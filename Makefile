@@ -73,13 +73,12 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 	cd web && npm run build
 
-# The browser tests' story on a real plant (tests/e2e), keeping the README's pictures of the fleet and the
-# asset: docs/images/fleet.png and docs/images/asset.png.
+# The README's pictures of the fleet and the degrading asset (docs/images/fleet.png, asset.png), taken by
+# Chromium from the demo's live plant once its story is told.
 .PHONY: screenshots
-screenshots: deps web $(BUILD_DIR)/CMakeCache.txt
-	cmake --build $(BUILD_DIR) -j $(JOBS) --target vigil-hub vigil-edge
-	node tests/e2e/dashboard_e2e.mjs --hub $(BUILD_DIR)/bin/vigil-hub --edge $(BUILD_DIR)/bin/vigil-edge \
-	  --web web/dist --source . --screenshots docs/images
+screenshots: models
+	node scripts/demo/demo.mjs --build $(BUILD_DIR) --seconds 300 --port 0 --dir $(BUILD_DIR)/demo-screenshots \
+	  --screenshots docs/images
 
 # deps, configure, build, then ctest (every label); prints the wall time of each phase at the end. The fuzz
 # targets run in `make sanitize` (and `make fuzz`).
@@ -91,8 +90,11 @@ bench: deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	scripts/bench.sh $(BUILD_DIR)
 
+# The live plant (scripts/demo/demo.mjs): until Ctrl-C, or headless for at most DEMO_SECONDS seconds,
+# exiting 0 only when the degrading bearing's story was told end to end.
+DEMO_SECONDS ?=
 demo: models
-	scripts/demo.sh $(BUILD_DIR)
+	node scripts/demo/demo.mjs --build $(BUILD_DIR) $(if $(DEMO_SECONDS),--seconds $(DEMO_SECONDS))
 
 # Default model bundles, trained reproducibly from ../shared/data (or VIGIL_DATA_DIR) into build/models/.
 DATA_DIR ?= $(if $(VIGIL_DATA_DIR),$(VIGIL_DATA_DIR),../shared/data)

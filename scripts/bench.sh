@@ -15,7 +15,9 @@
 #   7. hub_bench and hub_api_bench: the hub's ingest through a real Mosquitto beside the broker alone (as fast
 #      as the edges can publish, and at a paced plant load), on SQLite and a throw-away PostgreSQL; the alarm
 #      event from an edge's decision to a live API client; 5,000 live connections; a year of 1 s data
-#      queried to 2,000 points; all into BUILD_DIR/bench/hub.json.
+#      queried to 2,000 points; all into BUILD_DIR/bench/hub.json;
+#   8. web_bench.mjs: the dashboard in Chromium against a real plant (bundle size, cold first load, edge
+#      decision to screen, a 10,000-point chart), into BUILD_DIR/bench/web.json.
 # Usage: scripts/bench.sh [BUILD_DIR] (default build). Env: BENCH_CHANNELS (8), BENCH_MIN_TIME (0.5 s for the
 # pipeline, a third of it per hot path), BENCH_REPETITIONS (5), PEER_MIN_CPU_S (3).
 # Exit status: non-zero when a program fails or the peer disagrees with our features; missed throughput
@@ -327,6 +329,9 @@ print(f"  ingest at a paced load: {hub['ingest_metrics_per_s']:.0f} metrics/s, r
 print(f"  capacity: hub {hub['capacity_metrics_per_s']:.0f}, broker alone {hub['broker_capacity_metrics_per_s']:.0f} metrics/s")
 print(f"  alert to client p99 {hub['alert_to_client_p99_ms']:.1f} ms; written {os.path.join(bench, 'hub.json')}")
 PY
+
+echo "== dashboard: bundle, cold first load, edge decision to screen, a 10,000-point chart (Chromium)"
+node "$ROOT/bench/web_bench.mjs" --build "$BUILD_DIR" --out "$BENCH/web.json"
 
 if [ "$peer_status" -ne 0 ]; then
   echo "bench: the peer disagrees with our features (exit $peer_status); see $BENCH/peer.json" >&2

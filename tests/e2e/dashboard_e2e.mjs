@@ -3,7 +3,7 @@
 // at run time, all stopped on every exit.
 //
 //   node tests/e2e/dashboard_e2e.mjs --hub build/bin/vigil-hub --edge build/bin/vigil-edge \
-//        --web web/dist --source . [--artifacts DIR] [--screenshots docs/images]
+//        --web web/dist --source . [--artifacts DIR]
 //
 // The story: an operator logs in, sees the fleet, opens the degrading asset, finds the envelope spectrum's
 // BPFO markers where the 6205-2RS geometry puts them for the shaft speed (computed here, not read from the
@@ -13,6 +13,7 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { apiClient } from "../../scripts/demo/plant.mjs";
 import { ASSET, startPlant } from "./plant.mjs";
 
 function args() {
@@ -42,7 +43,6 @@ try {
 }
 const artifacts = opt.artifacts ? path.resolve(opt.artifacts) : null;
 if (artifacts) fs.mkdirSync(artifacts, { recursive: true });
-if (opt.screenshots) fs.mkdirSync(opt.screenshots, { recursive: true });
 
 // BPFO of the 6205-2RS (CWRU drive end: 9 balls of 0.3126 in on a 1.537 in pitch circle, contact angle 0)
 // at the asset's speed: Z/2 · f_r · (1 − Bd/Pd · cos φ).
@@ -81,15 +81,7 @@ let exitCode = 1;
 try {
   plant = await startPlant({ bin: { hub: path.resolve(opt.hub), edge: path.resolve(opt.edge) }, webDir: path.resolve(opt.web), sourceDir: opt.source });
   timings.plant_up_ms = Date.now() - started;
-  const api = async (method, p, body, token) => {
-    const r = await fetch(plant.base + p, {
-      method,
-      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await r.text();
-    return { status: r.status, json: text ? JSON.parse(text) : null };
-  };
+  const api = apiClient(plant.base);
   const admin = (await api("POST", "/api/v1/login", { user: "admin", password: plant.adminPassword })).json.token;
   for (const [name, role] of [["olga", "operator"], ["ana", "viewer"]]) {
     const r = await api("POST", "/api/v1/users", { name, password: `${name} e2e passphrase`, role }, admin);
@@ -116,13 +108,6 @@ try {
   };
   const shot = async (page, name) => {
     if (artifacts) await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
-    // For the README: the fleet as seen; the asset from its header down to the spectra.
-    if (opt.screenshots && name === "fleet") await page.screenshot({ path: path.join(opt.screenshots, "fleet.png") });
-    if (opt.screenshots && name === "asset") {
-      const box = await page.getByTestId("envelope-chart").boundingBox();
-      const height = Math.ceil(box.y + box.height - 40 + (await page.evaluate(() => window.scrollY)));
-      await page.screenshot({ path: path.join(opt.screenshots, "asset.png"), fullPage: true, clip: { x: 0, y: 0, width: 1366, height } });
-    }
   };
 
   // The hub's live stream as a plain client, to learn the new asset's id.
@@ -394,7 +379,8 @@ try {
 } finally {
   if (browser) await browser.close().catch(() => {});
   if (plant) {
-    if (artifacts) for (const p of plant.procs) fs.copyFileSync(p.log, path.join(artifacts, path.basename(p.log)));
+    if (artifacts)
+      for (const f of fs.readdirSync(plant.dir).filter((f) => f.endsWith(".log"))) fs.copyFileSync(path.join(plant.dir, f), path.join(artifacts, f));
     await plant.stop();
     if (exitCode === 0) fs.rmSync(plant.dir, { recursive: true, force: true });
     else console.log(`logs kept in ${plant.dir}`);

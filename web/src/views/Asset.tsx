@@ -138,7 +138,8 @@ export function AssetView(p: { id: number; user: Principal }) {
 
   return (
     <div class="asset" data-testid="asset-view" data-asset-id={id}>
-      <section class="panel asset-head" data-testid="asset-header">
+      {/* data-updated-ms: the newest value shown (its edge source time), what a latency benchmark reads. */}
+      <section class="panel asset-head" data-testid="asset-header" data-updated-ms={latestMs}>
         <h2>
           {a.device_id} <span class="muted">#{a.id}</span>
         </h2>
