@@ -88,8 +88,8 @@ try {
     expect(r.status === 201, `create ${name}: ${r.status} ${JSON.stringify(r.json)}`);
   }
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
-  const newPage = async (user) => {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const newPage = async (user, device = { viewport: { width: 1366, height: 768 } }) => {
+    const context = await browser.newContext(device);
     const page = await context.newPage();
     page.errors = [];
     page.on("pageerror", (e) => page.errors.push(String(e)));
@@ -344,6 +344,35 @@ try {
     expect(/\bonline\b/.test(await row.innerText()), `edge row: ${await row.innerText()}`);
     await noHorizontalScroll(olga, "edge");
     await shot(olga, "edge");
+  });
+
+  await check("on a tablet (768×1024, touch) every view fits without a horizontal scroll bar", async () => {
+    const tablet = await newPage("ana", { viewport: { width: 768, height: 1024 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    for (const [view, ready] of [["", "fleet-asset-" + assetId], [`asset/${assetId}`, "envelope-chart"], ["alarms", "alarm-kpis"],
+      ["planner", "work-list"], ["edge", `edge-${ASSET.group}/${ASSET.node}`]]) {
+      await tablet.goto(`${plant.base}/#/${view}`);
+      await tablet.getByTestId(ready).first().waitFor();
+      await noHorizontalScroll(tablet, `tablet ${view || "fleet"}`);
+      await shot(tablet, `tablet-${view.split("/")[0] || "fleet"}`);
+    }
+    await tablet.context().close();
+  });
+
+  await check("keyboard only: Tab reaches the asset in the fleet, Enter opens it, focus is visible", async () => {
+    await olga.goto(`${plant.base}/#/`);
+    await olga.getByTestId(`fleet-asset-${assetId}`).waitFor();
+    await olga.evaluate(() => document.activeElement?.blur());
+    let reached = false;
+    for (let i = 0; i < 80 && !reached; i++) {
+      await olga.keyboard.press("Tab");
+      reached = await olga.evaluate((id) => document.activeElement?.getAttribute("href") === `#/asset/${id}`, assetId);
+    }
+    expect(reached, "Tab never reached the asset's link");
+    const outline = await olga.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    expect(outline !== "none", "the focused link has no visible outline");
+    await olga.keyboard.press("Enter");
+    await olga.getByTestId("asset-view").waitFor();
+    expect(olga.url().endsWith(`#/asset/${assetId}`), `Enter led to ${olga.url()}`);
   });
 
   await check("with the plant quiet, an unshelve reaches the viewer's page at once", async () => {
