@@ -76,7 +76,8 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 # The README's pictures of the fleet and the degrading asset (docs/images/fleet.png, asset.png), taken by
 # Chromium from the demo's live plant once its story is told.
 .PHONY: screenshots
-screenshots: models
+screenshots: build
+	@[ -f $(BUILD_DIR)/models/classifier.vigil ] || $(MAKE) --no-print-directory models
 	node scripts/demo/demo.mjs --build $(BUILD_DIR) --seconds 300 --port 0 --dir $(BUILD_DIR)/demo-screenshots \
 	  --screenshots docs/images
 
@@ -90,10 +91,12 @@ bench: deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	scripts/bench.sh $(BUILD_DIR)
 
-# The live plant (scripts/demo/demo.mjs): until Ctrl-C, or headless for at most DEMO_SECONDS seconds,
-# exiting 0 only when the degrading bearing's story was told end to end.
+# The live plant (scripts/demo/demo.mjs; docs/demo.md): until Ctrl-C, or headless for at most DEMO_SECONDS
+# seconds, exiting 0 only when the degrading bearing's story was told end to end. The default models are
+# trained on the first run (make models trains them again).
 DEMO_SECONDS ?=
-demo: models
+demo: build
+	@[ -f $(BUILD_DIR)/models/classifier.vigil ] || $(MAKE) --no-print-directory models
 	node scripts/demo/demo.mjs --build $(BUILD_DIR) $(if $(DEMO_SECONDS),--seconds $(DEMO_SECONDS))
 
 # Default model bundles, trained reproducibly from ../shared/data (or VIGIL_DATA_DIR) into build/models/.

@@ -3,8 +3,9 @@
 // mutual TLS and the plant's ACL, vigil-hub, and the TOML an edge node reads.
 //
 // Every process started here runs in its own process group, under `setpriv --pdeathsig KILL`: it is killed by
-// the kernel when this Node process dies, however it dies (SIGKILL included). `stopAll()` ends them in the
-// reverse order of their start, politely first (SIGTERM, then SIGKILL after a grace period).
+// the kernel when this Node process dies, however it dies (SIGKILL included). `stopAll()` ends them politely
+// (SIGTERM, then SIGKILL after a grace period), the clients of the hub and the broker first, all at once,
+// then the hub, then the broker.
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -29,9 +30,11 @@ process.on("exit", () => {
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => fs.existsSync(p));
 
 // A child process whose output (stdout and stderr) is kept in memory and appended to `<dir>/<name>.log`.
+// `stage`: stopAll() stops the highest stages first (the broker is 0, the hub 1, everything else 2).
 export class Proc {
-  constructor(name, argv, dir) {
+  constructor(name, argv, dir, { stage = 2 } = {}) {
     this.name = name;
+    this.stage = stage;
     this.output = "";
     this.log = path.join(dir, `${name}.log`);
     const command = SETPRIV ? [SETPRIV, "--pdeathsig", "KILL", "--", ...argv] : argv;
@@ -98,9 +101,10 @@ export class Proc {
   }
 }
 
-// Stops every process still running, the last started first.
+// Stops every process still running, a stage at a time (highest first), the processes of a stage together.
 export async function stopAll(graceMs = 10000) {
-  for (const p of running.slice().reverse()) await p.stop(graceMs);
+  for (const stage of [...new Set(running.map((p) => p.stage))].sort((a, b) => b - a))
+    await Promise.all(running.filter((p) => p.stage === stage).map((p) => p.stop(graceMs)));
 }
 
 // For a test: SIGINT, SIGTERM and SIGHUP end the run at once (the exit handler kills what runs).
@@ -173,7 +177,7 @@ export async function startBroker({ dir, pki, acl }) {
       `user ${os.userInfo().username}`, "persistence false", "allow_anonymous false", "log_dest stderr",
       "max_queued_messages 10000", `listener ${port} 127.0.0.1`, `cafile ${pki.ca}`, `certfile ${pki.cert("server")}`,
       `keyfile ${pki.key("server")}`, "require_certificate true", "use_identity_as_username true", `acl_file ${acl}`, ""].join("\n"));
-    const proc = new Proc("mosquitto", [mosquitto, "-c", conf], dir);
+    const proc = new Proc("mosquitto", [mosquitto, "-c", conf], dir, { stage: 0 });
     try {
       await proc.waitFor(/Opening ipv4 listen socket/, 10000);
       return { proc, port };
@@ -206,7 +210,7 @@ address = "127.0.0.1"
 port = ${apiPort}
 web_dir = "${webDir}"
 ${extra}`);
-  const proc = new Proc("vigil-hub", [bin, "--config", path.join(dir, "hub.toml")], dir);
+  const proc = new Proc("vigil-hub", [bin, "--config", path.join(dir, "hub.toml")], dir, { stage: 1 });
   const [, adminPassword] = await proc.waitFor(/one-time password (\S+)/, 30000);
   const [, base] = await proc.waitFor(/event=api_listening detail=(http:\/\/\S+)/, 30000);
   await proc.waitFor(/event=connected/, 30000);

@@ -235,6 +235,12 @@ void Agent::start() {
       log("error", "metrics", {{"error", m.error().message}});  // the agent decides without it
     }
   }
+  {
+    // A source is silent after silence_s of running without a window, not of starting up (planning FFTs,
+    // opening the stores): its clock starts now.
+    std::lock_guard lock(state_mutex_);
+    std::fill(last_decision_at_.begin(), last_decision_at_.end(), std::chrono::steady_clock::now());
+  }
   recorder_->start();
   if (uplink_) uplink_->start();
   if (config_.plc.enabled) plc_thread_ = std::jthread([this](std::stop_token st) { run_plc(st); });

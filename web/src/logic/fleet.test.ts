@@ -109,5 +109,7 @@ describe("attention list", () => {
     expect(list[2].text).toContain("edge-3 silent");
     expect(list[5].text).toContain("has sent no data");
     expect(list[3].text).toBe("m2 online but silent, last value");
+    // An alarm names its asset as the plant does (its device id), not by the hub's number.
+    expect(list[0].text).toBe("urgent alarm bearing_warning on m2: unack active");
   });
 });

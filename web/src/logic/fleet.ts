@@ -129,7 +129,8 @@ export function attentionList(
   const out: Attention[] = [];
   const prio: Record<string, number> = { urgent: 0, high: 1, medium: 2, low: 3 };
   for (const a of alarms.filter(isActive)) {
-    const what = a.point.asset_id ? `asset #${a.point.asset_id}` : `node ${a.point.node}`;
+    const asset = a.point.asset_id ? assets.find((x) => x.id === a.point.asset_id) : undefined;
+    const what = asset ? asset.device_id : a.point.asset_id ? `asset #${a.point.asset_id}` : `node ${a.point.node}`;
     out.push({
       kind: "alarm",
       priority: prio[a.priority] ?? 2,

@@ -97,6 +97,13 @@ export function AssetView(p: { id: number; user: Principal }) {
   const [rangeMs, setRangeMs] = useState(RANGES[1][1]);
   const [win, setWin] = useState(() => ({ from: Date.now() - RANGES[1][1], to: Date.now() }));
   const [refresh, setRefresh] = useState(0);
+  // The newest sample's time: an edge whose clock runs ahead (a simulation in accelerated time, a clock not
+  // yet synchronised) is still drawn: a window that ends at "now" moves on to end at its newest value.
+  const latestMs = Math.max(0, ...(state?.numbers ?? []).map((v) => v.ts_ms));
+  useEffect(() => {
+    if (rangeMs > 0 && latestMs > win.to && latestMs > Date.now() && win.to >= Date.now() - 60_000)
+      setWin({ from: latestMs - rangeMs, to: latestMs });
+  }, [latestMs]);
 
   const mine = (e: { type: string; data: Record<string, unknown> }) => eventAssetId(e as never) === id;
   // Values first, at once: an event with metrics is applied without a round trip.
@@ -126,9 +133,6 @@ export function AssetView(p: { id: number; user: Principal }) {
   const velocity = latest<number>(state, M.velocity)?.value as number | null | undefined;
   const zone = (latest<string>(state, M.zone)?.value as string | null) ?? (limits && velocity != null ? zoneOf(velocity, limits) : null);
   const decisions = state ? remember(id, state) : (seenDecisions.get(id) ?? []);
-  // The newest sample's time: an edge whose clock runs ahead (a simulation in accelerated time, a clock not
-  // yet synchronised) is still drawn, the trends' window ends at this or now, whichever is later.
-  const latestMs = Math.max(0, ...(state?.numbers ?? []).map((v) => v.ts_ms));
 
   const chooseRange = (ms: number) => {
     setRangeMs(ms);
