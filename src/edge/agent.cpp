@@ -191,6 +191,10 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
           for (std::size_t i = 0; i < a.config_.assets.size(); ++i) {
             if (auto p = a.baseline_progress(i); p && *p < 1) ++r.baseline_pending;
           }
+          {
+            std::lock_guard lock(a.state_mutex_);
+            r.model_versions = node_model_versions(a.model_versions_);
+          }
           return r;
         },
         [&a](std::string level, std::string event, std::string detail) {

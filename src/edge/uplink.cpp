@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <random>
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/base64.hpp"
@@ -86,6 +86,40 @@ std::vector<sp::Metric> asset_birth_metrics(const AssetConfig& asset) {
   out.push_back(metric("Properties/Criticality", sp::DataType::int32, std::int64_t{asset.criticality}));
   return out;
 }
+
+std::array<std::string, 3> node_model_versions(const std::vector<std::string>& per_asset) {
+  constexpr std::array<std::string_view, 3> kinds = {"anomaly", "classifier", "rul"};
+  std::array<std::vector<std::string_view>, 3> seen;
+  for (std::string_view text : per_asset) {
+    while (!text.empty()) {
+      const auto comma = text.find(", ");
+      const std::string_view item = text.substr(0, comma);
+      text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 2);
+      const auto space = item.find(' ');
+      if (space == std::string_view::npos) continue;
+      for (std::size_t k = 0; k < kinds.size(); ++k) {
+        const std::string_view version = item.substr(space + 1);
+        if (item.substr(0, space) == kinds[k] &&
+            std::find(seen[k].begin(), seen[k].end(), version) == seen[k].end())
+          seen[k].push_back(version);
+      }
+    }
+  }
+  std::array<std::string, 3> out;
+  for (std::size_t k = 0; k < kinds.size(); ++k) out[k] = fmt::format("{}", fmt::join(seen[k], ", "));
+  return out;
+}
+
+namespace {
+
+sp::MetricValue text_or_null(const std::string& s) {
+  return s.empty() ? sp::MetricValue{} : sp::MetricValue{s};
+}
+
+constexpr std::array<const char*, 3> k_model_version_metrics = {
+    "Models/Anomaly version", "Models/Classifier version", "Models/RUL version"};
+
+}  // namespace
 
 Result<std::vector<sp::Metric>> record_metrics(const store::QueuedRecord& record, bool historical) {
   const auto& p = record.record.payload;
@@ -173,6 +207,9 @@ Result<std::unique_ptr<Uplink>> Uplink::create(const EdgeConfig& config, store::
       metric("Uplink/Evictions", sp::DataType::uint64, std::uint64_t{0}),
       metric("Pipeline/Dropped blocks", sp::DataType::uint64, std::uint64_t{0}),
       metric("Baseline/Assets pending", sp::DataType::uint64, std::uint64_t{0}),
+      metric(k_model_version_metrics[0], sp::DataType::string, std::monostate{}),
+      metric(k_model_version_metrics[1], sp::DataType::string, std::monostate{}),
+      metric(k_model_version_metrics[2], sp::DataType::string, std::monostate{}),
       metric("Properties/Software version", sp::DataType::string, std::string("vigil-edge 0.1.0"))};
   auto session = sp::EdgeSession::create(std::move(sc));
   if (!session) return std::unexpected(session.error().with_context("uplink"));
@@ -364,14 +401,17 @@ void Uplink::run(std::stop_token stop) {
         if (now >= next_node_report && node_report_) {
           next_node_report = now + k_node_report_every;
           const NodeReport r = node_report_();
-          healthy = apply(
-              session_.report("",
-                              {metric("Uplink/Backlog records", sp::DataType::uint64, r.backlog_records),
-                               metric("Uplink/Backlog age s", sp::DataType::float64, r.backlog_age_s),
-                               metric("Uplink/Evictions", sp::DataType::uint64, r.evictions),
-                               metric("Pipeline/Dropped blocks", sp::DataType::uint64, r.dropped_blocks),
-                               metric("Baseline/Assets pending", sp::DataType::uint64, r.baseline_pending)},
-                              wall_ms()));
+          healthy = apply(session_.report(
+              "",
+              {metric("Uplink/Backlog records", sp::DataType::uint64, r.backlog_records),
+               metric("Uplink/Backlog age s", sp::DataType::float64, r.backlog_age_s),
+               metric("Uplink/Evictions", sp::DataType::uint64, r.evictions),
+               metric("Pipeline/Dropped blocks", sp::DataType::uint64, r.dropped_blocks),
+               metric("Baseline/Assets pending", sp::DataType::uint64, r.baseline_pending),
+               metric(k_model_version_metrics[0], sp::DataType::string, text_or_null(r.model_versions[0])),
+               metric(k_model_version_metrics[1], sp::DataType::string, text_or_null(r.model_versions[1])),
+               metric(k_model_version_metrics[2], sp::DataType::string, text_or_null(r.model_versions[2]))},
+              wall_ms()));
         }
         auto batch = queue_.next_batch(k_batch_records + in_flight.size(), k_batch_bytes);
         if (!batch) {

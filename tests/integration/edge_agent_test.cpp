@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -73,6 +74,7 @@ class HubStandIn {
     std::vector<std::string> levels, faults;     // Alert/Level and Fault/Class values, in order
     std::vector<double> baseline_progress;       // Baseline/Progress values, in order
     std::vector<std::uint64_t> assets_pending;   // the node's Baseline/Assets pending reports, in order
+    std::vector<std::string> anomaly_versions;   // the node's Models/Anomaly version reports (null: "")
     std::size_t historical = 0;                  // DDATA metrics marked is_historical
     std::vector<sp::CompactSpectrum> spectra;    // Evidence/Spectrum and Evidence/Envelope spectrum, decoded
     std::vector<std::string> device_events;      // "DBIRTH pump7", "DDEATH pump7", in order
@@ -122,8 +124,14 @@ class HubStandIn {
     if (t->type == sp::MessageType::ndata) {
       for (const auto& m : payload->metrics) {
         const auto it = m.alias ? names_.find(*m.alias) : names_.end();
-        if (it == names_.end() || it->second.first != "Baseline/Assets pending") continue;
+        if (it == names_.end()) continue;
         auto typed = sp::with_datatype(m, it->second.second);
+        if (it->second.first == "Models/Anomaly version" && typed) {
+          const auto* text = std::get_if<std::string>(&typed->value);
+          seen_.anomaly_versions.push_back(text ? *text : "");
+          continue;
+        }
+        if (it->second.first != "Baseline/Assets pending") continue;
         const auto* n = typed ? std::get_if<std::uint64_t>(&typed->value) : nullptr;
         if (n) {
           seen_.assets_pending.push_back(*n);
@@ -526,6 +534,12 @@ TEST_F(EdgeAgent, AHostFollowsTheBaselineUntilItCloses) {
   EXPECT_NEAR(double(seen.baseline_progress.size() - 1), 225.0 / 7, 1.5);
   ASSERT_FALSE(seen.assets_pending.empty()) << agent.output();
   EXPECT_EQ(seen.assets_pending.back(), 0u);
+  // The node's birth names no anomaly model (null) while the asset baselines; a report names the one
+  // commissioned on site once it is (the bundle's creation time, UTC).
+  ASSERT_FALSE(seen.anomaly_versions.empty()) << agent.output();
+  EXPECT_TRUE(
+      std::regex_match(seen.anomaly_versions.back(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+      << seen.anomaly_versions.back();
   EXPECT_TRUE(seen.errors.empty()) << seen.errors.front();
 }
 
