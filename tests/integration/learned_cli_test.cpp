@@ -150,8 +150,8 @@ TEST_F(Cli, EvalRetrainsTheBundlesRecipePerFoldAndReportsTheIssuesKeys) {
       run("eval cwru " + catalog + " --model " + path("c.vigil") + " --split by-size --json", true);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
-  for (const char* key : {"accuracy", "macro_f1", "anomaly_auc", "confusion", "folds", "fault_type", "recipe",
-                          "anomaly", "bundle", "task"}) {
+  for (const char* key : {"accuracy", "macro_f1", "anomaly_auc", "confusion", "folds", "fault_type",
+                          "physics", "verdict", "recipe", "anomaly", "bundle", "task"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   // The recipe that ran is the bundle's.
@@ -168,6 +168,14 @@ TEST_F(Cli, EvalRetrainsTheBundlesRecipePerFoldAndReportsTheIssuesKeys) {
   for (const auto& [column, n] : confusion.at("normal").items()) normal_rows += n.get<std::size_t>();
   EXPECT_EQ(normal_rows, 3 * j.at("anomaly").at("healthy_test_windows").get<std::size_t>());  // once per fold
   EXPECT_EQ(j.at("fault_type").at("confusion").size(), 3u);
+  // Physics alone and the one verdict name a fault (or none: the unknown column) in every fault test window.
+  for (const char* task : {"physics", "verdict"}) {
+    std::size_t named = 0;
+    for (const auto& [truth, row] : j.at(task).at("confusion").items()) {
+      for (const auto& [column, n] : row.items()) named += n.get<std::size_t>();
+    }
+    EXPECT_EQ(named, j.at("anomaly").at("fault_windows").get<std::size_t>()) << task;
+  }
   for (const char* key : {"accuracy", "macro_f1"}) {
     const double v = j.at(key).get<double>();
     EXPECT_TRUE(v >= 0 && v <= 1) << key << " " << v;
