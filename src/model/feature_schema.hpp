@@ -24,6 +24,9 @@ namespace vigil::model {
 inline constexpr std::uint32_t k_feature_schema_version = 2;
 // The oldest version this build still reads (bundles of versions in between load; others are refused).
 inline constexpr std::uint32_t k_oldest_feature_schema_version = 1;
+// The last version that changed the window features: models that read only them (anomaly, remaining life)
+// and stored window features (feature caches) stay valid from this version on.
+inline constexpr std::uint32_t k_window_features_version = 1;
 
 // Position of each feature in the vector (schema version 1). Groups:
 //   time statistics of the raw window, ISO velocity, power distribution (shaft orders and the resonance
