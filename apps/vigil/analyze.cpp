@@ -17,6 +17,7 @@
 #include "model/assessment.hpp"
 #include "model/bundle.hpp"
 #include "model/feature_schema.hpp"
+#include "model/verdict.hpp"
 #include "recording_input.hpp"
 #include "report.hpp"
 
@@ -67,7 +68,8 @@ Result<std::optional<LearnedModels>> load_models(const AnalyzeOptions& o) {
   LearnedModels m;
   std::optional<model::WindowSetup> setup;
   auto load = [&](const std::string& path, model::ModelKind kind) -> Result<model::Bundle> {
-    auto bundle = model::read_bundle(path, kind, model::k_feature_schema_version);
+    auto bundle = model::read_bundle(path, kind, model::k_feature_schema_version,
+                                     model::k_oldest_feature_schema_version);
     if (!bundle) return std::unexpected(bundle.error());
     auto s = model::window_setup_of(*bundle);
     if (!s) return std::unexpected(s.error().with_context(path));
@@ -123,6 +125,28 @@ Result<model::RecordingAssessment> assess(const Signal& signal, const LearnedMod
                                  signal.source);
 }
 
+// The one verdict of a recording (model/verdict.hpp, the edge's rule and thresholds): the physics diagnosis
+// and the learned assessment's fault. When neither names a fault: "unknown" if the anomaly model found the
+// recording abnormal, else the physics verdict (normal or unknown).
+struct RecordingVerdict {
+  std::string fault;
+  double confidence = 0;
+  std::string source;  // "physics" or "learned"
+};
+RecordingVerdict one_verdict_of(const diag::Diagnosis& d, const model::RecordingAssessment& learned) {
+  const auto fault = domain::parse_fault_type(learned.fault);
+  const bool learned_names = learned.verdict == learned.fault && fault.has_value();
+  const auto named = model::one_verdict(
+      d.verdict, d.confidence, learned_names ? std::optional(diag::verdict_for(*fault)) : std::nullopt,
+      learned.fault_probability);
+  if (named) {
+    return {std::string(diag::to_string(named->fault)), named->confidence,
+            std::string(model::to_string(named->source))};
+  }
+  if (learned.abnormal) return {"unknown", learned.median_confidence, "learned"};
+  return {std::string(diag::to_string(d.verdict)), d.confidence, "physics"};
+}
+
 Result<std::pair<Signal, diag::Diagnosis>> analyze_one(const std::string& path, const AnalyzeOptions& o,
                                                        diag::MachineClass machine_class) {
   auto signal = load_signal(path, o.input);
@@ -151,8 +175,8 @@ int run_analyze(const AnalyzeOptions& o) {
   const bool many = o.paths.size() > 1;
   nlohmann::json all = nlohmann::json::array();
   if (many && !o.json) {
-    fmt::print("{:<16} {:<11} {:>5} {:>9} {:>4}  {}{}\n", "file", "verdict", "conf", "mm/s", "ISO",
-               *models ? fmt::format("{:<17} ", "learned") : "", "evidence");
+    fmt::print("{:<16} {:<11} {:>5} {:>9} {:>4}  {}{}\n", "file", "physics", "conf", "mm/s", "ISO",
+               *models ? fmt::format("{:<17} {:<20} ", "learned", "one verdict") : "", "evidence");
   }
   int rc = 0;
   for (const auto& path : o.paths) {
@@ -175,18 +199,30 @@ int run_analyze(const AnalyzeOptions& o) {
         rc = 2;
       }
     }
+    const std::optional<RecordingVerdict> verdict =
+        learned ? std::optional(one_verdict_of(d, *learned)) : std::nullopt;
     if (o.json) {
       all.push_back(diagnosis_json(signal, d));
-      if (learned) all.back()["learned"] = assessment_json(*learned, (*models)->setup, (*models)->names);
+      if (learned) {
+        all.back()["learned"] = assessment_json(*learned, (*models)->setup, (*models)->names);
+        all.back()["one_verdict"] = {
+            {"fault", verdict->fault}, {"confidence", verdict->confidence}, {"source", verdict->source}};
+      }
     } else if (many) {
       const std::string learned_column =
-          learned ? fmt::format("{:<12} {:>3.0f}% ", learned->verdict, 100 * learned->confidence) : "";
+          learned ? fmt::format("{:<12} {:>3.0f}% {:<20} ", learned->verdict, 100 * learned->confidence,
+                                fmt::format("{} ({})", verdict->fault, verdict->source))
+                  : "";
       fmt::print("{:<16} {:<11} {:>4.0f}% {:>9.2f} {:>4}  {}{}\n", signal.source, diag::to_string(d.verdict),
                  100.0 * d.confidence, d.velocity_rms_mm_s, diag::to_string(d.iso_zone), learned_column,
                  d.explanation);
     } else {
       print_diagnosis(signal, d);
-      if (learned) print_assessment(*learned, (*models)->setup, (*models)->names);
+      if (learned) {
+        print_assessment(*learned, (*models)->setup, (*models)->names);
+        fmt::print("one verdict: {} ({:.0f} %, from {})\n", verdict->fault, 100 * verdict->confidence,
+                   verdict->source);
+      }
     }
   }
   if (o.json)

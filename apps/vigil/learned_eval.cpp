@@ -36,7 +36,7 @@ namespace train = model::train;
 
 RecipeFlags::RecipeFlags() {
   const train::ClassifierRecipe r = train::default_classifier_recipe();
-  features = "no-levels";
+  features = "family";
   hidden = r.hidden;
   activation = std::string(model::to_string(r.hidden_activation));
   epochs = r.optimizer.max_epochs;
@@ -54,9 +54,11 @@ bool RecipeFlags::any_given() const {
 
 Result<train::ClassifierRecipe> RecipeFlags::recipe() const {
   train::ClassifierRecipe r = train::default_classifier_recipe();
-  auto names = train::parse_feature_set(features);
-  if (!names) return std::unexpected(names.error().with_context("--features"));
-  r.features = std::move(*names);
+  if (!select_inputs()) {
+    auto names = train::parse_feature_set(features);
+    if (!names) return std::unexpected(names.error().with_context("--features"));
+    r.features = std::move(*names);
+  }
   r.hidden = hidden;
   auto act = model::parse_activation(activation);
   if (!act) return std::unexpected(act.error().with_context("--activation"));
@@ -72,11 +74,25 @@ Result<train::ClassifierRecipe> RecipeFlags::recipe() const {
   return r;
 }
 
+nlohmann::json input_selection_json(const eval::InputSelection& selection) {
+  nlohmann::json scores = nlohmann::json::array();
+  for (const auto& s : selection.scores) {
+    scores.push_back({{"inputs", s.inputs},
+                      {"inner_by_size_accuracy", s.by_size_accuracy},
+                      {"inner_by_load_accuracy", s.by_load_accuracy},
+                      {"score", s.score}});
+  }
+  return {{"chosen", selection.chosen}, {"candidates", scores}};
+}
+
 void add_recipe_options(CLI::App& app, RecipeFlags& f) {
   f.options.push_back(
       app.add_option("--features", f.features,
-                     "Inputs of the classifier: all, no-levels (no absolute levels), envelope "
-                     "(envelope SNRs only) or a comma-separated list of schema feature names")
+                     "Inputs of the classifier: family (the defect-family shares), select (chosen among "
+                     "family, no-levels and no-levels+family on inner folds of the training data), all, "
+                     "window (the 28 window features), no-levels (window features but absolute levels), "
+                     "envelope (envelope SNRs only), no-levels+family, or a comma-separated list of schema "
+                     "feature names")
           ->capture_default_str());
   f.options.push_back(app.add_option("--hidden", f.hidden, "Hidden layer widths, e.g. 64,32")
                           ->delimiter(',')
@@ -161,7 +177,8 @@ Result<train::ClassifierRecipe> recipe_for(const LearnedOptions& o, nlohmann::js
         "--weight-decay, --dropout, --input-noise, --seed, --abstain) only apply to --model classifier",
         o.model);
   }
-  auto bundle = model::read_bundle(o.model, model::ModelKind::classifier, model::k_feature_schema_version);
+  auto bundle = model::read_bundle(o.model, model::ModelKind::classifier, model::k_feature_schema_version,
+                                   model::k_oldest_feature_schema_version);
   if (!bundle) return std::unexpected(bundle.error());
   const auto it = bundle->training.find("recipe");
   if (it == bundle->training.end()) {
@@ -203,7 +220,15 @@ nlohmann::json fold_json(const eval::LearnedFold& f) {
                       {"fault_type",
                        {{"accuracy", f.fault_type.accuracy},
                         {"macro_f1", f.fault_type.macro_f1},
-                        {"confusion", confusion_json(f.fault_type, 1, eval::k_fault_classes.size())}}}};
+                        {"confusion", confusion_json(f.fault_type, 1, eval::k_fault_classes.size())}}},
+                      {"inputs", f.inputs ? input_selection_json(*f.inputs) : nlohmann::json("recipe")},
+                      {"physics",
+                       {{"accuracy", f.physics.accuracy},
+                        {"confusion", confusion_json(f.physics, 1, eval::k_fault_classes.size())}}},
+                      {"verdict",
+                       {{"accuracy", f.verdict.accuracy},
+                        {"healthy_test_windows_named", f.healthy_named},
+                        {"confusion", confusion_json(f.verdict, 1, eval::k_fault_classes.size())}}}};
   if (f.synthetic_normal) {
     const auto& four = *f.synthetic_normal;
     j["synthetic_normal_4class"] = {{"accuracy", four.accuracy},
@@ -216,10 +241,19 @@ nlohmann::json fold_json(const eval::LearnedFold& f) {
 }
 
 void print_fold(const eval::LearnedFold& f) {
-  fmt::print("{:<15} {:>9} {:>7} {:>8} {:>6} {:>10.4f} {:>8.4f} {:>10.4f} {:>8.4f} {:>7.4f}\n", f.name,
-             f.train_recordings, f.validation_recordings, f.test_recordings, f.epochs_run,
-             f.fault_type.accuracy, f.fault_type.macro_f1, eval::product_accuracy(f.product),
-             eval::product_macro_f1(f.product), f.anomaly_auc);
+  fmt::print(
+      "{:<15} {:>9} {:>7} {:>8} {:>6} {:>10.4f} {:>8.4f} {:>10.4f} {:>8.4f} {:>7.4f} {:>9.4f} {:>9.4f}\n",
+      f.name, f.train_recordings, f.validation_recordings, f.test_recordings, f.epochs_run,
+      f.fault_type.accuracy, f.fault_type.macro_f1, eval::product_accuracy(f.product),
+      eval::product_macro_f1(f.product), f.anomaly_auc, f.physics.accuracy, f.verdict.accuracy);
+  if (f.inputs) {
+    std::string scores;
+    for (const auto& s : f.inputs->scores) {
+      scores += fmt::format("{}{} {:.4f} (size {:.4f}, load {:.4f})", scores.empty() ? "" : "; ", s.inputs,
+                            s.score, s.by_size_accuracy, s.by_load_accuracy);
+    }
+    fmt::print("  inputs chosen on the training side: {} | inner folds: {}\n", f.inputs->chosen, scores);
+  }
   if (f.synthetic_normal) {
     const auto& four = *f.synthetic_normal;
     fmt::print(
@@ -254,13 +288,17 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
   config.recipe = *recipe;
   config.false_alarm_rate = o.false_alarm_rate;
   config.synthetic_normal = o.synthetic_normal;
+  config.select_inputs = o.model == "classifier" && o.recipe.select_inputs();
   if (!json) {
-    fmt::print(
-        "learned evaluation, split {}: {} windows of {} samples at {} Hz; classifier inputs: {}\n", o.split,
-        windows->rows.size(), windows->window_len, windows->sample_rate_hz,
-        recipe->features.empty() ? std::string("all") : fmt::format("{} features", recipe->features.size()));
-    fmt::print("{:<15} {:>9} {:>7} {:>8} {:>6} {:>10} {:>8} {:>10} {:>8} {:>7}\n", "fold (test)", "train rec",
-               "val rec", "test rec", "epochs", "type acc", "type F1", "4-cls acc", "4-cls F1", "AUC");
+    fmt::print("learned evaluation, split {}: {} windows of {} samples at {} Hz; classifier inputs: {}\n",
+               o.split, windows->rows.size(), windows->window_len, windows->sample_rate_hz,
+               config.select_inputs
+                   ? std::string("chosen per fold on its training side")
+                   : (recipe->features.empty() ? std::string("all")
+                                               : fmt::format("{} features", recipe->features.size())));
+    fmt::print("{:<15} {:>9} {:>7} {:>8} {:>6} {:>10} {:>8} {:>10} {:>8} {:>7} {:>9} {:>9}\n", "fold (test)",
+               "train rec", "val rec", "test rec", "epochs", "type acc", "type F1", "4-cls acc", "4-cls F1",
+               "AUC", "physics", "verdict");
     std::fflush(stdout);
   }
   auto r = eval::evaluate_cwru_learned(*catalog, *windows, wc, config,
@@ -304,6 +342,20 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
           {"accuracy", r->fault_type.accuracy},
           {"macro_f1", r->fault_type.macro_f1},
           {"confusion", confusion_json(r->fault_type, 1, eval::k_fault_classes.size())}}},
+        {"physics",
+         {{"task",
+           "fault named by the window's physics verdict alone (confidence >= the rule's minimum), fault test "
+           "windows; unknown: nothing named, or cage"},
+          {"accuracy", r->physics.accuracy},
+          {"confusion", confusion_json(r->physics, 1, eval::k_fault_classes.size())}}},
+        {"verdict",
+         {{"task",
+           "fault named by the one verdict (model::one_verdict of the physics verdict and the product "
+           "decision), fault test windows; unknown: nothing named, or cage"},
+          {"min_physics_confidence", config.verdict_rule.min_physics_confidence},
+          {"strong_physics_confidence", config.verdict_rule.strong_physics_confidence},
+          {"accuracy", r->verdict.accuracy},
+          {"confusion", confusion_json(r->verdict, 1, eval::k_fault_classes.size())}}},
         {"anomaly",
          {{"recording", healthy.recording},
           {"hop", healthy.hop},
@@ -329,6 +381,17 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
   print_confusion(r->product, 0, eval::k_product_unknown);
   fmt::print("\nfault type over all folds' test fault windows (argmax)\n");
   print_confusion(r->fault_type, 1, eval::k_fault_classes.size());
+  fmt::print("\nfault named by the physics verdict alone (unknown: nothing named, or cage)\n");
+  print_confusion(r->physics, 1, eval::k_fault_classes.size());
+  fmt::print("\nfault named by the one verdict of physics and the product decision\n");
+  print_confusion(r->verdict, 1, eval::k_fault_classes.size());
+  std::size_t healthy_named = 0;
+  for (const auto& f : r->folds) healthy_named += f.healthy_named;
+  fmt::print(
+      "fault type accuracy: physics alone {:.4f} | learned alone {:.4f} | one verdict {:.4f} (healthy test "
+      "windows it names a fault in: {} of {})\n",
+      r->physics.accuracy, r->fault_type.accuracy, r->verdict.accuracy, healthy_named,
+      healthy.test_rows.size() * r->folds.size());
   fmt::print(
       "\n{} split: 4-class accuracy {:.4f} macro-F1 {:.4f} | fault type accuracy {:.4f} macro-F1 {:.4f} | "
       "anomaly "

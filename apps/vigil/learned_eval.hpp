@@ -6,11 +6,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "eval/input_selection.hpp"
 #include "model/train/classifier_recipe.hpp"
 
 namespace vigil::cli {
@@ -34,9 +37,18 @@ struct RecipeFlags {
   RecipeFlags();
   // True when any recipe option was given on the command line.
   bool any_given() const;
-  // The recipe these flags describe (errors name the option).
+  // The recipe these flags describe (errors name the option). With --features select its inputs are the
+  // default recipe's until select_inputs() replaces them.
   Result<model::train::ClassifierRecipe> recipe() const;
+  // --features select: the inputs are chosen among eval::k_input_candidates on inner folds of the training
+  // data (eval/input_selection.hpp).
+  bool select_inputs() const { return features == k_select; }
+  static constexpr std::string_view k_select = "select";
 };
+
+// {"chosen": name, "candidates": [{"inputs", "inner_by_size_accuracy", "inner_by_load_accuracy", "score"}]}:
+// the inputs chosen on inner folds, as the evaluation report and a bundle's manifest record them.
+nlohmann::json input_selection_json(const eval::InputSelection& selection);
 
 // Adds --features, --hidden, --activation, --epochs, --weight-decay, --dropout, --input-noise, --seed,
 // --synthetic-faults, --abstain to `app`,

@@ -74,13 +74,13 @@ Result<nlohmann::json> evaluate_faults(model::AnomalyModel& m, const io::Catalog
   if (!split) return std::unexpected(split.error());
   std::vector<double> healthy, fault;
   for (auto i : split->windows.late) {
-    auto s = m.score(healthy_windows.rows[i].features);
+    auto s = m.score(eval::window_features(healthy_windows.rows[i]));
     if (!s) return std::unexpected(s.error());
     healthy.push_back(s->score);
   }
   std::size_t alarms = 0;
   for (const auto& r : fault_windows->rows) {
-    auto s = m.score(r.features);
+    auto s = m.score(eval::window_features(r));
     if (!s) return std::unexpected(s.error().with_context(r.recording));
     fault.push_back(s->score);
     alarms += s->alarm ? 1 : 0;

@@ -4,7 +4,9 @@
 // (model::train::train_recipe, the same code `vigil eval cwru --model` runs per fold): within each class the
 // recordings sorted by name, every 4th (from the first) is held out for early stopping, then the model is
 // refitted on all recordings for the epoch count early stopping chose, and exported. The recipe goes into the
-// manifest (training.recipe) so `vigil eval cwru --model BUNDLE` can retrain it per fold.
+// manifest (training.recipe) so `vigil eval cwru --model BUNDLE` can retrain it per fold. With --features
+// select (the default) the inputs are first chosen on inner folds of the catalog (eval/input_selection.hpp)
+// and the choice, with every candidate's inner scores, goes into the manifest (training.input_selection).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -21,6 +23,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "eval/input_selection.hpp"
 #include "eval/labelled_windows.hpp"
 #include "eval/windows_dataset.hpp"
 #include "exit_codes.hpp"
@@ -81,6 +84,16 @@ int run_train_classifier(const TrainClassifierOptions& o) {
 
   std::vector<std::size_t> all_rows(windows->rows.size());
   for (std::size_t i = 0; i < all_rows.size(); ++i) all_rows[i] = i;
+  // --features select: the inputs chosen on inner folds of the catalog (by size and by load).
+  nlohmann::json selection = nullptr;
+  if (o.recipe.select_inputs()) {
+    auto chosen = eval::select_inputs(*windows, all_rows, eval::k_input_candidates, *recipe, classes);
+    if (!chosen) return report_error("train classifier", chosen.error());
+    auto names = model::train::parse_feature_set(chosen->chosen);
+    if (!names) return report_error("train classifier", names.error());
+    recipe->features = std::move(*names);
+    selection = input_selection_json(*chosen);
+  }
   const auto rows = eval::hold_out_validation(*windows, all_rows, recipe->validation_every);
   auto train = eval::training_side(*windows, rows.train, classes, *recipe);  // + simulated faults
   if (!train) return report_error("train classifier", train.error());
@@ -126,6 +139,7 @@ int run_train_classifier(const TrainClassifierOptions& o) {
                              {"simulated_fault_windows", simulated},
                              {"best_epoch", early.best_epoch},
                              {"recipe", model::train::recipe_to_json(*recipe)}};
+  if (!selection.is_null()) training["input_selection"] = selection;
   nlohmann::json metrics = {
       {"note", "early-stopped model (before the refit) on the held-out validation recordings"},
       {"validation_accuracy", early.validation.accuracy},
@@ -142,7 +156,7 @@ int run_train_classifier(const TrainClassifierOptions& o) {
       "validation accuracy {:.4f}, macro-F1 {:.4f} (early stop at epoch {}); abstains below {:.2f} ({:.1f} "
       "s)\n",
       o.out, file_size_or_zero(o.out), classes.size(), trained->feature_columns.size(),
-      model::k_feature_count, windows->rows.size(), simulated, early.validation.accuracy,
+      model::k_classifier_feature_count, windows->rows.size(), simulated, early.validation.accuracy,
       early.validation.macro_f1, early.best_epoch, recipe->abstain_threshold, seconds_since(started));
   return 0;
 }

@@ -40,6 +40,8 @@ class Peer:
                         np.asarray(l["bias"], dtype=np.float64), l["activation"]) for l in doc["layers"]]
 
     def t2(self, x):
+        # The anomaly model reads the window features, which lead the classifier vector.
+        x = x[: len(self.centre)]
         u = self.whitening @ ((x - self.centre) / self.scale - self.mean)
         return float(u @ u)
 

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """scikit-learn peer of Vigil's learned CWRU evaluation (vigil eval cwru --model classifier).
 
-It reads the labelled feature windows Vigil wrote (--features-csv: metadata + the 28 schema features per
-4096-sample window at 12 kHz), so both sides learn from exactly the same numbers, and repeats the same
+It reads the labelled feature windows Vigil wrote (--features-csv: metadata + the 44 features of the
+classifier vector, schema 2, per 4096-sample window at 12 kHz), so both sides learn from exactly the same numbers, and repeats the same
 splits by recording metadata:
 
   by-load  leave one motor load out (4 folds)     by-size  leave one defect diameter out (3 folds)
@@ -13,8 +13,10 @@ one healthy recording (97.mat) is split by TIME for the anomaly ROC: its disjoin
 of its length fit, those starting after it test (the same 3 test windows as Vigil's), because it cannot be on
 both sides of a split by recording.
 
-Inputs: --features all | no-levels | envelope | a comma-separated list of schema names, the same sets as
-Vigil's recipe (no-levels drops rms_db, peak_db, velocity_rms_db; envelope keeps the *_snr_db features).
+Inputs: --features all | window | no-levels | family | no-levels+family | envelope | a comma-separated list
+of schema names, the same sets as Vigil's recipe (window: the 28 window features; no-levels drops rms_db,
+peak_db, velocity_rms_db from them; family: the 16 defect-family shares, *_share; envelope keeps the
+*_snr_db features).
 
 Peers (scikit-learn defaults, nothing tuned on the test folds):
   * RandomForestClassifier(n_estimators=300, class_weight="balanced", random_state=0)
@@ -53,11 +55,22 @@ META = ["recording", "fault", "load_hp", "fault_diameter_in", "speed_rpm", "star
 LEVELS = {"rms_db", "peak_db", "velocity_rms_db"}
 
 
+def is_family(name):
+    """The defect-family shares of feature schema 2 (sk_*_share, cpw_*_share)."""
+    return name.endswith("_share")
+
+
 def select_features(names, features):
     """Column indices of the feature set (see the module docstring), in schema order."""
     if features == "all":
         return list(range(len(names)))
+    if features == "window":
+        return [i for i, n in enumerate(names) if not is_family(n)]
     if features == "no-levels":
+        return [i for i, n in enumerate(names) if n not in LEVELS and not is_family(n)]
+    if features == "family":
+        return [i for i, n in enumerate(names) if is_family(n)]
+    if features == "no-levels+family":
         return [i for i, n in enumerate(names) if n not in LEVELS]
     if features == "envelope":
         return [i for i, n in enumerate(names) if n.endswith("_snr_db")]
@@ -229,7 +242,7 @@ def main():
     c = sub.add_parser("compare", help="run vigil and the peers on both splits, print a table")
     c.add_argument("--vigil", required=True)
     c.add_argument("--catalog", required=True)
-    c.add_argument("--features", default="no-levels")
+    c.add_argument("--features", default="family")
     c.add_argument("extra", nargs="*", help="further vigil eval arguments (after --)")
     args = parser.parse_args()
     if args.command == "peer":

@@ -17,7 +17,8 @@ namespace {
 // A bundle of `kind` for windows of rate x len, or why not.
 Result<model::Bundle> read_for_windows(const std::filesystem::path& path, model::ModelKind kind,
                                        double rate_hz, std::size_t window_len) {
-  auto bundle = model::read_bundle(path, kind, model::k_feature_schema_version);
+  auto bundle =
+      model::read_bundle(path, kind, model::k_feature_schema_version, model::k_oldest_feature_schema_version);
   if (!bundle) return std::unexpected(bundle.error());
   auto setup = model::window_setup_of(*bundle);
   if (!setup) return std::unexpected(setup.error().with_context(path.string()));
@@ -181,7 +182,8 @@ Result<const Decision*> AssetMonitor::process(const Window& window, double speed
     }
   }
   if (models_.classifier && f.model_state == ModelState::ok) {
-    if (auto c = models_.classifier->classify(*features)) {
+    if (auto c = models_.classifier->classify(
+            model::classifier_input(extractor_, *features, models_.classifier->input_size()))) {
       classification = *c;
     } else {
       f.model_state = ModelState::failed;

@@ -5,6 +5,8 @@
 
 #include <fmt/core.h>
 
+#include "model/verdict.hpp"
+
 namespace vigil::edge {
 
 std::string_view to_string(ModelState state) {
@@ -120,12 +122,16 @@ RawAssessment assess_window(const WindowFacts& facts, const RuleConfig& config) 
 
   out.level = vote.level;
   out.cause = vote.cause;
-  if (physics_names) {
-    out.fault = facts.physics;
-    out.confidence = std::clamp(facts.physics_confidence, 0.0, 1.0);
-  } else if (learned_names) {
-    out.fault = facts.learned_fault;
-    out.confidence = std::clamp(facts.learned_probability, 0.0, 1.0);
+  // The one verdict (model/verdict.hpp): the same rule `vigil analyze --models` and the evaluation use.
+  const auto named =
+      model::one_verdict(facts.physics, facts.physics_confidence,
+                         learned_names ? std::optional<diag::Verdict>(facts.learned_fault) : std::nullopt,
+                         facts.learned_probability,
+                         {.min_physics_confidence = config.min_physics_confidence,
+                          .strong_physics_confidence = config.strong_physics_confidence});
+  if (named) {
+    out.fault = named->fault;
+    out.confidence = named->confidence;
   } else {
     out.fault = out.level == AlertLevel::normal ? diag::Verdict::normal : diag::Verdict::unknown;
   }

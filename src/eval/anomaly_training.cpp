@@ -34,7 +34,10 @@ TrainedAnomaly trained_from(model::CalibratedAnomaly c, const AnomalySplit& spli
 std::vector<float> feature_rows(const LabelledWindows& windows, std::span<const std::size_t> rows) {
   std::vector<float> out;
   out.reserve(rows.size() * model::k_feature_count);
-  for (auto i : rows) out.insert(out.end(), windows.rows[i].features.begin(), windows.rows[i].features.end());
+  for (auto i : rows) {
+    const auto f = window_features(windows.rows[i]);
+    out.insert(out.end(), f.begin(), f.end());
+  }
   return out;
 }
 
@@ -86,7 +89,7 @@ Result<AnomalySplit> split_healthy_windows(const LabelledWindows& windows,
   for (std::size_t i = 0; i < windows.rows.size(); ++i) {
     const WindowRow& r = windows.rows[i];
     if (r.fault != config.healthy) continue;
-    if (r.features.size() != model::k_feature_count) {
+    if (r.features.size() < model::k_feature_count) {
       return fail(ErrorCode::invalid_argument, "{}: window at sample {} has {} features, schema has {}",
                   r.recording, r.start_sample, r.features.size(), model::k_feature_count);
     }

@@ -27,7 +27,7 @@ Result<Dataset> standardised(const LabelledWindows& windows, const std::vector<s
   d.x.resize(d.rows * d.features);
   for (std::size_t k = 0; k < rows.size(); ++k) {
     const auto out = std::span<float>(d.x).subspan(k * d.features, d.features);
-    if (auto ok = scaler.transform(windows.rows[rows[k]].features, out); !ok)
+    if (auto ok = scaler.transform(window_features(windows.rows[rows[k]]), out); !ok)
       return std::unexpected(ok.error());
   }
   return d;
@@ -63,7 +63,8 @@ Result<TrainedAutoencoderAnomaly> train_autoencoder_anomaly(const LabelledWindow
   std::vector<float> train_rows;
   train_rows.reserve(inner.early.size() * k_feature_count);
   for (auto i : inner.early) {
-    train_rows.insert(train_rows.end(), windows.rows[i].features.begin(), windows.rows[i].features.end());
+    const auto f = window_features(windows.rows[i]);
+    train_rows.insert(train_rows.end(), f.begin(), f.end());
   }
   auto scaler = Scaler::fit(train_rows, k_feature_count, config.anomaly.scaler);
   if (!scaler) return std::unexpected(scaler.error().with_context("anomaly scaler"));

@@ -35,7 +35,7 @@ Result<train::ClassificationReport> synthetic_normal_fold(const train::Dataset& 
                                                           const LabelledWindows& windows,
                                                           const std::vector<float>& synthetic,
                                                           const train::ClassifierRecipe& recipe) {
-  const std::size_t d = model::k_feature_count;
+  const std::size_t d = model::k_classifier_feature_count;
   train::Dataset tr = train_set, va = validation_set, te = test_set;
   for (std::size_t k = 0; k < synthetic.size() / d; ++k) {
     auto& target = k % 4 == 0 ? va : tr;
@@ -70,6 +70,15 @@ int product_class(const model::WindowDecision& d) {
       break;
   }
   return int(k_product_unknown);
+}
+
+// Column of a named fault in the physics / one-verdict reports: its position in k_fault_classes, else
+// k_not_named.
+int named_class(std::optional<diag::Verdict> named) {
+  for (std::size_t c = 0; c < k_fault_classes.size(); ++c) {
+    if (named && *named == diag::verdict_for(k_fault_classes[c])) return int(c);
+  }
+  return int(k_not_named);
 }
 
 }  // namespace
@@ -119,7 +128,7 @@ Result<HealthyTimeSplit> healthy_time_split(const io::Catalog& catalog, const La
         continue;  // fit/calibration time
       out.test_rows.push_back(i);
     }
-    auto s = out.model->score(r.features);
+    auto s = out.model->score(window_features(r));
     if (!s) return std::unexpected(s.error().with_context(r.recording));
     out.row_score[i] = *s;
     if (r.fault == domain::FaultType::normal) out.test_scores.push_back(s->score);
@@ -172,51 +181,83 @@ Result<CwruLearnedReport> evaluate_cwru_learned(const io::Catalog& catalog, cons
   for (auto c : k_fault_classes) labels.emplace_back(domain::to_string(c));
   CwruLearnedReport report;
   // Pooled over folds: 3-class fault type (argmax), 4-class product decision (+ unknown column).
-  std::vector<int> type_truth, type_predicted, product_truth, product_predicted;
+  std::vector<int> type_truth, type_predicted, product_truth, product_predicted, physics_predicted,
+      verdict_predicted;
   std::vector<double> all_fault_scores;
   for (const auto& fold : *folds) {
     auto fold_error = [&](const Error& e) { return std::unexpected(e.with_context("fold " + fold.name)); };
     std::vector<std::size_t> side = fold.train;
     side.insert(side.end(), fold.validation.begin(), fold.validation.end());
+    LearnedFold f;
+    train::ClassifierRecipe fold_recipe = recipe;
+    if (config.select_inputs) {
+      auto chosen = select_inputs(windows, side, k_input_candidates, recipe, k_fault_classes);
+      if (!chosen) return fold_error(chosen.error());
+      auto names = train::parse_feature_set(chosen->chosen);
+      if (!names) return fold_error(names.error());
+      fold_recipe.features = std::move(*names);
+      f.inputs = std::move(*chosen);
+    }
     const auto rows = hold_out_validation(windows, side, recipe.validation_every);
     auto train_set = windows_dataset(windows, rows.train, k_fault_classes);
     if (!train_set) return fold_error(train_set.error());
-    auto fit_set = training_side(windows, rows.train, k_fault_classes, recipe);  // + simulated faults
+    auto fit_set = training_side(windows, rows.train, k_fault_classes, fold_recipe);  // + simulated faults
     if (!fit_set) return fold_error(fit_set.error());
     auto validation_set = windows_dataset(windows, rows.validation, k_fault_classes);
     if (!validation_set) return fold_error(validation_set.error());
     auto test_set = windows_dataset(windows, fold.test, k_fault_classes);
     if (!test_set) return fold_error(test_set.error());
-    LearnedFold f;
     f.name = fold.name;
     f.held_out_value = fold.held_out_value;
     f.synthetic_windows = fit_set->rows - train_set->rows;
     report.synthetic_windows += f.synthetic_windows;
-    auto trained = train::train_recipe(*fit_set, *validation_set, recipe, k_fault_classes.size());
+    auto trained = train::train_recipe(*fit_set, *validation_set, fold_recipe, k_fault_classes.size());
     if (!trained) return fold_error(trained.error());
 
     // Each test window: the fault type by argmax, and the product's decision from the anomaly model's score
     // and the classification of the same probabilities.
-    std::vector<int> fold_type_pred, fold_product_truth, fold_product_pred;
+    // The physics verdict of the window alone, and the one verdict of it and the product decision.
+    std::vector<int> fold_type_pred, fold_product_truth, fold_product_pred, fold_physics_pred,
+        fold_verdict_pred;
+    std::optional<model::NamedFault> named;
     auto decide = [&](std::size_t row, int truth) {
-      const auto p = model::reference_forward(trained->model.spec, windows.rows[row].features);
+      const WindowRow& r = windows.rows[row];
+      const auto p = model::reference_forward(trained->model.spec, r.features);
       const auto c = model::classification_of(p, recipe.abstain_threshold, labels);
       const auto d = model::decide_window(healthy->row_score[row], c);
       fold_product_truth.push_back(truth);
       fold_product_pred.push_back(product_class(d));
       if (d.verdict == model::WindowVerdict::unknown) ++f.abstained;
+      const std::optional<diag::Verdict> learned =
+          d.verdict == model::WindowVerdict::fault
+              ? std::optional(diag::verdict_for(k_fault_classes[d.fault_class]))
+              : std::nullopt;
+      named = model::one_verdict(r.physics, r.physics_confidence, learned, double(c.top_probability),
+                                 config.verdict_rule);
       return int(c.top);
     };
+    const double min_physics = config.verdict_rule.min_physics_confidence;
     for (std::size_t k = 0; k < fold.test.size(); ++k) {
+      const WindowRow& r = windows.rows[fold.test[k]];
       fold_type_pred.push_back(decide(fold.test[k], test_set->labels[k] + 1));
+      fold_verdict_pred.push_back(named_class(named ? std::optional(named->fault) : std::nullopt));
+      fold_physics_pred.push_back(
+          named_class(r.physics_confidence >= min_physics ? std::optional(r.physics) : std::nullopt));
     }
-    for (auto row : healthy->test_rows) decide(row, int(k_product_normal));
+    for (auto row : healthy->test_rows) {
+      decide(row, int(k_product_normal));
+      f.healthy_named += named ? 1 : 0;
+    }
 
     auto type_report = train::classification_report(test_set->labels, fold_type_pred, k_fault_classes.size());
     if (!type_report) return fold_error(type_report.error());
     auto product_report =
         train::classification_report(fold_product_truth, fold_product_pred, k_product_unknown + 1);
     if (!product_report) return fold_error(product_report.error());
+    auto physics_report = train::classification_report(test_set->labels, fold_physics_pred, k_not_named + 1);
+    if (!physics_report) return fold_error(physics_report.error());
+    auto verdict_report = train::classification_report(test_set->labels, fold_verdict_pred, k_not_named + 1);
+    if (!verdict_report) return fold_error(verdict_report.error());
     std::vector<double> fault_scores;
     for (auto i : fold.test) {
       fault_scores.push_back(healthy->row_score[i].score);
@@ -227,6 +268,8 @@ Result<CwruLearnedReport> evaluate_cwru_learned(const io::Catalog& catalog, cons
     type_predicted.insert(type_predicted.end(), fold_type_pred.begin(), fold_type_pred.end());
     product_truth.insert(product_truth.end(), fold_product_truth.begin(), fold_product_truth.end());
     product_predicted.insert(product_predicted.end(), fold_product_pred.begin(), fold_product_pred.end());
+    physics_predicted.insert(physics_predicted.end(), fold_physics_pred.begin(), fold_physics_pred.end());
+    verdict_predicted.insert(verdict_predicted.end(), fold_verdict_pred.begin(), fold_verdict_pred.end());
     all_fault_scores.insert(all_fault_scores.end(), fault_scores.begin(), fault_scores.end());
 
     f.train_recordings = recording_count(windows, rows.train);
@@ -239,9 +282,11 @@ Result<CwruLearnedReport> evaluate_cwru_learned(const io::Catalog& catalog, cons
     f.epochs_run = trained->early.curve.size();
     f.fault_type = std::move(*type_report);
     f.product = std::move(*product_report);
+    f.physics = std::move(*physics_report);
+    f.verdict = std::move(*verdict_report);
     if (!synthetic_normal.empty()) {
-      auto four =
-          synthetic_normal_fold(*train_set, *validation_set, *test_set, windows, synthetic_normal, recipe);
+      auto four = synthetic_normal_fold(*train_set, *validation_set, *test_set, windows, synthetic_normal,
+                                        fold_recipe);
       if (!four) return fold_error(four.error().with_context("synthetic normal"));
       for (std::size_t t = 0; t < 3; ++t) f.faults_called_normal += four->count(t, 3);
       f.synthetic_normal = std::move(*four);
@@ -253,6 +298,12 @@ Result<CwruLearnedReport> evaluate_cwru_learned(const io::Catalog& catalog, cons
   if (!type_pooled) return std::unexpected(type_pooled.error());
   auto product_pooled = train::classification_report(product_truth, product_predicted, k_product_unknown + 1);
   if (!product_pooled) return std::unexpected(product_pooled.error());
+  auto physics_pooled = train::classification_report(type_truth, physics_predicted, k_not_named + 1);
+  if (!physics_pooled) return std::unexpected(physics_pooled.error());
+  auto verdict_pooled = train::classification_report(type_truth, verdict_predicted, k_not_named + 1);
+  if (!verdict_pooled) return std::unexpected(verdict_pooled.error());
+  report.physics = std::move(*physics_pooled);
+  report.verdict = std::move(*verdict_pooled);
   report.fault_type = std::move(*type_pooled);
   report.product = std::move(*product_pooled);
   report.anomaly_auc = diag::roc_auc(healthy->test_scores, all_fault_scores);

@@ -11,7 +11,9 @@
 //    - fault type, 3 classes: argmax on the fold's test windows;
 //    - product decision, 4 classes (+ unknown): model::decide_window of the anomaly model's score and the
 //      classifier's classification (the edge's own decision), on the fold's test fault windows plus the
-//      healthy test windows.
+//      healthy test windows;
+//    - the fault named by the window's physics verdict alone (as the edge weighs it) and by the one verdict
+//      (model::one_verdict of that physics verdict and the product decision), on the fold's fault windows.
 // 3. Healthy vs fault ROC AUC of the anomaly model's T^2.
 // 4. Optional (synthetic_normal > 0): a 4-class network whose normal class is simulated healthy windows,
 // tested
@@ -27,11 +29,13 @@
 
 #include "core/error.hpp"
 #include "domain/fault_type.hpp"
+#include "eval/input_selection.hpp"
 #include "eval/labelled_windows.hpp"
 #include "io/catalog.hpp"
 #include "model/anomaly_bundle.hpp"
 #include "model/train/classifier_recipe.hpp"
 #include "model/train/metrics.hpp"
+#include "model/verdict.hpp"
 
 namespace vigil::eval {
 
@@ -43,6 +47,9 @@ inline constexpr std::size_t k_product_normal = 0;   // product classes: normal,
 inline constexpr std::size_t k_product_unknown = 4;  // prediction column of abstentions
 inline constexpr std::array<std::string_view, 5> k_product_names{"normal", "inner_race", "outer_race", "ball",
                                                                  "unknown"};
+// Named-fault reports (physics alone, the one verdict): truth one of k_fault_classes, prediction one of
+// them or k_not_named (nothing named, or a fault outside the three: cage).
+inline constexpr std::size_t k_not_named = 3;
 
 // The per-asset anomaly model of the catalog's one healthy recording and the rows of the (disjoint) table
 // that are its healthy test windows, with every row's score.
@@ -76,6 +83,10 @@ double product_macro_f1(const model::train::ClassificationReport& report);
 
 struct CwruLearnedConfig {
   SplitKind split = SplitKind::by_size;
+  model::VerdictRule verdict_rule;  // thresholds of the one verdict (the edge's defaults)
+  // Choose the classifier's inputs among k_input_candidates on inner folds of each fold's training side
+  // (select_inputs) instead of taking recipe.features.
+  bool select_inputs = false;
   model::train::ClassifierRecipe recipe = model::train::default_classifier_recipe();
   double false_alarm_rate = 1e-3;    // the anomaly model's alarm budget
   std::size_t synthetic_normal = 0;  // simulated healthy windows per load for the 4-class experiment; 0: off
@@ -87,8 +98,13 @@ struct LearnedFold {
   std::size_t train_recordings = 0, validation_recordings = 0, test_recordings = 0;
   std::size_t train_windows = 0, synthetic_windows = 0, validation_windows = 0, test_windows = 0;
   std::size_t best_epoch = 0, epochs_run = 0;
+  std::optional<InputSelection> inputs;           // the choice made on the training side, when asked for
   model::train::ClassificationReport fault_type;  // 3 classes, argmax
   model::train::ClassificationReport product;     // 4 true classes x 5 decisions
+  // On the same fault test windows, which fault is named (3 true classes x 4 columns, the last k_not_named):
+  model::train::ClassificationReport physics;  // the edge's per-window physics verdict alone
+  model::train::ClassificationReport verdict;  // model::one_verdict of physics and the product decision
+  std::size_t healthy_named = 0;               // healthy test windows the one verdict names a fault in
   double anomaly_auc = 0;
   std::size_t abstained = 0;
   std::size_t fault_windows_alarmed = 0;
@@ -102,6 +118,8 @@ struct CwruLearnedReport {
   std::vector<LearnedFold> folds;
   model::train::ClassificationReport fault_type;  // pooled over the folds
   model::train::ClassificationReport product;     // pooled over the folds
+  model::train::ClassificationReport physics;     // pooled over the folds
+  model::train::ClassificationReport verdict;     // pooled over the folds
   double anomaly_auc = 0;                         // healthy test windows vs every fold's fault test windows
   std::size_t healthy_alarms = 0;                 // healthy test windows alarmed
   std::size_t fault_windows = 0;                  // fault test windows over the folds

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "diag/diagnosis.hpp"
 #include "dsp/bearing.hpp"
 #include "dsp/iir.hpp"
 #include "model/features.hpp"
@@ -18,10 +19,10 @@
 namespace vigil::eval {
 
 using model::at_model_rate;
-using model::feature_schema;
+using model::classifier_feature_schema;
 using model::FeatureExtractor;
 using model::FeatureExtractorConfig;
-using model::k_feature_count;
+using model::k_classifier_feature_count;
 using model::k_feature_schema_version;
 namespace {
 
@@ -46,7 +47,7 @@ double extra_or(const io::CatalogEntry& entry, std::string_view key, double fall
 std::string header_line() {
   std::string header;
   for (auto column : k_metadata_columns) header += fmt::format("{}{}", header.empty() ? "" : ",", column);
-  for (const auto& info : feature_schema()) header += fmt::format(",{}", info.name);
+  for (const auto& info : classifier_feature_schema()) header += fmt::format(",{}", info.name);
   return header;
 }
 
@@ -134,13 +135,20 @@ Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog,
         return fail(features.error().code, "{}: window at sample {}: {}", file, start,
                     features.error().message);
       }
+      const auto v = it->second.classifier_features();
+      const diag::WindowFeatures& a = it->second.analysis();
+      // The edge's physics verdict of this window (edge::AssetMonitor::process).
+      const diag::VerdictScore physics =
+          diag::weigh({.evidence = a.evidence, .kurtosis = a.time.kurtosis, .iso_zone = a.iso_zone});
       out.rows.push_back(WindowRow{.recording = file,
                                    .fault = entry.fault,
                                    .load_hp = load_hp,
                                    .fault_diameter_in = diameter_in,
                                    .speed_rpm = *speed_rpm,
                                    .start_sample = start,
-                                   .features = std::vector<float>(features->begin(), features->end())});
+                                   .features = std::vector<float>(v.begin(), v.end()),
+                                   .physics = physics.verdict,
+                                   .physics_confidence = physics.confidence});
     }
   }
   return out;
@@ -168,7 +176,7 @@ Status write_windows_csv(const LabelledWindows& windows, const std::filesystem::
 Result<LabelledWindows> parse_windows_csv(std::string_view text, std::string_view name) {
   LabelledWindows out;
   const std::string expected_header = header_line();
-  const std::size_t columns = k_metadata_count + k_feature_count;
+  const std::size_t columns = k_metadata_count + k_classifier_feature_count;
   std::size_t line_no = 0;
   bool have_header = false;
   std::size_t pos = 0;
@@ -181,7 +189,7 @@ Result<LabelledWindows> parse_windows_csv(std::string_view text, std::string_vie
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
     if (line.front() == '#') {
-      // "# vigil labelled windows: sample_rate_hz=12000 window_len=4096 hop=4096 schema=1"
+      // "# vigil labelled windows: sample_rate_hz=12000 window_len=4096 hop=4096 schema=2"
       std::istringstream words{std::string(line.substr(1))};
       std::string word;
       while (words >> word) {
@@ -238,12 +246,12 @@ Result<LabelledWindows> parse_windows_csv(std::string_view text, std::string_vie
                   line_no, fields[5]);
     }
     row.start_sample = static_cast<std::size_t>(meta[3]);
-    row.features.resize(k_feature_count);
-    for (std::size_t j = 0; j < k_feature_count; ++j) {
+    row.features.resize(k_classifier_feature_count);
+    for (std::size_t j = 0; j < k_classifier_feature_count; ++j) {
       auto v = parse_double(fields[k_metadata_count + j]);
       if (!v) {
         return fail(ErrorCode::parse, "{} line {}, column {}: '{}' is not a finite number", name, line_no,
-                    feature_schema()[j].name, fields[k_metadata_count + j]);
+                    classifier_feature_schema()[j].name, fields[k_metadata_count + j]);
       }
       row.features[j] = static_cast<float>(*v);
     }

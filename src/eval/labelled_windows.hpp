@@ -4,6 +4,7 @@
 // to / read from CSV so that an outside peer (bench/peer/sklearn_peer.py) learns from exactly these numbers.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <filesystem>
 #include <span>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "diag/diagnosis.hpp"
 #include "io/catalog.hpp"
 #include "model/feature_schema.hpp"
 #include "model/model_rate.hpp"
@@ -41,8 +43,19 @@ struct WindowRow {
   double speed_rpm = 0;
   std::size_t start_sample =
       0;  // first sample of the window at sample_rate_hz (time order within a recording)
-  std::vector<float> features;  // k_feature_count values
+  std::vector<float> features;  // the classifier vector: k_classifier_feature_count values, the window
+                                // features (k_feature_count) first
+  // The physics verdict of this window as the edge weighs it (diag::weigh of the window's defect evidence,
+  // kurtosis and ISO zone, machine class I); unknown with confidence 0 for rows read from CSV.
+  diag::Verdict physics = diag::Verdict::unknown;
+  double physics_confidence = 0;
 };
+
+// The window features of a row (the first k_feature_count values of its classifier vector): what anomaly
+// models read.
+inline std::span<const float> window_features(const WindowRow& row) {
+  return std::span<const float>(row.features).first(std::min(row.features.size(), model::k_feature_count));
+}
 
 struct LabelledWindows {
   double sample_rate_hz = 0;
@@ -63,10 +76,10 @@ Result<LabelledWindows> build_labelled_windows(const io::Catalog& catalog,
 std::pair<double, double> speed_range(const LabelledWindows& windows);
 
 // CSV with header "recording,fault,load_hp,fault_diameter_in,speed_rpm,start_sample,<feature names...>"
-// (feature names from feature_schema(), in schema order), one line per row, '\n' line ends, floats printed
-// with 9 significant digits (exact float round trip). The first line is a comment giving the sample rate and
-// window length: "# vigil labelled windows: sample_rate_hz=12000 window_len=4096 hop=4096 schema=1" (a file
-// without hop= reads as disjoint windows).
+// (feature names from classifier_feature_schema(), in schema order), one line per row, '\n' line ends, floats
+// printed with 9 significant digits (exact float round trip). The first line is a comment giving the sample
+// rate and window length: "# vigil labelled windows: sample_rate_hz=12000 window_len=4096 hop=4096 schema=2"
+// (a file without hop= reads as disjoint windows).
 Status write_windows_csv(const LabelledWindows& windows, const std::filesystem::path& path);
 // Inverse of write_windows_csv. Errors name the line and column: wrong header (a different feature schema is
 // refused), wrong field count, unparsable or non-finite numbers, unknown fault names.

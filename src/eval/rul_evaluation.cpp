@@ -48,7 +48,8 @@ nlohmann::json cache_key(const std::vector<io::FemtoFile>& files, const dsp::Bea
           {"bearing", bearing.name},
           {"speed_rpm", speed_rpm},
           {"high_band_low_hz", config.high_band_low_hz},
-          {"feature_schema_version", model::k_feature_schema_version}};
+          // The cache holds window features only: valid across schema versions that left them unchanged.
+          {"feature_schema_version", model::k_window_features_version}};
 }
 
 // The life of a cache file, or nullopt when it is missing or does not match `key` (feature_cache.hpp).

@@ -13,7 +13,6 @@ namespace vigil::eval {
 
 using model::FeatureExtractor;
 using model::FeatureExtractorConfig;
-using model::k_feature_count;
 using model::train::Dataset;
 namespace {
 
@@ -76,7 +75,7 @@ Result<Dataset> synthetic_fault_dataset(const LabelledWindows& windows,
   auto extractor = extractor_for(windows);
   if (!extractor) return std::unexpected(extractor.error());
   Dataset d;
-  d.features = k_feature_count;
+  d.features = model::k_classifier_feature_count;
   std::vector<float> x(windows.window_len + k_ring_up_samples);
   std::uint64_t stream = 0;
   for (const auto& [load, rpm] : speeds_by_load(windows, training_rows)) {
@@ -93,7 +92,8 @@ Result<Dataset> synthetic_fault_dataset(const LabelledWindows& windows,
         simulator->generate(x);
         auto f = extractor->extract(std::span<const float>(x).subspan(k_ring_up_samples), rpm);
         if (!f) return std::unexpected(f.error().with_context("synthetic faults"));
-        d.x.insert(d.x.end(), f->begin(), f->end());
+        const auto v = extractor->classifier_features();
+        d.x.insert(d.x.end(), v.begin(), v.end());
         d.labels.push_back(static_cast<int>(c));
         ++d.rows;
       }
@@ -119,7 +119,8 @@ Result<std::vector<float>> synthetic_healthy_rows(const LabelledWindows& windows
       simulator->generate(x);
       auto f = extractor->extract(x, rpm);
       if (!f) return std::unexpected(f.error().with_context("synthetic healthy windows"));
-      out.insert(out.end(), f->begin(), f->end());
+      const auto v = extractor->classifier_features();
+      out.insert(out.end(), v.begin(), v.end());
     }
   }
   return out;

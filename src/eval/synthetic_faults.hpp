@@ -32,9 +32,9 @@ Result<model::train::Dataset> synthetic_fault_dataset(const LabelledWindows& win
                                                       std::size_t per, std::uint64_t seed);
 
 // `per` simulated healthy windows (sim::Scenario::cwru_like with no defect) at the mean shaft speed of each
-// load among `rows`, one continuous simulation per load; features row-major, k_feature_count per window.
-// For the experiment of a simulated "normal" class (docs/learned-evaluation.md: it does not stand in for a
-// real healthy recording).
+// load among `rows`, one continuous simulation per load; features row-major, k_classifier_feature_count per
+// window. For the experiment of a simulated "normal" class (docs/learned-evaluation.md: it does not stand in
+// for a real healthy recording).
 Result<std::vector<float>> synthetic_healthy_rows(const LabelledWindows& windows,
                                                   std::span<const std::size_t> rows, std::size_t per,
                                                   std::uint64_t seed);

@@ -7,7 +7,7 @@
 
 namespace vigil::eval {
 
-using model::k_feature_count;
+using model::k_classifier_feature_count;
 using model::train::Dataset;
 
 Result<Dataset> training_side(const LabelledWindows& windows, std::span<const std::size_t> rows,
@@ -25,7 +25,7 @@ Result<Dataset> windows_dataset(const LabelledWindows& windows, std::span<const 
                                 std::span<const domain::FaultType> classes) {
   Dataset d;
   d.rows = rows.size();
-  d.features = k_feature_count;
+  d.features = k_classifier_feature_count;
   d.x.reserve(d.rows * d.features);
   d.labels.reserve(d.rows);
   for (auto i : rows) {
@@ -39,9 +39,9 @@ Result<Dataset> windows_dataset(const LabelledWindows& windows, std::span<const 
       return fail(ErrorCode::invalid_argument, "{}: fault '{}' is not one of the classifier's classes",
                   r.recording, domain::to_string(r.fault));
     }
-    if (r.features.size() != k_feature_count) {
+    if (r.features.size() != k_classifier_feature_count) {
       return fail(ErrorCode::invalid_argument, "{}: window at sample {} has {} features, schema has {}",
-                  r.recording, r.start_sample, r.features.size(), k_feature_count);
+                  r.recording, r.start_sample, r.features.size(), k_classifier_feature_count);
     }
     d.x.insert(d.x.end(), r.features.begin(), r.features.end());
     d.labels.push_back(static_cast<int>(c - classes.begin()));

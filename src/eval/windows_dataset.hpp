@@ -20,8 +20,9 @@ Result<model::train::Dataset> training_side(const LabelledWindows& windows, std:
                                             std::span<const domain::FaultType> classes,
                                             const model::train::ClassifierRecipe& recipe);
 
-// Rows `rows` of `windows` as a labelled Dataset over all k_feature_count features; the label of a row is
-// the position of its fault in `classes` (invalid_argument for a row whose fault is not listed).
+// Rows `rows` of `windows` as a labelled Dataset over the classifier vector (k_classifier_feature_count
+// features); the label of a row is the position of its fault in `classes` (invalid_argument for a row whose
+// fault is not listed).
 Result<model::train::Dataset> windows_dataset(const LabelledWindows& windows,
                                               std::span<const std::size_t> rows,
                                               std::span<const domain::FaultType> classes);

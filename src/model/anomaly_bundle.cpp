@@ -247,9 +247,12 @@ Result<AnomalyModel> AnomalyModel::from_bundle(const Bundle& bundle) {
     return fail(ErrorCode::invalid_argument, "bundle of kind '{}', expected 'anomaly'",
                 to_string(bundle.kind));
   }
-  if (bundle.feature_schema_version != k_feature_schema_version) {
-    return fail(ErrorCode::invalid_argument, "feature schema version {}, this build reads {}",
-                bundle.feature_schema_version, k_feature_schema_version);
+  // Every version this build reads has the same window features.
+  if (bundle.feature_schema_version < k_oldest_feature_schema_version ||
+      bundle.feature_schema_version > k_feature_schema_version) {
+    return fail(ErrorCode::invalid_argument,
+                "feature schema version {}, this build reads {} to {}: retrain it",
+                bundle.feature_schema_version, k_oldest_feature_schema_version, k_feature_schema_version);
   }
   const auto number = [&](const char* key) -> Result<double> {
     const auto it = bundle.model_info.find(key);

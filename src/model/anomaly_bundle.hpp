@@ -115,11 +115,11 @@ class AnomalyModel {
   // fitted on scores of this detector (nothing here can check that).
   static Result<AnomalyModel> create(Scaler scaler, AnomalyDetector detector, ScoreCalibration calibration,
                                      double false_alarm_rate);
-  // From a bundle of kind anomaly built for k_feature_schema_version (else invalid_argument): model_info
-  // {detector, false_alarm_rate, threshold}, scaler.json, calibration.json and the detector's members
-  // (above). Refuses, naming the member: a missing member, a member of the other kind, dimensions that
-  // disagree, an autoencoder graph that fails its probe, a calibration whose threshold at the budget is not
-  // model_info.threshold (a calibration of another model).
+  // From a bundle of kind anomaly built for a feature schema version this build reads (1 or 2, which have
+  // the same window features; else invalid_argument): model_info {detector, false_alarm_rate, threshold},
+  // scaler.json, calibration.json and the detector's members (above). Refuses, naming the member: a missing
+  // member, a member of the other kind, dimensions that disagree, an autoencoder graph that fails its probe,
+  // a calibration whose threshold at the budget is not model_info.threshold (a calibration of another model).
   static Result<AnomalyModel> from_bundle(const Bundle& bundle);
 
   // Scores one raw feature vector (dimension() finite values): z = scaler(x), score = detector(z).

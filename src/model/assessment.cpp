@@ -45,6 +45,12 @@ Result<WindowSetup> window_setup_of(const Bundle& bundle) {
   return setup;
 }
 
+std::span<const float> classifier_input(FeatureExtractor& extractor, std::span<const float> window_features,
+                                        std::size_t inputs) {
+  if (inputs == window_features.size()) return window_features;
+  return extractor.classifier_features().first(std::min(inputs, k_classifier_feature_count));
+}
+
 Result<WindowAssessor> WindowAssessor::create(const FeatureExtractorConfig& features,
                                               std::optional<AnomalyModel> anomaly,
                                               std::optional<ClassifierModel> classifier) {
@@ -55,9 +61,12 @@ Result<WindowAssessor> WindowAssessor::create(const FeatureExtractorConfig& feat
     return fail(ErrorCode::invalid_argument, "assessment: anomaly model takes {} features, the schema has {}",
                 anomaly->dimension(), k_feature_count);
   }
-  if (classifier && classifier->input_size() != k_feature_count) {
-    return fail(ErrorCode::invalid_argument, "assessment: classifier takes {} features, the schema has {}",
-                classifier->input_size(), k_feature_count);
+  if (classifier && classifier->input_size() != k_feature_count &&
+      classifier->input_size() != k_classifier_feature_count) {
+    return fail(
+        ErrorCode::invalid_argument,
+        "assessment: classifier takes {} features, the schema's classifier vector has {} (version 1: {})",
+        classifier->input_size(), k_classifier_feature_count, k_feature_count);
   }
   auto extractor = FeatureExtractor::create(features);
   if (!extractor) return std::unexpected(extractor.error());
@@ -74,7 +83,7 @@ Result<WindowAssessment> WindowAssessor::assess(std::span<const float> window, d
     out.anomaly = *score;
   }
   if (classifier_) {
-    auto c = classifier_->classify(*features);
+    auto c = classifier_->classify(classifier_input(extractor_, *features, classifier_->input_size()));
     if (!c) return std::unexpected(c.error());
     out.classification = *c;
   }

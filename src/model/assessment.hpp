@@ -55,6 +55,13 @@ struct WindowDecision {
 WindowDecision decide_window(const std::optional<AnomalyScore>& anomaly,
                              const std::optional<Classification>& classification);
 
+// What a classifier of `inputs` inputs reads of the window `extractor` last extracted: the window features
+// (`window_features`, what extract() returned) for a classifier of schema version 1, the classifier vector
+// (FeatureExtractor::classifier_features) otherwise. The edge and WindowAssessor both feed their classifier
+// through this.
+std::span<const float> classifier_input(FeatureExtractor& extractor, std::span<const float> window_features,
+                                        std::size_t inputs);
+
 // One window's outcome. `classification.probabilities` views the classifier's buffer (valid until the
 // next assess()).
 struct WindowAssessment {

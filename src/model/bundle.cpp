@@ -568,7 +568,8 @@ Result<Bundle> parse_bundle(std::string_view bytes, std::string_view name) {
 }
 
 Result<Bundle> read_bundle(const std::filesystem::path& path, ModelKind expected_kind,
-                           std::uint32_t expected_feature_schema_version) {
+                           std::uint32_t expected_feature_schema_version,
+                           std::optional<std::uint32_t> oldest_feature_schema_version) {
   const std::string name = path.string();
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
@@ -601,10 +602,17 @@ Result<Bundle> read_bundle(const std::filesystem::path& path, ModelKind expected
     return fail(ErrorCode::unsupported, "{}: is a bundle of kind {}, expected kind {}", name,
                 to_string(bundle->kind), to_string(expected_kind));
   }
-  if (bundle->feature_schema_version != expected_feature_schema_version) {
+  const std::uint32_t oldest = oldest_feature_schema_version.value_or(expected_feature_schema_version);
+  const std::uint32_t version = bundle->feature_schema_version;
+  if (version < oldest || version > expected_feature_schema_version) {
+    if (oldest == expected_feature_schema_version) {
+      return fail(ErrorCode::unsupported,
+                  "{}: built for feature schema version {}, this build computes version {}", name, version,
+                  expected_feature_schema_version);
+    }
     return fail(ErrorCode::unsupported,
-                "{}: built for feature schema version {}, this build computes version {}", name,
-                bundle->feature_schema_version, expected_feature_schema_version);
+                "{}: built for feature schema version {}, this build reads versions {} to {}: retrain it",
+                name, version, oldest, expected_feature_schema_version);
   }
   return bundle;
 }

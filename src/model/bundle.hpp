@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,9 +68,11 @@ Status write_bundle(const std::filesystem::path& path, const Bundle& bundle);
 // the end-of-archive marker present. `name` (usually the file name) prefixes every error.
 Result<Bundle> parse_bundle(std::string_view bytes, std::string_view name);
 
-// Reads and parses the file, then refuses it unless it is a bundle of `expected_kind` built for
-// `expected_feature_schema_version`.
+// Reads and parses the file, then refuses it unless it is a bundle of `expected_kind` built for a feature
+// schema version from `oldest_feature_schema_version` (default: the expected one) to
+// `expected_feature_schema_version`; the refusal names both.
 Result<Bundle> read_bundle(const std::filesystem::path& path, ModelKind expected_kind,
-                           std::uint32_t expected_feature_schema_version);
+                           std::uint32_t expected_feature_schema_version,
+                           std::optional<std::uint32_t> oldest_feature_schema_version = std::nullopt);
 
 }  // namespace vigil::model

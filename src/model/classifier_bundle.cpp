@@ -43,9 +43,9 @@ Result<Bundle> make_classifier_bundle(const MlpSpec& spec, std::string graph, st
                                       double abstain_threshold, nlohmann::json training,
                                       nlohmann::json metrics) {
   if (auto ok = validate(spec); !ok) return std::unexpected(ok.error().with_context("classifier"));
-  if (spec.input_size() != k_feature_count) {
+  if (spec.input_size() != k_classifier_feature_count) {
     return fail(ErrorCode::invalid_argument, "classifier: {} inputs, feature schema {} has {}",
-                spec.input_size(), k_feature_schema_version, k_feature_count);
+                spec.input_size(), k_feature_schema_version, k_classifier_feature_count);
   }
   if (spec.layers.back().activation != Activation::softmax) {
     return fail(ErrorCode::invalid_argument,
@@ -110,9 +110,11 @@ Result<ClassifierModel> ClassifierModel::from_bundle(const Bundle& bundle) {
     return fail(ErrorCode::invalid_argument, "bundle of kind '{}', expected 'classifier'",
                 to_string(bundle.kind));
   }
-  if (bundle.feature_schema_version != k_feature_schema_version) {
-    return fail(ErrorCode::invalid_argument, "feature schema version {}, this build reads {}",
-                bundle.feature_schema_version, k_feature_schema_version);
+  const auto inputs = classifier_feature_count(bundle.feature_schema_version);
+  if (!inputs) {
+    return fail(ErrorCode::invalid_argument,
+                "feature schema version {}, this build reads {} to {}: retrain it",
+                bundle.feature_schema_version, k_oldest_feature_schema_version, k_feature_schema_version);
   }
   const auto threshold = bundle.model_info.find("abstain_threshold");
   if (threshold == bundle.model_info.end() || !threshold->is_number()) {
@@ -140,9 +142,9 @@ Result<ClassifierModel> ClassifierModel::from_bundle(const Bundle& bundle) {
     return fail(ErrorCode::not_found, "bundle has no member '{}'", k_classifier_graph_member);
   auto onnx = OnnxModel::create(graph->bytes, k_classifier_graph_member);
   if (!onnx) return std::unexpected(onnx.error());
-  if (onnx->input_size() != k_feature_count) {
+  if (onnx->input_size() != *inputs) {
     return fail(ErrorCode::invalid_argument, "{}: {} inputs, feature schema {} has {}",
-                k_classifier_graph_member, onnx->input_size(), k_feature_schema_version, k_feature_count);
+                k_classifier_graph_member, onnx->input_size(), bundle.feature_schema_version, *inputs);
   }
   if (onnx->output_size() != labels.size()) {
     return fail(ErrorCode::invalid_argument, "{}: {} outputs for {} labels", k_classifier_graph_member,

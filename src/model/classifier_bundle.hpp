@@ -28,9 +28,9 @@ inline constexpr std::string_view k_classifier_unknown_label = "unknown";
 // train::classifier_graph; refused when its output on a probe input is not the reference forward's) and
 // labels.json
 // {"type": "class_labels", "version": 1, "labels": [...]}, model_info {graph, labels, classes, input_size,
-// abstain_threshold}. `spec` must take k_feature_count inputs and end in a softmax over labels.size() >= 2
-// distinct, non-empty labels (none called "unknown"); abstain_threshold in [0, 1]. training / metrics
-// (objects) go to the manifest as given (null counts as {}).
+// abstain_threshold}. `spec` must take k_classifier_feature_count inputs and end in a softmax over
+// labels.size() >= 2 distinct, non-empty labels (none called "unknown"); abstain_threshold in [0, 1].
+// training / metrics (objects) go to the manifest as given (null counts as {}).
 Result<Bundle> make_classifier_bundle(const MlpSpec& spec, std::string graph, std::vector<std::string> labels,
                                       double abstain_threshold, nlohmann::json training,
                                       nlohmann::json metrics);
@@ -52,11 +52,13 @@ Classification classification_of(std::span<const float> probabilities, double ab
 
 class ClassifierModel {
  public:
-  // From a bundle of kind classifier built for k_feature_schema_version (else invalid_argument); the graph
-  // must take k_feature_count inputs and give one output per label.
+  // From a bundle of kind classifier built for a feature schema version this build reads (1: the window
+  // features, 2: the classifier vector; else invalid_argument); the graph must take that version's
+  // classifier_feature_count inputs and give one output per label.
   static Result<ClassifierModel> from_bundle(const Bundle& bundle);
 
-  // Runs the graph on one raw feature vector (input_size() values) through the allocation-free evaluator
+  // Runs the graph on one raw feature vector (input_size() values: the first input_size() values of
+  // FeatureExtractor::classifier_features()) through the allocation-free evaluator
   // (OnnxModel::run). Not thread-safe: one ClassifierModel per worker.
   Result<Classification> classify(std::span<const float> features);
 

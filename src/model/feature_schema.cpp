@@ -3,7 +3,7 @@
 namespace vigil::model {
 namespace {
 
-constexpr std::array<FeatureInfo, k_feature_count> k_schema{{
+constexpr std::array<FeatureInfo, k_classifier_feature_count> k_schema{{
     {"rms_db", "dB re 1 g", "20 log10 of the window's RMS acceleration"},
     {"peak_db", "dB re 1 g", "20 log10 of the window's largest absolute acceleration"},
     {"crest_factor", "1", "peak / RMS"},
@@ -33,13 +33,46 @@ constexpr std::array<FeatureInfo, k_feature_count> k_schema{{
     {"ftf_h1_snr_db", "dB", "envelope line at 1 x FTF over its local background"},
     {"ftf_h2_snr_db", "dB", "envelope line at 2 x FTF over its local background"},
     {"ftf_h3_snr_db", "dB", "envelope line at 3 x FTF over its local background"},
+    {"sk_bpfo_snr_share", "1", "kurtogram band: BPFO's share of the four families' mean harmonic SNR"},
+    {"sk_bpfi_snr_share", "1", "kurtogram band: BPFI's share of the four families' mean harmonic SNR"},
+    {"sk_bsf_snr_share", "1", "kurtogram band: BSF's share of the four families' mean harmonic SNR"},
+    {"sk_ftf_snr_share", "1", "kurtogram band: FTF's share of the four families' mean harmonic SNR"},
+    {"sk_bpfo_line_share", "1",
+     "kurtogram band: BPFO's share of the race and ball lines' power above background"},
+    {"sk_bpfi_line_share", "1",
+     "kurtogram band: BPFI's share of the race and ball lines' power above background"},
+    {"sk_bsf_line_share", "1",
+     "kurtogram band: BSF's share of the race and ball lines' power above background"},
+    {"sk_modulation_share", "1", "kurtogram band: sideband share of the stronger of BPFI and BSF"},
+    {"cpw_bpfo_snr_share", "1", "pre-whitened band: BPFO's share of the four families' mean harmonic SNR"},
+    {"cpw_bpfi_snr_share", "1", "pre-whitened band: BPFI's share of the four families' mean harmonic SNR"},
+    {"cpw_bsf_snr_share", "1", "pre-whitened band: BSF's share of the four families' mean harmonic SNR"},
+    {"cpw_ftf_snr_share", "1", "pre-whitened band: FTF's share of the four families' mean harmonic SNR"},
+    {"cpw_bpfo_line_share", "1",
+     "pre-whitened band: BPFO's share of the race and ball lines' power above background"},
+    {"cpw_bpfi_line_share", "1",
+     "pre-whitened band: BPFI's share of the race and ball lines' power above background"},
+    {"cpw_bsf_line_share", "1",
+     "pre-whitened band: BSF's share of the race and ball lines' power above background"},
+    {"cpw_modulation_share", "1", "pre-whitened band: sideband share of the stronger of BPFI and BSF"},
 }};
 
 static_assert(index(Feature::ftf_h3_snr_db) + 1 == k_feature_count, "Feature enum and count disagree");
+static_assert(index(FamilyFeature::cpw_modulation_share) + 1 == k_classifier_feature_count,
+              "FamilyFeature enum and count disagree");
+static_assert(2 * k_family_features_per_method == k_family_feature_count);
 
 }  // namespace
 
-std::span<const FeatureInfo> feature_schema() { return k_schema; }
+std::span<const FeatureInfo> feature_schema() { return std::span(k_schema).first(k_feature_count); }
+
+std::span<const FeatureInfo> classifier_feature_schema() { return k_schema; }
+
+std::optional<std::size_t> classifier_feature_count(std::uint32_t version) {
+  if (version == 1) return k_feature_count;
+  if (version == 2) return k_classifier_feature_count;
+  return std::nullopt;
+}
 
 std::optional<std::size_t> feature_index(std::string_view name) {
   for (std::size_t i = 0; i < k_schema.size(); ++i) {

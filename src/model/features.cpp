@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "dsp/cepstrum_prewhitening.hpp"
+
 namespace vigil::model {
 namespace {
 
@@ -45,7 +47,66 @@ double sum(std::span<const float> values) {
 // offset) are left out of every band and of the total.
 constexpr std::size_t k_first_power_bin = 2;
 
+// E_F: mean over the harmonics asked for of max(0, SNR) in dB (unchecked harmonics count 0).
+double mean_positive_snr_db(const dsp::DefectEvidence& evidence, int harmonics) {
+  double sum = 0;
+  for (int i = 0; i < evidence.harmonics_checked; ++i) {
+    sum += std::max(0.0, evidence.harmonics[static_cast<std::size_t>(i)].snr_db);
+  }
+  return sum / double(harmonics);
+}
+
+// L_F: sum over the checked harmonics of max(0, line - background)^2.
+double line_power_above_background(const dsp::DefectEvidence& evidence) {
+  double sum = 0;
+  for (int i = 0; i < evidence.harmonics_checked; ++i) {
+    const auto& m = evidence.harmonics[static_cast<std::size_t>(i)];
+    const double excess = std::max(0.0, m.amplitude - m.background);
+    if (std::isfinite(excess)) sum += excess * excess;
+  }
+  return sum;
+}
+
+// The family features use the first three harmonics, whatever the finder was asked for.
+constexpr int k_family_harmonics = 3;
+
 }  // namespace
+
+void family_features(const std::array<dsp::DefectEvidence, dsp::k_defect_count>& evidence,
+                     std::span<float, k_family_features_per_method> out) {
+  using dsp::Defect;
+  constexpr std::array<Defect, 4> families{Defect::outer_race, Defect::inner_race, Defect::ball,
+                                           Defect::cage};
+  auto of = [&](Defect d) -> const dsp::DefectEvidence& { return evidence[static_cast<std::size_t>(d)]; };
+  auto first_three = [](dsp::DefectEvidence e) {
+    e.harmonics_checked = std::min(e.harmonics_checked, k_family_harmonics);
+    return e;
+  };
+  std::array<double, 4> e{};
+  double e_sum = 0;
+  for (std::size_t k = 0; k < families.size(); ++k) {
+    e[k] = mean_positive_snr_db(first_three(of(families[k])), k_family_harmonics);
+    e_sum += e[k] + 1.0;
+  }
+  for (std::size_t k = 0; k < families.size(); ++k) out[k] = static_cast<float>((e[k] + 1.0) / e_sum);
+
+  std::array<double, 3> l{};
+  double l_sum = 0;
+  for (std::size_t k = 0; k < l.size(); ++k) {
+    l[k] = line_power_above_background(first_three(of(families[k])));
+    l_sum += l[k];
+  }
+  for (std::size_t k = 0; k < l.size(); ++k) {
+    out[4 + k] = static_cast<float>(l_sum > 0 && std::isfinite(l_sum) ? l[k] / l_sum : 1.0 / 3.0);
+  }
+
+  // The stronger of the two modulated families (inner race first on ties).
+  const bool ball = e[2] > e[1];
+  const dsp::DefectEvidence& modulated = of(ball ? Defect::ball : Defect::inner_race);
+  const double carrier = ball ? e[2] : e[1];
+  const double sideband = modulated.sidebands_checked > 0 ? std::max(0.0, modulated.sideband_snr_db) : 0.0;
+  out[7] = static_cast<float>((sideband + 1.0) / (sideband + carrier + 2.0));
+}
 
 Result<FeatureExtractor> FeatureExtractor::create(const FeatureExtractorConfig& config) {
   if (!(config.speed_tolerance >= 0 && config.speed_tolerance <= 0.1)) {
@@ -69,9 +130,20 @@ Result<FeatureExtractor> FeatureExtractor::create(const FeatureExtractorConfig& 
   auto analyzer = diag::WindowAnalyzer::create(wc);
   if (!analyzer) return std::unexpected(analyzer.error().with_context("features"));
 
+  // The pre-whitened demodulation: the band above the shaft harmonics up to 0.9 x Nyquist, as the
+  // recording-level diagnosis demodulates it (diag::Demodulation::prewhitened).
+  auto envelope = dsp::EnvelopeAnalyzer::create(diag::envelope_config(wc));
+  if (!envelope) return std::unexpected(envelope.error().with_context("features"));
+  auto finder = dsp::DefectEvidenceFinder::create(envelope->envelope_bins(), wc.evidence);
+  if (!finder) return std::unexpected(finder.error().with_context("features"));
+
   FeatureExtractor e;
   e.config_ = config;
   e.analyzer_.emplace(std::move(*analyzer));
+  e.whitened_envelope_.emplace(std::move(*envelope));
+  e.whitened_finder_.emplace(std::move(*finder));
+  e.whitened_spectrum_.assign(config.window_len / 2 + 1, {});
+  e.broad_band_ = {diag::band_low_hz(wc), 0.45 * config.sample_rate_hz};
   return e;
 }
 
@@ -84,6 +156,7 @@ Result<std::span<const float>> FeatureExtractor::extract(std::span<const float> 
     return fail(ErrorCode::out_of_range, "features: shaft speed {} rpm outside (0, {}] rpm", speed_rpm,
                 config_.max_speed_rpm);
   }
+  family_ready_ = false;
   const diag::WindowFeatures& w = analyzer_->analyze(window, speed_rpm);
   if (!std::isfinite(w.time.rms) || !std::isfinite(w.time.peak)) {
     return fail(ErrorCode::invalid_argument, "features: window contains non-finite samples");
@@ -145,7 +218,23 @@ Result<std::span<const float>> FeatureExtractor::extract(std::span<const float> 
   set(Feature::ftf_h1_snr_db, harmonic_snr_db(ftf, 1));
   set(Feature::ftf_h2_snr_db, harmonic_snr_db(ftf, 2));
   set(Feature::ftf_h3_snr_db, harmonic_snr_db(ftf, 3));
-  return std::span<const float>(features_);
+  return std::span<const float>(features_).first(k_feature_count);
+}
+
+std::span<const float> FeatureExtractor::classifier_features() {
+  if (family_ready_) return features_;
+  const diag::WindowFeatures& w = analyzer_->last();
+  family_features(
+      w.evidence,
+      std::span(features_).subspan<index(FamilyFeature::sk_bpfo_snr_share), k_family_features_per_method>());
+  dsp::cepstrum_prewhiten(w.spectrum, whitened_spectrum_);
+  const auto envelope =
+      whitened_envelope_->analyze(std::span<const std::complex<float>>(whitened_spectrum_), broad_band_);
+  family_features(
+      whitened_finder_->find(envelope, w.frequencies),
+      std::span(features_).subspan<index(FamilyFeature::cpw_bpfo_snr_share), k_family_features_per_method>());
+  family_ready_ = true;
+  return features_;
 }
 
 }  // namespace vigil::model

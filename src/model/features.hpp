@@ -15,6 +15,8 @@
 #include "core/error.hpp"
 #include "diag/window_analyzer.hpp"
 #include "dsp/bearing.hpp"
+#include "dsp/defect_evidence.hpp"
+#include "dsp/envelope.hpp"
 #include "dsp/fft.hpp"
 #include "dsp/velocity.hpp"
 #include "model/feature_schema.hpp"
@@ -43,6 +45,13 @@ struct FeatureExtractorConfig {
 // Every value is finite for a finite window: logarithms are floored (levels at -200 dB, power fractions
 // at -120 dB) and a harmonic that cannot be checked (outside the envelope spectrum, or a defect frequency
 // below 4 envelope bins, e.g. FTF in short windows) reads 0 dB, i.e. "no line above the background".
+// The k_family_features_per_method defect-family features of one demodulation's evidence (Defect order:
+// outer race, inner race, ball, cage), in the order of one FamilyFeature block (snr shares of BPFO, BPFI,
+// BSF, FTF; line shares of BPFO, BPFI, BSF; modulation share). Formulas in feature_schema.hpp. Harmonics
+// that were not checked count as 0 dB / no line. Always finite.
+void family_features(const std::array<dsp::DefectEvidence, dsp::k_defect_count>& evidence,
+                     std::span<float, k_family_features_per_method> out);
+
 class FeatureExtractor {
  public:
   // Level floors (see above).
@@ -57,6 +66,14 @@ class FeatureExtractor {
   // out of range, non-finite samples.
   Result<std::span<const float>> extract(std::span<const float> window, double speed_rpm);
 
+  // The classifier vector of the window extract() last read (k_classifier_feature_count values): the
+  // window features, then the defect-family features (feature_schema.hpp). The family features of the
+  // pre-whitened band need one more demodulation of the window's spectrum, done here on the first call after
+  // each extract(), so that models reading the window features alone pay nothing for them. A classifier of
+  // schema version 1 reads the first k_feature_count values. Views this extractor's buffer; valid until the
+  // next extract(); unspecified before the first. Allocates nothing.
+  std::span<const float> classifier_features();
+
   const FeatureExtractorConfig& config() const { return config_; }
   // The physics analysis of the last window extract() read (ISO velocity, band, envelope spectrum, defect
   // evidence): the edge's rule layer reads it, so one FFT per window feeds both the physics and the learned
@@ -68,7 +85,13 @@ class FeatureExtractor {
 
   FeatureExtractorConfig config_;
   std::optional<diag::WindowAnalyzer> analyzer_;
-  std::array<float, k_feature_count> features_{};
+  // The pre-whitened demodulation of the family features (same envelope reach as the analyzer's).
+  std::optional<dsp::EnvelopeAnalyzer> whitened_envelope_;
+  std::optional<dsp::DefectEvidenceFinder> whitened_finder_;
+  std::vector<std::complex<float>> whitened_spectrum_;
+  dsp::FrequencyBand broad_band_;
+  std::array<float, k_classifier_feature_count> features_{};
+  bool family_ready_ = false;  // the family features are of the last extract()
 };
 
 }  // namespace vigil::model

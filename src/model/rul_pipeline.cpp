@@ -477,13 +477,14 @@ Result<RulModel> rul_model_from_bundle(const Bundle& bundle) {
   }
   if (status && m.score.kind == RulScoreKind::schema_t2) {
     auto v = score->find("feature_schema_version");
+    // Any version from the last change of the window features on: the score reads only them.
     if (v == score->end() || !v->is_number_unsigned() ||
-        v->get<std::uint64_t>() != k_feature_schema_version) {
-      status =
-          fail(ErrorCode::parse,
-               "score.json: field 'feature_schema_version' missing or not {} (the feature schema of this "
-               "build)",
-               k_feature_schema_version);
+        v->get<std::uint64_t>() < k_window_features_version ||
+        v->get<std::uint64_t>() > k_feature_schema_version) {
+      status = fail(ErrorCode::parse,
+                    "score.json: field 'feature_schema_version' missing or not {} to {} (the window features "
+                    "of this build)",
+                    k_window_features_version, k_feature_schema_version);
     }
   }
   num(bundle.model_info, "model_info", "interval_probability", m.config.interval_probability);

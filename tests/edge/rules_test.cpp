@@ -80,6 +80,28 @@ TEST(Rules, PhysicsNamesTheFaultOverTheLearnedClass) {
   EXPECT_EQ(a.cause, Cause::physics_defect);  // first in precedence at the warning level
 }
 
+TEST(Rules, TheLearnedClassReplacesAWeakPhysicsPattern) {
+  // The one verdict (model/verdict.hpp): physics below strong_physics_confidence gives way to a named learned
+  // fault; the level is the higher of the two (the learned fault's warning).
+  WindowFacts f = healthy();
+  f.physics = Verdict::outer_race;
+  f.physics_confidence = 0.45;
+  f.learned = model::WindowVerdict::fault;
+  f.learned_fault = Verdict::ball;
+  f.learned_probability = 0.8;
+  RawAssessment a = assess_window(f, {});
+  EXPECT_EQ(a.fault, Verdict::ball);
+  EXPECT_DOUBLE_EQ(a.confidence, 0.8);
+  EXPECT_EQ(a.level, AlertLevel::warning);
+  EXPECT_EQ(a.cause, Cause::learned_fault);
+  // An untrusted model does not take part: the weak physics pattern names the fault, as a watch.
+  f.model_state = ModelState::out_of_range;
+  a = assess_window(f, {});
+  EXPECT_EQ(a.fault, Verdict::outer_race);
+  EXPECT_DOUBLE_EQ(a.confidence, 0.45);
+  EXPECT_EQ(a.level, AlertLevel::watch);
+}
+
 TEST(Rules, LearnedAnomalyWithoutANamedFaultIsAWatch) {
   WindowFacts f = healthy();
   for (auto v : {model::WindowVerdict::abnormal, model::WindowVerdict::unknown}) {

@@ -42,7 +42,7 @@ int class_of(domain::FaultType f) {
 train::Dataset dataset_of(const LabelledWindows& w, const std::vector<std::size_t>& rows) {
   train::Dataset d;
   d.rows = rows.size();
-  d.features = k_feature_count;
+  d.features = k_classifier_feature_count;
   for (auto i : rows) {
     d.x.insert(d.x.end(), w.rows[i].features.begin(), w.rows[i].features.end());
     d.labels.push_back(class_of(w.rows[i].fault));

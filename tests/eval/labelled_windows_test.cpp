@@ -143,7 +143,7 @@ TEST_F(LabelledWindowsTest, CutsEveryRecordingIntoWholeDisjointWindowsWithItsCat
       EXPECT_EQ(rows[k]->fault_diameter_in, r.diameter_in);
       EXPECT_EQ(rows[k]->speed_rpm, r.speed_rpm);
       EXPECT_EQ(rows[k]->start_sample, k * k_window);
-      ASSERT_EQ(rows[k]->features.size(), k_feature_count);
+      ASSERT_EQ(rows[k]->features.size(), k_classifier_feature_count);
       for (float f : rows[k]->features) EXPECT_TRUE(std::isfinite(f));
     }
   }
@@ -167,8 +167,15 @@ TEST_F(LabelledWindowsTest, FeaturesAreThoseOfTheSimulatedSamplesWindowByWindow)
     if (row.recording != fmt::format("{}.mat", r.number)) continue;
     auto f = extractor->extract(std::span<const float>(x).subspan(k * k_window, k_window), r.speed_rpm);
     ASSERT_TRUE(f.has_value());
-    for (std::size_t j = 0; j < k_feature_count; ++j)
-      EXPECT_EQ(row.features[j], (*f)[j]) << "window " << k << " feature " << j;
+    const auto v = extractor->classifier_features();
+    for (std::size_t j = 0; j < k_classifier_feature_count; ++j)
+      EXPECT_EQ(row.features[j], v[j]) << "window " << k << " feature " << j;
+    // The physics verdict is the edge's: diag::weigh of the same window's evidence.
+    const auto& a = extractor->analysis();
+    const auto physics =
+        diag::weigh({.evidence = a.evidence, .kurtosis = a.time.kurtosis, .iso_zone = a.iso_zone});
+    EXPECT_EQ(row.physics, physics.verdict) << "window " << k;
+    EXPECT_EQ(row.physics_confidence, physics.confidence) << "window " << k;
     ++k;
   }
   EXPECT_EQ(k, 5u);
@@ -268,13 +275,13 @@ TEST_F(LabelledWindowsTest, CsvRoundTripIsExact) {
 
 std::string valid_csv_line(std::string_view fault = "ball", std::string_view feature0 = "1.5") {
   std::string line = fmt::format("105.mat,{},0,0.007,1797,0,{}", fault, feature0);
-  for (std::size_t j = 1; j < k_feature_count; ++j) line += ",0.25";
+  for (std::size_t j = 1; j < k_classifier_feature_count; ++j) line += ",0.25";
   return line;
 }
 
 std::string header() {
   std::string h = "recording,fault,load_hp,fault_diameter_in,speed_rpm,start_sample";
-  for (const auto& info : feature_schema()) h += fmt::format(",{}", info.name);
+  for (const auto& info : classifier_feature_schema()) h += fmt::format(",{}", info.name);
   return h;
 }
 
@@ -295,7 +302,7 @@ TEST(LabelledWindowsCsv, RefusesMalformedInputNamingLineAndColumn) {
   } cases[] = {
       {"", "no header"},
       {bad_header + "\n" + valid_csv_line(), "header does not match"},
-      {header() + "\n" + valid_csv_line() + ",7", "line 2: 35 fields, expected 34"},
+      {header() + "\n" + valid_csv_line() + ",7", "line 2: 51 fields, expected 50"},
       {header() + "\n" + valid_csv_line("cracked"), "unknown fault 'cracked'"},
       {header() + "\n" + valid_csv_line("ball", "abc"), "column rms_db: 'abc'"},
       {header() + "\n" + valid_csv_line("ball", "nan"), "column rms_db: 'nan'"},

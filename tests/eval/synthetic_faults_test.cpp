@@ -27,12 +27,12 @@ LabelledWindows two_loads() {
                                .fault = domain::FaultType::ball,
                                .load_hp = 0,
                                .speed_rpm = 1797,
-                               .features = std::vector<float>(k_feature_count, 0.0f)});
+                               .features = std::vector<float>(k_classifier_feature_count, 0.0f)});
     t.rows.push_back(WindowRow{.recording = "b.mat",
                                .fault = domain::FaultType::ball,
                                .load_hp = 2,
                                .speed_rpm = 1750,
-                               .features = std::vector<float>(k_feature_count, 0.0f)});
+                               .features = std::vector<float>(k_classifier_feature_count, 0.0f)});
   }
   return t;
 }
@@ -44,7 +44,7 @@ TEST(SyntheticFaults, GivesPerWindowsOfEachClassAtEachLoadLabelledByPosition) {
   auto d = synthetic_fault_dataset(t, rows, classes, 5, 1);
   ASSERT_TRUE(d.has_value()) << d.error().message;
   EXPECT_EQ(d->rows, 2u * 2u * 5u);  // loads x classes x per
-  EXPECT_EQ(d->features, k_feature_count);
+  EXPECT_EQ(d->features, k_classifier_feature_count);
   ASSERT_EQ(d->labels.size(), d->rows);
   std::size_t zeros = 0;
   for (int l : d->labels) zeros += l == 0 ? 1 : 0;

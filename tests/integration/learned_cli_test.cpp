@@ -5,12 +5,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "integration/cli_support.hpp"
+#include "model/bundle.hpp"
+#include "model/feature_schema.hpp"
 #include "support/test_data.hpp"
 
 namespace VIGIL_TEST_FILE {
@@ -150,8 +153,8 @@ TEST_F(Cli, EvalRetrainsTheBundlesRecipePerFoldAndReportsTheIssuesKeys) {
       run("eval cwru " + catalog + " --model " + path("c.vigil") + " --split by-size --json", true);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
-  for (const char* key : {"accuracy", "macro_f1", "anomaly_auc", "confusion", "folds", "fault_type", "recipe",
-                          "anomaly", "bundle", "task"}) {
+  for (const char* key : {"accuracy", "macro_f1", "anomaly_auc", "confusion", "folds", "fault_type",
+                          "physics", "verdict", "recipe", "anomaly", "bundle", "task"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   // The recipe that ran is the bundle's.
@@ -168,6 +171,14 @@ TEST_F(Cli, EvalRetrainsTheBundlesRecipePerFoldAndReportsTheIssuesKeys) {
   for (const auto& [column, n] : confusion.at("normal").items()) normal_rows += n.get<std::size_t>();
   EXPECT_EQ(normal_rows, 3 * j.at("anomaly").at("healthy_test_windows").get<std::size_t>());  // once per fold
   EXPECT_EQ(j.at("fault_type").at("confusion").size(), 3u);
+  // Physics alone and the one verdict name a fault (or none: the unknown column) in every fault test window.
+  for (const char* task : {"physics", "verdict"}) {
+    std::size_t named = 0;
+    for (const auto& [truth, row] : j.at(task).at("confusion").items()) {
+      for (const auto& [column, n] : row.items()) named += n.get<std::size_t>();
+    }
+    EXPECT_EQ(named, j.at("anomaly").at("fault_windows").get<std::size_t>()) << task;
+  }
   for (const char* key : {"accuracy", "macro_f1"}) {
     const double v = j.at(key).get<double>();
     EXPECT_TRUE(v >= 0 && v <= 1) << key << " " << v;
@@ -177,6 +188,47 @@ TEST_F(Cli, EvalRetrainsTheBundlesRecipePerFoldAndReportsTheIssuesKeys) {
   for (const auto& f : j.at("folds")) {
     EXPECT_EQ(f.at("test_recordings"), 6) << f.dump();
     EXPECT_EQ(f.at("train_recordings").get<int>() + f.at("validation_recordings").get<int>(), 12) << f.dump();
+  }
+}
+
+// --features select: the inputs are chosen among the three candidates on inner folds (by size and by load)
+// of the training data; the bundle records the choice with every candidate's scores, the recipe reads the
+// chosen set, and the evaluation records each fold's own choice.
+TEST_F(Cli, SelectChoosesTheInputsOnInnerFoldsAndRecordsTheChoice) {
+  VIGIL_REQUIRE_DATA("cwru/catalog.csv");
+  const std::string catalog = cwru_subset(path("subset.csv"));
+  const std::string recipe = " --hidden 8 --epochs 4 --synthetic-faults 0 --features select";
+  const CliRun trained = run("train classifier " + catalog + " --out " + path("s.vigil") + recipe);
+  ASSERT_EQ(trained.exit_code, 0) << trained.out;
+  auto bundle = vigil::model::read_bundle(path("s.vigil"), vigil::model::ModelKind::classifier,
+                                          vigil::model::k_feature_schema_version);
+  ASSERT_TRUE(bundle.has_value()) << bundle.error().message;
+  const auto& selection = bundle->training.at("input_selection");
+  const std::map<std::string, std::size_t> inputs{
+      {"family", 16}, {"no-levels", 25}, {"no-levels+family", 41}};
+  ASSERT_EQ(selection.at("candidates").size(), inputs.size());
+  double best = -1;
+  std::string best_inputs;
+  for (const auto& c : selection.at("candidates")) {
+    EXPECT_TRUE(inputs.contains(c.at("inputs").get<std::string>()));
+    const double mean =
+        0.5 * (c.at("inner_by_size_accuracy").get<double>() + c.at("inner_by_load_accuracy").get<double>());
+    EXPECT_NEAR(c.at("score").get<double>(), mean, 1e-12);
+    if (mean > best) {
+      best = mean;
+      best_inputs = c.at("inputs").get<std::string>();
+    }
+  }
+  EXPECT_EQ(selection.at("chosen"), best_inputs);
+  EXPECT_EQ(bundle->training.at("recipe").at("features").size(), inputs.at(best_inputs));
+
+  const CliRun r = run("eval cwru " + catalog + " --model classifier --split by-size --json" + recipe, true);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.at("folds").size(), 3u);
+  for (const auto& fold : j.at("folds")) {
+    EXPECT_TRUE(inputs.contains(fold.at("inputs").at("chosen").get<std::string>())) << fold.at("name");
+    EXPECT_EQ(fold.at("inputs").at("candidates").size(), inputs.size());
   }
 }
 

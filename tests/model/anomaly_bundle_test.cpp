@@ -175,6 +175,17 @@ TEST(AnomalyBundle, RefusesAnotherKindOrFeatureSchema) {
   auto b = AnomalyModel::from_bundle(*parsed);
   ASSERT_FALSE(b.has_value());
   EXPECT_NE(b.error().message.find("schema"), std::string::npos) << b.error().message;
+  // Version 1 had the same window features: its anomaly bundles still load; version 0 never existed.
+  wrong_schema.feature_schema_version = 1;
+  parsed = round_trip(wrong_schema);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  EXPECT_TRUE(AnomalyModel::from_bundle(*parsed).has_value());
+  wrong_schema.feature_schema_version = 0;
+  parsed = round_trip(wrong_schema);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  b = AnomalyModel::from_bundle(*parsed);
+  ASSERT_FALSE(b.has_value());
+  EXPECT_NE(b.error().message.find("this build reads 1 to 2"), std::string::npos) << b.error().message;
 
   // Through a file, read_bundle refuses the wrong kind before any member is parsed.
   const auto path =

@@ -62,9 +62,9 @@ AnomalyModel healthy_model() {
 
 ClassifierModel fixed_classifier(double abstain_threshold) {
   MlpSpec spec;
-  spec.layers.push_back(DenseLayer{.inputs = k_feature_count,
+  spec.layers.push_back(DenseLayer{.inputs = k_classifier_feature_count,
                                    .outputs = 3,
-                                   .weight = std::vector<float>(3 * k_feature_count, 0.0f),
+                                   .weight = std::vector<float>(3 * k_classifier_feature_count, 0.0f),
                                    .bias = {2.0f, 0.0f, 0.0f},
                                    .activation = Activation::softmax});
   auto bundle =
@@ -124,10 +124,10 @@ TEST_F(AssessRecording, AHealthyRecordingIsNormalAndAFaultyOneIsNamedByTheClassi
 
 // The edge's whole per-window path in steady state: samples in, schema features, the anomaly score, the
 // fault class, the health index; nothing on it may touch the heap (STYLE: hot paths allocate nothing). The
-// classifier is a trained-shape network (28 -> 64 -> 32 -> 3) served from its bundle; windows alternate
+// classifier is a trained-shape network (44 -> 64 -> 32 -> 3) served from its bundle; windows alternate
 // healthy and outer-race faults so that every branch (alarm or not, abstain or not) is exercised.
 TEST_F(AssessRecording, TheWholeWindowPathAllocatesNothingInSteadyState) {
-  const MlpSpec spec = test::random_mlp({k_feature_count, 64, 32, 3},
+  const MlpSpec spec = test::random_mlp({k_classifier_feature_count, 64, 32, 3},
                                         {Activation::relu, Activation::relu, Activation::softmax}, 5);
   auto bundle = train::make_classifier_bundle(spec, k_labels, 0.6, {{"sample_rate_hz", k_rate_hz}});
   ASSERT_TRUE(bundle.has_value()) << bundle.error().message;

@@ -253,6 +253,14 @@ TEST_F(BundleFile, RefusesAnEditedManifestSchemaVersion) {
   EXPECT_NE(r.error().message.find("edited.vigil"), std::string::npos);
   EXPECT_NE(r.error().message.find("feature schema version 4"), std::string::npos) << r.error().message;
   EXPECT_TRUE(read_bundle(path, ModelKind::classifier, 4));  // what the file now claims
+  // A range of readable versions: 4 is inside [2, 5], outside [2, 3]; the refusal names the range.
+  EXPECT_TRUE(read_bundle(path, ModelKind::classifier, 5, 2));
+  r = read_bundle(path, ModelKind::classifier, 3, 2);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("feature schema version 4, this build reads versions 2 to 3: retrain it"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_FALSE(read_bundle(path, ModelKind::classifier, 6, 5));
 }
 
 TEST_F(BundleFile, RefusesTheWrongKind) {

@@ -34,7 +34,7 @@ const std::vector<std::string> k_labels{"inner_race", "outer_race", "ball"};
 // `per_class` simulated windows of each fault kind (class order as k_labels), at two speeds.
 train::Dataset simulated(std::size_t per_class, std::uint64_t seed) {
   train::Dataset data;
-  data.features = k_feature_count;
+  data.features = k_classifier_feature_count;
   auto extractor = FeatureExtractor::create({.sample_rate_hz = k_rate_hz,
                                              .window_len = k_window_len,
                                              .bearing = *dsp::find_bearing("6205-2RS"),
@@ -58,7 +58,8 @@ train::Dataset simulated(std::size_t per_class, std::uint64_t seed) {
         auto f = extractor->extract(x, rpm);
         EXPECT_TRUE(f.has_value());
         if (!f) return data;
-        data.x.insert(data.x.end(), f->begin(), f->end());
+        const auto v = extractor->classifier_features();
+        data.x.insert(data.x.end(), v.begin(), v.end());
         data.labels.push_back(c);
         ++data.rows;
       }
@@ -88,10 +89,11 @@ const Fixture& fixture() {
   return f;
 }
 
-// 28 inputs -> 3 softmax outputs with zero weights and bias ln p: outputs p for every input.
+// 44 inputs (the classifier vector) -> 3 softmax outputs with zero weights and bias ln p: outputs p for every
+// input.
 MlpSpec constant_spec(const std::vector<double>& p) {
   DenseLayer layer;
-  layer.inputs = k_feature_count;
+  layer.inputs = k_classifier_feature_count;
   layer.outputs = p.size();
   layer.weight.assign(layer.inputs * layer.outputs, 0.0f);
   for (double v : p) layer.bias.push_back(float(std::log(v)));
@@ -124,7 +126,7 @@ TEST(ClassifierBundle, LoadedProbabilitiesMatchTheReferenceForwardPass) {
   auto model = ClassifierModel::from_bundle(*parsed);
   ASSERT_TRUE(model.has_value()) << model.error().message;
   EXPECT_EQ(model->labels(), k_labels);
-  EXPECT_EQ(model->input_size(), k_feature_count);
+  EXPECT_EQ(model->input_size(), k_classifier_feature_count);
   EXPECT_EQ(model->class_count(), 3u);
 
   double worst = 0;
@@ -152,7 +154,7 @@ TEST(ClassifierBundle, LoadedProbabilitiesMatchTheReferenceForwardPass) {
 }
 
 TEST(ClassifierBundle, AbstainsBelowTheThresholdWithKnownProbabilities) {
-  const std::vector<float> x(k_feature_count, 0.5f);
+  const std::vector<float> x(k_classifier_feature_count, 0.5f);
   for (auto [threshold, abstains] : {std::pair{0.6, true}, std::pair{0.4, false}}) {
     auto bundle = train::make_classifier_bundle(constant_spec({0.5, 0.3, 0.2}), k_labels, threshold, {});
     ASSERT_TRUE(bundle.has_value()) << bundle.error().message;
@@ -218,6 +220,47 @@ TEST(ClassifierBundle, RefusesAnotherKindOrFeatureSchema) {
   auto c = load(too_many_labels);
   ASSERT_FALSE(c.has_value());
   EXPECT_NE(c.error().message.find("labels"), std::string::npos) << c.error().message;
+}
+
+// A bundle of feature schema version 1 (a 28-input network, from before the family features) still loads
+// and reads the window features, the first 28 values of the classifier vector; a 44-input graph claiming
+// version 1 is refused, naming both widths.
+TEST(ClassifierBundle, VersionOneBundlesStillLoadOnTheWindowFeatures) {
+  auto current = train::make_classifier_bundle(constant_spec({0.5, 0.3, 0.2}), k_labels, 0.4, {});
+  ASSERT_TRUE(current.has_value()) << current.error().message;
+  MlpSpec v1 = constant_spec({0.2, 0.7, 0.1});
+  v1.layers.front().inputs = k_feature_count;
+  v1.layers.front().weight.assign(k_feature_count * 3, 0.0f);
+  auto graph = train::classifier_graph(v1, k_labels);
+  ASSERT_TRUE(graph.has_value()) << graph.error().message;
+  Bundle old = *current;
+  old.feature_schema_version = 1;
+  old.model_info["input_size"] = k_feature_count;
+  for (auto& m : old.members) {
+    if (m.name == k_classifier_graph_member) m.bytes = *graph;
+  }
+  auto model = load(old);
+  ASSERT_TRUE(model.has_value()) << model.error().message;
+  EXPECT_EQ(model->input_size(), k_feature_count);
+  const std::vector<float> vector(k_classifier_feature_count, 0.5f);
+  auto c = model->classify(std::span(vector).first(model->input_size()));
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_NEAR(c->probabilities[1], 0.7, 1e-6);
+  EXPECT_EQ(c->label, "outer_race");
+
+  Bundle mislabelled = *current;  // a 44-input graph
+  mislabelled.feature_schema_version = 1;
+  auto refused = load(mislabelled);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message.find("44 inputs, feature schema 1 has 28"), std::string::npos)
+      << refused.error().message;
+  Bundle future = *current;
+  future.feature_schema_version = 3;
+  refused = load(future);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message.find("feature schema version 3, this build reads 1 to 2: retrain it"),
+            std::string::npos)
+      << refused.error().message;
 }
 
 TEST(ClassifierBundle, MakeRefusesMismatchedLabelsSpecsAndThresholds) {

@@ -184,8 +184,8 @@ double max_deviation_from_opencv(OnnxModel& model, int trials, float sigma, unsi
 // folded into its first layer; fed unstandardised inputs of 20 sigma instead, its logits reach ~50 and carry
 // float rounding of ~1e-5 in either runtime, so that case is checked at 1e-5.
 TEST(OnnxModel, EvaluatorMatchesOpenCvToOneMillionthOnEveryBundleKind) {
-  const MlpSpec classifier =
-      random_mlp({k_feature_count, 64, 32, 3}, {Activation::relu, Activation::relu, Activation::softmax}, 21);
+  const MlpSpec classifier = random_mlp({k_classifier_feature_count, 64, 32, 3},
+                                        {Activation::relu, Activation::relu, Activation::softmax}, 21);
   auto bundle = train::make_classifier_bundle(classifier, {"inner_race", "outer_race", "ball"}, 0.5, {});
   ASSERT_TRUE(bundle) << bundle.error().message;
   const BundleMember* graph = bundle->find(k_classifier_graph_member);

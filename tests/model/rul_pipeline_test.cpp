@@ -777,6 +777,9 @@ TEST(RulPipeline, SchemaT2BundleRoundTripsItsKindAndRefusesMismatches) {
   refused_with(with_score_field(*b, "features", {"ln_rms_g", "ln_kurtosis"}), "features");
   refused_with(with_score_field(*b, "feature_schema_version", k_feature_schema_version + 1),
                "feature_schema_version");
+  refused_with(with_score_field(*b, "feature_schema_version", 0), "feature_schema_version");
+  // Schema 1 had the same window features, the only ones the score reads: such a bundle still loads.
+  EXPECT_TRUE(rul_model_from_bundle(with_score_field(*b, "feature_schema_version", 1)).has_value());
   // A log_rms_kurtosis bundle that lists the schema's features is no better.
   refused_with(
       with_score_field(with_score_field(*b, "kind", "log_rms_kurtosis"), "features", score_json["features"]),

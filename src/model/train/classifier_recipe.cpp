@@ -30,11 +30,13 @@ bool is_envelope(std::string_view name) {
   return name.size() > 7 && name.substr(name.size() - 7) == "_snr_db";
 }
 
+bool is_family(std::size_t column) { return column >= k_feature_count; }
+
 // Schema columns the recipe reads, ascending (all when the list is empty).
 Result<std::vector<std::size_t>> columns_of(const std::vector<std::string>& names) {
   std::vector<std::size_t> cols;
   if (names.empty()) {
-    for (std::size_t i = 0; i < k_feature_count; ++i) cols.push_back(i);
+    for (std::size_t i = 0; i < k_classifier_feature_count; ++i) cols.push_back(i);
     return cols;
   }
   for (const auto& n : names) {
@@ -70,14 +72,14 @@ Dataset select_columns(const Dataset& d, const std::vector<std::size_t>& cols) {
 // get weight 0, so W' x = W x_selected exactly and the bias is unchanged.
 void widen_first_layer(MlpSpec& spec, const std::vector<std::size_t>& cols) {
   DenseLayer& first = spec.layers.front();
-  if (first.inputs == k_feature_count) return;
-  std::vector<float> w(first.outputs * k_feature_count, 0.0f);
+  if (first.inputs == k_classifier_feature_count) return;
+  std::vector<float> w(first.outputs * k_classifier_feature_count, 0.0f);
   for (std::size_t o = 0; o < first.outputs; ++o) {
     for (std::size_t k = 0; k < cols.size(); ++k)
-      w[o * k_feature_count + cols[k]] = first.weight[o * first.inputs + k];
+      w[o * k_classifier_feature_count + cols[k]] = first.weight[o * first.inputs + k];
   }
   first.weight = std::move(w);
-  first.inputs = k_feature_count;
+  first.inputs = k_classifier_feature_count;
 }
 
 template <typename T>
@@ -123,16 +125,24 @@ Result<T> get(const nlohmann::json& j, const char* key) {
 
 ClassifierRecipe default_classifier_recipe() {
   ClassifierRecipe r;
-  r.features = *parse_feature_set("no-levels");
+  r.features = *parse_feature_set("family");
   return r;
 }
 
 Result<std::vector<std::string>> parse_feature_set(std::string_view text) {
   std::vector<std::string> names;
   if (text == "all") return names;
-  if (text == "no-levels" || text == "envelope") {
-    for (const auto& f : feature_schema()) {
-      if (text == "no-levels" ? !is_level(f.name) : is_envelope(f.name)) names.emplace_back(f.name);
+  if (text == "no-levels" || text == "envelope" || text == "family" || text == "window" ||
+      text == "no-levels+family") {
+    const auto schema = classifier_feature_schema();
+    for (std::size_t i = 0; i < schema.size(); ++i) {
+      const auto name = schema[i].name;
+      const bool take = text == "no-levels"          ? !is_family(i) && !is_level(name)
+                        : text == "envelope"         ? is_envelope(name)
+                        : text == "family"           ? is_family(i)
+                        : text == "no-levels+family" ? !is_level(name)
+                                                     : !is_family(i);
+      if (take) names.emplace_back(name);
     }
     return names;
   }
@@ -142,11 +152,11 @@ Result<std::vector<std::string>> parse_feature_set(std::string_view text) {
     const auto name = text.substr(start, comma - start);
     if (name.empty()) return fail(ErrorCode::invalid_argument, "feature list '{}': empty name", text);
     if (!feature_index(name)) {
-      return fail(
-          ErrorCode::not_found,
-          "feature '{}' is not in feature schema {} (sets: all, no-levels, envelope; or a comma-separated "
-          "list of schema names)",
-          name, k_feature_schema_version);
+      return fail(ErrorCode::not_found,
+                  "feature '{}' is not in feature schema {} (sets: all, window, no-levels, envelope, family, "
+                  "no-levels+family; or a "
+                  "comma-separated list of schema names)",
+                  name, k_feature_schema_version);
     }
     names.emplace_back(name);
     start = comma + 1;
@@ -296,10 +306,10 @@ Result<RecipeResult> train_recipe(const Dataset& train, const Dataset& validatio
                 "classifier recipe: no validation rows to stop early on (give each class at least 2 training "
                 "recordings)");
   }
-  if (train.features != k_feature_count || validation.features != k_feature_count) {
+  if (train.features != k_classifier_feature_count || validation.features != k_classifier_feature_count) {
     return fail(ErrorCode::invalid_argument,
-                "classifier recipe: datasets must carry the {} schema features, got {}", k_feature_count,
-                train.features);
+                "classifier recipe: datasets must carry the {} schema features, got {}",
+                k_classifier_feature_count, train.features);
   }
   auto cols = columns_of(recipe.features);
   if (!cols) return std::unexpected(cols.error());

@@ -23,7 +23,8 @@ namespace vigil::model::train {
 inline constexpr int k_classifier_recipe_version = 2;  // 2: synthetic_faults
 
 struct ClassifierRecipe {
-  // Schema feature names (feature_schema()) the network reads, in any order; empty = all k_feature_count.
+  // Names from the classifier vector (classifier_feature_schema()) the network reads, in any order; empty =
+  // all k_classifier_feature_count.
   // The exported network still takes the full schema vector: the columns not read get weight 0 in layer 0,
   // so the ONNX graph, ClassifierModel and the edge need nothing extra, and the selection is visible in the
   // weights themselves.
@@ -44,15 +45,19 @@ struct ClassifierRecipe {
 };
 
 // The default recipe of `vigil train classifier` and `vigil eval cwru --model classifier`: the struct's
-// defaults with the "no-levels" inputs (see parse_feature_set and docs/learned-evaluation.md for why).
+// defaults with the "family" inputs (see parse_feature_set and docs/learned-evaluation.md for why).
 ClassifierRecipe default_classifier_recipe();
 
 // Named feature sets (a rule about the inputs, decided on physical grounds, docs/learned-evaluation.md):
-//   "all"        every schema feature;
-//   "no-levels"  every feature but the absolute levels rms_db, peak_db, velocity_rms_db, which scale with
-//                sensor gain, mounting, load and defect size rather than with the kind of defect;
+//   "all"        every feature of the classifier vector;
+//   "window"     the 28 window features (schema version 1's classifier inputs);
+//   "no-levels"  the window features but the absolute levels rms_db, peak_db, velocity_rms_db, which scale
+//                with sensor gain, mounting, load and defect size rather than with the kind of defect;
 //   "envelope"   only the order-normalised envelope evidence (the 14 *_snr_db features): which defect
-//                frequency the impacts repeat at, relative to the local background.
+//                frequency the impacts repeat at, relative to the local background;
+//   "family"     only the 16 defect-family shares (feature_schema.hpp): which family the envelope lines
+//                belong to, as ratios between the families, free of gain, level and line strength;
+//   "no-levels+family"  both of the above.
 // Anything else is read as a comma-separated list of schema feature names. Returns the names (empty for
 // "all"); not_found names an unknown feature.
 Result<std::vector<std::string>> parse_feature_set(std::string_view text);
