@@ -112,4 +112,25 @@ void AlertDebouncer::reset() {
   quiet_peak_ = AlertLevel::normal;
 }
 
+FaultHolder::Named FaultHolder::update(AlertLevel level, diag::Verdict raw_fault, double raw_confidence) {
+  if (level == AlertLevel::normal) {
+    held_ = {};
+    unnamed_run_ = 0;
+    return held_;
+  }
+  const bool names = raw_fault != diag::Verdict::normal && raw_fault != diag::Verdict::unknown;
+  const bool holding = held_.fault != diag::Verdict::normal && held_.fault != diag::Verdict::unknown;
+  if (names && raw_fault == held_.fault) {
+    held_.confidence = raw_confidence;
+    unnamed_run_ = 0;
+  } else if (names && (!holding || raw_confidence >= held_.confidence || unnamed_run_ >= clear_windows_)) {
+    held_ = {raw_fault, raw_confidence};
+    unnamed_run_ = 0;
+  } else {
+    ++unnamed_run_;
+    if (held_.fault == diag::Verdict::normal) held_.fault = diag::Verdict::unknown;
+  }
+  return held_;
+}
+
 }  // namespace vigil::edge

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "diag/diagnosis.hpp"
 
 namespace vigil::edge {
 
@@ -78,6 +79,30 @@ class AlertDebouncer {
   AlertLevel level_ = AlertLevel::normal;
   std::size_t quiet_run_ = 0;                   // consecutive windows below level_
   AlertLevel quiet_peak_ = AlertLevel::normal;  // highest N-of-M level during that run
+};
+
+// The fault a decision names, held across windows while the asset is not normal: a window that names
+// another fault with less confidence than the held one does not replace it (one window's weak pattern
+// must not turn a clear inner-race defect into an outer-race one and back); a fault named with at least the
+// held confidence does, and so does any named fault once the held one has gone unnamed for `clear_windows`
+// windows in a row. While the level is normal nothing is named.
+class FaultHolder {
+ public:
+  explicit FaultHolder(std::size_t clear_windows) : clear_windows_(clear_windows) {}
+
+  struct Named {
+    diag::Verdict fault = diag::Verdict::normal;
+    double confidence = 0;
+  };
+  // Feeds one window's debounced level and its raw naming (normal or unknown: nothing named); returns what
+  // the decision names: the held fault, `unknown` at a level above normal before any fault was named.
+  Named update(AlertLevel level, diag::Verdict raw_fault, double raw_confidence);
+  void reset() { *this = FaultHolder(clear_windows_); }
+
+ private:
+  std::size_t clear_windows_;
+  Named held_;
+  std::size_t unnamed_run_ = 0;  // consecutive windows that did not name the held fault
 };
 
 }  // namespace vigil::edge

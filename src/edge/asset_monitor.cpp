@@ -135,8 +135,8 @@ void AssetMonitor::replace_models(AssetModels models) {
 
 void AssetMonitor::reset_alerts() {
   debouncer_.reset();
-  reported_fault_ = diag::Verdict::normal;
-  reported_confidence_ = 0;
+  fault_holder_.reset();
+  reported_ = {};
 }
 
 Result<const Decision*> AssetMonitor::process(const Window& window, double speed_rpm) {
@@ -212,21 +212,12 @@ Result<const Decision*> AssetMonitor::process(const Window& window, double speed
   d.raw = assess_window(f, policy_.rules);
   d.previous_level = debouncer_.level();
   d.level = debouncer_.update(d.raw.level);
-  const diag::Verdict previous_fault = reported_fault_;
-  const bool raw_names = d.raw.fault != diag::Verdict::normal && d.raw.fault != diag::Verdict::unknown;
-  if (d.level == AlertLevel::normal) {
-    reported_fault_ = diag::Verdict::normal;
-    reported_confidence_ = 0;
-  } else if (raw_names) {
-    reported_fault_ = d.raw.fault;
-    reported_confidence_ = d.raw.confidence;
-  } else if (reported_fault_ == diag::Verdict::normal) {
-    reported_fault_ = diag::Verdict::unknown;
-  }
+  const diag::Verdict previous_fault = reported_.fault;
+  reported_ = fault_holder_.update(d.level, d.raw.fault, d.raw.confidence);
   d.reported = d.raw;
-  d.reported.fault = reported_fault_;
-  d.reported.confidence = reported_confidence_;
-  d.report_changed = d.level != d.previous_level || reported_fault_ != previous_fault;
+  d.reported.fault = reported_.fault;
+  d.reported.confidence = reported_.confidence;
+  d.report_changed = d.level != d.previous_level || reported_.fault != previous_fault;
   d.ne107 = ne107_status(d.level, check_function_);
   d.recommendation = recommend(d.level, f.rul_low_h, policy_.actions);
   d.spectra.reset();

@@ -126,7 +126,8 @@ class AssetMonitor {
         policy_(policy),
         extractor_(std::move(extractor)),
         debouncer_(debouncer),
-        models_(std::move(models)) {}
+        models_(std::move(models)),
+        fault_holder_(policy.debounce.clear_windows) {}
 
   AssetConfig asset_;
   PolicyConfig policy_;
@@ -138,8 +139,8 @@ class AssetMonitor {
   std::optional<RulTracker> rul_;  // kept across model swaps: a changed RUL bundle applies at the next start
   std::span<const float> features_;
   Decision decision_;
-  diag::Verdict reported_fault_ = diag::Verdict::normal;
-  double reported_confidence_ = 0;
+  FaultHolder fault_holder_;
+  FaultHolder::Named reported_;
 };
 
 }  // namespace vigil::edge

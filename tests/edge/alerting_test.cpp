@@ -108,5 +108,38 @@ TEST(AlertLevelNames, RoundTripAndRefuseOthers) {
   EXPECT_NE(bad.error().message.find("critical"), std::string::npos);
 }
 
+TEST(FaultHolder, AWeakerOtherFaultDoesNotReplaceTheHeldOne) {
+  using diag::Verdict;
+  FaultHolder h(10);
+  // Raised before any window named a fault: unknown.
+  EXPECT_EQ(h.update(AlertLevel::watch, Verdict::unknown, 0).fault, Verdict::unknown);
+  auto n = h.update(AlertLevel::warning, Verdict::inner_race, 1.0);
+  EXPECT_EQ(n.fault, Verdict::inner_race);
+  // Windows of a clear inner-race defect, some showing only a weak outer-race pattern: inner race stays.
+  for (int i = 0; i < 20; ++i) {
+    n = h.update(AlertLevel::warning, i % 2 ? Verdict::outer_race : Verdict::inner_race, i % 2 ? 0.33 : 0.98);
+    EXPECT_EQ(n.fault, Verdict::inner_race) << "window " << i;
+  }
+  EXPECT_DOUBLE_EQ(n.confidence, 0.98);  // the held fault's latest confidence
+  // As confident as the held fault: replaces it.
+  EXPECT_EQ(h.update(AlertLevel::warning, Verdict::ball, 0.98).fault, Verdict::ball);
+}
+
+TEST(FaultHolder, AHeldFaultUnnamedForClearWindowsGivesWay) {
+  using diag::Verdict;
+  FaultHolder h(3);
+  EXPECT_EQ(h.update(AlertLevel::warning, Verdict::outer_race, 0.9).fault, Verdict::outer_race);
+  // Three windows without outer race (one names nothing), then a weak inner race: the outer race is stale.
+  EXPECT_EQ(h.update(AlertLevel::warning, Verdict::inner_race, 0.4).fault, Verdict::outer_race);
+  EXPECT_EQ(h.update(AlertLevel::warning, Verdict::unknown, 0).fault, Verdict::outer_race);
+  EXPECT_EQ(h.update(AlertLevel::warning, Verdict::inner_race, 0.4).fault, Verdict::outer_race);
+  const auto n = h.update(AlertLevel::warning, Verdict::inner_race, 0.4);
+  EXPECT_EQ(n.fault, Verdict::inner_race);
+  EXPECT_DOUBLE_EQ(n.confidence, 0.4);
+  // Back to normal: nothing named, and nothing held for the next rise.
+  EXPECT_EQ(h.update(AlertLevel::normal, Verdict::inner_race, 0.9).fault, Verdict::normal);
+  EXPECT_EQ(h.update(AlertLevel::watch, Verdict::unknown, 0).fault, Verdict::unknown);
+}
+
 }  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::edge
