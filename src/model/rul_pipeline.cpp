@@ -12,7 +12,8 @@
 namespace vigil::model {
 namespace {
 
-constexpr double k_mad_to_sigma = 1.2533141373155003;  // sqrt(pi / 2)
+// A normal variable's mean absolute deviation is sigma * sqrt(2 / pi).
+constexpr double k_mean_abs_dev_to_sigma = 1.2533141373155003;  // sqrt(pi / 2)
 
 double median_in_place(std::vector<double>& v) {
   std::sort(v.begin(), v.end());
@@ -258,7 +259,8 @@ Result<FeatureBaseline> feature_baseline(const LifeFeatures& life, const HealthI
     b.centre[j] = median_in_place(column);
     double sum_abs = 0;
     for (double x : column) sum_abs += std::abs(x - b.centre[j]);
-    b.sigma[j] = std::max(k_mad_to_sigma * sum_abs / static_cast<double>(n_b), score.feature_sigma_floor);
+    b.sigma[j] =
+        std::max(k_mean_abs_dev_to_sigma * sum_abs / static_cast<double>(n_b), score.feature_sigma_floor);
   }
   return b;
 }

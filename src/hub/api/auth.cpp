@@ -109,7 +109,7 @@ Result<User> load_user(Connection& c, std::int64_t id) {
   return user_from(rows->front());
 }
 
-std::string user_json(const User& u) {
+std::string user_audit_detail(const User& u) {
   return nlohmann::json{{"id", u.id}, {"name", u.name}, {"role", to_string(u.role)}, {"disabled", u.disabled}}
       .dump();
 }
@@ -348,7 +348,7 @@ Result<User> Auth::create_user(const Principal& actor, std::string_view name, st
     if (!id) return std::unexpected(id.error());
     User user{id->front().int64(0), std::string(name), role, false, now};
     auto entry = s.audit().append(
-        {0, now, actor.name, "user.create", fmt::format("user/{}", user.id), user_json(user)});
+        {0, now, actor.name, "user.create", fmt::format("user/{}", user.id), user_audit_detail(user)});
     if (!entry) return std::unexpected(entry.error());
     if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
     return user;

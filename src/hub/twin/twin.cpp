@@ -8,7 +8,6 @@
 namespace vigil::hub::twin {
 namespace {
 
-constexpr double k_ms_per_h = 3'600'000.0;
 constexpr double k_max_projection_h = 100.0 * 365.25 * 24.0;
 // Dates an edge may send: up to the end of year 9999 (a larger number is not a date; ignored).
 constexpr double k_max_date_ms = 253'402'300'799'999.0;

@@ -18,6 +18,8 @@
 namespace vigil::hub::twin {
 
 // The Sparkplug metric names the twin reads (docs/formats/sparkplug.md, "Asset metrics").
+inline constexpr double k_ms_per_h = 3'600'000.0;
+
 namespace metric {
 inline constexpr std::string_view health_index = "Health/Index";
 inline constexpr std::string_view fault_confidence = "Fault/Confidence";

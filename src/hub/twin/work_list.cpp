@@ -5,7 +5,6 @@
 namespace vigil::hub::twin {
 namespace {
 
-constexpr double k_ms_per_h = 3'600'000.0;
 constexpr std::int64_t k_page = 1000;
 
 int weight(int criticality) { return criticality > 0 ? criticality : k_unset_criticality_weight; }
