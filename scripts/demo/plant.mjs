@@ -190,7 +190,7 @@ export async function startBroker({ dir, pki, acl }) {
 
 // vigil-hub with its API (and the dashboard from `webDir`) on 127.0.0.1:`apiPort` (0: any free port), SQLite
 // in `dir`. Resolves once it is connected to the broker: {proc, base (the API's URL), adminPassword}.
-export async function startHub({ bin, dir, pki, brokerPort, webDir, apiPort = 0, extra = "" }) {
+export async function startHub({ bin, dir, pki, brokerPort, webDir, apiPort = 0 }) {
   fs.writeFileSync(path.join(dir, "hub.toml"), `[host]
 id = "hub"
 
@@ -209,7 +209,7 @@ enabled = true
 address = "127.0.0.1"
 port = ${apiPort}
 web_dir = "${webDir}"
-${extra}`);
+`);
   const proc = new Proc("vigil-hub", [bin, "--config", path.join(dir, "hub.toml")], dir, { stage: 1 });
   const [, adminPassword] = await proc.waitFor(/one-time password (\S+)/, 30000);
   const [, base] = await proc.waitFor(/event=api_listening detail=(http:\/\/\S+)/, 30000);
