@@ -301,8 +301,15 @@ async function main() {
   // the edge nodes several seconds at their first start).
   const wisdom = LINES.map((l) => path.join(dir, `state-${l.node}`, "fftw.wisdom")).filter((f) => fs.existsSync(f))
     .map((f) => [f, fs.readFileSync(f)]);
+  // Only a folder this script made (its marker file, or its layout) or an empty one is emptied: never a
+  // folder of the user's.
+  const marker = path.join(dir, ".vigil-demo");
+  const madeByDemo = fs.existsSync(marker) || ["vigil.acl", "hub.toml", "pki"].every((f) => fs.existsSync(path.join(dir, f)));
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0 && !madeByDemo)
+    usage(`${dir} is not empty and was not made by the demo: give --dir an empty or new folder`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(marker, "made by scripts/demo/demo.mjs, emptied at its next start\n");
   for (const [f, bytes] of wisdom) {
     fs.mkdirSync(path.dirname(f), { recursive: true });
     fs.writeFileSync(f, bytes);
