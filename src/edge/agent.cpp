@@ -89,7 +89,7 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
       std::move(recorded),
       [&a](std::size_t asset) {
         std::lock_guard lock(a.state_mutex_);
-        return a.model_versions_[asset];
+        return a.model_versions_[asset].text();
       },
       [&a](const Error& e) {
         a.log("error", "storage", {{"error", e.message}});
@@ -111,7 +111,7 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
     for (const auto& p : models.problems)
       a.log("warn", "model_problem", {{"asset", asset->id}, {"problem", p}});
     const ModelState model_state = models.state;
-    const std::string versions = models.versions;
+    const ModelVersions versions = models.versions;
     auto monitor = AssetMonitor::create(*asset, ch, c.policy, std::move(models), options.effort);
     if (!monitor) return std::unexpected(monitor.error());
     const std::size_t hop = hop_of(ch);
@@ -193,7 +193,7 @@ Result<std::unique_ptr<Agent>> Agent::create(EdgeConfig config, AgentOptions opt
           }
           {
             std::lock_guard lock(a.state_mutex_);
-            r.model_versions = node_model_versions(a.model_versions_);
+            r.model_versions = distinct_versions(a.model_versions_);
           }
           return r;
         },

@@ -151,8 +151,8 @@ class Agent {
   std::vector<proto::sparkplug::Command> commands_;
 
   mutable std::mutex state_mutex_;
-  std::vector<AssetState> state_;            // one per asset
-  std::vector<std::string> model_versions_;  // one per asset, logged with each decision
+  std::vector<AssetState> state_;              // one per asset
+  std::vector<ModelVersions> model_versions_;  // one per asset, logged with each decision
   std::vector<std::chrono::steady_clock::time_point> last_decision_at_;  // one per asset
 };
 

@@ -128,12 +128,12 @@ void Agent::tick() {
     if (!models.anomaly) {
       // The saved bundle did not read back: use the model fitted in memory, keep the classifier.
       models.anomaly.emplace(std::move(*fitted));
+      models.versions.anomaly = "commissioned";
       models.state = ModelState::ok;
     }
     {
       std::lock_guard lock(state_mutex_);
-      model_versions_[channel_asset_[ch]] =
-          models.versions.empty() ? "anomaly commissioned" : models.versions;
+      model_versions_[channel_asset_[ch]] = models.versions;
       state_[channel_asset_[ch]].model_state = ModelState::ok;
     }
     pipeline_->with_monitor(ch, [&](AssetMonitor& m) {

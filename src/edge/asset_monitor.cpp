@@ -1,6 +1,8 @@
 #include "edge/asset_monitor.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <string_view>
 
 #include <fmt/core.h>
 
@@ -46,6 +48,29 @@ diag::Verdict verdict_of_label(std::string_view label) {
 
 }  // namespace
 
+std::string ModelVersions::text() const {
+  std::string out;
+  for (const auto& [kind, version] :
+       {std::pair{"anomaly", &anomaly}, std::pair{"classifier", &classifier}, std::pair{"rul", &rul}}) {
+    if (!version->empty()) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", kind, *version);
+  }
+  return out;
+}
+
+std::array<std::string, 3> distinct_versions(const std::vector<ModelVersions>& assets) {
+  std::array<std::string, 3> out;
+  std::array<std::vector<std::string_view>, 3> seen;
+  for (const ModelVersions& a : assets) {
+    const std::array<std::string_view, 3> kinds = {a.anomaly, a.classifier, a.rul};
+    for (std::size_t k = 0; k < kinds.size(); ++k) {
+      if (kinds[k].empty() || std::find(seen[k].begin(), seen[k].end(), kinds[k]) != seen[k].end()) continue;
+      out[k] += fmt::format("{}{}", seen[k].empty() ? "" : ", ", kinds[k]);
+      seen[k].push_back(kinds[k]);
+    }
+  }
+  return out;
+}
+
 AssetModels load_asset_models(const AssetConfig& asset, double sample_rate_hz, std::size_t window_len) {
   AssetModels m;
   bool any_failed = false;
@@ -55,7 +80,7 @@ AssetModels load_asset_models(const AssetConfig& asset, double sample_rate_hz, s
         b ? model::AnomalyModel::from_bundle(*b) : Result<model::AnomalyModel>(std::unexpected(b.error()));
     if (model) {
       m.anomaly.emplace(std::move(*model));
-      m.versions += fmt::format("anomaly {}", b->created_at);
+      m.versions.anomaly = b->created_at;
       narrow_speed_range(m, *b);
     } else {
       m.problems.push_back(
@@ -70,7 +95,7 @@ AssetModels load_asset_models(const AssetConfig& asset, double sample_rate_hz, s
                    : Result<model::ClassifierModel>(std::unexpected(b.error()));
     if (model) {
       m.classifier.emplace(std::move(*model));
-      m.versions += fmt::format("{}classifier {}", m.versions.empty() ? "" : ", ", b->created_at);
+      m.versions.classifier = b->created_at;
       narrow_speed_range(m, *b);
     } else {
       m.problems.push_back(fmt::format("asset {}: classifier left out: {}", asset.id, model.error().message));
@@ -82,7 +107,7 @@ AssetModels load_asset_models(const AssetConfig& asset, double sample_rate_hz, s
     auto model = b ? model::rul_model_from_bundle(*b) : Result<model::RulModel>(std::unexpected(b.error()));
     if (model) {
       m.rul.emplace(std::move(*model));
-      m.versions += fmt::format("{}rul {}", m.versions.empty() ? "" : ", ", b->created_at);
+      m.versions.rul = b->created_at;
     } else {
       // No RUL is reported; the decision does not depend on it otherwise.
       m.problems.push_back(fmt::format("asset {}: RUL model left out: {}", asset.id, model.error().message));

@@ -25,6 +25,20 @@
 
 namespace vigil::edge {
 
+// The creation time of each bundle an asset decides with, empty for a kind it has none of ("commissioned"
+// for an anomaly model fitted on site whose bundle did not read back).
+struct ModelVersions {
+  std::string anomaly{};
+  std::string classifier{};
+  std::string rul{};
+  // "anomaly <created>, classifier <created>, rul <created>", the kinds present: the decision log's text.
+  std::string text() const;
+};
+
+// Per kind (anomaly, classifier, rul), each distinct version among `assets` once, in asset order, joined by
+// ", "; empty when no asset has a model of that kind (a node's Models/... version metrics).
+std::array<std::string, 3> distinct_versions(const std::vector<ModelVersions>& assets);
+
 // The learned models of an asset, each optional. `state` says why the learned verdict is absent when
 // there is none (missing: none configured; failed: a bundle did not load); `problems` lists what went
 // wrong, one sentence each, for the log and the hub.
@@ -34,7 +48,7 @@ struct AssetModels {
   std::optional<model::RulModel> rul;  // from the asset's rul_bundle (edge/rul_tracker.hpp)
   ModelState state = ModelState::missing;
   std::vector<std::string> problems;
-  std::string versions;  // "anomaly 2026-11-30T10:00:00Z, classifier ..." (bundle creation times)
+  ModelVersions versions;
   // The shaft speeds every loaded model was trained at (the overlap of their recorded ranges; 0 and 0 when
   // none records one). A window more than k_speed_margin outside it is decided by physics and ISO alone
   // (model state out_of_range): the models have not seen the machine run there.

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <random>
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include "core/base64.hpp"
@@ -84,29 +84,6 @@ std::vector<sp::Metric> asset_birth_metrics(const AssetConfig& asset) {
                        std::string(diag::to_string(asset.machine_class))));
   out.push_back(metric("Properties/Location", sp::DataType::string, asset.location));
   out.push_back(metric("Properties/Criticality", sp::DataType::int32, std::int64_t{asset.criticality}));
-  return out;
-}
-
-std::array<std::string, 3> node_model_versions(const std::vector<std::string>& per_asset) {
-  constexpr std::array<std::string_view, 3> kinds = {"anomaly", "classifier", "rul"};
-  std::array<std::vector<std::string_view>, 3> seen;
-  for (std::string_view text : per_asset) {
-    while (!text.empty()) {
-      const auto comma = text.find(", ");
-      const std::string_view item = text.substr(0, comma);
-      text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 2);
-      const auto space = item.find(' ');
-      if (space == std::string_view::npos) continue;
-      for (std::size_t k = 0; k < kinds.size(); ++k) {
-        const std::string_view version = item.substr(space + 1);
-        if (item.substr(0, space) == kinds[k] &&
-            std::find(seen[k].begin(), seen[k].end(), version) == seen[k].end())
-          seen[k].push_back(version);
-      }
-    }
-  }
-  std::array<std::string, 3> out;
-  for (std::size_t k = 0; k < kinds.size(); ++k) out[k] = fmt::format("{}", fmt::join(seen[k], ", "));
   return out;
 }
 

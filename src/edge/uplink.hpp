@@ -45,14 +45,10 @@ struct NodeReport {
   std::uint64_t evictions = 0;
   std::uint64_t dropped_blocks = 0;
   std::uint64_t baseline_pending = 0;  // assets still recording their commissioning baseline
-  // Models/Anomaly version, Models/Classifier version, Models/RUL version: node_model_versions().
+  // Models/Anomaly version, Models/Classifier version, Models/RUL version (edge/asset_monitor.hpp,
+  // distinct_versions).
   std::array<std::string, 3> model_versions;
 };
-
-// The model bundles in use on the node, from each asset's versions text ("anomaly <created>, classifier
-// <created>, rul <created>", "anomaly commissioned"): per kind (anomaly, classifier, rul) each distinct
-// version once, in asset order, joined by ", "; empty when no asset uses a model of that kind.
-std::array<std::string, 3> node_model_versions(const std::vector<std::string>& per_asset);
 
 // The commands a host may write to an asset (DCMD, Boolean true; docs/formats/sparkplug.md).
 inline constexpr std::string_view k_rebaseline_command = "Device Control/Rebaseline";

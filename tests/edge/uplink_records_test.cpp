@@ -161,15 +161,20 @@ TEST(UplinkRecords, TelemetryCarriesTheBaselineProgressOnlyOfAnAssetThatCommissi
   EXPECT_TRUE(find(birth, "Baseline/Progress")->is_null);
 }
 
-TEST(NodeModelVersions, EachDistinctVersionOncePerKindInAssetOrder) {
-  const auto v = node_model_versions(
-      {"anomaly 2026-11-30T10:00:00Z, classifier 2026-11-29T08:00:00Z", "anomaly commissioned", "",
-       "anomaly commissioned, rul 2026-12-01T00:00:00Z", "classifier 2026-11-29T08:00:00Z"});
+TEST(ModelVersions, TheNodeListsEachDistinctVersionOncePerKindInAssetOrder) {
+  const auto v = distinct_versions({{.anomaly = "2026-11-30T10:00:00Z", .classifier = "2026-11-29T08:00:00Z"},
+                                    {.anomaly = "commissioned"},
+                                    {},
+                                    {.anomaly = "commissioned", .rul = "2026-12-01T00:00:00Z"},
+                                    {.classifier = "2026-11-29T08:00:00Z"}});
   EXPECT_EQ(v[0], "2026-11-30T10:00:00Z, commissioned");
   EXPECT_EQ(v[1], "2026-11-29T08:00:00Z");
   EXPECT_EQ(v[2], "2026-12-01T00:00:00Z");
-  const auto none = node_model_versions({"", ""});
+  const auto none = distinct_versions({{}, {}});
   EXPECT_TRUE(none[0].empty() && none[1].empty() && none[2].empty());
+  // The decision log's text names the kinds present, in that order.
+  EXPECT_EQ((ModelVersions{.anomaly = "a1", .rul = "r1"}.text()), "anomaly a1, rul r1");
+  EXPECT_EQ(ModelVersions{}.text(), "");
 }
 
 }  // namespace VIGIL_TEST_FILE
