@@ -12,6 +12,7 @@
 #include "model/features.hpp"
 #include "sim/simulator.hpp"
 #include "support/alloc_counter.hpp"
+#include "support/simulated_windows.hpp"
 
 namespace vigil::model {
 namespace VIGIL_TEST_FILE {
@@ -116,20 +117,15 @@ TEST(FamilyFeatures, NoEvidenceGivesEqualShares) {
   EXPECT_NEAR(f[7], 0.5, 1e-7);
 }
 
-FeatureExtractor extractor(double rate_hz, std::size_t window_len) {
-  auto e = FeatureExtractor::create({.sample_rate_hz = rate_hz,
-                                     .window_len = window_len,
-                                     .bearing = *dsp::find_bearing("6205-2RS"),
-                                     .max_speed_rpm = 3600,
-                                     .unit = dsp::AccelerationUnit::g,
-                                     .speed_tolerance = 0.02,
-                                     .effort = dsp::PlanEffort::estimate});
+// The extractor the simulated-window tests share (12 kHz, 4096 samples, the 6205-2RS).
+FeatureExtractor extractor() {
+  auto e = FeatureExtractor::create(vigil::test::simulated_extractor_config());
   EXPECT_TRUE(e.has_value()) << e.error().message;
   return std::move(*e);
 }
 
 TEST(FamilyFeatures, ClassifierVectorLeadsWithTheWindowFeaturesAndIgnoresGain) {
-  FeatureExtractor e = extractor(12000, 4096);
+  FeatureExtractor e = extractor();
   auto sim = sim::Simulator::create(sim::Scenario::cwru_like(sim::FaultKind::outer_race, 1797), 3);
   ASSERT_TRUE(sim.has_value());
   std::vector<float> x(4096), louder(4096);
@@ -151,7 +147,7 @@ TEST(FamilyFeatures, ClassifierVectorLeadsWithTheWindowFeaturesAndIgnoresGain) {
 }
 
 TEST(FamilyFeatures, ClassifierFeaturesAllocateNothingAndStayFinite) {
-  FeatureExtractor e = extractor(12000, 4096);
+  FeatureExtractor e = extractor();
   const std::vector<float> zeros(4096, 0.0f);
   ASSERT_TRUE(e.extract(zeros, 1797).has_value());
   for (float v : e.classifier_features()) EXPECT_TRUE(std::isfinite(v));
@@ -183,7 +179,7 @@ class OwnShare : public ::testing::TestWithParam<OwnShareCase> {};
 // order-normalised), and its line share leads in the kurtogram band.
 TEST_P(OwnShare, TheInjectedFamilyLeads) {
   const auto& c = GetParam();
-  FeatureExtractor e = extractor(12000, 4096);
+  FeatureExtractor e = extractor();
   auto sim = sim::Simulator::create(sim::Scenario::cwru_like(c.kind, c.speed_rpm), 11);
   ASSERT_TRUE(sim.has_value());
   std::vector<float> x(4096);
