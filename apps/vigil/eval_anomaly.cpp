@@ -204,7 +204,7 @@ void add_eval_anomaly(CLI::App& eval) {
       "snapshots of the same test");
   ims->add_option("files", i->files, "IMS snapshot files: the healthy reference first, then those to score")
       ->required()
-      ->expected(2, 1000);
+      ->expected(-2);
   ims->add_option("--bearing", i->bearing, "Bearing of every channel (see `vigil bearings`)")
       ->capture_default_str();
   ims->add_option("--rpm", i->speed_rpm, "Shaft speed in rpm")

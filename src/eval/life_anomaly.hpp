@@ -9,7 +9,6 @@
 
 #include <cstddef>
 #include <limits>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
