@@ -25,6 +25,8 @@ DEB_PACKAGES := cmake make g++ pkg-config git \
 	protobuf-compiler libprotobuf-dev nodejs \
 	libboost-dev \
 	chromium
+# xz-utils: the data tests unpack the full-cadence FEMTO archives (tar -xJf).
+DEB_PACKAGES += xz-utils
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -14,6 +14,7 @@
 #include "diag/diagnosis.hpp"
 #include "diag/metrics.hpp"
 #include "diag/multi_method.hpp"
+#include "eval_anomaly.hpp"
 #include "eval_femto.hpp"
 #include "io/catalog.hpp"
 #include "learned_eval.hpp"
@@ -246,7 +247,7 @@ int run_eval_cwru(const EvalCwruOptions& o) {
 
 void add_eval(CLI::App& app) {
   CLI::App* cmd =
-      app.add_subcommand("eval", "Evaluate the diagnosis on labelled data (cwru CATALOG, femto DIR)");
+      app.add_subcommand("eval", "Evaluate on labelled data (cwru CATALOG, femto DIR, anomaly femto|ims)");
   cmd->require_subcommand(1);
 
   auto o = std::make_shared<EvalCwruOptions>();
@@ -272,6 +273,7 @@ void add_eval(CLI::App& app) {
   add_eval_cwru_learned(*cwru);  // --model: learned evaluation (learned_eval.hpp) instead of the physics one
 
   add_eval_femto(*cmd);
+  add_eval_anomaly(*cmd);
 }
 
 }  // namespace vigil::cli

@@ -213,14 +213,19 @@ int run_rul(const RulOptions& o) {
                                 {"basis", model::to_string(e.basis)},
                                 {"age_s", e.age_s},
                                 {"health_index", e.health_index},
+                                {"health", model::health_share(m->prior, e.health_index)},
                                 {"onset_s", or_null(e.onset_found, e.onset_s)},
                                 {"alarm_s", or_null(e.onset_found, r->detected_s)},
                                 {"summary", sentence}}
                      .dump(2)
               << "\n";
   } else {
-    fmt::print("{}: {} snapshots to {:.0f} s, health index {:.2f}\n{}\n", life->name, r->snapshots, e.time_s,
-               e.health_index, sentence);
+    fmt::print(
+        "{}: {} snapshots to {:.0f} s, health {:.2f} (1 = as at its healthy start, 0 = the fleet's failure "
+        "level; "
+        "health index {:.2f}, 1 at its healthy start, rising with damage)\n{}\n",
+        life->name, r->snapshots, e.time_s, model::health_share(m->prior, e.health_index), e.health_index,
+        sentence);
   }
   return 0;
 }

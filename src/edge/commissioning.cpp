@@ -10,10 +10,6 @@
 
 namespace vigil::edge {
 
-namespace {
-constexpr std::size_t k_block_rows = 64;
-}  // namespace
-
 Result<Baseline> Baseline::create(std::size_t windows, std::size_t dimension) {
   const std::size_t minimum = 2 * model::ScoreCalibration::k_min_scores;
   if (windows < minimum || dimension == 0) {
@@ -47,19 +43,9 @@ void Baseline::restart() {
 
 Result<model::AnomalyModel> fit_baseline(const Baseline& baseline, double false_alarm_rate) {
   if (!baseline.complete()) return fail(ErrorCode::invalid_argument, "baseline: not complete");
-  const std::size_t d = baseline.dimension();
-  std::vector<float> fit, calibration;
-  const auto rows = baseline.data();
-  // With fewer than two blocks, alternate single windows instead (a short baseline in tests or demos).
-  const std::size_t block = baseline.rows() >= 4 * k_block_rows ? k_block_rows : 1;
-  for (std::size_t r = 0; r < baseline.rows(); ++r) {
-    auto& to = (r / block) % 2 == 0 ? fit : calibration;
-    to.insert(to.end(), rows.begin() + static_cast<std::ptrdiff_t>(r * d),
-              rows.begin() + static_cast<std::ptrdiff_t>((r + 1) * d));
-  }
   model::AnomalyFitConfig config;
   config.false_alarm_rate = false_alarm_rate;
-  auto fitted = model::fit_gaussian_anomaly_model(fit, calibration, d, config);
+  auto fitted = model::fit_gaussian_anomaly_baseline(baseline.data(), baseline.dimension(), config);
   if (!fitted) return std::unexpected(fitted.error().with_context("baseline"));
   return std::move(fitted->model);
 }

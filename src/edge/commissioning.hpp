@@ -64,9 +64,9 @@ class Baseline {
   double speed_max_ = 0;
 };
 
-// Fits the anomaly model on a complete baseline. Overlapping windows are strongly correlated, so rows are
-// split into blocks of 64 consecutive windows, alternately for fitting and for calibrating the threshold
-// (a threshold calibrated on the windows it was fitted on is biased low).
+// Fits the anomaly model on a complete baseline (model::fit_gaussian_anomaly_baseline). Overlapping windows
+// are strongly correlated, so rows are split into blocks of 64 consecutive windows, alternately for fitting
+// and for calibrating the threshold (a threshold calibrated on the windows it was fitted on is biased low).
 Result<model::AnomalyModel> fit_baseline(const Baseline& baseline, double false_alarm_rate = 1e-3);
 
 // Writes the commissioned model as an anomaly bundle whose training section records the windows it was

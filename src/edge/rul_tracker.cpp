@@ -18,11 +18,7 @@ Result<RulTracker> RulTracker::create(const model::RulModel& model) {
 }
 
 double RulTracker::health(const model::RulEstimate& e) const {
-  const double phi = model_.prior.phi;
-  const double healthy = std::log(1 - phi);
-  const double span = model_.prior.failure_log_level - healthy;
-  if (!(span > 0) || !(e.health_index > phi)) return 1;
-  return std::clamp(1 - (std::log(e.health_index - phi) - healthy) / span, 0.0, 1.0);
+  return model::health_share(model_.prior, e.health_index);
 }
 
 Result<double> RulTracker::score(const model::RulFeatures& x, const model::SchemaFeatures& schema) const {

@@ -32,9 +32,7 @@ class RulTracker {
                                                 std::span<const float> schema);
   bool baseline_closed() const { return closed_; }
   // The estimate's health index (the model's HI >= 1, growing with damage) as the share of life left on the
-  // index's scale: 1 at the healthy baseline (HI = 1), 0 at the fleet's mean failure level D,
-  //   1 - (ln(HI - phi) - ln(1 - phi)) / (ln(D - phi) - ln(1 - phi)), clamped to [0, 1]
-  // (phi and ln(D - phi) from the model's prior): the Health/Index metric and Modbus register.
+  // index's scale (model::health_share with the model's prior): the Health/Index metric and Modbus register.
   double health(const model::RulEstimate& estimate) const;
 
  private:

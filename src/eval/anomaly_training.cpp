@@ -52,8 +52,24 @@ TimeSplit split_by_time(const LabelledWindows& windows, std::span<const std::siz
   }
   TimeSplit out;
   const double len = double(windows.window_len);
+  // Recordings of one window each are snapshots: split together by their order, each one "window" long.
+  std::vector<std::size_t> snapshots;
+  for (const auto name : names) {
+    if (by_recording[name].size() == 1) snapshots.push_back(by_recording[name].front());
+  }
+  const double snapshot_cut = (1.0 - late_fraction) * double(snapshots.size());
+  for (std::size_t k = 0; k < snapshots.size(); ++k) {
+    if (double(k) >= snapshot_cut) {
+      out.late.push_back(snapshots[k]);
+    } else if (double(k + 1) <= snapshot_cut) {
+      out.early.push_back(snapshots[k]);
+    } else {
+      ++out.straddling;
+    }
+  }
   for (const auto name : names) {
     auto& r = by_recording[name];
+    if (r.size() == 1) continue;
     std::stable_sort(r.begin(), r.end(), [&](std::size_t a, std::size_t b) {
       return windows.rows[a].start_sample < windows.rows[b].start_sample;
     });

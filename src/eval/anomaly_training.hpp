@@ -34,7 +34,10 @@ struct TimeSplit {
 
 // Splits `rows` of `windows` per recording by time: with first / last the recording's first and last window
 // starts among `rows`, the cut is first + (1 - late_fraction) (last - first + window_len) samples. Recordings
-// in order of first appearance in `rows`, windows in time order within each. late_fraction in (0, 1).
+// in order of first appearance in `rows`, windows in time order within each. Recordings that give one window
+// each are snapshots of the asset (FEMTO's acc_NNNNN.csv files, listed in time order): they are split
+// together by their order of appearance, the same rule with each snapshot one window long (the first
+// (1 - late_fraction) n early, the rest late; listed first in each part). late_fraction in (0, 1).
 TimeSplit split_by_time(const LabelledWindows& windows, std::span<const std::size_t> rows,
                         double late_fraction);
 

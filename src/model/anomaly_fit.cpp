@@ -77,4 +77,22 @@ Result<CalibratedAnomaly> fit_gaussian_anomaly_model(std::span<const float> fit_
   return calibrate_anomaly_model(std::move(*scaler), std::move(*detector), calibration_rows, config);
 }
 
+bool is_baseline_calibration_row(std::size_t row, std::size_t rows) {
+  const std::size_t block = rows >= 4 * k_baseline_block_rows ? k_baseline_block_rows : 1;
+  return (row / block) % 2 == 1;
+}
+
+Result<CalibratedAnomaly> fit_gaussian_anomaly_baseline(std::span<const float> rows, std::size_t dimension,
+                                                        const AnomalyFitConfig& config) {
+  if (auto ok = check_rows(rows, dimension, "anomaly baseline"); !ok) return std::unexpected(ok.error());
+  const std::size_t n = rows.size() / dimension;
+  std::vector<float> fit, calibration;
+  for (std::size_t r = 0; r < n; ++r) {
+    auto& to = is_baseline_calibration_row(r, n) ? calibration : fit;
+    const auto row = rows.subspan(r * dimension, dimension);
+    to.insert(to.end(), row.begin(), row.end());
+  }
+  return fit_gaussian_anomaly_model(fit, calibration, dimension, config);
+}
+
 }  // namespace vigil::model

@@ -45,4 +45,19 @@ Result<CalibratedAnomaly> fit_gaussian_anomaly_model(std::span<const float> fit_
                                                      std::size_t dimension,
                                                      const AnomalyFitConfig& config = {});
 
+// Rows per block of the interleaved split below.
+inline constexpr std::size_t k_baseline_block_rows = 64;
+
+// The gaussian kind from one asset's healthy baseline alone (rows in time order), as commissioning on site
+// fits it and as the run-to-failure evaluation (eval/life_anomaly.hpp) does: consecutive rows are split into
+// blocks of k_baseline_block_rows, alternately fit and calibration (first block fits), so that both halves
+// span the whole baseline and strongly correlated neighbours (overlapping windows) rarely sit on both sides;
+// with fewer than 4 blocks' rows, single rows alternate instead (even rows fit, odd rows calibrate: the
+// right split for snapshots taken seconds apart). Errors as fit_gaussian_anomaly_model (so at least
+// 2 ScoreCalibration::k_min_scores rows are needed).
+Result<CalibratedAnomaly> fit_gaussian_anomaly_baseline(std::span<const float> rows, std::size_t dimension,
+                                                        const AnomalyFitConfig& config = {});
+// Whether row `row` of a baseline of `rows` rows calibrates (true) or fits (false) in the split above.
+bool is_baseline_calibration_row(std::size_t row, std::size_t rows);
+
 }  // namespace vigil::model

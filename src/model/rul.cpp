@@ -82,6 +82,14 @@ Status validate(const DegradationPrior& p) {
   return {};
 }
 
+double health_share(const DegradationPrior& prior, double health_index) {
+  const double phi = prior.phi;
+  const double healthy = std::log(1 - phi);
+  const double span = prior.failure_log_level - healthy;
+  if (!(span > 0) || !(health_index > phi)) return 1;
+  return std::clamp(1 - (std::log(health_index - phi) - healthy) / span, 0.0, 1.0);
+}
+
 Status validate(const RulConfig& c) {
   if (auto ok = validate(c.health); !ok) return ok;
   if (!(c.interval_probability > 0 && c.interval_probability < 1)) {

@@ -67,6 +67,13 @@ struct DegradationPrior {
 // phi >= 1.
 Status validate(const DegradationPrior& prior);
 
+// A health index HI (>= 1, growing with damage; health_index.hpp) as the share of life left on the index's
+// scale: 1 at the healthy baseline (HI = 1), 0 at the fleet's mean failure level D, log-linear between,
+//   1 - (ln(HI - phi) - ln(1 - phi)) / (ln(D - phi) - ln(1 - phi)), clamped to [0, 1]
+// (phi and ln(D - phi) = failure_log_level from the prior; 1 when the prior spans no range). What the edge
+// reports as Health/Index (Modbus, Sparkplug) and `vigil rul` prints.
+double health_share(const DegradationPrior& prior, double health_index);
+
 // The quantiles reported as the estimate (rul_s), each in (0, 1): a low one is conservative, which the
 // PHM 2012 score rewards (late estimates cost four times more than early ones).
 struct PointQuantiles {

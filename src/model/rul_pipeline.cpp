@@ -527,7 +527,8 @@ std::string rul_sentence(const RulReplay& replay, double interval_probability, s
                                            grouped(e.rul_low_s), grouped(e.rul_high_s));
   if (!e.onset_found) {
     return fmt::format(
-        "no {} degradation detected at {} s (health index {:.2f}); from the fleet's lives, a {} that has run "
+        "no {} degradation detected at {} s (health index {:.2f}, 1 at its healthy start, rising with "
+        "damage); from the fleet's lives, a {} that has run "
         "{} s has {} s left ({}): plan an inspection within {}",
         what, grouped(e.time_s), e.health_index, what, grouped(e.age_s), grouped(e.rul_s), interval,
         human_duration(e.rul_s));

@@ -808,7 +808,8 @@ TEST(RulPipeline, SentenceStatesOnsetRulIntervalAndAction) {
   r.estimate.health_index = 1;
   EXPECT_EQ(
       rul_sentence(r, 0.9),
-      "no bearing degradation detected at 5,000 s (health index 1.00); from the fleet's lives, a bearing "
+      "no bearing degradation detected at 5,000 s (health index 1.00, 1 at its healthy start, rising with "
+      "damage); from the fleet's lives, a bearing "
       "that has run 4,000 s has 2,100 s left (90 % interval 800–4,500 s): plan an inspection within 35 min");
 }
 

@@ -456,5 +456,22 @@ TEST(Rul, LearningNeedsTwoLivesWithAnOnset) {
   EXPECT_NE(b.error().message.find("bad"), std::string::npos);
 }
 
+// The 0..1 health of a health index, by hand: with phi = 0 and failure level ln D = 4, HI = 1 is 1, HI = e^4
+// is 0 and HI = e^2 is halfway (log-linear); with phi = -1, HI = 1 is still 1 and HI = e^4 - 1 is 0; outside
+// the range it is clamped, and a prior with no range says 1.
+TEST(Rul, HealthShareIsOneAtTheBaselineZeroAtTheFailureLevelAndLogLinearBetween) {
+  DegradationPrior p;
+  p.failure_log_level = 4;
+  EXPECT_DOUBLE_EQ(health_share(p, 1), 1);
+  EXPECT_NEAR(health_share(p, std::exp(4.0)), 0, 1e-12);
+  EXPECT_NEAR(health_share(p, std::exp(2.0)), 0.5, 1e-12);
+  EXPECT_DOUBLE_EQ(health_share(p, std::exp(9.0)), 0);
+  p.phi = -1;
+  EXPECT_NEAR(health_share(p, 1), 1, 1e-12);
+  EXPECT_NEAR(health_share(p, std::exp(4.0) - 1), 0, 1e-12);
+  p.failure_log_level = std::log(2.0);  // D - phi = 2 = 1 - phi: no range
+  EXPECT_DOUBLE_EQ(health_share(p, 5), 1);
+}
+
 }  // namespace VIGIL_TEST_FILE
 }  // namespace vigil::model
