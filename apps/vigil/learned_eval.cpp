@@ -46,6 +46,7 @@ RecipeFlags::RecipeFlags() {
   seed = r.optimizer.seed;
   abstain = r.abstain_threshold;
   synthetic_faults = r.synthetic_faults;
+  synthetic_variation = std::string(train::to_string(r.synthetic_variation));
 }
 
 bool RecipeFlags::any_given() const {
@@ -70,6 +71,11 @@ Result<train::ClassifierRecipe> RecipeFlags::recipe() const {
   r.optimizer.seed = seed;
   r.abstain_threshold = abstain;
   r.synthetic_faults = synthetic_faults;
+  if (!select_synthetic_variation()) {
+    auto variation = train::parse_synthetic_variation(synthetic_variation);
+    if (!variation) return std::unexpected(variation.error().with_context("--synthetic-variation"));
+    r.synthetic_variation = *variation;
+  }
   if (auto ok = train::check_recipe(r); !ok) return std::unexpected(ok.error());
   return r;
 }
@@ -125,6 +131,14 @@ void add_recipe_options(CLI::App& app, RecipeFlags& f) {
                      "Simulated windows per fault class and training load added to the training "
                      "side (sim cwru_like, impacts 0.25-4 g); 0: real windows only")
           ->check(CLI::Range(std::size_t{0}, std::size_t{10000}))
+          ->capture_default_str());
+  f.options.push_back(
+      app.add_option("--synthetic-variation", f.synthetic_variation,
+                     "What the simulated faults vary: cwru-rig (the CWRU drive end only), varied (bearing, "
+                     "outer-race pit angle, load zone, resonance, damping, impact, noise, slip and speed "
+                     "drawn per window) or select (chosen between the two on inner folds of the training "
+                     "data)")
+          ->check(CLI::IsMember({"cwru-rig", "varied", "select"}))
           ->capture_default_str());
   f.options.push_back(
       app.add_option("--abstain", f.abstain, "Answer 'unknown' when the top class probability is below this")
@@ -200,35 +214,38 @@ Result<train::ClassifierRecipe> recipe_for(const LearnedOptions& o, nlohmann::js
 }
 
 nlohmann::json fold_json(const eval::LearnedFold& f) {
-  nlohmann::json j = {{"name", f.name},
-                      {"held_out", f.held_out_value},
-                      {"train_recordings", f.train_recordings},
-                      {"validation_recordings", f.validation_recordings},
-                      {"test_recordings", f.test_recordings},
-                      {"train_windows", f.train_windows},
-                      {"synthetic_windows", f.synthetic_windows},
-                      {"validation_windows", f.validation_windows},
-                      {"test_windows", f.test_windows},
-                      {"best_epoch", f.best_epoch},
-                      {"epochs_run", f.epochs_run},
-                      {"accuracy", eval::product_accuracy(f.product)},
-                      {"macro_f1", eval::product_macro_f1(f.product)},
-                      {"anomaly_auc", f.anomaly_auc},
-                      {"abstained", f.abstained},
-                      {"fault_windows_alarmed", f.fault_windows_alarmed},
-                      {"confusion", confusion_json(f.product, 0, eval::k_product_unknown)},
-                      {"fault_type",
-                       {{"accuracy", f.fault_type.accuracy},
-                        {"macro_f1", f.fault_type.macro_f1},
-                        {"confusion", confusion_json(f.fault_type, 1, eval::k_fault_classes.size())}}},
-                      {"inputs", f.inputs ? input_selection_json(*f.inputs) : nlohmann::json("recipe")},
-                      {"physics",
-                       {{"accuracy", f.physics.accuracy},
-                        {"confusion", confusion_json(f.physics, 1, eval::k_fault_classes.size())}}},
-                      {"verdict",
-                       {{"accuracy", f.verdict.accuracy},
-                        {"healthy_test_windows_named", f.healthy_named},
-                        {"confusion", confusion_json(f.verdict, 1, eval::k_fault_classes.size())}}}};
+  nlohmann::json j = {
+      {"name", f.name},
+      {"held_out", f.held_out_value},
+      {"train_recordings", f.train_recordings},
+      {"validation_recordings", f.validation_recordings},
+      {"test_recordings", f.test_recordings},
+      {"train_windows", f.train_windows},
+      {"synthetic_windows", f.synthetic_windows},
+      {"validation_windows", f.validation_windows},
+      {"test_windows", f.test_windows},
+      {"best_epoch", f.best_epoch},
+      {"epochs_run", f.epochs_run},
+      {"accuracy", eval::product_accuracy(f.product)},
+      {"macro_f1", eval::product_macro_f1(f.product)},
+      {"anomaly_auc", f.anomaly_auc},
+      {"abstained", f.abstained},
+      {"fault_windows_alarmed", f.fault_windows_alarmed},
+      {"confusion", confusion_json(f.product, 0, eval::k_product_unknown)},
+      {"fault_type",
+       {{"accuracy", f.fault_type.accuracy},
+        {"macro_f1", f.fault_type.macro_f1},
+        {"confusion", confusion_json(f.fault_type, 1, eval::k_fault_classes.size())}}},
+      {"inputs", f.inputs ? input_selection_json(*f.inputs) : nlohmann::json("recipe")},
+      {"synthetic_variation",
+       f.synthetic_variation ? input_selection_json(*f.synthetic_variation) : nlohmann::json("recipe")},
+      {"physics",
+       {{"accuracy", f.physics.accuracy},
+        {"confusion", confusion_json(f.physics, 1, eval::k_fault_classes.size())}}},
+      {"verdict",
+       {{"accuracy", f.verdict.accuracy},
+        {"healthy_test_windows_named", f.healthy_named},
+        {"confusion", confusion_json(f.verdict, 1, eval::k_fault_classes.size())}}}};
   if (f.synthetic_normal) {
     const auto& four = *f.synthetic_normal;
     j["synthetic_normal_4class"] = {{"accuracy", four.accuracy},
@@ -246,13 +263,16 @@ void print_fold(const eval::LearnedFold& f) {
       f.name, f.train_recordings, f.validation_recordings, f.test_recordings, f.epochs_run,
       f.fault_type.accuracy, f.fault_type.macro_f1, eval::product_accuracy(f.product),
       eval::product_macro_f1(f.product), f.anomaly_auc, f.physics.accuracy, f.verdict.accuracy);
-  if (f.inputs) {
+  for (const auto& [what, selection] :
+       {std::pair{"inputs", &f.inputs}, std::pair{"synthetic variation", &f.synthetic_variation}}) {
+    if (!*selection) continue;
     std::string scores;
-    for (const auto& s : f.inputs->scores) {
+    for (const auto& s : (*selection)->scores) {
       scores += fmt::format("{}{} {:.4f} (size {:.4f}, load {:.4f})", scores.empty() ? "" : "; ", s.inputs,
                             s.score, s.by_size_accuracy, s.by_load_accuracy);
     }
-    fmt::print("  inputs chosen on the training side: {} | inner folds: {}\n", f.inputs->chosen, scores);
+    fmt::print("  {} chosen on the training side: {} | inner folds: {}\n", what, (*selection)->chosen,
+               scores);
   }
   if (f.synthetic_normal) {
     const auto& four = *f.synthetic_normal;
@@ -289,6 +309,7 @@ int run_learned(const LearnedOptions& o, const std::string& catalog_path, double
   config.false_alarm_rate = o.false_alarm_rate;
   config.synthetic_normal = o.synthetic_normal;
   config.select_inputs = o.model == "classifier" && o.recipe.select_inputs();
+  config.select_synthetic_variation = o.model == "classifier" && o.recipe.select_synthetic_variation();
   if (!json) {
     fmt::print("learned evaluation, split {}: {} windows of {} samples at {} Hz; classifier inputs: {}\n",
                o.split, windows->rows.size(), windows->window_len, windows->sample_rate_hz,

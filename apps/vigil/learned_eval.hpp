@@ -32,6 +32,7 @@ struct RecipeFlags {
   std::uint64_t seed = 0;
   double abstain = 0;
   std::size_t synthetic_faults = 0;
+  std::string synthetic_variation;
   std::vector<CLI::Option*> options;  // the options add_recipe_options created
 
   RecipeFlags();
@@ -43,6 +44,9 @@ struct RecipeFlags {
   // --features select: the inputs are chosen among eval::k_input_candidates on inner folds of the training
   // data (eval/input_selection.hpp).
   bool select_inputs() const { return features == k_select; }
+  // --synthetic-variation select: cwru-rig or varied, chosen on inner folds of the training data
+  // (eval::select_synthetic_variation); the recipe's is the default's until then.
+  bool select_synthetic_variation() const { return synthetic_variation == k_select; }
   static constexpr std::string_view k_select = "select";
 };
 
@@ -51,7 +55,7 @@ struct RecipeFlags {
 nlohmann::json input_selection_json(const eval::InputSelection& selection);
 
 // Adds --features, --hidden, --activation, --epochs, --weight-decay, --dropout, --input-noise, --seed,
-// --synthetic-faults, --abstain to `app`,
+// --synthetic-faults, --synthetic-variation, --abstain to `app`,
 // bound to `flags` (which must outlive the parse).
 void add_recipe_options(CLI::App& app, RecipeFlags& flags);
 

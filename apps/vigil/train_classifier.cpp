@@ -94,6 +94,16 @@ int run_train_classifier(const TrainClassifierOptions& o) {
     recipe->features = std::move(*names);
     selection = input_selection_json(*chosen);
   }
+  // --synthetic-variation select: what the simulated faults vary, chosen the same way (after the inputs).
+  nlohmann::json variation_selection = nullptr;
+  if (o.recipe.select_synthetic_variation()) {
+    auto chosen = eval::select_synthetic_variation(*windows, all_rows, *recipe, classes);
+    if (!chosen) return report_error("train classifier", chosen.error());
+    auto variation = model::train::parse_synthetic_variation(chosen->chosen);
+    if (!variation) return report_error("train classifier", variation.error());
+    recipe->synthetic_variation = *variation;
+    variation_selection = input_selection_json(*chosen);
+  }
   const auto rows = eval::hold_out_validation(*windows, all_rows, recipe->validation_every);
   auto train = eval::training_side(*windows, rows.train, classes, *recipe);  // + simulated faults
   if (!train) return report_error("train classifier", train.error());
@@ -140,6 +150,7 @@ int run_train_classifier(const TrainClassifierOptions& o) {
                              {"best_epoch", early.best_epoch},
                              {"recipe", model::train::recipe_to_json(*recipe)}};
   if (!selection.is_null()) training["input_selection"] = selection;
+  if (!variation_selection.is_null()) training["synthetic_variation_selection"] = variation_selection;
   nlohmann::json metrics = {
       {"note", "early-stopped model (before the refit) on the held-out validation recordings"},
       {"validation_accuracy", early.validation.accuracy},

@@ -198,6 +198,14 @@ Result<CwruLearnedReport> evaluate_cwru_learned(const io::Catalog& catalog, cons
       fold_recipe.features = std::move(*names);
       f.inputs = std::move(*chosen);
     }
+    if (config.select_synthetic_variation) {
+      auto chosen = select_synthetic_variation(windows, side, fold_recipe, k_fault_classes);
+      if (!chosen) return fold_error(chosen.error());
+      auto variation = train::parse_synthetic_variation(chosen->chosen);
+      if (!variation) return fold_error(variation.error());
+      fold_recipe.synthetic_variation = *variation;
+      f.synthetic_variation = std::move(*chosen);
+    }
     const auto rows = hold_out_validation(windows, side, recipe.validation_every);
     auto train_set = windows_dataset(windows, rows.train, k_fault_classes);
     if (!train_set) return fold_error(train_set.error());

@@ -87,6 +87,9 @@ struct CwruLearnedConfig {
   // Choose the classifier's inputs among k_input_candidates on inner folds of each fold's training side
   // (select_inputs) instead of taking recipe.features.
   bool select_inputs = false;
+  // Choose the recipe's synthetic variation (cwru-rig or varied) on inner folds of each fold's training side
+  // (select_synthetic_variation, after the inputs are chosen) instead of taking recipe.synthetic_variation.
+  bool select_synthetic_variation = false;
   model::train::ClassifierRecipe recipe = model::train::default_classifier_recipe();
   double false_alarm_rate = 1e-3;    // the anomaly model's alarm budget
   std::size_t synthetic_normal = 0;  // simulated healthy windows per load for the 4-class experiment; 0: off
@@ -98,9 +101,10 @@ struct LearnedFold {
   std::size_t train_recordings = 0, validation_recordings = 0, test_recordings = 0;
   std::size_t train_windows = 0, synthetic_windows = 0, validation_windows = 0, test_windows = 0;
   std::size_t best_epoch = 0, epochs_run = 0;
-  std::optional<InputSelection> inputs;           // the choice made on the training side, when asked for
-  model::train::ClassificationReport fault_type;  // 3 classes, argmax
-  model::train::ClassificationReport product;     // 4 true classes x 5 decisions
+  std::optional<InputSelection> inputs;               // the choice made on the training side, when asked for
+  std::optional<InputSelection> synthetic_variation;  // likewise
+  model::train::ClassificationReport fault_type;      // 3 classes, argmax
+  model::train::ClassificationReport product;         // 4 true classes x 5 decisions
   // On the same fault test windows, which fault is named (3 true classes x 4 columns, the last k_not_named):
   model::train::ClassificationReport physics;  // the edge's per-window physics verdict alone
   model::train::ClassificationReport verdict;  // model::one_verdict of physics and the product decision

@@ -9,11 +9,19 @@ namespace vigil::eval {
 
 namespace train = model::train;
 
-Result<InputSelection> select_inputs(const LabelledWindows& windows, std::span<const std::size_t> rows,
-                                     std::span<const std::string_view> candidates,
-                                     const train::ClassifierRecipe& recipe,
+namespace {
+
+struct Candidate {
+  std::string name;
+  train::ClassifierRecipe recipe;
+};
+
+// Every candidate trained and tested on each inner fold of `rows`; the first with the best score wins.
+Result<InputSelection> select_recipe(const LabelledWindows& windows, std::span<const std::size_t> rows,
+                                     std::span<const Candidate> candidates,
                                      std::span<const domain::FaultType> classes) {
   if (candidates.empty()) return fail(ErrorCode::invalid_argument, "input selection: no candidate");
+  const train::ClassifierRecipe& recipe = candidates.front().recipe;
   // The rows alone, as a table of their own: its folds never reach outside them.
   LabelledWindows side{windows.sample_rate_hz, windows.window_len, windows.hop, {}};
   side.rows.reserve(rows.size());
@@ -32,12 +40,10 @@ Result<InputSelection> select_inputs(const LabelledWindows& windows, std::span<c
   }
 
   InputSelection out;
-  for (const auto candidate : candidates) {
-    auto names = train::parse_feature_set(candidate);
-    if (!names) return std::unexpected(names.error().with_context("input selection"));
-    train::ClassifierRecipe r = recipe;
-    r.features = std::move(*names);
-    InputScore s{.inputs = std::string(candidate)};
+  for (const Candidate& c : candidates) {
+    const std::string& candidate = c.name;
+    const train::ClassifierRecipe& r = c.recipe;
+    InputScore s{.inputs = candidate};
     for (std::size_t k = 0; k < splits.size(); ++k) {
       double sum = 0;
       for (const Fold& fold : splits[k]) {
@@ -73,6 +79,34 @@ Result<InputSelection> select_inputs(const LabelledWindows& windows, std::span<c
     }
   }
   return out;
+}
+
+}  // namespace
+
+Result<InputSelection> select_inputs(const LabelledWindows& windows, std::span<const std::size_t> rows,
+                                     std::span<const std::string_view> candidates,
+                                     const train::ClassifierRecipe& recipe,
+                                     std::span<const domain::FaultType> classes) {
+  std::vector<Candidate> recipes;
+  for (const auto candidate : candidates) {
+    auto names = train::parse_feature_set(candidate);
+    if (!names) return std::unexpected(names.error().with_context("input selection"));
+    recipes.push_back({std::string(candidate), recipe});
+    recipes.back().recipe.features = std::move(*names);
+  }
+  return select_recipe(windows, rows, recipes, classes);
+}
+
+Result<InputSelection> select_synthetic_variation(const LabelledWindows& windows,
+                                                  std::span<const std::size_t> rows,
+                                                  const train::ClassifierRecipe& recipe,
+                                                  std::span<const domain::FaultType> classes) {
+  std::vector<Candidate> recipes;
+  for (auto v : {train::SyntheticVariation::cwru_rig, train::SyntheticVariation::varied}) {
+    recipes.push_back({std::string(train::to_string(v)), recipe});
+    recipes.back().recipe.synthetic_variation = v;
+  }
+  return select_recipe(windows, rows, recipes, classes);
 }
 
 }  // namespace vigil::eval

@@ -1,5 +1,6 @@
-// The classifier's inputs chosen on the training side only (nested cross-validation): each candidate feature
-// set is scored on inner folds of the rows it is given, and the best one is used. `vigil train classifier`
+// The classifier's inputs, and what its simulated faults vary, chosen on the training side only (nested
+// cross-validation): each candidate is scored on inner folds of the rows it is given, and the best one is
+// used. `vigil train classifier`
 // chooses this way on its whole catalog, and the learned evaluation repeats the choice inside the training
 // side of every outer fold, so no test recording ever influences it (docs/learned-evaluation.md).
 #pragma once
@@ -23,7 +24,7 @@ inline constexpr std::array<std::string_view, 3> k_input_candidates{"family", "n
                                                                     "no-levels+family"};
 
 struct InputScore {
-  std::string inputs;           // the candidate's name
+  std::string inputs;           // the candidate's name (an input set, or a synthetic variation)
   double by_size_accuracy = 0;  // mean fault-type accuracy over the leave-one-size-out inner folds
   double by_load_accuracy = 0;  // the same over the leave-one-load-out inner folds
   double score = 0;             // mean of the two: new defects and new loads weigh the same
@@ -43,5 +44,14 @@ Result<InputSelection> select_inputs(const LabelledWindows& windows, std::span<c
                                      std::span<const std::string_view> candidates,
                                      const model::train::ClassifierRecipe& recipe,
                                      std::span<const domain::FaultType> classes);
+
+// The same choice between the recipe with SyntheticVariation::cwru_rig and with ::varied (candidates named
+// "cwru-rig", "varied", in that order; `recipe` otherwise unchanged): whether simulated faults varied over
+// bearings, pit positions and resonances generalise better than the rig's own, decided on the rows alone.
+// Errors as select_inputs.
+Result<InputSelection> select_synthetic_variation(const LabelledWindows& windows,
+                                                  std::span<const std::size_t> rows,
+                                                  const model::train::ClassifierRecipe& recipe,
+                                                  std::span<const domain::FaultType> classes);
 
 }  // namespace vigil::eval

@@ -15,8 +15,8 @@ Result<Dataset> training_side(const LabelledWindows& windows, std::span<const st
                               const model::train::ClassifierRecipe& recipe) {
   auto real = windows_dataset(windows, rows, classes);
   if (!real || recipe.synthetic_faults == 0) return real;
-  auto simulated =
-      synthetic_fault_dataset(windows, rows, classes, recipe.synthetic_faults, recipe.optimizer.seed);
+  auto simulated = synthetic_fault_dataset(windows, rows, classes, recipe.synthetic_faults,
+                                           recipe.optimizer.seed, recipe.synthetic_variation);
   if (!simulated) return std::unexpected(simulated.error());
   return model::train::concat(*real, *simulated);
 }

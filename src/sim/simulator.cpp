@@ -149,6 +149,10 @@ Status validate_fault(const FaultConfig& f, const MachineConfig& m) {
     return fail(ErrorCode::invalid_argument, "fault config: unloaded_fraction {} outside [0, 1]",
                 f.unloaded_fraction);
   }
+  if (!(f.outer_race_pit_deg >= -180 && f.outer_race_pit_deg <= 180)) {
+    return fail(ErrorCode::invalid_argument, "fault config: outer_race_pit_deg {} outside [-180, 180]",
+                f.outer_race_pit_deg);
+  }
   const SeverityLaw& s = f.severity;
   if (!finite_non_negative(s.initial)) {
     return fail(ErrorCode::invalid_argument, "fault config: severity.initial {} must be finite and >= 0",
@@ -334,6 +338,9 @@ Simulator::Simulator(const MachineConfig& machine, const FaultConfig& fault, std
   // Stribeck: the load vanishes at psi_l where 1 - (1 - cos psi_l) / (2 eps) = 0.
   stribeck_eps_ = 0.5 * (1.0 - std::cos(fault_.load_zone_half_angle_deg * std::numbers::pi / 180.0));
 
+  if (fault_.kind == FaultKind::outer_race)
+    fixed_load_ = load_factor(fault_.outer_race_pit_deg * std::numbers::pi / 180.0);
+
   pink_scale_ = machine_.machine_noise_rms_g / std::sqrt(pink_unit_variance());
 
   shaft_hz_ = nominal_shaft_hz_;
@@ -379,7 +386,7 @@ void Simulator::add_impact() {
   const double offset_samples = static_cast<double>(sample_index_ - next_impact_index_) - next_impact_frac_;
   const double impact_time_s = (static_cast<double>(next_impact_index_) + next_impact_frac_) / fs;
 
-  double load = 1.0;
+  double load = fixed_load_;
   if (rotating_order_ > 0) {
     // Angle of the rotating part at the impact (it has turned offset_samples steps too far by now).
     const double revs = modulation_revs_ - offset_samples * rotating_order_ * revs_per_sample_;

@@ -29,7 +29,9 @@
 //   with psi_l the load-zone half angle and u the relative strength of unloaded impacts. The angle
 //   psi_k of the defect from the load direction turns at fr for an inner-race defect (sidebands at
 //   BPFI +- fr in the envelope spectrum) and at FTF for a ball defect (the ball orbits with the cage);
-//   an outer-race defect sits still at the centre of the load zone and a cage defect is unmodulated.
+//   an outer-race defect sits still at outer_race_pit_deg from the load direction, so every impact
+//   carries the same q(pit angle): full strength at the centre of the load zone, u outside it (a pit at
+//   3 or 12 o'clock under a 6 o'clock load), unmodulated either way; a cage defect is unmodulated.
 // * n_sensor: white Gaussian; n_machine: pink-ish (-3 dB/octave) Gaussian noise from Kellet's
 //   three-pole filter, scaled to the configured RMS analytically.
 // Randomness: impact timing/strength, sensor noise and machine noise use separate seeded streams
@@ -101,6 +103,7 @@ struct FaultConfig {
   double amplitude_jitter_fraction = 0.1;  // std. dev. of each amplitude / mean, in [0, 1]
   double load_zone_half_angle_deg = 90;    // psi_l in (0, 180]; 90 = radial load, zero clearance
   double unloaded_fraction = 0.2;          // u in [0, 1]: impact strength outside the load zone
+  double outer_race_pit_deg = 0;           // outer-race defect's angle from the load direction, [-180, 180]
   SeverityLaw severity;
 };
 
@@ -173,7 +176,8 @@ class Simulator {
   double damped_rad_per_sample_ = 0;            // wd / fs
   double ring_step_re_ = 0, ring_step_im_ = 0;  // e^{(-zeta wn + i wd) / fs}
   double stribeck_eps_ = 0.5;
-  double pink_scale_ = 0;  // machine_noise_rms_g / RMS of Kellet's filter for unit white input
+  double fixed_load_ = 1.0;  // q at a defect that does not move through the load zone (outer race)
+  double pink_scale_ = 0;    // machine_noise_rms_g / RMS of Kellet's filter for unit white input
 
   // State.
   std::uint64_t sample_index_ = 0;

@@ -232,4 +232,40 @@ TEST_F(Cli, SelectChoosesTheInputsOnInnerFoldsAndRecordsTheChoice) {
   }
 }
 
+// --synthetic-variation select: cwru-rig or varied simulated faults, chosen on inner folds the same way; the
+// bundle records the choice and its recipe runs it, the evaluation records each fold's own choice. An
+// unknown variation is refused by name.
+TEST_F(Cli, SyntheticVariationSelectChoosesOnInnerFoldsAndRecordsTheChoice) {
+  VIGIL_REQUIRE_DATA("cwru/catalog.csv");
+  const std::string catalog = cwru_subset(path("subset.csv"));
+  const std::string recipe = " --hidden 8 --epochs 4 --synthetic-faults 3 --synthetic-variation select";
+  const CliRun trained = run("train classifier " + catalog + " --out " + path("v.vigil") + recipe);
+  ASSERT_EQ(trained.exit_code, 0) << trained.out;
+  auto bundle = vigil::model::read_bundle(path("v.vigil"), vigil::model::ModelKind::classifier,
+                                          vigil::model::k_feature_schema_version);
+  ASSERT_TRUE(bundle.has_value()) << bundle.error().message;
+  const auto& selection = bundle->training.at("synthetic_variation_selection");
+  ASSERT_EQ(selection.at("candidates").size(), 2u);
+  EXPECT_EQ(selection.at("candidates")[0].at("inputs"), "cwru-rig");
+  EXPECT_EQ(selection.at("candidates")[1].at("inputs"), "varied");
+  const double cwru = selection.at("candidates")[0].at("score").get<double>();
+  const double varied = selection.at("candidates")[1].at("score").get<double>();
+  EXPECT_EQ(selection.at("chosen"), varied > cwru ? "varied" : "cwru-rig");
+  EXPECT_EQ(bundle->training.at("recipe").at("synthetic_variation"), selection.at("chosen"));
+
+  const CliRun r = run("eval cwru " + catalog + " --model classifier --split by-size --json" + recipe, true);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.at("folds").size(), 3u);
+  for (const auto& fold : j.at("folds")) {
+    const auto chosen = fold.at("synthetic_variation").at("chosen").get<std::string>();
+    EXPECT_TRUE(chosen == "cwru-rig" || chosen == "varied") << fold.at("name");
+    EXPECT_GT(fold.at("synthetic_windows").get<int>(), 0) << fold.at("name");
+  }
+
+  const CliRun bad = run("eval cwru " + catalog + " --model classifier --synthetic-variation sometimes");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.out.find("--synthetic-variation"), std::string::npos) << bad.out;
+}
+
 }  // namespace VIGIL_TEST_FILE

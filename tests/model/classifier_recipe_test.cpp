@@ -92,6 +92,8 @@ ClassifierRecipe unusual_recipe() {
   r.optimizer.seed = 12345678901234ull;
   r.validation_every = 3;
   r.abstain_threshold = 0.875;
+  r.synthetic_faults = 7;
+  r.synthetic_variation = SyntheticVariation::varied;
   return r;
 }
 
@@ -118,6 +120,38 @@ TEST(ClassifierRecipe, JsonRoundTripKeepsEverySetting) {
   EXPECT_EQ(back->optimizer.seed, r.optimizer.seed);
   EXPECT_EQ(back->validation_every, r.validation_every);
   EXPECT_EQ(back->abstain_threshold, r.abstain_threshold);
+  EXPECT_EQ(back->synthetic_faults, r.synthetic_faults);
+  EXPECT_EQ(back->synthetic_variation, r.synthetic_variation);
+  EXPECT_EQ(j.at("synthetic_variation"), "varied");
+}
+
+// The recipe as a version-2 bundle manifest holds it (written by the build before synthetic_variation
+// existed): still read, and its simulated faults are the CWRU rig's, as they were then.
+TEST(ClassifierRecipe, ReadsVersionTwoRecipesAsCwruRigSimulation) {
+  const auto j = nlohmann::json::parse(R"({"type": "classifier_recipe", "version": 2,
+      "features": ["bpfo_h1_snr_db"], "hidden": [64, 32], "hidden_activation": "relu",
+      "weighting": "balanced", "max_epochs": 300, "patience_epochs": 20, "min_improvement": 0.0,
+      "batch_size": 64, "learning_rate": 0.001, "weight_decay": 0.0001, "dropout": 0.0,
+      "input_noise_sd": 0.0, "seed": 1, "validation_every": 4, "abstain_threshold": 0.6,
+      "synthetic_faults": 60, "refit": "train + validation, best_epoch epochs"})");
+  const auto r = recipe_from_json(j);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->synthetic_faults, 60u);
+  EXPECT_EQ(r->synthetic_variation, SyntheticVariation::cwru_rig);
+  EXPECT_EQ(r->features, std::vector<std::string>{"bpfo_h1_snr_db"});
+  // Version 3 must say what it simulates.
+  auto v3 = j;
+  v3["version"] = 3;
+  const auto missing = recipe_from_json(v3);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message.find("'synthetic_variation'"), std::string::npos)
+      << missing.error().message;
+  v3["synthetic_variation"] = "random";
+  const auto unknown = recipe_from_json(v3);
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message.find("'random'"), std::string::npos) << unknown.error().message;
+  v3["synthetic_variation"] = "cwru-rig";
+  EXPECT_TRUE(recipe_from_json(v3).has_value());
 }
 
 TEST(ClassifierRecipe, JsonRefusesMissingWrongAndOutOfRangeValuesByKey) {

@@ -395,6 +395,57 @@ TEST(SimulatorFault, ImpactsRingTheResonanceWithSubSampleTiming) {
   }
 }
 
+// An outer-race pit sits still, so each impact carries the load at the pit's angle, q(psi) = u + (1 - u)
+// max(0, 1 - (1 - cos psi) / (2 eps))^{3/2}, eps = (1 - cos psi_l) / 2. Hand-computed with u = 0.5
+// (fault_only):
+//   psi_l = 90 deg (eps = 1/2): psi = 90 deg gives 1 - 1 = 0, q = u = 0.5; psi = 60 deg gives 1 - 0.5 / 1 =
+//   0.5, q = 0.5 + 0.5 * 0.5^{1.5} = 0.676777; psi = 180 deg (12 o'clock under a 6 o'clock load) gives q = u.
+//   psi_l = 120 deg (eps = 3/4): psi = 90 deg gives 1 - 1 / 1.5 = 1/3, q = 0.5 + 0.5 (1/3)^{1.5} = 0.596225.
+// The impact times and jitter draws do not depend on the pit, so with no noise the whole signal scales by q.
+TEST(SimulatorOuterRacePit, ImpactStrengthFollowsTheLoadAtThePit) {
+  const struct {
+    double half_angle_deg, pit_deg, q;
+  } cases[] = {{90, 90, 0.5},  {90, -90, 0.5},      {90, 60, 0.676777},
+               {90, 180, 0.5}, {120, 90, 0.596225}, {120, 0, 1.0}};
+  Scenario centre = fault_only(FaultKind::outer_race);
+  centre.fault.amplitude_jitter_fraction = 0.1;  // the same draws either way
+  Simulator reference = make(centre, 31);
+  const auto x0 = generate(reference, 24000);
+  double peak0 = 0;
+  for (float v : x0) peak0 = std::max(peak0, double(std::abs(v)));
+  ASSERT_GT(peak0, 0.5);
+  for (const auto& c : cases) {
+    Scenario s = centre;
+    s.fault.load_zone_half_angle_deg = c.half_angle_deg;
+    s.fault.outer_race_pit_deg = c.pit_deg;
+    Simulator sim = make(s, 31);
+    const auto x = generate(sim, 24000);
+    EXPECT_EQ(sim.impact_count(), reference.impact_count());
+    for (std::size_t t = 0; t < x.size(); ++t) {
+      ASSERT_NEAR(x[t], c.q * x0[t], 1e-5 * peak0) << "pit " << c.pit_deg << " deg, sample " << t;
+    }
+  }
+}
+
+// Outside the load zone the impacts are weaker but still repeat at BPFO (the rate is kinematic), with no
+// shaft-rate sidebands (the pit does not move through the load).
+TEST(SimulatorOuterRacePit, PitOutsideTheLoadZoneStillRepeatsAtBpfo) {
+  Scenario s = Scenario::cwru_like(FaultKind::outer_race);
+  s.fault.outer_race_pit_deg = 90;  // 3 o'clock under a 6 o'clock load: q = u = 0.2
+  Simulator sim = make(s, 24);
+  const double duration_s = std::ldexp(1.0, 16) / s.machine.sample_rate_hz;
+  const auto x = generate(sim, std::size_t{1} << 16);
+  const auto f = sim.defect_frequencies();
+  EXPECT_NEAR(double(sim.impact_count()), duration_s * f.bpfo_hz, 3.0);
+  const Spectrum env = squared_envelope_spectrum(x, s.machine.sample_rate_hz, 2000.0, 4000.0);
+  const double tol = 3 * env.bin_hz;
+  const auto [peak_hz, line] = env.peak(50, 600);
+  EXPECT_NEAR(peak_hz, f.bpfo_hz, tol);
+  EXPECT_GT(line, 10 * env.median(50, 600));
+  for (double side : {f.bpfo_hz - f.shaft_hz, f.bpfo_hz + f.shaft_hz})
+    EXPECT_LT(env.near(side, tol), 0.1 * line) << side;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Severity
 
@@ -623,6 +674,10 @@ TEST(SimulatorValidation, RejectsInvalidConfigsWithClearErrors) {
          s.fault.severity.max_severity = 1;
        },
        ErrorCode::invalid_argument, "max_severity"},
+      {"pit at 200 deg", [](Scenario& s) { s.fault.outer_race_pit_deg = 200; }, ErrorCode::invalid_argument,
+       "outer_race_pit_deg"},
+      {"NaN pit", [&](Scenario& s) { s.fault.outer_race_pit_deg = nan; }, ErrorCode::invalid_argument,
+       "outer_race_pit_deg"},
       {"unknown kind", [](Scenario& s) { s.fault.kind = static_cast<FaultKind>(42); },
        ErrorCode::invalid_argument, "kind"},
   };

@@ -22,6 +22,8 @@ Result<ClassWeighting> parse_weighting(std::string_view name) {
   return fail(ErrorCode::parse, "weighting '{}': expected balanced or none", name);
 }
 
+constexpr int k_recipe_version_without_variation = 2;
+
 bool is_level(std::string_view name) {
   return name == "rms_db" || name == "peak_db" || name == "velocity_rms_db";
 }
@@ -123,6 +125,16 @@ Result<T> get(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
+std::string_view to_string(SyntheticVariation variation) {
+  return variation == SyntheticVariation::varied ? "varied" : "cwru-rig";
+}
+
+Result<SyntheticVariation> parse_synthetic_variation(std::string_view name) {
+  if (name == "cwru-rig") return SyntheticVariation::cwru_rig;
+  if (name == "varied") return SyntheticVariation::varied;
+  return fail(ErrorCode::parse, "synthetic_variation '{}': expected cwru-rig or varied", name);
+}
+
 ClassifierRecipe default_classifier_recipe() {
   ClassifierRecipe r;
   r.features = *parse_feature_set("family");
@@ -205,6 +217,7 @@ nlohmann::json recipe_to_json(const ClassifierRecipe& r) {
           {"validation_every", r.validation_every},
           {"abstain_threshold", r.abstain_threshold},
           {"synthetic_faults", r.synthetic_faults},
+          {"synthetic_variation", std::string(to_string(r.synthetic_variation))},
           {"refit", "train + validation, best_epoch epochs"}};
 }
 
@@ -218,9 +231,9 @@ Result<ClassifierRecipe> recipe_from_json(const nlohmann::json& j) {
   }
   auto version = get<int>(j, "version");
   if (!version) return std::unexpected(version.error());
-  if (*version != k_classifier_recipe_version) {
-    return fail(ErrorCode::parse, "classifier recipe: version {}, this build reads {}", *version,
-                k_classifier_recipe_version);
+  if (*version != k_classifier_recipe_version && *version != k_recipe_version_without_variation) {
+    return fail(ErrorCode::parse, "classifier recipe: version {}, this build reads {} to {}", *version,
+                k_recipe_version_without_variation, k_classifier_recipe_version);
   }
   ClassifierRecipe r;
   auto features = get<std::vector<std::string>>(j, "features");
@@ -269,6 +282,13 @@ Result<ClassifierRecipe> recipe_from_json(const nlohmann::json& j) {
   r.validation_every = *every;
   r.abstain_threshold = *abstain;
   r.synthetic_faults = *synthetic;
+  if (*version != k_recipe_version_without_variation) {
+    auto variation_name = get<std::string>(j, "synthetic_variation");
+    if (!variation_name) return std::unexpected(variation_name.error());
+    auto variation = parse_synthetic_variation(*variation_name);
+    if (!variation) return fail(ErrorCode::parse, "classifier recipe: {}", variation.error().message);
+    r.synthetic_variation = *variation;
+  }
   if (auto ok = check_recipe(r); !ok) return fail(ErrorCode::parse, "{}", ok.error().message);
   return r;
 }

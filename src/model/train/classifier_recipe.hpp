@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,7 +21,17 @@
 namespace vigil::model::train {
 
 // Version of the recipe's JSON form (recipe_to_json); recipe_from_json refuses other versions.
-inline constexpr int k_classifier_recipe_version = 2;  // 2: synthetic_faults
+// Version 2 (no synthetic_variation; its simulated faults were the CWRU rig's) is still read.
+inline constexpr int k_classifier_recipe_version = 3;  // 2: synthetic_faults; 3: synthetic_variation
+
+// What the simulated fault windows of the training side vary (eval/synthetic_faults.hpp):
+//   cwru_rig  the CWRU drive-end set-up only (6205-2RS, 3 kHz resonance, pit at the load-zone centre), at the
+//             training loads' speeds, impact strength log-spaced;
+//   varied    per window, what the recordings do not vary: bearing, outer-race pit angle, load zone,
+//             resonance, damping, impact strength, noise, slip and speed, drawn at random.
+enum class SyntheticVariation : std::uint8_t { cwru_rig, varied };
+std::string_view to_string(SyntheticVariation variation);  // "cwru-rig", "varied"
+Result<SyntheticVariation> parse_synthetic_variation(std::string_view name);
 
 struct ClassifierRecipe {
   // Names from the classifier vector (classifier_feature_schema()) the network reads, in any order; empty =
@@ -42,6 +53,7 @@ struct ClassifierRecipe {
   // class and training load; 0 = real windows only. The issue's recipe is "labelled real data plus
   // physics-simulated faults"; docs/learned-evaluation.md measures that they help on both CWRU splits.
   std::size_t synthetic_faults = 60;
+  SyntheticVariation synthetic_variation = SyntheticVariation::cwru_rig;
 };
 
 // The default recipe of `vigil train classifier` and `vigil eval cwru --model classifier`: the struct's
@@ -73,7 +85,8 @@ Status check_recipe(const ClassifierRecipe& recipe);
 //  "abstain_threshold", "refit": "train + validation, best_epoch epochs"}
 nlohmann::json recipe_to_json(const ClassifierRecipe& recipe);
 // Inverse of recipe_to_json; every key is required (a recipe that silently took defaults would not be the
-// recipe that was recorded). Errors (parse) name the key; the result passes check_recipe.
+// recipe that was recorded), except synthetic_variation in a version-2 recipe, which had none and ran
+// cwru_rig. Errors (parse) name the key; the result passes check_recipe.
 Result<ClassifierRecipe> recipe_from_json(const nlohmann::json& json);
 
 // What train_recipe returns. Both specs take the full schema vector.
