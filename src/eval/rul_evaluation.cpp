@@ -300,6 +300,7 @@ Result<TrainedRul> train_on(const std::vector<ScoredLife>& all, std::span<const 
   sel.grid.assign(grid.begin(), grid.end());
   std::vector<double> sum(grid.size(), 0.0);
   std::vector<std::size_t> rows(grid.size(), 0);
+  sel.over_3x_within_1h.assign(grid.size(), 0);
   std::vector<bool> fitted(grid.size(), true);
   // Candidates that share a score kind and onset rule share their fits and replays.
   std::vector<bool> done(grid.size(), false);
@@ -333,19 +334,20 @@ Result<TrainedRul> train_on(const std::vector<ScoredLife>& all, std::span<const 
       if (!est) return std::unexpected(est.error());
       for (std::size_t k = 0; k < fractions.size(); ++k) {
         for (std::size_t q = 0; q < members.size(); ++q) {
-          sum[members[q]] += score_row(*all[held].life, fractions[k], (*est)[k][q]).accuracy;
+          const TruncationResult r = score_row(*all[held].life, fractions[k], (*est)[k][q]);
+          sum[members[q]] += r.accuracy;
+          if (r.over_3x_within_1h) ++sel.over_3x_within_1h[members[q]];
           ++rows[members[q]];
         }
       }
     }
   }
   sel.mean_accuracy.resize(grid.size());
-  std::optional<std::size_t> best;
   for (std::size_t c = 0; c < grid.size(); ++c) {
     sel.mean_accuracy[c] =
         fitted[c] ? sum[c] / static_cast<double>(rows[c]) : std::numeric_limits<double>::quiet_NaN();
-    if (fitted[c] && (!best || sel.mean_accuracy[c] > sel.mean_accuracy[*best])) best = c;
   }
+  const std::optional<std::size_t> best = choose_rul_candidate(sel.mean_accuracy, sel.over_3x_within_1h);
   if (!best) {
     return fail(ErrorCode::invalid_argument,
                 "no candidate could be fitted: on some leave-one-out fold fewer than 2 lives show an onset");
@@ -361,6 +363,20 @@ Result<TrainedRul> train_on(const std::vector<ScoredLife>& all, std::span<const 
 }
 
 }  // namespace
+
+std::optional<std::size_t> choose_rul_candidate(std::span<const double> mean_accuracy,
+                                                std::span<const std::size_t> over_3x_within_1h) {
+  if (mean_accuracy.size() != over_3x_within_1h.size()) return std::nullopt;
+  std::optional<std::size_t> best;
+  for (std::size_t c = 0; c < mean_accuracy.size(); ++c) {
+    if (std::isnan(mean_accuracy[c])) continue;
+    if (!best || over_3x_within_1h[c] < over_3x_within_1h[*best] ||
+        (over_3x_within_1h[c] == over_3x_within_1h[*best] && mean_accuracy[c] > mean_accuracy[*best])) {
+      best = c;
+    }
+  }
+  return best;
+}
 
 Result<TrainedRul> train_rul(std::span<const LifeFeatures> lives, std::span<const RulCandidate> grid,
                              std::span<const double> fractions, const RulConfig& base) {
@@ -436,7 +452,9 @@ nlohmann::json to_json(const RulSelection& s) {
          {"false_alarm_probability", s.grid[c].false_alarm_probability},
          {"fleet_point_quantile", s.grid[c].point.fleet},
          {"degradation_point_quantile", s.grid[c].point.degradation},
-         {"inner_mean_accuracy", std::isfinite(a) ? nlohmann::json(a) : nlohmann::json(nullptr)}});
+         {"inner_mean_accuracy", std::isfinite(a) ? nlohmann::json(a) : nlohmann::json(nullptr)},
+         {"inner_over_3x_within_1h", s.over_3x_within_1h.size() > c ? nlohmann::json(s.over_3x_within_1h[c])
+                                                                    : nlohmann::json(nullptr)}});
   }
   return {{"candidates", candidates}, {"chosen", s.chosen}};
 }

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -59,15 +60,22 @@ struct TruncationResult {
   bool over_3x_within_1h = false;  // actual_rul_s < 3600 s and rul_s > 3 actual_rul_s
 };
 
-// The choice on a set of training lives: for each candidate, the mean A over every (held-out life,
-// truncation) of a leave-one-life-out among those lives only; the chosen one has the largest (the first of
-// the grid on a tie). A candidate that cannot be fitted on some fold (fewer than 2 lives with an onset)
-// gets no score (NaN) and is not chosen.
+// The choice on a set of training lives: for each candidate, over every (held-out life, truncation) of a
+// leave-one-life-out among those lives only, the mean A and the number of estimates over 3 times an actual
+// RUL under one hour; the chosen one is choose_rul_candidate's. A candidate that cannot be fitted on some
+// fold (fewer than 2 lives with an onset) gets no score (NaN) and is not chosen.
 struct RulSelection {
   std::vector<RulCandidate> grid;
-  std::vector<double> mean_accuracy;  // per candidate
-  std::size_t chosen = 0;             // index into grid
+  std::vector<double> mean_accuracy;           // per candidate
+  std::vector<std::size_t> over_3x_within_1h;  // per candidate
+  std::size_t chosen = 0;                      // index into grid
 };
+// The rule, in the order of the targets: the fewest estimates over 3 times an actual RUL under one hour
+// (a hard limit), then the largest mean A (the challenge score), then the first of the grid. Candidates
+// whose mean A is NaN are skipped; nullopt when every one is (or the spans are empty or of different
+// lengths).
+std::optional<std::size_t> choose_rul_candidate(std::span<const double> mean_accuracy,
+                                                std::span<const std::size_t> over_3x_within_1h);
 
 // The training procedure (`vigil train rul`): the choice above, then the prior (learn_prior on the chosen
 // kind's scores) and the fleet life law (fit_fleet_life on the lives' durations t_end - t_0) from all the

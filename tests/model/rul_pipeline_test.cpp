@@ -314,6 +314,7 @@ TEST_F(RulPipelineSim, NestedChoicesDoNotDependOnTheHeldOutLife) {
   const auto& b = dirty->folds[2].trained;
   EXPECT_EQ(a.selection.chosen, b.selection.chosen);
   EXPECT_EQ(a.selection.mean_accuracy, b.selection.mean_accuracy);
+  EXPECT_EQ(a.selection.over_3x_within_1h, b.selection.over_3x_within_1h);
   EXPECT_EQ(to_json(a.model.prior), to_json(b.model.prior));
   EXPECT_EQ(to_json(a.model.fleet), to_json(b.model.fleet));
   // ... and the poison does reach the folds that train on it (the test can fail).
